@@ -1,0 +1,69 @@
+// Shared plumbing of the isign command line: the command table, option parsing, error reporting.
+#pragma once
+
+#include <cxxopts.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace isign::cli {
+
+// Exit codes, documented in README.md ("Exit codes"). Stable: scripts depend on them.
+enum ExitCode : int {
+  kOk = 0,
+  kVerificationFailed = 1, // signatures present, none valid for the given keys/policy
+  kUsage = 2,
+  kIo = 3,
+  kKey = 4,
+  kPassword = 5,
+  kNetwork = 6,
+  kRegistry = 7,
+  kNotFound = 8,
+  kThrottled = 9,
+  kNoSignature = 10,
+  kLimit = 11,
+  kInternal = 70,
+};
+
+int exit_code_for(common::ErrorKind kind);
+
+// Prints "isign: error: <message>" to stderr and returns the exit code for the error's kind.
+int report(const common::Error& error);
+// Prints "isign: warning: <message>" to stderr.
+void warn(std::string_view message);
+// Prints a usage error with a hint to the command's --help; returns kUsage.
+int usage_error(std::string_view command, std::string_view message);
+
+// A subcommand: argv[0] is the command name; returns the process exit code.
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(int argc, char** argv);
+};
+const std::vector<Command>& commands();
+
+// Parses argv with opts. On --help prints the help and returns kOk in *exit; on a parse error
+// prints one error line (with a "did you mean" for misspelt flags) and returns kUsage in *exit.
+std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv,
+                                          int* exit);
+
+// Levenshtein-based suggestion among candidates, or "" if nothing is close.
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+// The command implementations (one file each: cmd_<name>.cpp).
+int cmd_generate_key_pair(int argc, char** argv);
+int cmd_public_key(int argc, char** argv);
+int cmd_import_key_pair(int argc, char** argv);
+int cmd_sign(int argc, char** argv);
+int cmd_verify(int argc, char** argv);
+int cmd_triangulate(int argc, char** argv);
+int cmd_inspect(int argc, char** argv);
+int cmd_list_tags(int argc, char** argv);
+int cmd_login(int argc, char** argv);
+int cmd_logout(int argc, char** argv);
+int cmd_version(int argc, char** argv);
+
+} // namespace isign::cli

@@ -1,0 +1,11 @@
+#include "cli/cli.h"
+
+namespace isign::cli {
+
+int cmd_generate_key_pair(int argc, char** argv) {
+  (void)argc;
+  (void)argv;
+  return report(common::make_error(common::ErrorKind::usage, "not implemented yet"));
+}
+
+} // namespace isign::cli

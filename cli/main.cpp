@@ -1,0 +1,45 @@
+// isign: key-based container image signing, compatible with cosign's key files and artifacts.
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include "cli/cli.h"
+
+namespace {
+
+void print_help() {
+  std::cout << "isign: sign and verify container images with cosign-compatible keys\n\n"
+               "Usage: isign <command> [flags] [args]\n\nCommands:\n";
+  for (const auto& c : isign::cli::commands()) {
+    std::string name(c.name);
+    name.resize(20, ' ');
+    std::cout << "  " << name << c.summary << '\n';
+  }
+  std::cout << "\nRun 'isign <command> --help' for a command's flags.\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace isign::cli;
+  if (argc < 2) {
+    print_help();
+    return kUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_help();
+    return kOk;
+  }
+  if (name == "--version") name = "version";
+  std::vector<std::string> names;
+  for (const auto& c : commands()) {
+    if (c.name == name) return c.run(argc - 1, argv + 1);
+    names.emplace_back(c.name);
+  }
+  std::string hint = suggest(name, names);
+  std::cerr << "isign: error: unknown command '" << name << "'";
+  if (!hint.empty()) std::cerr << ", did you mean '" << hint << "'?";
+  std::cerr << " (see 'isign --help')\n";
+  return kUsage;
+}

@@ -1,0 +1,26 @@
+// Local file helpers: bounded reads and atomic writes.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <sys/types.h>
+
+#include "common/result.h"
+
+namespace isign::common {
+
+// Reads a whole regular file; io error (naming the path and errno text) if it cannot be read,
+// is not a regular file, or is larger than max_size (limit error).
+Result<std::string> read_file(const std::string& path, std::size_t max_size = 16u << 20);
+
+enum class Overwrite { no, yes };
+
+// Writes data to path atomically: a temp file in the same directory, fsync, chmod(mode), rename.
+// With Overwrite::no an existing path is an io error and nothing is written. On any failure the
+// temp file is removed and path is untouched.
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                               Overwrite overwrite);
+
+bool path_exists(const std::string& path);
+
+} // namespace isign::common

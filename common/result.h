@@ -1,0 +1,97 @@
+// Errors as values: every fallible function of isign returns Result<T>.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace isign::common {
+
+// What went wrong, coarse enough to pick an exit code (see cli/exit_codes.h).
+enum class ErrorKind {
+  usage,        // the user's input is malformed (bad flag, bad reference, bad annotation)
+  io,           // reading or writing a local file failed
+  key,          // a key file is corrupt, unsupported or of the wrong type
+  password,     // the password does not decrypt the key
+  network,      // connection, TLS, DNS or timeout
+  registry,     // the registry answered with an error (4xx/5xx other than below), or auth failed
+  not_found,    // the image, tag or blob does not exist
+  throttled,    // 429 persisted after retries
+  verification, // signatures exist but none is valid for the given keys
+  no_signature, // no signature artifact at all
+  limit,        // an input exceeded a safety limit (sizes, layer counts)
+  internal,     // a bug or an unexpected library failure
+};
+
+// One error: a kind and a one-line message. Callers add context outermost-first with context().
+class Error {
+public:
+  Error(ErrorKind kind, std::string message) : kind_(kind), message_(std::move(message)) {}
+
+  ErrorKind kind() const noexcept { return kind_; }
+  const std::string& message() const noexcept { return message_; }
+
+  // Prefixes what the caller was doing: "what: <previous message>".
+  Error& context(std::string_view what) & {
+    message_.insert(0, std::string(what) + ": ");
+    return *this;
+  }
+  Error&& context(std::string_view what) && { return std::move(context(what)); }
+
+private:
+  ErrorKind kind_;
+  std::string message_;
+};
+
+inline Error make_error(ErrorKind kind, std::string message) {
+  return Error(kind, std::move(message));
+}
+
+// A value or an Error. Accessing the wrong alternative is a programming error (asserted).
+template <class T> class [[nodiscard]] Result {
+public:
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+
+  bool ok() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+
+  T& value() & { assert(ok()); return std::get<0>(v_); }
+  const T& value() const& { assert(ok()); return std::get<0>(v_); }
+  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+
+  Error& error() & { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
+  Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+
+private:
+  std::variant<T, Error> v_;
+};
+
+struct Ok {};
+
+template <> class [[nodiscard]] Result<void> {
+public:
+  Result() = default;
+  Result(Ok) {}
+  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+
+  bool ok() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return ok(); }
+
+  Error& error() & { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const& { assert(!ok()); return std::get<1>(v_); }
+  Error&& error() && { assert(!ok()); return std::get<1>(std::move(v_)); }
+
+private:
+  std::variant<Ok, Error> v_;
+};
+
+} // namespace isign::common

@@ -1,0 +1,88 @@
+// Key pairs: generation, the encrypted private key file format shared with cosign, public keys,
+// signing and signature verification. OpenSSL and libsodium stay inside keys/*.cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/secret.h"
+
+namespace isign::keys {
+
+enum class Algorithm { ecdsa_p256, rsa, ed25519 };
+
+// Which encrypted-key layout to write (reading accepts every layout of FORMATS.md section 1).
+enum class KeyFileFormat {
+  sigstore, // "ENCRYPTED SIGSTORE PRIVATE KEY", scrypt N=65536 (cosign >= 2.2)
+  legacy,   // "ENCRYPTED COSIGN PRIVATE KEY", scrypt N=32768 (containers/image 5.23, podman, skopeo)
+};
+
+class PublicKey;
+
+// A private key held in memory. Move-only; the key material is freed by OpenSSL on destruction.
+class PrivateKey {
+public:
+  PrivateKey(PrivateKey&&) noexcept;
+  PrivateKey& operator=(PrivateKey&&) noexcept;
+  ~PrivateKey();
+
+  Algorithm algorithm() const noexcept;
+  // Signs SHA-256(data): ECDSA -> ASN.1 DER; RSA -> PKCS#1 v1.5; Ed25519 -> pure Ed25519 over data.
+  common::Result<std::string> sign(std::string_view data) const;
+  // PEM "PUBLIC KEY" (SubjectPublicKeyInfo), 64-char lines, trailing newline.
+  std::string public_key_pem() const;
+  PublicKey public_key() const;
+
+  struct Impl;
+  explicit PrivateKey(std::unique_ptr<Impl> impl);
+  const Impl& impl() const noexcept { return *impl_; }
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// A public key (ECDSA P-256, RSA or Ed25519). Copyable (reference counted inside OpenSSL).
+class PublicKey {
+public:
+  PublicKey(const PublicKey&);
+  PublicKey& operator=(const PublicKey&);
+  PublicKey(PublicKey&&) noexcept;
+  PublicKey& operator=(PublicKey&&) noexcept;
+  ~PublicKey();
+
+  // Parses a PEM "PUBLIC KEY". Key error if it is not one (e.g. a private key was given).
+  static common::Result<PublicKey> from_pem(std::string_view pem);
+
+  Algorithm algorithm() const noexcept;
+  // True when signature (DER for ECDSA) is a valid signature of data under this key, using the
+  // same scheme as PrivateKey::sign. Never throws; malformed signatures are simply false.
+  bool verify(std::string_view data, std::string_view signature) const;
+  std::string pem() const;
+
+  struct Impl;
+  explicit PublicKey(std::unique_ptr<Impl> impl);
+
+private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// A fresh ECDSA P-256 key.
+common::Result<PrivateKey> generate_ecdsa_p256();
+
+// The encrypted private key file (PEM) for key under password, in the given layout.
+common::Result<std::string> encrypt_private_key(const PrivateKey& key,
+                                                const common::SecretString& password,
+                                                KeyFileFormat format);
+
+// Reads an encrypted private key file's contents. Errors: ErrorKind::password for a wrong
+// password; ErrorKind::key for a corrupt, truncated or unsupported file (bad PEM, JSON, kdf
+// parameters outside FORMATS.md, SEC1 plaintext), each with a message saying which.
+common::Result<PrivateKey> decrypt_private_key(std::string_view file_contents,
+                                               const common::SecretString& password);
+
+// Imports an unencrypted PEM private key (EC P-256 SEC1 or PKCS#8, RSA, Ed25519).
+common::Result<PrivateKey> import_pem_private_key(std::string_view pem);
+
+} // namespace isign::keys

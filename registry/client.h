@@ -1,0 +1,90 @@
+// OCI distribution client: manifests, blobs and tags, with auth, retries and limits.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "registry/reference.h"
+#include "registry/transport.h"
+
+namespace isign::registry {
+
+inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
+inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
+inline constexpr std::string_view kDockerManifest =
+    "application/vnd.docker.distribution.manifest.v2+json";
+inline constexpr std::string_view kDockerManifestList =
+    "application/vnd.docker.distribution.manifest.list.v2+json";
+
+struct Credentials {
+  std::string username;
+  std::string password;      // or identity token when username is "<token>"
+  std::string registry_token; // --registry-token: a bearer token used as is
+};
+
+struct ClientOptions {
+  TransportOptions transport;
+  bool allow_http = false;      // --allow-http-registry: plain HTTP for every registry
+  Credentials credentials;      // from flags; empty means: look in auth files/helpers
+  bool use_credential_store = true;
+  int max_retries = 3;          // idempotent requests only (GET/HEAD)
+  std::chrono::milliseconds max_backoff{8000};
+  std::size_t max_manifest_size = 4u << 20;
+};
+
+// A manifest as received: its exact bytes, its media type and its digest (sha256 of the bytes).
+struct Manifest {
+  std::string media_type;
+  std::string digest;
+  std::string bytes;
+};
+
+struct Descriptor {
+  std::string media_type;
+  std::string digest;
+  std::size_t size = 0;
+};
+
+enum class Access { pull, push };
+
+class Client {
+public:
+  // transport may be null: a curl transport is built from options.transport.
+  static std::unique_ptr<Client> create(ClientOptions options,
+                                        std::unique_ptr<Transport> transport = nullptr);
+  virtual ~Client() = default;
+
+  // HEAD, falling back to GET when the registry gives no digest. not_found if absent.
+  virtual common::Result<Descriptor> head_manifest(const Repository& repo,
+                                                   std::string_view tag_or_digest) = 0;
+  // GET with Accept for OCI/Docker manifests and indexes; digest checked against the request
+  // (when by digest) and Docker-Content-Digest. not_found if absent.
+  virtual common::Result<Manifest> get_manifest(const Repository& repo,
+                                                std::string_view tag_or_digest) = 0;
+  // PUT; returns the digest of bytes.
+  virtual common::Result<std::string> put_manifest(const Repository& repo,
+                                                   std::string_view tag_or_digest,
+                                                   std::string_view bytes,
+                                                   std::string_view media_type) = 0;
+  virtual common::Result<void> delete_manifest(const Repository& repo,
+                                               std::string_view digest) = 0;
+
+  virtual common::Result<bool> blob_exists(const Repository& repo, std::string_view digest) = 0;
+  // GET into memory, refusing more than max_size; sha256 checked while streaming.
+  virtual common::Result<std::string> get_blob(const Repository& repo, std::string_view digest,
+                                               std::size_t max_size) = 0;
+  // Uploads unless it exists (POST then PUT ?digest=); monolithic.
+  virtual common::Result<void> put_blob(const Repository& repo, std::string_view digest,
+                                        std::string_view bytes) = 0;
+
+  virtual common::Result<std::vector<std::string>> list_tags(const Repository& repo) = 0;
+
+  // Counters for benchmarks: HTTP requests sent and token fetches made.
+  virtual std::size_t request_count() const = 0;
+};
+
+} // namespace isign::registry

@@ -1,0 +1,2 @@
+// placeholder until the library's sources land
+namespace isign::registry {}

@@ -1,0 +1,38 @@
+// Image references: [registry[:port]/]repo[:tag][@sha256:<hex>] with docker's normalization.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace isign::registry {
+
+// A repository in a registry: "registry/name".
+struct Repository {
+  std::string registry; // "docker.io", "ghcr.io", "127.0.0.1:5000", "localhost:5000"
+  std::string name;     // "library/ubuntu", "team/app"
+
+  // The host[:port] that serves the API: registry-1.docker.io for docker.io, else registry.
+  std::string api_host() const;
+  // "registry/name", docker.io normalized as cosign prints it ("index.docker.io/library/x").
+  std::string str() const;
+  bool operator==(const Repository&) const = default;
+};
+
+struct Reference {
+  Repository repository;
+  std::string tag;    // empty when not given (and "latest" is implied when digest is empty too)
+  std::string digest; // "sha256:<hex>" or empty
+
+  // Parses the reference; usage error that quotes the input and says what is wrong.
+  static common::Result<Reference> parse(std::string_view text);
+
+  // The tag or digest to ask the registry for: digest if present, else tag, else "latest".
+  std::string identifier() const;
+  bool by_digest() const noexcept { return !digest.empty(); }
+  // "repo:tag", "repo@digest" or "repo:tag@digest" with repo as Repository::str().
+  std::string str() const;
+};
+
+} // namespace isign::registry

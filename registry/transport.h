@@ -1,0 +1,63 @@
+// The HTTP seam: the registry client speaks through a Transport, so unit tests can record and
+// script the exact request sequence. The libcurl implementation lives in curl_transport.cpp.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace isign::registry {
+
+struct HttpRequest {
+  std::string method; // GET, HEAD, PUT, POST, PATCH, DELETE
+  std::string url;    // absolute
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // When set, GET body bytes are handed here instead of being stored in HttpResponse::body;
+  // returning false aborts the transfer (e.g. size limit exceeded, digest stream error).
+  std::function<bool(std::string_view)> body_sink;
+  std::size_t max_body = 4u << 20; // responses larger than this fail with ErrorKind::limit
+  bool follow_redirects = true;    // blob GETs may be redirected to storage
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::multimap<std::string, std::string> headers; // names lowercased
+  std::string body;
+  std::string effective_url;
+
+  // First value of a header (name lowercase), or "".
+  std::string header(const std::string& name) const;
+};
+
+struct TlsOptions {
+  bool insecure_skip_verify = false; // --allow-insecure-registry
+  std::string ca_file;               // --registry-cacert
+  std::string client_cert;           // --registry-client-cert
+  std::string client_key;            // --registry-client-key
+};
+
+struct TransportOptions {
+  TlsOptions tls;
+  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds timeout{120000}; // whole request
+};
+
+class Transport {
+public:
+  virtual ~Transport() = default;
+  // Performs one request. Errors are transport failures only (network/TLS/timeout/limit);
+  // any HTTP status is a successful HttpResponse.
+  virtual common::Result<HttpResponse> perform(HttpRequest& request) = 0;
+};
+
+// libcurl transport: one reused connection pool (keep-alive, HTTP/2 when offered), thread-safe.
+std::unique_ptr<Transport> make_curl_transport(const TransportOptions& options);
+
+} // namespace isign::registry
