@@ -1,0 +1,22 @@
+// WWW-Authenticate challenges (RFC 7235) as registries send them on 401.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace isign::registry {
+
+struct Challenge {
+  std::string scheme;                        // lowercased: "bearer", "basic"
+  std::map<std::string, std::string> params; // names lowercased: realm, service, scope, error
+};
+
+// Parses one WWW-Authenticate header value (which may hold several challenges). Quoted strings
+// with backslash escapes are unquoted. Registry error on malformed input, never a crash.
+common::Result<std::vector<Challenge>> parse_www_authenticate(std::string_view header);
+
+} // namespace isign::registry
