@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +32,10 @@ struct ClientOptions {
   TransportOptions transport;
   bool allow_http = false;      // --allow-http-registry: plain HTTP for every registry
   Credentials credentials;      // from flags; empty means: look in auth files/helpers
+  // Looks up stored credentials for a registry host when `credentials` is empty; when unset,
+  // registry::find_credentials (credentials.h) is used. Tests inject their own.
+  std::function<common::Result<std::optional<Credentials>>(std::string_view registry)>
+      credential_lookup;
   bool use_credential_store = true;
   int max_retries = 3;          // idempotent requests only (GET/HEAD)
   std::chrono::milliseconds max_backoff{8000};
@@ -51,6 +57,8 @@ struct Descriptor {
 
 enum class Access { pull, push };
 
+// One Client serves a whole run: it reuses connections and caches tokens per registry and scope.
+// Thread-safe: several threads may call it at once (verify checks several images concurrently).
 class Client {
 public:
   // transport may be null: a curl transport is built from options.transport.
