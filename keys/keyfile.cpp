@@ -116,12 +116,13 @@ Result<Envelope> parse_envelope(std::string_view file_contents) {
   if (!block)
     return std::move(block.error());
   if (block->label != kSigstoreLabel && block->label != kCosignLabel) {
+    if (block->label == "PUBLIC KEY")
+      return make_error(ErrorKind::key, "this is a public key (PEM 'PUBLIC KEY'), not an "
+                                        "encrypted private key");
     std::string what = "unknown PEM label '" + block->label + "' (expected '" +
                        std::string(kSigstoreLabel) + "' or '" + std::string(kCosignLabel) + "')";
-    if (block->label == "PUBLIC KEY")
-      what += ": this is a public key, not a private key";
-    else if (block->label.find("PRIVATE KEY") != std::string::npos)
-      what += ": an unencrypted or foreign private key must be imported first";
+    if (block->label.find("PRIVATE KEY") != std::string::npos)
+      what += "; an unencrypted private key must be imported first";
     return make_error(ErrorKind::key, std::move(what));
   }
 
@@ -197,6 +198,13 @@ Result<Envelope> parse_envelope(std::string_view file_contents) {
 }
 
 } // namespace
+
+Result<void> check_encrypted_key_file(std::string_view file_contents) {
+  auto env = parse_envelope(file_contents);
+  if (!env)
+    return std::move(env.error());
+  return {};
+}
 
 Result<PrivateKey> decrypt_private_key(std::string_view file_contents,
                                        const SecretString& password) {

@@ -82,6 +82,11 @@ common::Result<std::string> encrypt_private_key(const PrivateKey& key,
 common::Result<PrivateKey> decrypt_private_key(std::string_view file_contents,
                                                const common::SecretString& password);
 
+// Checks, without a password and without running scrypt, that file_contents is an encrypted key
+// file decrypt_private_key accepts (PEM label, JSON, kdf and cipher parameters, sizes). Same key
+// errors as decrypt_private_key; lets callers reject a corrupt file before asking for a password.
+common::Result<void> check_encrypted_key_file(std::string_view file_contents);
+
 // Imports an unencrypted PEM private key (EC P-256 SEC1 or PKCS#8, RSA, Ed25519).
 common::Result<PrivateKey> import_pem_private_key(std::string_view pem);
 

@@ -129,6 +129,15 @@ TEST_CASE("every shared key vector loads and its public key matches byte for byt
   }
 }
 
+TEST_CASE("check_encrypted_key_file accepts every readable vector", "[keyfile]") {
+  for (const auto& v : kVectors)
+    CHECK(keys::check_encrypted_key_file(testdata_file(std::string("keys/") + v.key)).ok());
+  // The SEC1 vector's envelope is fine: only decryption can tell what is inside.
+  CHECK(keys::check_encrypted_key_file(
+            testdata_file("keys/cosign-keys_test/pemcosigneckey.SEC1-plaintext.negative.key"))
+            .ok());
+}
+
 TEST_CASE("the podman passphrase file's first line is the vector's password", "[keyfile]") {
   CHECK(testdata_file("keys/podman-e2e/sigstore-key.key.pass") == "sigstore pass\n");
 }
@@ -328,6 +337,10 @@ TEST_CASE("unsupported kdf and cipher settings are refused before scrypt runs", 
       auto key =
           keys::decrypt_private_key(pem("ENCRYPTED COSIGN PRIVATE KEY", json.dump()), pw("pw"));
       auto elapsed = std::chrono::steady_clock::now() - start;
+      auto checked =
+          keys::check_encrypted_key_file(pem("ENCRYPTED COSIGN PRIVATE KEY", json.dump()));
+      REQUIRE_FALSE(checked.ok());
+      CHECK(checked.error().message() == key.error().message());
       REQUIRE_FALSE(key.ok());
       CHECK(key.error().kind() == ErrorKind::key);
       CHECK_THAT(key.error().message(), Catch::Contains(c.message));
@@ -397,6 +410,7 @@ TEST_CASE("malformed key files give clear key errors", "[keyfile]") {
   for (const auto& [text, message] : cases) {
     auto key = keys::decrypt_private_key(text, pw("pw"));
     INFO("input starts: " << text.substr(0, 80));
+    CHECK_FALSE(keys::check_encrypted_key_file(text).ok());
     REQUIRE_FALSE(key.ok());
     CHECK(key.error().kind() == ErrorKind::key);
     CHECK_THAT(key.error().message(), Catch::Contains(message));
