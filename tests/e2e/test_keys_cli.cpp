@@ -98,7 +98,7 @@ TEST_CASE("generate-key-pair writes cosign.key (0600) and cosign.pub (0644)", "[
   CHECK(ls.out == "cosign.key\ncosign.pub\nout.pub\n");
 }
 
-TEST_CASE("--output-key-prefix and --legacy", "[cli][keys]") {
+TEST_CASE("generate-key-pair with --output-key-prefix and --legacy", "[cli][keys]") {
   TempDir dir;
   run({"mkdir", dir / "sub"});
   auto r = isign_no_tty({"generate-key-pair", "--legacy", "--output-key-prefix", "sub/podman"},
