@@ -8,10 +8,20 @@
 
 namespace isign::registry {
 
+// Docker Hub as stored in Repository::registry (docker's canonical name), the name cosign prints
+// for it, and the host that serves its API.
+inline constexpr std::string_view kDockerHub = "docker.io";
+inline constexpr std::string_view kDockerHubPrinted = "index.docker.io";
+inline constexpr std::string_view kDockerHubApiHost = "registry-1.docker.io";
+
 // A repository in a registry: "registry/name".
 struct Repository {
   std::string registry; // "docker.io", "ghcr.io", "127.0.0.1:5000", "localhost:5000"
   std::string name;     // "library/ubuntu", "team/app"
+
+  // Parses "[registry[:port]/]repo" (no tag, no digest) with the normalization of
+  // Reference::parse; usage error that quotes the input and says what is wrong.
+  static common::Result<Repository> parse(std::string_view text);
 
   // The host[:port] that serves the API: registry-1.docker.io for docker.io, else registry.
   std::string api_host() const;
@@ -31,8 +41,14 @@ struct Reference {
   // The tag or digest to ask the registry for: digest if present, else tag, else "latest".
   std::string identifier() const;
   bool by_digest() const noexcept { return !digest.empty(); }
-  // "repo:tag", "repo@digest" or "repo:tag@digest" with repo as Repository::str().
+  // "repo:tag", "repo@digest" or "repo:tag@digest" with repo as Repository::str(); "repo:latest"
+  // when neither is given (as cosign prints an untagged reference).
   std::string str() const;
 };
+
+// A registry as users name it to login/logout: "host[:port]", also docker's URL forms
+// ("https://host/v1/", "http://host"). Returns the canonical host[:port], "docker.io" for every
+// Docker Hub alias (index.docker.io, registry-1.docker.io). Usage error on anything else.
+common::Result<std::string> parse_registry_host(std::string_view text);
 
 } // namespace isign::registry
