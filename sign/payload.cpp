@@ -1,0 +1,144 @@
+#include "sign/payload.h"
+
+#include <cstddef>
+#include <cstdint>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+
+namespace isign::sign {
+
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is not well formed. The same
+// rules as Go's utf8.DecodeRuneInString (no overlong forms, no surrogates, nothing above
+// U+10FFFF), because Go replaces exactly the bytes it rejects, one \ufffd per byte.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char b0 = byte(i);
+  std::size_t len = 0;
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (i + len > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+  return len;
+}
+
+} // namespace
+
+// Mirrors Go's encoding/json appendString with escapeHTML = true (json.Marshal's mode). The short
+// escapes \b and \f are what Go >= 1.22 writes (older Go wrote \u0008 and \u000c); cosign 2.x
+// releases are built with Go >= 1.22.
+std::string go_json_string(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      switch (b) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (b < 0x20 || b == '<' || b == '>' || b == '&') {
+          out += "\\u00";
+          out += kHex[b >> 4];
+          out += kHex[b & 0xF];
+        } else {
+          out += static_cast<char>(b);
+        }
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(s, i);
+    if (len == 0) {
+      out += "\\ufffd";
+      ++i;
+      continue;
+    }
+    // U+2028 and U+2029 (E2 80 A8/A9) break JSONP; Go escapes them unconditionally.
+    if (len == 3 && b == 0xE2 && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
+  }
+  out += '"';
+  return out;
+}
+
+Result<std::string> make_payload(std::string_view docker_reference,
+                                 std::string_view manifest_digest,
+                                 const Annotations& annotations) {
+  if (docker_reference.empty())
+    return make_error(ErrorKind::usage, "the payload needs a docker-reference (the repository)");
+  if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
+    return std::move(valid).error().context("building the signature payload");
+
+  // cosign marshals sigstore's payload.SimpleContainerImage: struct fields declared in sorted
+  // order, "optional" a Go map (sorted keys, null when there are no annotations).
+  std::string out = "{\"critical\":{\"identity\":{\"docker-reference\":";
+  out += go_json_string(docker_reference);
+  out += "},\"image\":{\"docker-manifest-digest\":";
+  out += go_json_string(manifest_digest);
+  out += "},\"type\":";
+  out += go_json_string(kSignatureType);
+  out += "},\"optional\":";
+  if (annotations.empty()) {
+    out += "null";
+  } else {
+    // std::map orders std::string keys bytewise (char_traits<char> compares as unsigned char),
+    // the order of Go's sort over map keys.
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : annotations) {
+      if (!first) out += ',';
+      first = false;
+      out += go_json_string(key);
+      out += ':';
+      out += go_json_string(value);
+    }
+    out += '}';
+  }
+  out += '}';
+  return out;
+}
+
+Result<std::string> sign_payload(const keys::PrivateKey& key, std::string_view payload) {
+  auto signature = key.sign(payload);
+  if (!signature) return std::move(signature).error().context("signing the payload");
+  return common::base64_encode(*signature);
+}
+
+} // namespace isign::sign
