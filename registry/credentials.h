@@ -1,10 +1,12 @@
 // Registry credentials from the places docker and podman keep them, and login/logout.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "registry/client.h"
@@ -15,24 +17,58 @@ namespace isign::registry {
 using GetEnv = std::function<std::optional<std::string>(const std::string& name)>;
 GetEnv process_env();
 
+// One auth file to search; legacy is the old ~/.dockercfg layout (the whole file is "auths").
+struct AuthFile {
+  std::string path;
+  bool legacy = false;
+};
+
+// The files find_credentials searches, in order, as containers/image (podman, skopeo) does:
+// only $REGISTRY_AUTH_FILE when it is set; otherwise $XDG_RUNTIME_DIR/containers/auth.json
+// (/run/containers/<uid>/auth.json without it), $XDG_CONFIG_HOME/containers/auth.json
+// (~/.config/...), $DOCKER_CONFIG/config.json or ~/.docker/config.json, then ~/.dockercfg.
+// Empty variables count as unset.
+std::vector<AuthFile> auth_file_paths(const GetEnv& env = process_env());
+
 // Credentials for registry (host[:port]; "docker.io" also matches docker's
-// "https://index.docker.io/v1/" key), searched in podman/docker order:
-// $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, $DOCKER_CONFIG/config.json or
-// ~/.docker/config.json. Within a file: credHelpers[registry], then auths[registry] (base64 "auth"
-// user:pass, or "identitytoken"), then credsStore through `docker-credential-<name> get`.
-// nullopt when nothing is configured (anonymous). Errors: a malformed file or a failing helper.
+// "https://index.docker.io/v1/" key and the other Docker Hub aliases). The first file of
+// auth_file_paths() that yields credentials wins; missing files are skipped. Within a file:
+// credHelpers[registry], then auths[registry] (exact key first, then keys written as URLs such as
+// "https://host/v1/"; "registrytoken", then "identitytoken" as {"<token>", token}, then base64
+// "auth" user:pass), then credsStore through `docker-credential-<name> get`.
+// nullopt when nothing is configured (anonymous). Errors (io, naming the file, never a secret):
+// unreadable or malformed file, bad base64 "auth", a helper that is missing or fails.
 common::Result<std::optional<Credentials>> find_credentials(std::string_view registry,
                                                            const GetEnv& env = process_env());
+
+// How long a credential helper may run before it is killed.
+inline constexpr std::chrono::milliseconds kCredentialHelperTimeout{30000};
+
+// Runs `docker-credential-<helper> get` (found through env's PATH, no shell) with server_url on
+// stdin and reads {"ServerURL","Username","Secret"}. A Username of "<token>" means Secret is an
+// identity token and is returned as such. nullopt when the helper says "credentials not found".
+// Errors (io): helper not found, failing, timing out, or printing more than 1 MiB or non-JSON.
+common::Result<std::optional<Credentials>>
+credential_helper_get(std::string_view helper, std::string_view server_url,
+                      const GetEnv& env = process_env(),
+                      std::chrono::milliseconds timeout = kCredentialHelperTimeout);
 
 // The docker config file login/logout maintain: $DOCKER_CONFIG/config.json or
 // ~/.docker/config.json.
 std::string docker_config_path(const GetEnv& env = process_env());
 
-// Adds/replaces auths[registry].auth = base64(user:password) in the file at path, keeping every
-// other entry; created with mode 0600, existing mode kept; written atomically.
+// Logs in as docker does: when the file names a credential helper for registry (credHelpers, else
+// credsStore), the credentials go to `docker-credential-<name> store` and auths[key] becomes {};
+// otherwise auths[key] = {"auth": base64(user:password)}. key is registry, or
+// "https://index.docker.io/v1/" for Docker Hub. Every other entry and unknown field is kept; a new
+// file is created with mode 0600 (missing parent directories 0700), an existing file keeps its
+// mode; written atomically (through a symlink to its target).
 common::Result<void> store_login(const std::string& path, std::string_view registry,
-                                 std::string_view username, std::string_view password);
-// Removes auths[registry]; not_found if there was no entry.
-common::Result<void> remove_login(const std::string& path, std::string_view registry);
+                                 std::string_view username, std::string_view password,
+                                 const GetEnv& env = process_env());
+// Removes every auths entry for registry (whatever form its key was written in) and erases it from
+// the file's credential helper, if any. not_found if there was nothing to remove.
+common::Result<void> remove_login(const std::string& path, std::string_view registry,
+                                  const GetEnv& env = process_env());
 
 } // namespace isign::registry
