@@ -29,27 +29,34 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     len = 2;
   } else if (b0 >= 0xE0 && b0 <= 0xEF) {
     len = 3;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
+    if (b0 == 0xE0)
+      lo = 0xA0;
+    if (b0 == 0xED)
+      hi = 0x9F;
   } else if (b0 >= 0xF0 && b0 <= 0xF4) {
     len = 4;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
+    if (b0 == 0xF0)
+      lo = 0x90;
+    if (b0 == 0xF4)
+      hi = 0x8F;
   } else {
     return 0;
   }
-  if (i + len > s.size()) return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  if (i + len > s.size())
+    return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi)
+    return 0;
   for (std::size_t k = 2; k < len; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
+    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
+      return 0;
   return len;
 }
 
 } // namespace
 
 // Mirrors Go's encoding/json appendString with escapeHTML = true (json.Marshal's mode). The short
-// escapes \b and \f are what Go >= 1.22 writes (older Go wrote \u0008 and \u000c); cosign 2.x
-// releases are built with Go >= 1.22.
+// escapes \b and \f are what Go >= 1.22 writes (older Go wrote \u0008 and \u000c, so payloads
+// from old cosign builds differ only for annotation values holding those two control bytes).
 std::string go_json_string(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
@@ -59,13 +66,27 @@ std::string go_json_string(std::string_view s) {
     const auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
       switch (b) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (b < 0x20 || b == '<' || b == '>' || b == '&') {
           out += "\\u00";
@@ -99,8 +120,7 @@ std::string go_json_string(std::string_view s) {
 }
 
 Result<std::string> make_payload(std::string_view docker_reference,
-                                 std::string_view manifest_digest,
-                                 const Annotations& annotations) {
+                                 std::string_view manifest_digest, const Annotations& annotations) {
   if (docker_reference.empty())
     return make_error(ErrorKind::usage, "the payload needs a docker-reference (the repository)");
   if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
@@ -123,7 +143,8 @@ Result<std::string> make_payload(std::string_view docker_reference,
     out += '{';
     bool first = true;
     for (const auto& [key, value] : annotations) {
-      if (!first) out += ',';
+      if (!first)
+        out += ',';
       first = false;
       out += go_json_string(key);
       out += ':';
@@ -137,7 +158,8 @@ Result<std::string> make_payload(std::string_view docker_reference,
 
 Result<std::string> sign_payload(const keys::PrivateKey& key, std::string_view payload) {
   auto signature = key.sign(payload);
-  if (!signature) return std::move(signature).error().context("signing the payload");
+  if (!signature)
+    return std::move(signature).error().context("signing the payload");
   return common::base64_encode(*signature);
 }
 
