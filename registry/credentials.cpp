@@ -48,12 +48,14 @@ constexpr std::size_t kMaxHelperStderr = 4096;
 
 std::optional<std::string> nonempty(const GetEnv& env, const std::string& name) {
   auto value = env(name);
-  if (!value || value->empty()) return std::nullopt;
+  if (!value || value->empty())
+    return std::nullopt;
   return value;
 }
 
 std::string home_dir(const GetEnv& env) {
-  if (auto home = nonempty(env, "HOME")) return *home;
+  if (auto home = nonempty(env, "HOME"))
+    return *home;
   struct passwd pw {};
   struct passwd* result = nullptr;
   std::vector<char> buf(16384);
@@ -90,7 +92,8 @@ std::string normalize_key(std::string_view key, bool legacy) {
       break;
     }
   }
-  if (had_scheme || legacy) stripped = stripped.substr(0, stripped.find('/'));
+  if (had_scheme || legacy)
+    stripped = stripped.substr(0, stripped.find('/'));
   return canonical_host(stripped);
 }
 
@@ -99,7 +102,8 @@ std::vector<std::string> exact_keys(std::string_view registry) {
   std::vector<std::string> keys{std::string(registry)};
   if (is_docker_hub(registry))
     for (std::string_view k : {kDockerHubAuthKey, kDockerHub, kDockerHubPrinted, kDockerHubApiHost})
-      if (k != registry) keys.emplace_back(k);
+      if (k != registry)
+        keys.emplace_back(k);
   return keys;
 }
 
@@ -109,11 +113,13 @@ Error file_error(const std::string& path, const std::string& problem) {
 
 // The helper name comes from a config file; it only ever names a program in PATH.
 bool valid_helper_name(std::string_view name) {
-  if (name.empty() || name.size() > 200) return false;
+  if (name.empty() || name.size() > 200)
+    return false;
   for (char c : name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_' || c == '.' || c == '+';
-    if (!ok) return false;
+    if (!ok)
+      return false;
   }
   return true;
 }
@@ -139,7 +145,8 @@ public:
     return fd;
   }
   void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0)
+      ::close(fd_);
     fd_ = fd;
   }
 
@@ -158,14 +165,17 @@ std::optional<std::string> find_in_path(const std::string& program, const GetEnv
   std::size_t start = 0;
   for (;;) {
     auto colon = path.find(':', start);
-    std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    if (dir.empty()) dir = ".";
+    std::string dir =
+        path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (dir.empty())
+      dir = ".";
     std::string candidate = dir + "/" + program;
     struct stat st {};
     if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
         ::access(candidate.c_str(), X_OK) == 0)
       return candidate;
-    if (colon == std::string::npos) return std::nullopt;
+    if (colon == std::string::npos)
+      return std::nullopt;
     start = colon + 1;
   }
 }
@@ -182,16 +192,19 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
                              std::string_view input, const GetEnv& env,
                              std::chrono::milliseconds timeout) {
   auto path = find_in_path(program, env);
-  if (!path) return make_error(ErrorKind::io, "credential helper '" + program + "' not found in PATH");
+  if (!path)
+    return make_error(ErrorKind::io, "credential helper '" + program + "' not found in PATH");
   auto sys_error = [&](const char* what) {
-    return make_error(ErrorKind::io, "running credential helper '" + program + "': " + what +
-                                         ": " + std::strerror(errno));
+    return make_error(ErrorKind::io, "running credential helper '" + program + "': " + what + ": " +
+                                         std::strerror(errno));
   };
 
   int out_fds[2], err_fds[2], in_fds[2];
-  if (::pipe2(out_fds, O_CLOEXEC) != 0) return sys_error("pipe");
+  if (::pipe2(out_fds, O_CLOEXEC) != 0)
+    return sys_error("pipe");
   Fd out_read(out_fds[0]), out_write(out_fds[1]);
-  if (::pipe2(err_fds, O_CLOEXEC) != 0) return sys_error("pipe");
+  if (::pipe2(err_fds, O_CLOEXEC) != 0)
+    return sys_error("pipe");
   Fd err_read(err_fds[0]), err_write(err_fds[1]);
   // A socket for stdin so that a helper exiting without reading cannot kill us with SIGPIPE
   // (send() with MSG_NOSIGNAL).
@@ -200,7 +213,8 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   Fd in_write(in_fds[0]), in_read(in_fds[1]);
 
   posix_spawn_file_actions_t actions;
-  if (::posix_spawn_file_actions_init(&actions) != 0) return sys_error("posix_spawn");
+  if (::posix_spawn_file_actions_init(&actions) != 0)
+    return sys_error("posix_spawn");
   struct ActionsGuard {
     posix_spawn_file_actions_t* a;
     ~ActionsGuard() { ::posix_spawn_file_actions_destroy(a); }
@@ -210,7 +224,8 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   ::posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
 
   posix_spawnattr_t attr;
-  if (::posix_spawnattr_init(&attr) != 0) return sys_error("posix_spawn");
+  if (::posix_spawnattr_init(&attr) != 0)
+    return sys_error("posix_spawn");
   struct AttrGuard {
     posix_spawnattr_t* a;
     ~AttrGuard() { ::posix_spawnattr_destroy(a); }
@@ -241,7 +256,8 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   auto timed_out = [&] {
     kill_and_reap(pid);
     auto ms = timeout.count();
-    std::string limit = ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+    std::string limit =
+        ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
     return make_error(ErrorKind::io, "credential helper '" + program + " " + action +
                                          "' did not finish within " + limit);
   };
@@ -251,7 +267,8 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   while (sent < input.size()) {
     ssize_t n = ::send(in_write.get(), input.data() + sent, input.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       break; // the helper closed its stdin; its exit status tells the rest
     }
     sent += static_cast<std::size_t>(n);
@@ -264,21 +281,25 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   while (out_open || err_open) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return timed_out();
+    if (left.count() <= 0)
+      return timed_out();
     pollfd fds[2] = {{out_open ? out_read.get() : -1, POLLIN, 0},
                      {err_open ? err_read.get() : -1, POLLIN, 0}};
     int ready = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), INT_MAX)));
     if (ready < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       int saved = errno;
       kill_and_reap(pid);
       errno = saved;
       return sys_error("poll");
     }
     for (int k = 0; k < 2; ++k) {
-      if (fds[k].fd < 0 || fds[k].revents == 0) continue;
+      if (fds[k].fd < 0 || fds[k].revents == 0)
+        continue;
       ssize_t n = ::read(fds[k].fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EINTR)
+        continue;
       if (n <= 0) {
         (k == 0 ? out_open : err_open) = false;
         continue;
@@ -293,7 +314,8 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
                                                   std::to_string(kMaxHelperStdout) + " bytes");
         }
       } else if (run.err.size() < kMaxHelperStderr) {
-        run.err.append(buf, std::min(static_cast<std::size_t>(n), kMaxHelperStderr - run.err.size()));
+        run.err.append(buf,
+                       std::min(static_cast<std::size_t>(n), kMaxHelperStderr - run.err.size()));
       }
     }
   }
@@ -305,16 +327,20 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
       run.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       return run;
     }
-    if (done < 0 && errno != EINTR) return sys_error("waitpid");
-    if (std::chrono::steady_clock::now() >= deadline) return timed_out();
+    if (done < 0 && errno != EINTR)
+      return sys_error("waitpid");
+    if (std::chrono::steady_clock::now() >= deadline)
+      return timed_out();
     ::poll(nullptr, 0, 10);
   }
 }
 
 std::string trimmed(std::string_view s) {
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  while (!s.empty() && is_space(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back()))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
@@ -329,19 +355,23 @@ std::string failure_text(const HelperRun& run) {
   std::string text = trimmed(run.err);
   if (text.empty()) {
     text = trimmed(run.out);
-    if (!text.empty() && text.front() == '{') text.clear();
+    if (!text.empty() && text.front() == '{')
+      text.clear();
   }
   text = text.substr(0, text.find('\n'));
-  if (text.size() > 200) text = text.substr(0, 200) + "...";
+  if (text.size() > 200)
+    text = text.substr(0, 200) + "...";
   for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
   return text;
 }
 
 Error helper_failed(const std::string& program, const std::string& action, const HelperRun& run) {
   std::string msg = "credential helper '" + program + " " + action + "' failed (exit status " +
                     std::to_string(run.exit_status) + ")";
-  if (auto text = failure_text(run); !text.empty()) msg += ": " + text;
+  if (auto text = failure_text(run); !text.empty())
+    msg += ": " + text;
   return make_error(ErrorKind::io, msg);
 }
 
@@ -350,9 +380,11 @@ Error helper_failed(const std::string& program, const std::string& action, const
 // Reads and parses path; nullopt when it does not exist.
 Result<std::optional<Json>> load_config(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return std::optional<Json>();
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT)
+    return std::optional<Json>();
   auto text = common::read_file(path, kMaxConfigSize);
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   SecretString guard(std::move(*text)); // the file holds passwords: wipe our copy
   Json doc;
   try {
@@ -361,24 +393,28 @@ Result<std::optional<Json>> load_config(const std::string& path) {
     // e.what() quotes the text around the error, which may be a password: give the offset only.
     return file_error(path, "not valid JSON (syntax error at byte " + std::to_string(e.byte) + ")");
   }
-  if (!doc.is_object()) return file_error(path, "not a JSON object");
+  if (!doc.is_object())
+    return file_error(path, "not a JSON object");
   return std::optional<Json>(std::move(doc));
 }
 
 Result<const Json*> object_member(const Json& doc, const char* name, const std::string& path) {
   auto it = doc.find(name);
-  if (it == doc.end() || it->is_null()) return static_cast<const Json*>(nullptr);
-  if (!it->is_object()) return file_error(path, std::string("\"") + name + "\" is not an object");
+  if (it == doc.end() || it->is_null())
+    return static_cast<const Json*>(nullptr);
+  if (!it->is_object())
+    return file_error(path, std::string("\"") + name + "\" is not an object");
   return &*it;
 }
 
 Result<std::string> string_member(const Json& entry, const char* name, const std::string& path,
                                   const std::string& key) {
   auto it = entry.find(name);
-  if (it == entry.end() || it->is_null()) return std::string();
+  if (it == entry.end() || it->is_null())
+    return std::string();
   if (!it->is_string())
-    return file_error(path, std::string("\"") + name + "\" of auths entry '" + key +
-                                "' is not a string");
+    return file_error(path,
+                      std::string("\"") + name + "\" of auths entry '" + key + "' is not a string");
   return it->get<std::string>();
 }
 
@@ -386,13 +422,17 @@ Result<std::string> string_member(const Json& entry, const char* name, const std
 // helper holds the secret).
 Result<std::optional<Credentials>> entry_credentials(const Json& entry, const std::string& path,
                                                      const std::string& key) {
-  if (!entry.is_object()) return file_error(path, "auths entry '" + key + "' is not an object");
+  if (!entry.is_object())
+    return file_error(path, "auths entry '" + key + "' is not an object");
   auto auth = string_member(entry, "auth", path, key);
-  if (!auth) return std::move(auth).error();
+  if (!auth)
+    return std::move(auth).error();
   auto identity_token = string_member(entry, "identitytoken", path, key);
-  if (!identity_token) return std::move(identity_token).error();
+  if (!identity_token)
+    return std::move(identity_token).error();
   auto registry_token = string_member(entry, "registrytoken", path, key);
-  if (!registry_token) return std::move(registry_token).error();
+  if (!registry_token)
+    return std::move(registry_token).error();
 
   Credentials creds;
   // go-containerregistry and containers/image prefer a registry token, then an identity token
@@ -406,21 +446,24 @@ Result<std::optional<Credentials>> entry_credentials(const Json& entry, const st
     creds.password = std::move(*identity_token);
     return std::optional<Credentials>(std::move(creds));
   }
-  if (auth->empty()) return std::optional<Credentials>();
+  if (auth->empty())
+    return std::optional<Credentials>();
   auto decoded = common::base64_decode(*auth);
   common::secure_wipe(auth->data(), auth->size());
-  if (!decoded) return file_error(path, "\"auth\" of auths entry '" + key + "' is not valid base64");
+  if (!decoded)
+    return file_error(path, "\"auth\" of auths entry '" + key + "' is not valid base64");
   SecretString plain(std::move(*decoded));
   auto colon = plain.str().find(':');
   if (colon == std::string::npos || colon == 0)
-    return file_error(path, "\"auth\" of auths entry '" + key +
-                                "' is not base64 of 'username:password'");
+    return file_error(path,
+                      "\"auth\" of auths entry '" + key + "' is not base64 of 'username:password'");
   creds.username = plain.str().substr(0, colon);
   creds.password = plain.str().substr(colon + 1);
   // docker and containers/image trim NUL padding some old tools left in the password.
   auto first = creds.password.find_first_not_of('\0');
   creds.password.erase(0, first == std::string::npos ? creds.password.size() : first);
-  while (!creds.password.empty() && creds.password.back() == '\0') creds.password.pop_back();
+  while (!creds.password.empty() && creds.password.back() == '\0')
+    creds.password.pop_back();
   return std::optional<Credentials>(std::move(creds));
 }
 
@@ -429,7 +472,8 @@ std::vector<std::string> matching_auth_keys(const Json& auths, std::string_view 
                                             bool legacy) {
   std::vector<std::string> keys;
   for (const auto& key : exact_keys(registry))
-    if (auths.contains(key)) keys.push_back(key);
+    if (auths.contains(key))
+      keys.push_back(key);
   std::string want = canonical_host(registry);
   for (const auto& [key, value] : auths.items()) {
     (void)value;
@@ -451,11 +495,14 @@ struct HelperChoice {
 Result<HelperChoice> cred_helper_for(const Json& doc, std::string_view registry,
                                      const std::string& path) {
   auto helpers = object_member(doc, "credHelpers", path);
-  if (!helpers) return std::move(helpers).error();
-  if (!*helpers) return HelperChoice{};
+  if (!helpers)
+    return std::move(helpers).error();
+  if (!*helpers)
+    return HelperChoice{};
   for (const auto& key : exact_keys(registry)) {
     auto it = (*helpers)->find(key);
-    if (it == (*helpers)->end()) continue;
+    if (it == (*helpers)->end())
+      continue;
     if (!it->is_string() || !valid_helper_name(it->get<std::string>()))
       return file_error(path, "credHelpers entry '" + key + "' is not a helper name");
     return HelperChoice{it->get<std::string>(), key};
@@ -467,11 +514,15 @@ Result<HelperChoice> cred_helper_for(const Json& doc, std::string_view registry,
 Result<HelperChoice> creds_store_for(const Json& doc, std::string_view registry,
                                      const std::string& path) {
   auto store = doc.find("credsStore");
-  if (store == doc.end() || store->is_null()) return HelperChoice{};
-  if (!store->is_string()) return file_error(path, "\"credsStore\" is not a string");
+  if (store == doc.end() || store->is_null())
+    return HelperChoice{};
+  if (!store->is_string())
+    return file_error(path, "\"credsStore\" is not a string");
   std::string name = store->get<std::string>();
-  if (name.empty()) return HelperChoice{};
-  if (!valid_helper_name(name)) return file_error(path, "\"credsStore\" is not a helper name");
+  if (name.empty())
+    return HelperChoice{};
+  if (!valid_helper_name(name))
+    return file_error(path, "\"credsStore\" is not a helper name");
   return HelperChoice{name, docker_key(registry)};
 }
 
@@ -479,51 +530,60 @@ Result<HelperChoice> creds_store_for(const Json& doc, std::string_view registry,
 Result<HelperChoice> configured_helper(const Json& doc, std::string_view registry,
                                        const std::string& path) {
   auto helper = cred_helper_for(doc, registry, path);
-  if (!helper || !helper->name.empty()) return helper;
+  if (!helper || !helper->name.empty())
+    return helper;
   return creds_store_for(doc, registry, path);
 }
 
-Result<std::optional<Credentials>> credentials_in_file(const AuthFile& file,
-                                                       std::string_view registry,
-                                                       const GetEnv& env) {
+Result<std::optional<Credentials>>
+credentials_in_file(const AuthFile& file, std::string_view registry, const GetEnv& env) {
   auto loaded = load_config(file.path);
-  if (!loaded) return std::move(loaded).error();
-  if (!*loaded) return std::optional<Credentials>();
+  if (!loaded)
+    return std::move(loaded).error();
+  if (!*loaded)
+    return std::optional<Credentials>();
   const Json& doc = **loaded;
 
   if (file.legacy) {
     for (const auto& key : matching_auth_keys(doc, registry, true)) {
       auto creds = entry_credentials(doc.at(key), file.path, key);
-      if (!creds || *creds) return creds;
+      if (!creds || *creds)
+        return creds;
     }
     return std::optional<Credentials>();
   }
 
   // credHelpers first: a registry assigned to a helper is answered by the helper alone.
   auto helper = cred_helper_for(doc, registry, file.path);
-  if (!helper) return std::move(helper).error();
+  if (!helper)
+    return std::move(helper).error();
   if (!helper->name.empty()) {
     auto creds = credential_helper_get(helper->name, helper->server_url, env);
-    if (!creds) return std::move(creds).error().context("'" + file.path + "': credHelpers");
+    if (!creds)
+      return std::move(creds).error().context("'" + file.path + "': credHelpers");
     return creds;
   }
 
   auto auths = object_member(doc, "auths", file.path);
-  if (!auths) return std::move(auths).error();
+  if (!auths)
+    return std::move(auths).error();
   if (*auths) {
     for (const auto& key : matching_auth_keys(**auths, registry, false)) {
       auto creds = entry_credentials((*auths)->at(key), file.path, key);
-      if (!creds || *creds) return creds;
+      if (!creds || *creds)
+        return creds;
     }
   }
 
   // Docker asks credsStore instead of auths; containers/image ignores credsStore. Asking it after
   // auths finds what either tool would: docker leaves {} in auths for what the store holds.
   auto store = creds_store_for(doc, registry, file.path);
-  if (!store) return std::move(store).error();
+  if (!store)
+    return std::move(store).error();
   if (!store->name.empty()) {
     auto creds = credential_helper_get(store->name, store->server_url, env);
-    if (!creds) return std::move(creds).error().context("'" + file.path + "': credsStore");
+    if (!creds)
+      return std::move(creds).error().context("'" + file.path + "': credsStore");
     return creds;
   }
   return std::optional<Credentials>();
@@ -532,16 +592,19 @@ Result<std::optional<Credentials>> credentials_in_file(const AuthFile& file,
 // ---- writing the docker config ----------------------------------------------------------------
 
 Result<void> make_dirs(const std::string& dir) {
-  if (dir.empty()) return {};
+  if (dir.empty())
+    return {};
   struct stat st {};
   if (::stat(dir.c_str(), &st) == 0) {
-    if (S_ISDIR(st.st_mode)) return {};
+    if (S_ISDIR(st.st_mode))
+      return {};
     return make_error(ErrorKind::io, "'" + dir + "' is not a directory");
   }
   auto slash = dir.rfind('/');
   if (slash != std::string::npos && slash > 0) {
     auto parent = make_dirs(dir.substr(0, slash));
-    if (!parent) return parent;
+    if (!parent)
+      return parent;
   }
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return make_error(ErrorKind::io, "cannot create '" + dir + "': " + std::strerror(errno));
@@ -567,17 +630,20 @@ Result<ConfigForEdit> open_for_edit(const std::string& path) {
     }
   }
   auto loaded = load_config(path);
-  if (!loaded) return std::move(loaded).error();
+  if (!loaded)
+    return std::move(loaded).error();
   if (*loaded) {
     cfg.existed = true;
     cfg.doc = std::move(**loaded);
     struct stat st {};
-    if (::stat(cfg.write_path.c_str(), &st) == 0) cfg.mode = st.st_mode & 07777;
+    if (::stat(cfg.write_path.c_str(), &st) == 0)
+      cfg.mode = st.st_mode & 07777;
   } else {
     auto slash = cfg.write_path.rfind('/');
     if (slash != std::string::npos && slash > 0) {
       auto dirs = make_dirs(cfg.write_path.substr(0, slash));
-      if (!dirs) return std::move(dirs).error();
+      if (!dirs)
+        return std::move(dirs).error();
     }
   }
   return cfg;
@@ -595,7 +661,8 @@ Result<Json*> auths_for_edit(ConfigForEdit& cfg, const std::string& path) {
     cfg.doc["auths"] = Json::object();
     return &cfg.doc["auths"];
   }
-  if (!it->is_object()) return file_error(path, "\"auths\" is not an object");
+  if (!it->is_object())
+    return file_error(path, "\"auths\" is not an object");
   return &*it;
 }
 
@@ -604,13 +671,15 @@ Result<Json*> auths_for_edit(ConfigForEdit& cfg, const std::string& path) {
 GetEnv process_env() {
   return [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
-    if (!value) return std::nullopt;
+    if (!value)
+      return std::nullopt;
     return std::string(value);
   };
 }
 
 std::vector<AuthFile> auth_file_paths(const GetEnv& env) {
-  if (auto file = nonempty(env, "REGISTRY_AUTH_FILE")) return {{*file, false}};
+  if (auto file = nonempty(env, "REGISTRY_AUTH_FILE"))
+    return {{*file, false}};
   std::vector<AuthFile> files;
   std::string home = home_dir(env);
   if (auto runtime = nonempty(env, "XDG_RUNTIME_DIR"))
@@ -627,7 +696,8 @@ std::vector<AuthFile> auth_file_paths(const GetEnv& env) {
 }
 
 std::string docker_config_path(const GetEnv& env) {
-  if (auto dir = nonempty(env, "DOCKER_CONFIG")) return *dir + "/config.json";
+  if (auto dir = nonempty(env, "DOCKER_CONFIG"))
+    return *dir + "/config.json";
   return home_dir(env) + "/.docker/config.json";
 }
 
@@ -640,12 +710,14 @@ Result<std::optional<Credentials>> credential_helper_get(std::string_view helper
                                          std::string(helper.substr(0, 100)) + "'");
   std::string program = "docker-credential-" + std::string(helper);
   auto run = run_helper(program, "get", server_url, env, timeout);
-  if (!run) return std::move(run).error();
+  if (!run)
+    return std::move(run).error();
   if (run->exit_status != 0) {
     bool not_found = says_not_found(*run);
     Error failed = helper_failed(program, "get", *run);
     common::secure_wipe(run->out.data(), run->out.size());
-    if (not_found) return std::optional<Credentials>();
+    if (not_found)
+      return std::optional<Credentials>();
     return failed;
   }
   SecretString out(std::move(run->out));
@@ -653,24 +725,29 @@ Result<std::optional<Credentials>> credential_helper_get(std::string_view helper
   try {
     reply = Json::parse(out.str());
   } catch (const Json::parse_error&) {
-    return make_error(ErrorKind::io, "credential helper '" + program + " get' printed something "
-                                                                      "that is not JSON");
+    return make_error(ErrorKind::io, "credential helper '" + program +
+                                         " get' printed something "
+                                         "that is not JSON");
   }
   auto field = [&](const char* name) -> std::optional<std::string> {
     auto it = reply.find(name);
-    if (it == reply.end() || it->is_null()) return std::string();
-    if (!it->is_string()) return std::nullopt;
+    if (it == reply.end() || it->is_null())
+      return std::string();
+    if (!it->is_string())
+      return std::nullopt;
     return it->get<std::string>();
   };
   if (!reply.is_object())
-    return make_error(ErrorKind::io, "credential helper '" + program + " get' printed JSON that is "
-                                                                      "not an object");
+    return make_error(ErrorKind::io, "credential helper '" + program +
+                                         " get' printed JSON that is "
+                                         "not an object");
   auto username = field("Username");
   auto secret = field("Secret");
   if (!username || !secret)
     return make_error(ErrorKind::io, "credential helper '" + program +
                                          " get' printed a Username or Secret that is not a string");
-  if (username->empty() && secret->empty()) return std::optional<Credentials>();
+  if (username->empty() && secret->empty())
+    return std::optional<Credentials>();
   Credentials creds;
   creds.username = std::move(*username);
   creds.password = std::move(*secret);
@@ -682,7 +759,8 @@ Result<std::optional<Credentials>> find_credentials(std::string_view registry, c
     auto creds = credentials_in_file(file, registry, env);
     if (!creds)
       return std::move(creds).error().context("reading credentials for " + std::string(registry));
-    if (*creds) return creds;
+    if (*creds)
+      return creds;
   }
   return std::optional<Credentials>();
 }
@@ -690,12 +768,15 @@ Result<std::optional<Credentials>> find_credentials(std::string_view registry, c
 Result<void> store_login(const std::string& path, std::string_view registry,
                          std::string_view username, std::string_view password, const GetEnv& env) {
   auto cfg = open_for_edit(path);
-  if (!cfg) return std::move(cfg).error();
+  if (!cfg)
+    return std::move(cfg).error();
   auto helper = configured_helper(cfg->doc, registry, path);
-  if (!helper) return std::move(helper).error();
+  if (!helper)
+    return std::move(helper).error();
   std::string key = docker_key(registry);
   auto auths = auths_for_edit(*cfg, path);
-  if (!auths) return std::move(auths).error();
+  if (!auths)
+    return std::move(auths).error();
 
   if (!helper->name.empty()) {
     // docker's native store: the secret goes to the helper, the file keeps an empty marker.
@@ -705,9 +786,11 @@ Result<void> store_login(const std::string& path, std::string_view registry,
     SecretString input(request.dump());
     std::string program = "docker-credential-" + helper->name;
     auto run = run_helper(program, "store", input.str(), env, kCredentialHelperTimeout);
-    if (!run) return std::move(run).error();
+    if (!run)
+      return std::move(run).error();
     common::secure_wipe(run->out.data(), run->out.size());
-    if (run->exit_status != 0) return helper_failed(program, "store", *run);
+    if (run->exit_status != 0)
+      return helper_failed(program, "store", *run);
     (**auths)[key] = Json::object();
   } else {
     SecretString plain(std::string(username) + ":" + std::string(password));
@@ -718,18 +801,21 @@ Result<void> store_login(const std::string& path, std::string_view registry,
 
 Result<void> remove_login(const std::string& path, std::string_view registry, const GetEnv& env) {
   auto cfg = open_for_edit(path);
-  if (!cfg) return std::move(cfg).error();
+  if (!cfg)
+    return std::move(cfg).error();
   if (!cfg->existed)
     return make_error(ErrorKind::not_found, "not logged in to " + std::string(registry) + " ('" +
                                                 path + "' does not exist)");
   auto helper = configured_helper(cfg->doc, registry, path);
-  if (!helper) return std::move(helper).error();
+  if (!helper)
+    return std::move(helper).error();
   bool removed = false;
 
   if (!helper->name.empty()) {
     std::string program = "docker-credential-" + helper->name;
     auto run = run_helper(program, "erase", helper->server_url, env, kCredentialHelperTimeout);
-    if (!run) return std::move(run).error();
+    if (!run)
+      return std::move(run).error();
     if (run->exit_status == 0)
       removed = true;
     else if (!says_not_found(*run))
@@ -750,12 +836,13 @@ Result<void> remove_login(const std::string& path, std::string_view registry, co
   }
   if (changed) {
     auto saved = save(*cfg);
-    if (!saved) return saved;
+    if (!saved)
+      return saved;
     removed = true;
   }
   if (!removed)
-    return make_error(ErrorKind::not_found,
-                      "not logged in to " + std::string(registry) + " (no entry in '" + path + "')");
+    return make_error(ErrorKind::not_found, "not logged in to " + std::string(registry) +
+                                                " (no entry in '" + path + "')");
   return {};
 }
 

@@ -39,7 +39,7 @@ std::vector<AuthFile> auth_file_paths(const GetEnv& env = process_env());
 // nullopt when nothing is configured (anonymous). Errors (io, naming the file, never a secret):
 // unreadable or malformed file, bad base64 "auth", a helper that is missing or fails.
 common::Result<std::optional<Credentials>> find_credentials(std::string_view registry,
-                                                           const GetEnv& env = process_env());
+                                                            const GetEnv& env = process_env());
 
 // How long a credential helper may run before it is killed.
 inline constexpr std::chrono::milliseconds kCredentialHelperTimeout{30000};

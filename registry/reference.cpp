@@ -17,10 +17,18 @@ constexpr std::size_t kMaxNameLength = 255;
 constexpr std::size_t kMaxTagLength = 128;
 constexpr std::size_t kSha256HexLength = 64;
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
 
 // The input as it goes into a message: control bytes shown as '?', long input cut, so a hostile
 // or binary argument cannot break the one-line error.
@@ -31,7 +39,8 @@ std::string quoted(std::string_view text) {
     auto c = static_cast<unsigned char>(text[i]);
     out += (c < 0x20 || c == 0x7f) ? '?' : static_cast<char>(c);
   }
-  if (text.size() > kMaxShown) out += "...";
+  if (text.size() > kMaxShown)
+    out += "...";
   return out + "'";
 }
 
@@ -47,9 +56,11 @@ std::string shown_char(char c) {
 // Why component fails docker's path-component grammar
 // [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*, or "" when it matches.
 std::string component_problem(std::string_view component) {
-  if (component.empty()) return "empty path component (a leading, trailing or doubled '/')";
+  if (component.empty())
+    return "empty path component (a leading, trailing or doubled '/')";
   for (char c : component) {
-    if (is_upper(c)) return "repository must be lowercase";
+    if (is_upper(c))
+      return "repository must be lowercase";
     if (!is_lower_alnum(c) && c != '.' && c != '_' && c != '-')
       return shown_char(c) + " is not allowed in a repository name (use a-z, 0-9, '.', '_', '-')";
   }
@@ -60,16 +71,21 @@ std::string component_problem(std::string_view component) {
   std::size_t i = 0;
   const std::size_t n = component.size();
   for (;;) {
-    if (i == n || !is_lower_alnum(component[i])) return bad_separator;
-    while (i < n && is_lower_alnum(component[i])) ++i;
-    if (i == n) return "";
+    if (i == n || !is_lower_alnum(component[i]))
+      return bad_separator;
+    while (i < n && is_lower_alnum(component[i]))
+      ++i;
+    if (i == n)
+      return "";
     if (component[i] == '.') {
       ++i;
     } else if (component[i] == '_') {
       ++i;
-      if (i < n && component[i] == '_') ++i;
+      if (i < n && component[i] == '_')
+        ++i;
     } else {
-      while (i < n && component[i] == '-') ++i;
+      while (i < n && component[i] == '-')
+        ++i;
     }
   }
 }
@@ -77,21 +93,25 @@ std::string component_problem(std::string_view component) {
 // Why host fails docker's domain grammar (DNS-like labels of letters, digits and inner '-',
 // joined by '.', or a bracketed IPv6 address; then an optional :port), or "" when it matches.
 std::string host_problem(std::string_view host) {
-  if (host.empty()) return "registry host is empty";
+  if (host.empty())
+    return "registry host is empty";
   std::string_view name = host;
   std::string_view port;
   bool has_port = false;
   if (host.front() == '[') {
     auto close = host.find(']');
-    if (close == std::string_view::npos) return "IPv6 registry address is missing its ']'";
+    if (close == std::string_view::npos)
+      return "IPv6 registry address is missing its ']'";
     std::string_view addr = host.substr(1, close - 1);
-    if (addr.empty()) return "IPv6 registry address is empty";
+    if (addr.empty())
+      return "IPv6 registry address is empty";
     for (char c : addr)
       if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':')
         return shown_char(c) + " is not allowed in an IPv6 registry address";
     std::string_view rest = host.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return "unexpected text after the IPv6 registry address";
+      if (rest.front() != ':')
+        return "unexpected text after the IPv6 registry address";
       has_port = true;
       port = rest.substr(1);
     }
@@ -102,37 +122,45 @@ std::string host_problem(std::string_view host) {
       name = host.substr(0, colon);
       port = host.substr(colon + 1);
     }
-    if (name.empty()) return "registry host name is empty";
+    if (name.empty())
+      return "registry host name is empty";
     std::size_t start = 0;
     for (;;) {
       auto dot = name.find('.', start);
       std::string_view label =
           name.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
-      if (label.empty()) return "registry host has an empty label (a leading, trailing or doubled '.')";
+      if (label.empty())
+        return "registry host has an empty label (a leading, trailing or doubled '.')";
       for (char c : label)
         if (!is_alnum(c) && c != '-')
           return shown_char(c) + " is not allowed in a registry host name";
       if (label.front() == '-' || label.back() == '-')
         return "registry host labels must not start or end with '-'";
-      if (dot == std::string_view::npos) break;
+      if (dot == std::string_view::npos)
+        break;
       start = dot + 1;
     }
   }
   if (has_port) {
-    if (port.empty()) return "registry port is empty";
-    if (port.size() > 5) return "registry port must be a number from 1 to 65535";
+    if (port.empty())
+      return "registry port is empty";
+    if (port.size() > 5)
+      return "registry port must be a number from 1 to 65535";
     unsigned value = 0;
     for (char c : port) {
-      if (!is_digit(c)) return "registry port must be a number from 1 to 65535";
+      if (!is_digit(c))
+        return "registry port must be a number from 1 to 65535";
       value = value * 10 + static_cast<unsigned>(c - '0');
     }
-    if (value == 0 || value > 65535) return "registry port must be a number from 1 to 65535";
+    if (value == 0 || value > 65535)
+      return "registry port must be a number from 1 to 65535";
   }
   return "";
 }
 
 std::string tag_problem(std::string_view tag) {
-  if (tag.empty()) return "':' must be followed by a tag";
+  if (tag.empty())
+    return "':' must be followed by a tag";
   if (tag.size() > kMaxTagLength)
     return "tag is " + std::to_string(tag.size()) + " characters long, the limit is " +
            std::to_string(kMaxTagLength);
@@ -147,7 +175,8 @@ std::string tag_problem(std::string_view tag) {
 // Only sha256 is accepted: cosign's signature tags and every registry we target use it, and a
 // digest we cannot recompute could not be checked against the bytes received.
 std::string digest_problem(std::string_view digest) {
-  if (digest.empty()) return "'@' must be followed by a digest (sha256:<64 hex characters>)";
+  if (digest.empty())
+    return "'@' must be followed by a digest (sha256:<64 hex characters>)";
   auto colon = digest.find(':');
   if (colon == std::string_view::npos)
     return "digest must have the form sha256:<64 hex characters>";
@@ -157,7 +186,8 @@ std::string digest_problem(std::string_view digest) {
     return "unsupported digest algorithm '" + std::string(algorithm.substr(0, 40)) +
            "' (only sha256 is supported)";
   for (char c : hex) {
-    if (c >= 'A' && c <= 'F') return "digest must be lowercase hex";
+    if (c >= 'A' && c <= 'F')
+      return "digest must be lowercase hex";
     if (!std::isxdigit(static_cast<unsigned char>(c)))
       return shown_char(c) + " is not a hex digit in the digest";
   }
@@ -175,7 +205,8 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
     return make_error(ErrorKind::usage,
                       "invalid " + std::string(what) + " " + quoted(text) + ": " + problem);
   };
-  if (text.empty()) return fail("it is empty");
+  if (text.empty())
+    return fail("it is empty");
   for (std::string_view scheme : {"http://", "https://"})
     if (text.substr(0, scheme.size()) == scheme)
       return fail("remove the '" + std::string(scheme) +
@@ -183,15 +214,18 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
   // docker refuses a bare 64-hex name: it is an image ID, not a repository.
   if (text.size() == kSha256HexLength) {
     bool all_hex = true;
-    for (char c : text) all_hex = all_hex && (is_digit(c) || (c >= 'a' && c <= 'f'));
-    if (all_hex) return fail("a 64-character hex string is an image ID, not a repository name");
+    for (char c : text)
+      all_hex = all_hex && (is_digit(c) || (c >= 'a' && c <= 'f'));
+    if (all_hex)
+      return fail("a 64-character hex string is an image ID, not a repository name");
   }
 
   Reference ref;
   std::string_view name = text;
   if (auto at = name.find('@'); at != std::string_view::npos) {
     std::string_view digest = name.substr(at + 1);
-    if (auto problem = digest_problem(digest); !problem.empty()) return fail(problem);
+    if (auto problem = digest_problem(digest); !problem.empty())
+      return fail(problem);
     ref.digest = std::string(digest);
     name = name.substr(0, at);
   }
@@ -200,11 +234,13 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
   auto tag_colon = name.find(':', last_slash == std::string_view::npos ? 0 : last_slash + 1);
   if (tag_colon != std::string_view::npos) {
     std::string_view tag = name.substr(tag_colon + 1);
-    if (auto problem = tag_problem(tag); !problem.empty()) return fail(problem);
+    if (auto problem = tag_problem(tag); !problem.empty())
+      return fail(problem);
     ref.tag = std::string(tag);
     name = name.substr(0, tag_colon);
   }
-  if (name.empty()) return fail("the repository name is missing");
+  if (name.empty())
+    return fail("the repository name is missing");
 
   // docker's rule: the first component names a registry when it has a '.' or ':' or is
   // "localhost"; otherwise the whole name is a Docker Hub repository.
@@ -213,19 +249,23 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
   if (auto slash = name.find('/'); slash != std::string_view::npos) {
     std::string_view first = name.substr(0, slash);
     if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
-      if (auto problem = host_problem(first); !problem.empty()) return fail(problem);
+      if (auto problem = host_problem(first); !problem.empty())
+        return fail(problem);
       registry = is_docker_hub_alias(first) ? std::string(kDockerHub) : std::string(first);
       path = name.substr(slash + 1);
     }
   }
-  if (path.empty()) return fail("the repository name after the registry is missing");
+  if (path.empty())
+    return fail("the repository name after the registry is missing");
   std::size_t start = 0;
   for (;;) {
     auto slash = path.find('/', start);
-    std::string_view component =
-        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (auto problem = component_problem(component); !problem.empty()) return fail(problem);
-    if (slash == std::string_view::npos) break;
+    std::string_view component = path.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    if (auto problem = component_problem(component); !problem.empty())
+      return fail(problem);
+    if (slash == std::string_view::npos)
+      break;
     start = slash + 1;
   }
   ref.repository.registry = registry;
@@ -248,7 +288,8 @@ Result<Reference> Reference::parse(std::string_view text) {
 
 Result<Repository> Repository::parse(std::string_view text) {
   auto ref = parse_reference(text, "repository");
-  if (!ref) return std::move(ref).error();
+  if (!ref)
+    return std::move(ref).error();
   if (!ref->tag.empty() || ref->by_digest())
     return make_error(ErrorKind::usage, "invalid repository " + quoted(text) +
                                             ": a repository takes no tag or digest");
@@ -271,22 +312,28 @@ std::string Repository::api_host() const {
 // One difference we keep on purpose: go-containerregistry treats a bare "localhost/x" as the
 // Docker Hub repository "localhost/x", docker (and we) treat "localhost" as a registry.
 std::string Repository::str() const {
-  if (registry == kDockerHub) return std::string(kDockerHubPrinted) + "/" + name;
+  if (registry == kDockerHub)
+    return std::string(kDockerHubPrinted) + "/" + name;
   return registry + "/" + name;
 }
 
 std::string Reference::identifier() const {
-  if (!digest.empty()) return digest;
-  if (!tag.empty()) return tag;
+  if (!digest.empty())
+    return digest;
+  if (!tag.empty())
+    return tag;
   return "latest";
 }
 
 std::string Reference::str() const {
   std::string out = repository.str();
-  if (!tag.empty()) out += ":" + tag;
-  if (!digest.empty()) out += "@" + digest;
+  if (!tag.empty())
+    out += ":" + tag;
+  if (!digest.empty())
+    out += "@" + digest;
   // go-containerregistry's Tag.Name() includes the default tag, so cosign prints ":latest".
-  if (tag.empty() && digest.empty()) out += ":latest";
+  if (tag.empty() && digest.empty())
+    out += ":latest";
   return out;
 }
 
@@ -303,13 +350,17 @@ Result<std::string> parse_registry_host(std::string_view text) {
       break;
     }
   }
-  if (host.empty()) return fail("it is empty");
+  if (host.empty())
+    return fail("it is empty");
   if (host.find('/') != std::string_view::npos)
     return fail("give only the registry host[:port], without a repository path");
-  if (auto problem = host_problem(host); !problem.empty()) return fail(problem);
+  if (auto problem = host_problem(host); !problem.empty())
+    return fail(problem);
   std::string lowered;
-  for (char c : host) lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (is_docker_hub_alias(lowered) || lowered == kDockerHubApiHost) return std::string(kDockerHub);
+  for (char c : host)
+    lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (is_docker_hub_alias(lowered) || lowered == kDockerHubApiHost)
+    return std::string(kDockerHub);
   return std::string(host);
 }
 

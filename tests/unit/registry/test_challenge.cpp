@@ -26,7 +26,8 @@ struct Expected {
 void check(const std::string& header, const std::vector<Expected>& want) {
   INFO("header: " << header);
   auto got = parse_www_authenticate(header);
-  if (!got.ok()) FAIL(got.error().message());
+  if (!got.ok())
+    FAIL(got.error().message());
   REQUIRE(got->size() == want.size());
   for (std::size_t i = 0; i < want.size(); ++i) {
     INFO("challenge " << i);
@@ -40,20 +41,22 @@ void check(const std::string& header, const std::vector<Expected>& want) {
 
 TEST_CASE("challenges real registries send") {
   // CNCF distribution / Docker Hub (the distribution token spec's example).
-  check(R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull")",
-        {{"bearer",
-          {{"realm", "https://auth.docker.io/token"},
-           {"service", "registry.docker.io"},
-           {"scope", "repository:library/ubuntu:pull"}},
-          ""}});
+  check(
+      R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/ubuntu:pull")",
+      {{"bearer",
+        {{"realm", "https://auth.docker.io/token"},
+         {"service", "registry.docker.io"},
+         {"scope", "repository:library/ubuntu:pull"}},
+        ""}});
   // A push scope holds a ',' inside the quotes; insufficient_scope as the registry adds it.
-  check(R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push",error="insufficient_scope")",
-        {{"bearer",
-          {{"realm", "https://auth.docker.io/token"},
-           {"service", "registry.docker.io"},
-           {"scope", "repository:samalba/my-app:pull,push"},
-           {"error", "insufficient_scope"}},
-          ""}});
+  check(
+      R"(Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:samalba/my-app:pull,push",error="insufficient_scope")",
+      {{"bearer",
+        {{"realm", "https://auth.docker.io/token"},
+         {"service", "registry.docker.io"},
+         {"scope", "repository:samalba/my-app:pull,push"},
+         {"error", "insufficient_scope"}},
+        ""}});
   // GHCR.
   check(R"(Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:org/app:pull")",
         {{"bearer",
@@ -64,11 +67,12 @@ TEST_CASE("challenges real registries send") {
   // distribution with htpasswd auth.
   check(R"(Basic realm="Registry Realm")", {{"basic", {{"realm", "Registry Realm"}}, ""}});
   // ECR.
-  check(R"(Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com")",
-        {{"basic",
-          {{"realm", "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/"},
-           {"service", "ecr.amazonaws.com"}},
-          ""}});
+  check(
+      R"(Basic realm="https://123456789012.dkr.ecr.us-east-1.amazonaws.com/",service="ecr.amazonaws.com")",
+      {{"basic",
+        {{"realm", "https://123456789012.dkr.ecr.us-east-1.amazonaws.com/"},
+         {"service", "ecr.amazonaws.com"}},
+        ""}});
   // Harbor.
   check(R"(Bearer realm="https://harbor.example.com/service/token",service="harbor-registry")",
         {{"bearer",
@@ -93,7 +97,8 @@ TEST_CASE("several challenges in one header") {
 }
 
 TEST_CASE("token68, case, whitespace, escapes and list corners") {
-  check("Negotiate a87421000492aa874209af8bc028", {{"negotiate", {}, "a87421000492aa874209af8bc028"}});
+  check("Negotiate a87421000492aa874209af8bc028",
+        {{"negotiate", {}, "a87421000492aa874209af8bc028"}});
   check("Basic abc/+~-._=", {{"basic", {}, "abc/+~-._="}});
   check("Basic abc=", {{"basic", {}, "abc="}});
   // "name=" alone is a token68 by the grammar, not a parameter without a value.
@@ -107,7 +112,8 @@ TEST_CASE("token68, case, whitespace, escapes and list corners") {
   check("Bearer\trealm=\"x\"", {{"bearer", {{"realm", "x"}}, ""}});
   check(R"(Bearer realm="a\"b\\c\d")", {{"bearer", {{"realm", "a\"b\\cd"}}, ""}});
   check(R"(Bearer realm="")", {{"bearer", {{"realm", ""}}, ""}});
-  check(R"(Bearer realm="x",,, service="y",)", {{"bearer", {{"realm", "x"}, {"service", "y"}}, ""}});
+  check(R"(Bearer realm="x",,, service="y",)",
+        {{"bearer", {{"realm", "x"}, {"service", "y"}}, ""}});
   check(R"(, Bearer realm="x")", {{"bearer", {{"realm", "x"}}, ""}});
   check("Bearer realm=\"caf\xc3\xa9\"", {{"bearer", {{"realm", "caf\xc3\xa9"}}, ""}});
   // Unquoted URLs (outside RFC 7235's token grammar) as some registries send them.
@@ -180,11 +186,13 @@ TEST_CASE("random bytes never crash the parser") {
   std::size_t parsed = 0;
   for (int round = 0; round < 20000; ++round) {
     std::string s;
-    for (std::size_t n = length(rng); n > 0; --n) s += alphabet[pick(rng)];
+    for (std::size_t n = length(rng); n > 0; --n)
+      s += alphabet[pick(rng)];
     auto got = parse_www_authenticate(s);
     if (got.ok()) {
       ++parsed;
-      for (const auto& c : *got) CHECK_FALSE(c.scheme.empty());
+      for (const auto& c : *got)
+        CHECK_FALSE(c.scheme.empty());
     } else {
       CHECK(got.error().message().find('\n') == std::string::npos);
     }

@@ -88,7 +88,8 @@ struct Env {
   GetEnv get() const {
     return [this](const std::string& name) -> std::optional<std::string> {
       auto it = vars.find(name);
-      if (it == vars.end()) return std::nullopt;
+      if (it == vars.end())
+        return std::nullopt;
       return it->second;
     };
   }
@@ -101,7 +102,8 @@ struct Env {
   void helper(const std::string& name, const std::string& body) const {
     std::string log = dir / (name + ".");
     write(dir / ("bin/docker-credential-" + name),
-          "#!/bin/sh\ninput=$(cat)\nprintf '%s' \"$input\" > '" + log + "'\"$1\".in\n" + body + "\n",
+          "#!/bin/sh\ninput=$(cat)\nprintf '%s' \"$input\" > '" + log + "'\"$1\".in\n" + body +
+              "\n",
           0755);
   }
   std::string helper_input(const std::string& name, const std::string& action) const {
@@ -114,7 +116,8 @@ struct Env {
 
 std::optional<Credentials> found(const Env& env, const std::string& registry) {
   auto creds = registry::find_credentials(registry, env.get());
-  if (!creds.ok()) FAIL(creds.error().message());
+  if (!creds.ok())
+    FAIL(creds.error().message());
   return *creds;
 }
 
@@ -183,7 +186,8 @@ TEST_CASE("nothing configured means anonymous") {
 
 TEST_CASE("each location is used, and an earlier one wins") {
   Env env;
-  write(env.dockercfg(), R"({"https://ghcr.io/v1/":{"auth":")" + auth("legacy", "p0") + R"(","email":"x"}})");
+  write(env.dockercfg(),
+        R"({"https://ghcr.io/v1/":{"auth":")" + auth("legacy", "p0") + R"(","email":"x"}})");
   check_user(env, "ghcr.io", "legacy", "p0");
   write(env.docker_config(), auths_file("ghcr.io", "docker", "p1"));
   check_user(env, "ghcr.io", "docker", "p1");
@@ -267,7 +271,8 @@ TEST_CASE("an exact key wins over a URL form of the same registry") {
 TEST_CASE("the legacy ~/.dockercfg holds auths at the top level") {
   Env env;
   write(env.dockercfg(), R"({"https://index.docker.io/v1/":{"auth":")" + auth("hub", "pw") +
-                             R"(","email":"a@b"},"quay.io":{"auth":")" + auth("q", "qp") + R"("}})");
+                             R"(","email":"a@b"},"quay.io":{"auth":")" + auth("q", "qp") +
+                             R"("}})");
   check_user(env, "docker.io", "hub", "pw");
   check_user(env, "quay.io", "q", "qp");
 }
@@ -312,7 +317,8 @@ TEST_CASE("malformed files are io errors naming the file and never showing a sec
     std::string problem;
   };
   const std::vector<Case> cases = {
-      {R"({"auths":{"ghcr.io":{"auth":")" + secret + R"(" )", "not valid JSON (syntax error at byte"},
+      {R"({"auths":{"ghcr.io":{"auth":")" + secret + R"(" )",
+       "not valid JSON (syntax error at byte"},
       {R"({"auths":{"ghcr.io":{"auth":")" + secret + R"("}},})", "not valid JSON"},
       {"", "not valid JSON"},
       {"[\"" + secret + "\"]", "not a JSON object"},
@@ -327,7 +333,8 @@ TEST_CASE("malformed files are io errors naming the file and never showing a sec
        "is not base64 of 'username:password'"},
       {R"({"credHelpers":[]})", "\"credHelpers\" is not an object"},
       {R"({"credHelpers":{"ghcr.io":7}})", "credHelpers entry 'ghcr.io' is not a helper name"},
-      {R"({"credHelpers":{"ghcr.io":"../../bin/sh"}})", "credHelpers entry 'ghcr.io' is not a helper name"},
+      {R"({"credHelpers":{"ghcr.io":"../../bin/sh"}})",
+       "credHelpers entry 'ghcr.io' is not a helper name"},
       {R"({"credsStore":true})", "\"credsStore\" is not a string"},
       {R"({"credsStore":"a b"})", "\"credsStore\" is not a helper name"},
   };
@@ -347,7 +354,8 @@ TEST_CASE("malformed files are io errors naming the file and never showing a sec
 }
 
 TEST_CASE("an unreadable auth file is an error, not anonymous") {
-  if (::geteuid() == 0) return; // root reads any file
+  if (::geteuid() == 0)
+    return; // root reads any file
   Env env;
   write(env.docker_config(), auths_file("ghcr.io", "u", "p"), 0000);
   auto err = find_error(env, "ghcr.io");
@@ -357,7 +365,9 @@ TEST_CASE("an unreadable auth file is an error, not anonymous") {
 
 TEST_CASE("credHelpers runs docker-credential-NAME get with the server URL on stdin") {
   Env env;
-  env.helper("test", R"(printf '{"ServerURL":"%s","Username":"helper-user","Secret":"helper-pass"}' "$input")");
+  env.helper(
+      "test",
+      R"(printf '{"ServerURL":"%s","Username":"helper-user","Secret":"helper-pass"}' "$input")");
   write(env.docker_config(), R"({"credHelpers":{"ghcr.io":"test"},"auths":{"ghcr.io":{"auth":")" +
                                  auth("file", "p") + R"("}}})");
   // credHelpers wins over auths in the same file.
@@ -401,8 +411,9 @@ TEST_CASE("a helper that has nothing passes on to the next file") {
 TEST_CASE("credsStore is asked after auths, with docker's server URL") {
   Env env;
   env.helper("store", R"(printf '{"Username":"store-user","Secret":"store-pass"}')");
-  write(env.docker_config(), R"({"credsStore":"store","auths":{"https://index.docker.io/v1/":{},"quay.io":{"auth":")" +
-                                 auth("file", "fp") + R"("}}})");
+  write(env.docker_config(),
+        R"({"credsStore":"store","auths":{"https://index.docker.io/v1/":{},"quay.io":{"auth":")" +
+            auth("file", "fp") + R"("}}})");
   check_user(env, "docker.io", "store-user", "store-pass");
   CHECK(env.helper_input("store", "get") == "https://index.docker.io/v1/");
   check_user(env, "ghcr.io", "store-user", "store-pass");
@@ -455,7 +466,8 @@ TEST_CASE("failing helpers are io errors that say which helper and why") {
     CHECK(err.message().find("failed (exit status 137)") != std::string::npos);
   }
   SECTION("a helper that never reads stdin does not hurt us") {
-    write(env.dir / "bin/docker-credential-bad", "#!/bin/sh\nexec 0<&-\nprintf '{\"Username\":\"u\",\"Secret\":\"s\"}'\n", 0755);
+    write(env.dir / "bin/docker-credential-bad",
+          "#!/bin/sh\nexec 0<&-\nprintf '{\"Username\":\"u\",\"Secret\":\"s\"}'\n", 0755);
     check_user(env, "ghcr.io", "u", "s");
   }
   SECTION("a file that is not executable is not a helper") {
@@ -525,20 +537,23 @@ TEST_CASE("store_login creates the file as docker does: 0600 in a 0700 directory
 TEST_CASE("store_login keeps other entries, unknown fields, key order and the file's mode") {
   Env env;
   std::string path = env.docker_config();
-  write(path,
-        R"({"psFormat":"table {{.ID}}","auths":{"quay.io":{"auth":")" + auth("q", "qp") +
-            R"(","email":"q@x"},"ghcr.io":{"auth":")" + auth("old", "old") +
-            R"(","identitytoken":"stale"}},"credHelpers":{"gcr.io":"gcloud"},"proxies":{"default":{"httpProxy":"http://p:3128"}}})",
-        0640);
+  write(
+      path,
+      R"({"psFormat":"table {{.ID}}","auths":{"quay.io":{"auth":")" + auth("q", "qp") +
+          R"(","email":"q@x"},"ghcr.io":{"auth":")" + auth("old", "old") +
+          R"(","identitytoken":"stale"}},"credHelpers":{"gcr.io":"gcloud"},"proxies":{"default":{"httpProxy":"http://p:3128"}}})",
+      0640);
   REQUIRE(registry::store_login(path, "ghcr.io", "new", "secret", env.get()).ok());
   CHECK(mode_of(path) == 0640);
   CHECK(read(path) ==
-        "{\n\t\"psFormat\": \"table {{.ID}}\",\n\t\"auths\": {\n\t\t\"quay.io\": {\n\t\t\t\"auth\": \"" +
+        "{\n\t\"psFormat\": \"table {{.ID}}\",\n\t\"auths\": {\n\t\t\"quay.io\": "
+        "{\n\t\t\t\"auth\": \"" +
             auth("q", "qp") +
             "\",\n\t\t\t\"email\": \"q@x\"\n\t\t},\n\t\t\"ghcr.io\": {\n\t\t\t\"auth\": \"" +
             auth("new", "secret") +
             "\"\n\t\t}\n\t},\n\t\"credHelpers\": {\n\t\t\"gcr.io\": \"gcloud\"\n\t},\n\t"
-            "\"proxies\": {\n\t\t\"default\": {\n\t\t\t\"httpProxy\": \"http://p:3128\"\n\t\t}\n\t}\n}");
+            "\"proxies\": {\n\t\t\"default\": {\n\t\t\t\"httpProxy\": "
+            "\"http://p:3128\"\n\t\t}\n\t}\n}");
   check_user(env, "ghcr.io", "new", "secret");
   check_user(env, "quay.io", "q", "qp");
 }
@@ -575,8 +590,9 @@ TEST_CASE("store_login hands the secret to a configured helper, as docker does")
   REQUIRE(registry::store_login(env.docker_config(), "docker.io", "hub", "pw", env.get()).ok());
   CHECK(env.helper_input("vault", "store") ==
         R"({"ServerURL":"https://index.docker.io/v1/","Username":"hub","Secret":"pw"})");
-  CHECK(read(env.docker_config()) == "{\n\t\"credsStore\": \"vault\",\n\t\"auths\": {\n\t\t"
-                                     "\"quay.io\": {},\n\t\t\"https://index.docker.io/v1/\": {}\n\t}\n}");
+  CHECK(read(env.docker_config()) ==
+        "{\n\t\"credsStore\": \"vault\",\n\t\"auths\": {\n\t\t"
+        "\"quay.io\": {},\n\t\t\"https://index.docker.io/v1/\": {}\n\t}\n}");
 
   env.helper("special", "echo 'cannot store' >&2; exit 1");
   write(env.docker_config(), R"({"credsStore":"vault","credHelpers":{"ghcr.io":"special"}})");
@@ -584,23 +600,26 @@ TEST_CASE("store_login hands the secret to a configured helper, as docker does")
   REQUIRE_FALSE(stored.ok());
   CHECK(stored.error().message() ==
         "credential helper 'docker-credential-special store' failed (exit status 1): cannot store");
-  CHECK(read(env.docker_config()) == R"({"credsStore":"vault","credHelpers":{"ghcr.io":"special"}})");
+  CHECK(read(env.docker_config()) ==
+        R"({"credsStore":"vault","credHelpers":{"ghcr.io":"special"}})");
 }
 
 TEST_CASE("remove_login removes every form of the registry's key and keeps the rest") {
   Env env;
   std::string path = env.docker_config();
   write(path,
-        R"({"auths":{"ghcr.io":{"auth":")" + auth("a", "b") + R"("},"https://ghcr.io/v1/":{"auth":")" +
-            auth("c", "d") + R"("},"ghcr.io/org":{"auth":")" + auth("ns", "ns") +
-            R"("},"quay.io":{"auth":")" + auth("q", "q") + R"("}},"HttpHeaders":{"X":"y"}})",
+        R"({"auths":{"ghcr.io":{"auth":")" + auth("a", "b") +
+            R"("},"https://ghcr.io/v1/":{"auth":")" + auth("c", "d") +
+            R"("},"ghcr.io/org":{"auth":")" + auth("ns", "ns") + R"("},"quay.io":{"auth":")" +
+            auth("q", "q") + R"("}},"HttpHeaders":{"X":"y"}})",
         0644);
   REQUIRE(registry::remove_login(path, "ghcr.io", env.get()).ok());
   CHECK(mode_of(path) == 0644);
   CHECK(read(path) == "{\n\t\"auths\": {\n\t\t\"ghcr.io/org\": {\n\t\t\t\"auth\": \"" +
                           auth("ns", "ns") + "\"\n\t\t},\n\t\t\"quay.io\": {\n\t\t\t\"auth\": \"" +
-                          auth("q", "q") + "\"\n\t\t}\n\t},\n\t\"HttpHeaders\": {\n\t\t\"X\": "
-                                           "\"y\"\n\t}\n}");
+                          auth("q", "q") +
+                          "\"\n\t\t}\n\t},\n\t\"HttpHeaders\": {\n\t\t\"X\": "
+                          "\"y\"\n\t}\n}");
   CHECK_FALSE(found(env, "ghcr.io").has_value());
 
   auto again = registry::remove_login(path, "ghcr.io", env.get());

@@ -50,8 +50,8 @@ TEST_CASE("valid references normalize as docker does and print as cosign does") 
        "index.docker.io/library/ubuntu:jammy", "registry-1.docker.io"},
       {"team/app", "docker.io", "team/app", "", "", "index.docker.io/team/app:latest",
        "registry-1.docker.io"},
-      {"team/sub/app:v1", "docker.io", "team/sub/app", "v1", "",
-       "index.docker.io/team/sub/app:v1", "registry-1.docker.io"},
+      {"team/sub/app:v1", "docker.io", "team/sub/app", "v1", "", "index.docker.io/team/sub/app:v1",
+       "registry-1.docker.io"},
       {"ubuntu@" + kDigest, "docker.io", "library/ubuntu", "", kDigest,
        "index.docker.io/library/ubuntu@" + kDigest, "registry-1.docker.io"},
       {"ubuntu:22.04@" + kDigest, "docker.io", "library/ubuntu", "22.04", kDigest,
@@ -91,8 +91,8 @@ TEST_CASE("valid references normalize as docker does and print as cosign does") 
        "index.docker.io/library/app:V1.0-rc_1", "registry-1.docker.io"},
       {"app:" + std::string(128, 't'), "docker.io", "library/app", std::string(128, 't'), "",
        "index.docker.io/library/app:" + std::string(128, 't'), "registry-1.docker.io"},
-      {"my-registry.internal:443/a/b/c/d:latest", "my-registry.internal:443", "a/b/c/d",
-       "latest", "", "my-registry.internal:443/a/b/c/d:latest", "my-registry.internal:443"},
+      {"my-registry.internal:443/a/b/c/d:latest", "my-registry.internal:443", "a/b/c/d", "latest",
+       "", "my-registry.internal:443/a/b/c/d:latest", "my-registry.internal:443"},
   };
   for (const auto& c : cases) {
     INFO("input: " << c.input);
