@@ -222,6 +222,11 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   ::posix_spawn_file_actions_adddup2(&actions, in_read.get(), 0);
   ::posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   ::posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
+  // The helper gets stdin/stdout/stderr only, never a descriptor some library left inheritable
+  // (a registry connection, a key file).
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
 
   posix_spawnattr_t attr;
   if (::posix_spawnattr_init(&attr) != 0)

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -652,4 +653,19 @@ TEST_CASE("remove_login erases from the configured helper") {
   auto removed = registry::remove_login(env.docker_config(), "ghcr.io", env.get());
   REQUIRE_FALSE(removed.ok());
   CHECK(removed.error().kind() == ErrorKind::not_found);
+}
+
+TEST_CASE("a helper inherits no descriptor but stdin, stdout and stderr") {
+  Env env;
+  int leaky = ::open("/dev/null", O_RDONLY); // deliberately without O_CLOEXEC
+  REQUIRE(leaky >= 3);
+  env.helper("fds", "if [ -e /proc/$$/fd/" + std::to_string(leaky) +
+                        " ]; then echo 'descriptor leaked' >&2; exit 1; fi\n"
+                        "printf '{\"Username\":\"u\",\"Secret\":\"s\"}'");
+  auto creds = registry::credential_helper_get("fds", "ghcr.io", env.get());
+  ::close(leaky);
+  if (!creds.ok())
+    FAIL(creds.error().message());
+  REQUIRE(creds->has_value());
+  CHECK((*creds)->username == "u");
 }
