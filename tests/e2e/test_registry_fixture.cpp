@@ -1,0 +1,121 @@
+// The real-registry fixture itself: every variant starts, serves the image helpers, enforces its
+// auth, and is gone when the fixture is.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <nlohmann/json.hpp>
+
+#include "common/digest.h"
+#include "tests/support/images.h"
+#include "tests/support/registry_fixture.h"
+
+using namespace isign::testing;
+
+namespace {
+
+bool process_alive(pid_t pid) {
+  return pid > 0 && ::kill(pid, 0) == 0;
+}
+
+RegistryOptions variant(const std::string& name) {
+  RegistryOptions o;
+  if (name.find("tls") != std::string::npos)
+    o.tls = true;
+  if (name.find("htpasswd") != std::string::npos)
+    o.auth = RegistryAuth::htpasswd;
+  if (name.find("token") != std::string::npos)
+    o.auth = RegistryAuth::token;
+  return o;
+}
+
+} // namespace
+
+TEST_CASE("registry fixture: every variant serves pushes and pulls", "[e2e][fixture]") {
+  auto name =
+      GENERATE(as<std::string>{}, "plain", "tls", "htpasswd", "tls+htpasswd", "token", "tls+token");
+  INFO("variant " << name);
+  RegistryFixture reg(variant(name));
+  CHECK(reg.url().rfind("127.0.0.1:", 0) == 0);
+  CHECK(reg.ref("app:v1") == reg.url() + "/app:v1");
+
+  PushedImage img = push_image(reg, "team/app", "v1");
+  HttpResult m = get_manifest(reg, "team/app", "v1");
+  REQUIRE(m.status == 200);
+  CHECK(m.body == img.manifest);
+  CHECK(m.header("docker-content-digest") == img.digest);
+  CHECK(m.header("content-type") == kOciManifestType);
+  CHECK(isign::common::sha256_digest(get_blob(reg, "team/app", img.layer_digest).body) ==
+        img.layer_digest);
+  CHECK(list_tags(reg, "team/app") == std::vector<std::string>{"v1"});
+  CHECK(delete_manifest(reg, "team/app", img.digest) == 202);
+  CHECK(get_manifest(reg, "team/app", img.digest).status == 404);
+}
+
+TEST_CASE("registry fixture: auth variants refuse anonymous and wrong credentials",
+          "[e2e][fixture]") {
+  auto name = GENERATE(as<std::string>{}, "htpasswd", "token");
+  INFO("variant " << name);
+  RegistryFixture reg(variant(name));
+  push_random_image(reg, "app", "v1");
+
+  RegistryEndpoint anonymous = reg.endpoint();
+  anonymous.username.clear();
+  anonymous.password.clear();
+  CHECK(get_manifest(anonymous, "app", "v1").status == 401);
+
+  RegistryEndpoint wrong = reg.endpoint();
+  wrong.password = "not-the-password";
+  CHECK(get_manifest(wrong, "app", "v1").status == 401);
+}
+
+TEST_CASE("registry fixture: token issuer grants scopes and counts requests", "[e2e][fixture]") {
+  RegistryOptions o;
+  o.auth = RegistryAuth::token;
+  o.anonymous_pull = true;
+  RegistryFixture reg(o);
+  TokenIssuer& issuer = *reg.token_issuer();
+  push_random_image(reg, "app", "v1");
+  CHECK(issuer.count_for_scope("repository:app:pull,push") == 1);
+
+  RegistryEndpoint anonymous = reg.endpoint();
+  anonymous.username.clear();
+  anonymous.password.clear();
+  RegistryApi api(anonymous);
+  std::size_t pulls = issuer.count_for_scope("repository:app:pull");
+  CHECK(api.get_manifest("app", "v1").status == 200); // anonymous pull allowed
+  CHECK(api.get_manifest("app", "v1").status == 200); // token cached: no second token request
+  CHECK(issuer.count_for_scope("repository:app:pull") == pulls + 1);
+  auto last = issuer.requests().back();
+  CHECK(last.user.empty());
+  CHECK(last.status == 200);
+  // Anonymous push: the issuer grants pull only, so the registry refuses the upload.
+  CHECK(api.request("POST", "/v2/app/blobs/uploads/").status == 401);
+
+  // make_token() gives tokens the registry accepts (for --registry-token tests).
+  std::string token = issuer.make_token("someone", {"repository:app:pull"});
+  HttpResult direct = RegistryApi(anonymous).request("GET", "/v2/app/tags/list", "",
+                                                     {"Authorization: Bearer " + token});
+  CHECK(direct.status == 200);
+}
+
+TEST_CASE("registry fixture: the registry process is gone after stop and after destruction",
+          "[e2e][fixture]") {
+  pid_t pid = -1;
+  {
+    RegistryFixture reg;
+    pid = reg.pid();
+    CHECK(process_alive(pid));
+    reg.stop();
+    CHECK_FALSE(process_alive(pid));
+    CHECK(get_manifest(reg, "app", "v1").status == 0); // connection refused
+    RegistryFixture second;
+    pid = second.pid();
+    CHECK(process_alive(pid));
+  }
+  CHECK_FALSE(process_alive(pid));
+}
+
+TEST_CASE("registry fixture: the log is kept in a file", "[e2e][fixture]") {
+  RegistryFixture reg;
+  CHECK(reg.log().find("listening on " + reg.url()) != std::string::npos);
+}
