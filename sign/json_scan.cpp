@@ -35,7 +35,18 @@ public:
   bool start_array(std::size_t) override { return enter(); }
   bool end_array() override { return leave(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    // nlohmann's message quotes input ("last read: ..."): keep it one short printable ASCII line.
+    constexpr std::size_t kMaxMessage = 200;
     error = e.what();
+    if (auto pos = error.find("] "); pos != std::string::npos)
+      error = error.substr(pos + 2);
+    if (error.size() > kMaxMessage)
+      error = error.substr(0, kMaxMessage) + "...";
+    for (char& c : error) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x7f)
+        c = '?';
+    }
     return false;
   }
   std::string error;

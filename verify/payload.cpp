@@ -1,0 +1,186 @@
+#include "verify/payload.h"
+
+#include <cmath>
+#include <initializer_list>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "verify/strict_json.h"
+
+namespace isign::verify {
+
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+using detail::quote_for_message;
+using nlohmann::json;
+
+namespace {
+
+Result<void> broken(const std::string& rule) {
+  return make_error(ErrorKind::verification, rule);
+}
+
+const char* type_name(const json& v) {
+  switch (v.type()) {
+  case json::value_t::null:
+    return "null";
+  case json::value_t::object:
+    return "an object";
+  case json::value_t::array:
+    return "an array";
+  case json::value_t::string:
+    return "a string";
+  case json::value_t::boolean:
+    return "a boolean";
+  case json::value_t::number_integer:
+  case json::value_t::number_unsigned:
+  case json::value_t::number_float:
+    return "a number";
+  default:
+    return "not JSON";
+  }
+}
+
+// The object at `where` has exactly `keys` (containers/image's
+// ParanoidUnmarshalJSONObjectExactFields).
+Result<void> exact_keys(const json& object, std::string_view where,
+                        std::initializer_list<std::string_view> keys) {
+  if (!object.is_object())
+    return broken(std::string(where) + " is " + type_name(object) + ", not an object");
+  for (const auto& [key, value] : object.items()) {
+    bool known = false;
+    for (auto k : keys)
+      known = known || key == k;
+    if (!known)
+      return broken(std::string(where) + " has an unknown key " + quote_for_message(key));
+  }
+  for (auto k : keys)
+    if (!object.contains(k))
+      return broken(std::string(where) + " is missing the key \"" + std::string(k) + "\"");
+  return {};
+}
+
+Result<std::string> string_member(const json& object, std::string_view where, const char* key) {
+  const json& v = object.at(key);
+  if (!v.is_string())
+    return make_error(ErrorKind::verification,
+                      std::string(where) + "." + key + " is " + type_name(v) + ", not a string");
+  return v.get<std::string>();
+}
+
+// go-digest's Parse: a registered algorithm and its exact lowercase hex length.
+bool valid_digest(std::string_view d) {
+  auto colon = d.find(':');
+  if (colon == std::string_view::npos)
+    return false;
+  std::string_view alg = d.substr(0, colon);
+  std::string_view hex = d.substr(colon + 1);
+  std::size_t want = alg == "sha256" ? 64 : alg == "sha384" ? 96 : alg == "sha512" ? 128 : 0;
+  if (want == 0 || hex.size() != want)
+    return false;
+  for (char c : hex)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return true;
+}
+
+// containers/image decodes the timestamp into a float64 and accepts it when int64(t) == t.
+std::optional<std::int64_t> integral(const json& v) {
+  if (v.is_number_integer() && !v.is_number_unsigned())
+    return v.get<std::int64_t>();
+  if (v.is_number_unsigned()) {
+    auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (v.is_number_float()) {
+    double d = v.get<double>();
+    // [-2^63, 2^63): the doubles that convert to int64 without overflow.
+    if (!std::isfinite(d) || std::trunc(d) != d || d < -9223372036854775808.0 ||
+        d >= 9223372036854775808.0)
+      return std::nullopt;
+    return static_cast<std::int64_t>(d);
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+Result<Payload> parse_payload(std::string_view bytes) {
+  auto parsed = detail::parse_strict_json(bytes);
+  if (!parsed)
+    return std::move(parsed).error().context("invalid payload JSON");
+  const json& root = *parsed;
+
+  if (auto r = exact_keys(root, "the payload", {"critical", "optional"}); !r)
+    return std::move(r).error();
+  const json& critical = root.at("critical");
+  if (auto r = exact_keys(critical, "critical", {"type", "image", "identity"}); !r)
+    return std::move(r).error();
+
+  auto type = string_member(critical, "critical", "type");
+  if (!type)
+    return std::move(type).error();
+  if (*type != kSignatureType)
+    return make_error(ErrorKind::verification, "critical.type is " + quote_for_message(*type) +
+                                                   ", not \"" + std::string(kSignatureType) + "\"");
+
+  const json& image = critical.at("image");
+  if (auto r = exact_keys(image, "critical.image", {"docker-manifest-digest"}); !r)
+    return std::move(r).error();
+  auto digest = string_member(image, "critical.image", "docker-manifest-digest");
+  if (!digest)
+    return std::move(digest).error();
+  if (!valid_digest(*digest))
+    return make_error(ErrorKind::verification, "critical.image.docker-manifest-digest " +
+                                                   quote_for_message(*digest) +
+                                                   " is not a valid digest");
+
+  const json& identity = critical.at("identity");
+  if (auto r = exact_keys(identity, "critical.identity", {"docker-reference"}); !r)
+    return std::move(r).error();
+  auto reference = string_member(identity, "critical.identity", "docker-reference");
+  if (!reference)
+    return std::move(reference).error();
+  if (reference->empty())
+    return make_error(ErrorKind::verification, "critical.identity.docker-reference is empty");
+
+  Payload out;
+  out.manifest_digest = std::move(*digest);
+  out.docker_reference = std::move(*reference);
+
+  const json& optional = root.at("optional");
+  out.optional_json = optional.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!optional.is_null()) {
+    if (!optional.is_object())
+      return make_error(ErrorKind::verification, std::string("optional is ") + type_name(optional) +
+                                                     ", not null or an object");
+    out.optional_null = false;
+    for (const auto& [key, value] : optional.items())
+      if (value.is_string())
+        out.annotations.emplace(key, value.get<std::string>());
+    if (optional.contains("creator")) {
+      auto creator = string_member(optional, "optional", "creator");
+      if (!creator)
+        return std::move(creator).error();
+      out.creator = std::move(*creator);
+    }
+    if (optional.contains("timestamp")) {
+      auto ts = integral(optional.at("timestamp"));
+      if (!ts) {
+        const json& v = optional.at("timestamp");
+        return make_error(
+            ErrorKind::verification,
+            v.is_number()
+                ? "optional.timestamp " + v.dump() + " is not an integer number of seconds"
+                : std::string("optional.timestamp is ") + type_name(v) + ", not an integer");
+      }
+      out.timestamp = *ts;
+    }
+  }
+  return out;
+}
+
+} // namespace isign::verify

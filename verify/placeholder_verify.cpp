@@ -1,2 +1,0 @@
-// placeholder until the library's sources land
-namespace isign::verify {}

@@ -1,0 +1,130 @@
+#include "verify/strict_json.h"
+
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace isign::verify::detail {
+
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+using nlohmann::json;
+
+namespace {
+
+// Builds the DOM from SAX events. Pointers on the stack stay valid: a container only grows while
+// it is the innermost open one, and then nothing points into it.
+class Builder : public nlohmann::json_sax<json> {
+public:
+  explicit Builder(std::size_t max_depth) : max_depth_(max_depth) {}
+
+  bool null() override { return add(json(nullptr)) != nullptr; }
+  bool boolean(bool v) override { return add(json(v)) != nullptr; }
+  bool number_integer(number_integer_t v) override { return add(json(v)) != nullptr; }
+  bool number_unsigned(number_unsigned_t v) override { return add(json(v)) != nullptr; }
+  bool number_float(number_float_t v, const string_t&) override { return add(json(v)) != nullptr; }
+  bool string(string_t& v) override { return add(json(std::move(v))) != nullptr; }
+  bool binary(binary_t&) override {
+    error = "binary values are not JSON";
+    return false;
+  }
+  bool start_object(std::size_t) override { return open(json::object()); }
+  bool key(string_t& k) override {
+    if (!keys_.back().insert(k).second) {
+      error = "duplicate key " + quote_for_message(k);
+      return false;
+    }
+    pending_key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override { return open(json::array()); }
+  bool end_array() override { return close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    // nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
+    // column 7: "; keep what follows the last ": " of that prefix for a shorter line.
+    std::string what = e.what();
+    if (auto pos = what.find("] "); pos != std::string::npos)
+      what = what.substr(pos + 2);
+    // The message quotes input ("last read: ..."): keep it one short printable ASCII line.
+    constexpr std::size_t kMaxMessage = 200;
+    if (what.size() > kMaxMessage)
+      what = what.substr(0, kMaxMessage) + "...";
+    for (char& c : what) {
+      auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u >= 0x7f)
+        c = '?';
+    }
+    error = what;
+    return false;
+  }
+
+  json root;
+  std::string error;
+
+private:
+  json* add(json value) {
+    if (stack_.empty()) {
+      root = std::move(value);
+      return &root;
+    }
+    json* top = stack_.back();
+    if (top->is_array()) {
+      top->push_back(std::move(value));
+      return &top->back();
+    }
+    json& slot = (*top)[pending_key_];
+    slot = std::move(value);
+    return &slot;
+  }
+  bool open(json container) {
+    if (stack_.size() >= max_depth_) {
+      error = "nested more than " + std::to_string(max_depth_) + " levels deep";
+      return false;
+    }
+    stack_.push_back(add(std::move(container)));
+    keys_.emplace_back();
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    keys_.pop_back();
+    return true;
+  }
+
+  std::size_t max_depth_;
+  std::vector<json*> stack_;
+  std::vector<std::set<std::string>> keys_;
+  std::string pending_key_;
+};
+
+} // namespace
+
+Result<json> parse_strict_json(std::string_view text, std::size_t max_depth) {
+  // nlohmann skips a UTF-8 byte-order mark; Go's decoder rejects it.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF")
+    return make_error(ErrorKind::verification, "starts with a byte-order mark");
+  Builder builder(max_depth);
+  bool ok = false;
+  try {
+    ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json, true);
+  } catch (const std::exception& e) {
+    builder.error = e.what();
+  }
+  if (!ok)
+    return make_error(ErrorKind::verification,
+                      builder.error.empty() ? std::string("not valid JSON") : builder.error);
+  return std::move(builder.root);
+}
+
+std::string quote_for_message(std::string_view s) {
+  constexpr std::size_t kMaxShown = 100;
+  std::string shown(s.substr(0, kMaxShown));
+  std::string out = json(shown).dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > kMaxShown)
+    out += "...";
+  return out;
+}
+
+} // namespace isign::verify::detail
