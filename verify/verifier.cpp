@@ -1,0 +1,295 @@
+#include "verify/verifier.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "registry/client.h"
+#include "verify/strict_json.h"
+
+namespace isign::verify {
+
+using common::Error;
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+using detail::quote_for_message;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxReasonsListed = 10;
+
+void fail(LayerResult& r, Failure failure, std::string reason) {
+  r.failure = failure;
+  r.reason = std::move(reason);
+}
+
+// A fetch error that says nothing about the signature itself: the registry or the network let us
+// down, so "unsigned" cannot be concluded.
+bool is_transport_error(const Error& e) {
+  switch (e.kind()) {
+  case ErrorKind::network:
+  case ErrorKind::registry:
+  case ErrorKind::throttled:
+  case ErrorKind::io:
+  case ErrorKind::internal:
+    return true;
+  default:
+    return false;
+  }
+}
+
+Result<void> manifest_error(const std::string& problem) {
+  return make_error(ErrorKind::verification, "the signature manifest " + problem);
+}
+
+void check_annotations(LayerResult& r, const Payload& p,
+                       const std::map<std::string, std::string>& required) {
+  for (const auto& [key, want] : required) {
+    auto it = p.annotations.find(key);
+    if (it == p.annotations.end()) {
+      // Present but not a string, or absent: either way it cannot equal a string.
+      fail(
+          r, Failure::annotation_mismatch,
+          "annotation " + quote_for_message(key) +
+              (p.optional_null ? " is missing (optional is null)" : " is missing or not a string"));
+      return;
+    }
+    if (it->second != want) {
+      fail(r, Failure::annotation_mismatch,
+           "annotation " + quote_for_message(key) + " is " + quote_for_message(it->second) +
+               ", not " + quote_for_message(want));
+      return;
+    }
+  }
+}
+
+void verify_layer(LayerResult& r, const json& layer, const BlobFetcher& fetch,
+                  std::string_view image_digest, const registry::Repository& repo,
+                  const std::vector<keys::PublicKey>& keys, const std::vector<std::string>& key_ids,
+                  const VerifyOptions& options) {
+  const json* digest = layer.contains("digest") ? &layer.at("digest") : nullptr;
+  if (!digest || !digest->is_string() ||
+      !common::validate_sha256_digest(digest->get<std::string>()))
+    return fail(r, Failure::bad_descriptor, "the layer digest is not sha256:<64 hex>");
+  r.payload_digest = digest->get<std::string>();
+  const json* size = layer.contains("size") ? &layer.at("size") : nullptr;
+  if (!size || !size->is_number_unsigned())
+    return fail(r, Failure::bad_descriptor, "the layer size is not a non-negative integer");
+  const auto size_value = size->get<std::uint64_t>();
+  if (size_value > options.limits.max_payload_size)
+    return fail(r, Failure::too_large,
+                "the payload is " + std::to_string(size_value) + " bytes, more than the limit of " +
+                    std::to_string(options.limits.max_payload_size));
+
+  // The signature annotation is checked before fetching: a layer without one costs no request.
+  const json* annotations = layer.contains("annotations") ? &layer.at("annotations") : nullptr;
+  const json* signature = nullptr;
+  if (annotations && annotations->is_object() && annotations->contains(kSignatureAnnotation))
+    signature = &annotations->at(kSignatureAnnotation);
+  if (!signature || !signature->is_string())
+    return fail(r, Failure::missing_signature,
+                "no " + std::string(kSignatureAnnotation) + " annotation");
+  auto der = common::base64_decode(signature->get<std::string>());
+  if (!der || der->empty())
+    return fail(r, Failure::bad_encoding, "the signature annotation is not valid base64");
+
+  auto blob = fetch(r.payload_digest, static_cast<std::size_t>(size_value));
+  if (!blob) {
+    r.fetch_error = blob.error();
+    return fail(r, Failure::fetch_failed, "fetching the payload: " + blob.error().message());
+  }
+  if (blob->size() != size_value || common::sha256_digest(*blob) != r.payload_digest)
+    return fail(r, Failure::blob_mismatch,
+                "the payload blob does not match its descriptor (digest or size differs)");
+  r.payload_bytes = std::move(*blob);
+
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    if (keys[k].verify(r.payload_bytes, *der)) {
+      r.key_index = k;
+      r.key_id = key_ids[k];
+      break;
+    }
+  }
+  if (!r.key_index)
+    return fail(r, Failure::bad_signature,
+                keys.size() == 1 ? "the signature does not verify with the given key"
+                                 : "the signature does not verify with any of the " +
+                                       std::to_string(keys.size()) + " given keys");
+
+  auto payload = parse_payload(r.payload_bytes);
+  if (!payload)
+    return fail(r, Failure::payload_invalid, "payload rule broken: " + payload.error().message());
+  r.payload = std::move(*payload);
+  const Payload& p = *r.payload;
+
+  if (p.manifest_digest != image_digest)
+    return fail(r, Failure::digest_mismatch,
+                "the payload signs " + p.manifest_digest + ", not " + std::string(image_digest));
+  if (options.identity == IdentityRule::same_repository &&
+      !reference_matches(p.docker_reference, repo, image_digest))
+    return fail(r, Failure::identity_mismatch,
+                "the payload names " + quote_for_message(p.docker_reference) +
+                    ", not the repository '" + repo.str() + "'");
+  check_annotations(r, p, options.required_annotations);
+}
+
+} // namespace
+
+std::string_view failure_name(Failure failure) {
+  switch (failure) {
+  case Failure::none:
+    return "ok";
+  case Failure::bad_descriptor:
+    return "bad-descriptor";
+  case Failure::too_large:
+    return "too-large";
+  case Failure::fetch_failed:
+    return "fetch-failed";
+  case Failure::blob_mismatch:
+    return "blob-mismatch";
+  case Failure::missing_signature:
+    return "missing-signature";
+  case Failure::bad_encoding:
+    return "bad-encoding";
+  case Failure::bad_signature:
+    return "bad-signature";
+  case Failure::payload_invalid:
+    return "payload-invalid";
+  case Failure::digest_mismatch:
+    return "digest-mismatch";
+  case Failure::identity_mismatch:
+    return "identity-mismatch";
+  case Failure::annotation_mismatch:
+    return "annotation-mismatch";
+  }
+  return "unknown";
+}
+
+bool Report::verified() const noexcept {
+  for (const auto& s : signatures)
+    if (s.ok())
+      return true;
+  return false;
+}
+
+std::vector<std::size_t> Report::valid() const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < signatures.size(); ++i)
+    if (signatures[i].ok())
+      out.push_back(i);
+  return out;
+}
+
+Error Report::failure_error() const {
+  if (signatures.empty())
+    return make_error(ErrorKind::no_signature,
+                      "no signatures: the signature manifest has no " +
+                          std::string(kSimpleSigningMediaType) + " layers" +
+                          (ignored_layers ? " (" + std::to_string(ignored_layers) +
+                                                " layers of other media types ignored)"
+                                          : std::string()));
+  for (const auto& s : signatures)
+    if (s.fetch_error && is_transport_error(*s.fetch_error))
+      return Error(s.fetch_error->kind(), s.fetch_error->message())
+          .context("fetching signature layer " + std::to_string(s.index) + " (" + s.payload_digest +
+                   ")");
+  std::string message = "no valid signature among " + std::to_string(signatures.size()) + ": ";
+  for (std::size_t i = 0; i < signatures.size() && i < kMaxReasonsListed; ++i) {
+    const auto& s = signatures[i];
+    if (i)
+      message += "; ";
+    message += "layer " + std::to_string(s.index);
+    if (!s.payload_digest.empty())
+      message += " (" + s.payload_digest + ")";
+    message += ": " + std::string(failure_name(s.failure)) + ": " + s.reason;
+  }
+  if (signatures.size() > kMaxReasonsListed)
+    message += "; and " + std::to_string(signatures.size() - kMaxReasonsListed) + " more";
+  return make_error(ErrorKind::verification, message);
+}
+
+std::string key_id(const keys::PublicKey& key) {
+  // The PEM body between the BEGIN and END lines is base64 of the SubjectPublicKeyInfo DER.
+  const std::string pem = key.pem();
+  std::string b64;
+  auto start = pem.find('\n');
+  auto end = pem.find("-----END");
+  if (start != std::string::npos && end != std::string::npos && start < end)
+    for (char c : pem.substr(start + 1, end - start - 1))
+      if (c != '\n' && c != '\r')
+        b64 += c;
+  auto der = common::base64_decode(b64);
+  return common::sha256_digest(der ? *der : pem);
+}
+
+bool reference_matches(std::string_view docker_reference, const registry::Repository& repo,
+                       std::string_view image_digest) {
+  auto ref = registry::Reference::parse(docker_reference);
+  if (!ref)
+    return false;
+  if (!(ref->repository == repo))
+    return false;
+  return ref->digest.empty() || ref->digest == image_digest;
+}
+
+Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
+                                 std::string_view image_digest,
+                                 const registry::Repository& image_repository,
+                                 const std::vector<keys::PublicKey>& keys,
+                                 const VerifyOptions& options) {
+  if (keys.empty())
+    return make_error(ErrorKind::usage, "no public key to verify with");
+  if (auto valid = common::validate_sha256_digest(image_digest); !valid)
+    return std::move(valid).error();
+
+  auto parsed = detail::parse_strict_json(sig_manifest);
+  if (!parsed)
+    return manifest_error("is not valid JSON: " + parsed.error().message()).error();
+  const json& manifest = *parsed;
+  if (!manifest.is_object())
+    return manifest_error("is not a JSON object").error();
+  if (manifest.contains("mediaType")) {
+    const json& mt = manifest.at("mediaType");
+    if (!mt.is_string() || (mt.get<std::string>() != registry::kOciManifest &&
+                            mt.get<std::string>() != registry::kDockerManifest))
+      return manifest_error("has media type " +
+                            quote_for_message(mt.is_string() ? mt.get<std::string>() : mt.dump()) +
+                            ", not an image manifest")
+          .error();
+  }
+  if (!manifest.contains("layers") || !manifest.at("layers").is_array())
+    return manifest_error("has no layers array").error();
+  const json& layers = manifest.at("layers");
+  if (layers.size() > options.limits.max_layers)
+    return make_error(ErrorKind::limit, "the signature manifest has " +
+                                            std::to_string(layers.size()) +
+                                            " layers, more than the limit of " +
+                                            std::to_string(options.limits.max_layers));
+
+  std::vector<std::string> key_ids;
+  key_ids.reserve(keys.size());
+  for (const auto& k : keys)
+    key_ids.push_back(key_id(k));
+
+  Report report;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const json& layer = layers[i];
+    if (!layer.is_object())
+      return manifest_error("layer " + std::to_string(i) + " is not a JSON object").error();
+    auto media_type = layer.find("mediaType");
+    if (media_type == layer.end() || !media_type->is_string() ||
+        media_type->get<std::string>() != kSimpleSigningMediaType) {
+      ++report.ignored_layers;
+      continue;
+    }
+    LayerResult r;
+    r.index = i;
+    verify_layer(r, layer, fetch, image_digest, image_repository, keys, key_ids, options);
+    report.signatures.push_back(std::move(r));
+  }
+  return report;
+}
+
+} // namespace isign::verify

@@ -1,0 +1,115 @@
+// Checking the signatures of one image: every simple-signing layer of its .sig manifest against
+// the given public keys and rules (FORMATS.md section 5). No network here: blobs come through a
+// callback, so the same code serves the CLI (registry::Client) and unit tests (a map).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "keys/keys.h"
+#include "registry/reference.h"
+#include "verify/payload.h"
+
+namespace isign::verify {
+
+inline constexpr std::string_view kSimpleSigningMediaType =
+    "application/vnd.dev.cosign.simplesigning.v1+json";
+inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
+
+// Fetches the blob `digest` of the signature repository, refusing more than max_size bytes.
+// Errors keep their kind (network, registry, not_found, ...): the report tells them apart.
+using BlobFetcher =
+    std::function<common::Result<std::string>(std::string_view digest, std::size_t max_size)>;
+
+enum class IdentityRule {
+  none,            // any docker-reference (mirrored or re-tagged images)
+  same_repository, // docker-reference names the image's repository (tag ignored; a digest in it
+                   // must be the verified digest); docker.io names normalized
+};
+
+struct Limits {
+  std::size_t max_layers = 100;            // more layers in the .sig manifest: ErrorKind::limit
+  std::size_t max_payload_size = 1u << 20; // a larger payload layer fails without being fetched
+};
+
+struct VerifyOptions {
+  // Each must be present in optional as a string with exactly this value ("k=" wants k present
+  // and empty; an absent key never matches).
+  std::map<std::string, std::string> required_annotations;
+  IdentityRule identity = IdentityRule::same_repository;
+  Limits limits;
+};
+
+// Why a signature layer did not verify.
+enum class Failure {
+  none,
+  bad_descriptor,    // digest not sha256:<hex>, size not a non-negative integer
+  too_large,         // size above Limits::max_payload_size
+  fetch_failed,      // the blob could not be fetched (see LayerResult::fetch_error)
+  blob_mismatch,     // the fetched bytes do not match the descriptor's digest or size
+  missing_signature, // no signature annotation, or not a string
+  bad_encoding,      // the annotation is not standard padded base64
+  bad_signature,     // no given key verifies the signature over the payload bytes
+  payload_invalid,   // a payload rule is broken (parse_payload's message says which)
+  digest_mismatch,   // the payload signs another manifest digest
+  identity_mismatch, // docker-reference does not name the image's repository
+  annotation_mismatch,
+};
+
+// Short, stable name of a failure for messages and JSON output ("bad-signature", ...).
+std::string_view failure_name(Failure failure);
+
+struct LayerResult {
+  std::size_t index = 0;      // position in the manifest's "layers" array
+  std::string payload_digest; // the descriptor's digest, as written
+  Failure failure = Failure::none;
+  std::string reason;                       // one line, empty when ok
+  std::optional<common::Error> fetch_error; // set for Failure::fetch_failed
+  std::optional<std::size_t> key_index;     // which of the given keys verified the signature
+  std::string key_id;                       // key_id() of that key
+  std::string payload_bytes;                // the exact payload, once fetched and checked
+  std::optional<Payload> payload;           // once the signature verified and it parsed
+
+  bool ok() const noexcept { return failure == Failure::none; }
+};
+
+struct Report {
+  std::vector<LayerResult> signatures; // one per simple-signing layer, in manifest order
+  std::size_t ignored_layers = 0;      // layers of other media types
+
+  bool verified() const noexcept;
+  // Indices into signatures of the valid ones.
+  std::vector<std::size_t> valid() const;
+  // Why verification failed, for when !verified(): no_signature when there are no signature
+  // layers; network/registry/throttled (the first such fetch error) when a blob could not be
+  // fetched for a reason that says nothing about the signature; otherwise verification, listing
+  // each layer's reason on one line.
+  common::Error failure_error() const;
+};
+
+// "sha256:<hex>" of the key's DER SubjectPublicKeyInfo: the same key always gets the same id, so
+// several keys (and thresholds) can be counted by distinct key.
+std::string key_id(const keys::PublicKey& key);
+
+// Verifies every simple-signing layer of sig_manifest (the bytes of <repo>:sha256-<hex>.sig) for
+// the image image_digest in image_repository. Layers of other media types are ignored. Errors
+// (rather than a report): the manifest is not a JSON image manifest with a layers array
+// (verification), has more layers than options.limits.max_layers (limit), or keys is empty
+// (usage). The report holds every layer's outcome.
+common::Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
+                                         std::string_view image_digest,
+                                         const registry::Repository& image_repository,
+                                         const std::vector<keys::PublicKey>& keys,
+                                         const VerifyOptions& options = {});
+
+// The identity rule alone: does docker_reference name repo (and, when it has a digest, digest)?
+bool reference_matches(std::string_view docker_reference, const registry::Repository& repo,
+                       std::string_view image_digest);
+
+} // namespace isign::verify
