@@ -24,21 +24,9 @@ int cmd_public_key(int argc, char** argv) {
   if (!args->count("key"))
     return usage_error("public-key", "--key FILE is required");
   std::string path = (*args)["key"].as<std::string>();
-  std::string context = "loading private key '" + path + "'";
-
-  auto contents = common::read_file(path, 1u << 20);
-  if (!contents)
-    return report(std::move(contents.error()).context(context));
-  // A file that cannot be a key is reported before anyone is asked for a password.
-  if (auto c = keys::check_encrypted_key_file(*contents); !c)
-    return report(std::move(c.error()).context(context));
-  auto password =
-      read_password(PasswordPurpose::decrypt, (*args)["password-file"].as<std::string>());
-  if (!password)
-    return report(password.error());
-  auto key = keys::decrypt_private_key(*contents, *password);
+  auto key = load_private_key(path, (*args)["password-file"].as<std::string>());
   if (!key)
-    return report(std::move(key.error()).context(context));
+    return report(key.error());
 
   std::string pem = key->public_key_pem();
   if (args->count("outfile")) {

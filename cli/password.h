@@ -7,6 +7,7 @@
 
 #include "common/result.h"
 #include "common/secret.h"
+#include "keys/keys.h"
 
 namespace isign::cli {
 
@@ -35,5 +36,11 @@ void add_password_file_option(cxxopts::Options& opts);
 // Asks "<question> (y/n)? " on the terminal; true only for an answer of y or yes. An error (kind
 // usage) when there is no terminal to ask on.
 common::Result<bool> confirm_on_terminal(const std::string& question);
+
+// Loads the encrypted private key at path: the file is read and checked before the password is
+// asked (read_password with PasswordPurpose::decrypt), then decrypted. Errors carry the context
+// "loading private key 'PATH'".
+common::Result<keys::PrivateKey> load_private_key(const std::string& path,
+                                                  const std::string& password_file);
 
 } // namespace isign::cli
