@@ -2,10 +2,13 @@
 // auth, and is gone when the fixture is.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/digest.h"
+#include "tests/support/fault_proxy.h"
 #include "tests/support/images.h"
 #include "tests/support/registry_fixture.h"
 
@@ -118,4 +121,84 @@ TEST_CASE("registry fixture: the registry process is gone after stop and after d
 TEST_CASE("registry fixture: the log is kept in a file", "[e2e][fixture]") {
   RegistryFixture reg;
   CHECK(reg.log().find("listening on " + reg.url()) != std::string::npos);
+}
+
+TEST_CASE("fault proxy: forwards everything, including uploads, to every variant",
+          "[e2e][fixture][proxy]") {
+  auto name = GENERATE(as<std::string>{}, "plain", "tls+htpasswd", "token");
+  INFO("variant " << name);
+  RegistryFixture reg(variant(name));
+  FaultProxy proxy(reg);
+  PushedImage img = push_image(proxy.endpoint(), "app", "v1");
+  CHECK(proxy.count("PUT", "/manifests/v1") == 1);
+  HttpResult head = RegistryApi(proxy.endpoint()).head_manifest("app", "v1");
+  CHECK(head.status == 200);
+  CHECK(head.header("content-length") == std::to_string(img.manifest.size()));
+  CHECK(get_manifest(reg, "app", img.digest).body == img.manifest); // really in the registry
+  CHECK(proxy.requests().front().fault == "pass");
+}
+
+TEST_CASE("fault proxy: scripted faults", "[e2e][fixture][proxy]") {
+  RegistryFixture reg;
+  PushedImage img = push_image(reg, "app", "v1", ImageSpec{4096, "", false, {}});
+  FaultProxy proxy(reg);
+  RegistryApi api(proxy.endpoint());
+
+  SECTION("a status once, then pass") {
+    proxy.inject({"GET", "/manifests/", Fault::http_status(500), 1});
+    HttpResult first = api.get_manifest("app", "v1");
+    CHECK(first.status == 500);
+    CHECK(nlohmann::json::parse(first.body)["errors"][0]["code"] == "UNKNOWN");
+    CHECK(api.get_manifest("app", "v1").status == 200);
+    CHECK(proxy.count("GET", "/manifests/v1") == 2);
+  }
+  SECTION("a status always, only for matching requests") {
+    proxy.inject({"", "/blobs/", Fault::http_status(503), -1});
+    CHECK(api.get_blob("app", img.layer_digest).status == 503);
+    CHECK(api.get_blob("app", img.layer_digest).status == 503);
+    CHECK(api.get_manifest("app", "v1").status == 200);
+  }
+  SECTION("429 with Retry-After") {
+    proxy.inject({"GET", "", Fault::throttle(3), 1});
+    HttpResult r = api.get_manifest("app", "v1");
+    CHECK(r.status == 429);
+    CHECK(r.header("retry-after") == "3");
+  }
+  SECTION("close mid-body: the client sees a transfer error") {
+    proxy.inject({"GET", "/blobs/", Fault::close_mid_body(), 1});
+    HttpResult r = api.get_blob("app", img.layer_digest);
+    CHECK(r.status == 0);
+    CHECK(r.body.find("transfer closed") != std::string::npos);
+  }
+  SECTION("truncate and corrupt: well-formed answers with wrong bytes") {
+    proxy.inject({"GET", "/blobs/", Fault::truncate_body(100), 1});
+    proxy.inject({"GET", "/blobs/", Fault::corrupt_body(), 1});
+    HttpResult cut = api.get_blob("app", img.layer_digest);
+    CHECK(cut.status == 200);
+    CHECK(cut.body.size() == 100);
+    HttpResult bad = api.get_blob("app", img.layer_digest);
+    CHECK(bad.status == 200);
+    CHECK(bad.body.size() == 4096);
+    CHECK(isign::common::sha256_digest(bad.body) != img.layer_digest);
+  }
+  SECTION("drop: no answer at all") {
+    proxy.inject({"", "", Fault::drop(), 1});
+    CHECK(api.get_manifest("app", "v1").status == 0);
+    CHECK(proxy.requests().back().status == 0);
+  }
+  SECTION("stall: the answer comes late, and stop() ends the wait") {
+    proxy.inject({"GET", "/manifests/", Fault::stall(std::chrono::milliseconds(300)), 1});
+    auto start = std::chrono::steady_clock::now();
+    CHECK(api.get_manifest("app", "v1").status == 200);
+    CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
+    proxy.inject({"GET", "/manifests/", Fault::stall(std::chrono::seconds(600)), 1});
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      proxy.stop();
+    });
+    start = std::chrono::steady_clock::now();
+    CHECK(api.get_manifest("app", "v1").status == 0);
+    stopper.join();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  }
 }

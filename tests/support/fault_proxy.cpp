@@ -1,0 +1,355 @@
+#include "tests/support/fault_proxy.h"
+
+#include <algorithm>
+#include <cctype>
+#include <curl/curl.h>
+#include <exception>
+#include <iostream>
+
+namespace isign::testing {
+
+namespace {
+
+constexpr std::size_t kMaxUpstreamBody = 256u << 20;
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos)
+    return "";
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// Connection-level headers (RFC 9110 section 7.6.1) belong to one hop and are not forwarded;
+// lengths and framing are recomputed for each side.
+bool hop_by_hop(const std::string& name) {
+  static const char* names[] = {
+      "connection",        "keep-alive",        "proxy-connection", "te",     "trailer",
+      "upgrade",           "transfer-encoding", "content-length",   "expect", "proxy-authorization",
+      "proxy-authenticate"};
+  return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return name == n; });
+}
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* body = static_cast<std::string*>(user);
+  if (body->size() + size * n > kMaxUpstreamBody)
+    return 0;
+  body->append(data, size * n);
+  return size * n;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* headers = static_cast<HeaderList*>(user);
+  std::string line(data, size * n);
+  if (line.rfind("HTTP/", 0) == 0)
+    headers->clear(); // an interim 100 Continue came first
+  auto colon = line.find(':');
+  if (colon != std::string::npos)
+    headers->emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  return size * n;
+}
+
+ServerReply error_reply(int status, const std::string& code, const std::string& message) {
+  ServerReply reply;
+  reply.status = status;
+  reply.headers = {{"Content-Type", "application/json; charset=utf-8"},
+                   {"Docker-Distribution-Api-Version", "registry/2.0"}};
+  reply.body = R"({"errors":[{"code":")" + code + R"(","message":")" + message + R"("}]})" + "\n";
+  return reply;
+}
+
+const bool curl_ready = (curl_global_init(CURL_GLOBAL_DEFAULT), true);
+
+} // namespace
+
+Fault Fault::http_status(int code) {
+  Fault f;
+  f.kind = Kind::http_status;
+  f.status = code;
+  return f;
+}
+
+Fault Fault::throttle(int retry_after_seconds) {
+  Fault f;
+  f.kind = Kind::throttle;
+  f.status = 429;
+  f.retry_after_seconds = retry_after_seconds;
+  return f;
+}
+
+Fault Fault::close_mid_body(std::size_t keep) {
+  Fault f;
+  f.kind = Kind::close_mid_body;
+  f.keep = keep;
+  return f;
+}
+
+Fault Fault::truncate_body(std::size_t keep) {
+  Fault f;
+  f.kind = Kind::truncate_body;
+  f.keep = keep;
+  return f;
+}
+
+Fault Fault::corrupt_body() {
+  Fault f;
+  f.kind = Kind::corrupt_body;
+  return f;
+}
+
+Fault Fault::stall(std::chrono::milliseconds delay) {
+  Fault f;
+  f.kind = Kind::stall;
+  f.delay = delay;
+  return f;
+}
+
+Fault Fault::drop() {
+  Fault f;
+  f.kind = Kind::drop;
+  return f;
+}
+
+const char* Fault::name() const {
+  switch (kind) {
+  case Kind::pass:
+    return "pass";
+  case Kind::http_status:
+    return "http_status";
+  case Kind::throttle:
+    return "throttle";
+  case Kind::close_mid_body:
+    return "close_mid_body";
+  case Kind::truncate_body:
+    return "truncate_body";
+  case Kind::corrupt_body:
+    return "corrupt_body";
+  case Kind::stall:
+    return "stall";
+  case Kind::drop:
+    return "drop";
+  }
+  return "?";
+}
+
+// Upstream curl handles, reused across requests so the proxy keeps its registry connections.
+struct FaultProxy::Pool {
+  std::mutex mu;
+  std::vector<CURL*> idle;
+  ~Pool() {
+    for (CURL* c : idle)
+      curl_easy_cleanup(c);
+  }
+  CURL* take() {
+    std::lock_guard lock(mu);
+    if (idle.empty())
+      return curl_easy_init();
+    CURL* c = idle.back();
+    idle.pop_back();
+    return c;
+  }
+  void give(CURL* c) {
+    std::lock_guard lock(mu);
+    idle.push_back(c);
+  }
+};
+
+FaultProxy::FaultProxy(const RegistryEndpoint& upstream)
+    : upstream_(upstream), pool_(std::make_unique<Pool>()) {
+  (void)curl_ready;
+  server_ = std::make_unique<HttpServer>([this](const ServerRequest& r) { return handle(r); });
+  endpoint_.host = server_->address();
+  endpoint_.tls = false;
+  endpoint_.username = upstream.username;
+  endpoint_.password = upstream.password;
+}
+
+FaultProxy::~FaultProxy() {
+  stop();
+  if (current_test_failed() || std::uncaught_exceptions() > 0)
+    std::cerr << "---- fault proxy " << url() << " -> " << upstream_.host << " requests ----\n"
+              << describe() << "---- end of fault proxy requests ----\n";
+}
+
+void FaultProxy::stop() {
+  server_->stop();
+}
+
+void FaultProxy::inject(FaultRule rule) {
+  std::lock_guard lock(mu_);
+  rules_.push_back(std::move(rule));
+}
+
+void FaultProxy::clear_faults() {
+  std::lock_guard lock(mu_);
+  rules_.clear();
+}
+
+std::vector<ProxiedRequest> FaultProxy::requests() const {
+  std::lock_guard lock(mu_);
+  return log_;
+}
+
+std::size_t FaultProxy::request_count() const {
+  std::lock_guard lock(mu_);
+  return log_.size();
+}
+
+std::size_t FaultProxy::count(const std::string& method, const std::string& path_contains) const {
+  std::lock_guard lock(mu_);
+  return static_cast<std::size_t>(std::count_if(log_.begin(), log_.end(), [&](const auto& r) {
+    return (method.empty() || r.method == method) &&
+           r.target.find(path_contains) != std::string::npos;
+  }));
+}
+
+std::string FaultProxy::describe() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (const auto& r : log_)
+    out += "  " + r.method + " " + r.target + " -> " +
+           (r.status ? std::to_string(r.status) : std::string("(no answer)")) +
+           (r.fault == "pass" ? "" : "  [" + r.fault + "]") + "\n";
+  return out;
+}
+
+ServerReply FaultProxy::handle(const ServerRequest& request) {
+  Fault fault;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& rule : rules_) {
+      if (rule.times == 0)
+        continue;
+      if (!rule.method.empty() && rule.method != request.method)
+        continue;
+      if (request.target.find(rule.path_contains) == std::string::npos)
+        continue;
+      fault = rule.fault;
+      if (rule.times > 0)
+        --rule.times;
+      break;
+    }
+  }
+
+  ServerReply reply;
+  switch (fault.kind) {
+  case Fault::Kind::http_status:
+    reply = error_reply(fault.status, fault.status >= 500 ? "UNKNOWN" : "DENIED",
+                        "fault injected by the test proxy");
+    break;
+  case Fault::Kind::throttle:
+    reply = error_reply(429, "TOOMANYREQUESTS", "fault injected by the test proxy");
+    reply.headers.emplace_back("Retry-After", std::to_string(fault.retry_after_seconds));
+    break;
+  case Fault::Kind::drop:
+    reply.drop = true;
+    break;
+  default:
+    reply = forward(request);
+    break;
+  }
+
+  std::size_t keep =
+      fault.keep > 0 ? std::min(fault.keep, reply.body.size()) : reply.body.size() / 2;
+  switch (fault.kind) {
+  case Fault::Kind::close_mid_body:
+    // The headers keep the full length; the client sees the connection end inside the body.
+    reply.headers.emplace_back("Content-Length", std::to_string(reply.body.size()));
+    reply.body_cut = keep;
+    break;
+  case Fault::Kind::truncate_body:
+    reply.body.resize(keep);
+    break;
+  case Fault::Kind::corrupt_body:
+    if (!reply.body.empty())
+      reply.body[reply.body.size() / 2] ^= 0x01;
+    break;
+  case Fault::Kind::stall:
+    reply.delay = fault.delay;
+    break;
+  default:
+    break;
+  }
+
+  std::lock_guard lock(mu_);
+  log_.push_back({request.method, request.target, reply.drop ? 0 : reply.status, fault.name()});
+  return reply;
+}
+
+ServerReply FaultProxy::forward(const ServerRequest& request) {
+  ServerReply reply;
+  CURL* c = pool_->take();
+  if (!c)
+    return error_reply(502, "UNKNOWN", "test proxy: curl_easy_init failed");
+  curl_easy_reset(c); // keeps the open upstream connection
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  std::string url = upstream_.base_url() + request.target;
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+  if (!upstream_.ca_file.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, upstream_.ca_file.c_str());
+  if (request.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "GET") {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  // The client's Host header goes upstream unchanged, so the registry builds upload Locations
+  // that point back at the proxy; X-Forwarded-Proto keeps them http:// when upstream is TLS.
+  curl_slist* list = nullptr;
+  bool has_content_type = false;
+  for (const auto& [name, value] : request.headers) {
+    if (hop_by_hop(name))
+      continue;
+    if (name == "content-type")
+      has_content_type = true;
+    list = curl_slist_append(list, (name + ": " + value).c_str());
+  }
+  // libcurl would add a form Content-Type to a body-carrying request that has none.
+  if (!has_content_type)
+    list = curl_slist_append(list, "Content-Type:");
+  list = curl_slist_append(list, "Expect:");
+  list = curl_slist_append(list, "X-Forwarded-Proto: http");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.headers);
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(list);
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  pool_->give(c);
+  if (rc != CURLE_OK)
+    return error_reply(502, "UNKNOWN",
+                       std::string("test proxy: upstream: ") + curl_easy_strerror(rc));
+  reply.status = static_cast<int>(status);
+  HeaderList kept;
+  std::string upstream_length;
+  for (auto& [name, value] : reply.headers) {
+    std::string n = lower(name);
+    if (n == "content-length")
+      upstream_length = value;
+    if (!hop_by_hop(n))
+      kept.emplace_back(name, value);
+  }
+  // A HEAD answer has no body to measure: pass the registry's length on.
+  if (request.method == "HEAD" && !upstream_length.empty())
+    kept.emplace_back("Content-Length", upstream_length);
+  reply.headers = std::move(kept);
+  return reply;
+}
+
+} // namespace isign::testing

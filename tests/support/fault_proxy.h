@@ -1,0 +1,111 @@
+// A fault-injecting HTTP proxy between isign and a real registry: plain HTTP on 127.0.0.1,
+// forwarding to the registry (HTTP or HTTPS) with libcurl, and applying scripted faults to the
+// requests that match a rule. Counts and logs every request (never its Authorization header);
+// the log is printed when the test fails.
+//
+//   RegistryFixture reg;
+//   FaultProxy proxy(reg);
+//   proxy.inject({"GET", "/manifests/", Fault::http_status(500), 1}); // one 500, then pass
+//   run_isign({"--allow-http-registry", "inspect", proxy.ref("app:v1")});
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tests/support/http_server.h"
+#include "tests/support/registry_fixture.h"
+
+namespace isign::testing {
+
+// What the proxy does to one request.
+struct Fault {
+  enum class Kind {
+    pass,           // forward unchanged
+    http_status,    // answer `status` with a registry-style JSON error; nothing is forwarded
+    throttle,       // answer 429 with Retry-After: retry_after_seconds; nothing is forwarded
+    close_mid_body, // forward; send headers with the full Content-Length, `keep` body bytes, close
+    truncate_body, // forward; send a well-formed response whose body is only the first `keep` bytes
+    corrupt_body,  // forward; flip one bit of the body (same length)
+    stall,         // wait `delay` before answering (then forward); ends early when the proxy stops
+    drop,          // close the connection without answering
+  };
+  Kind kind = Kind::pass;
+  int status = 500;
+  int retry_after_seconds = 1;
+  std::chrono::milliseconds delay{0};
+  std::size_t keep = 0; // 0: half of the body
+
+  static Fault pass() { return {}; }
+  static Fault http_status(int code);
+  static Fault throttle(int retry_after_seconds);
+  static Fault close_mid_body(std::size_t keep = 0);
+  static Fault truncate_body(std::size_t keep = 0);
+  static Fault corrupt_body();
+  static Fault stall(std::chrono::milliseconds delay);
+  static Fault drop();
+  const char* name() const;
+};
+
+// Which requests a fault applies to, and how often.
+struct FaultRule {
+  std::string method;        // "GET", "HEAD", ...; "" matches every method
+  std::string path_contains; // substring of the request target, e.g. "/manifests/"; "" matches all
+  Fault fault;
+  int times = 1; // applies to the first `times` matching requests; -1: to all of them
+};
+
+// One request as the proxy saw it.
+struct ProxiedRequest {
+  std::string method;
+  std::string target;
+  int status = 0;    // status sent to the client (0: none, the connection was dropped)
+  std::string fault; // Fault::name() of the applied fault, "pass" otherwise
+};
+
+class FaultProxy {
+public:
+  // Starts forwarding to upstream at once; credentials in upstream are kept in endpoint() only.
+  explicit FaultProxy(const RegistryEndpoint& upstream);
+  ~FaultProxy();
+  FaultProxy(const FaultProxy&) = delete;
+  FaultProxy& operator=(const FaultProxy&) = delete;
+
+  // "127.0.0.1:PORT": use it as the registry part of references (plain HTTP).
+  const std::string& url() const { return endpoint_.host; }
+  std::string ref(const std::string& repo_and_rest) const { return url() + "/" + repo_and_rest; }
+  // Plain-HTTP endpoint of the proxy with the upstream's credentials, for the image helpers.
+  const RegistryEndpoint& endpoint() const { return endpoint_; }
+
+  // Rules are tried in the order added; the first one that matches and has uses left applies.
+  void inject(FaultRule rule);
+  void clear_faults();
+
+  std::vector<ProxiedRequest> requests() const;
+  std::size_t request_count() const;
+  // Requests whose method equals `method` ("" any) and whose target contains `path_contains`.
+  std::size_t count(const std::string& method, const std::string& path_contains = "") const;
+  // One line per request, for failure output.
+  std::string describe() const;
+
+  // Stops accepting and drops open connections (ends stalls at once). Idempotent.
+  void stop();
+
+private:
+  ServerReply handle(const ServerRequest& request);
+  ServerReply forward(const ServerRequest& request);
+
+  struct Pool;
+  RegistryEndpoint upstream_;
+  RegistryEndpoint endpoint_;
+  std::unique_ptr<Pool> pool_;
+  mutable std::mutex mu_;
+  std::vector<FaultRule> rules_;
+  std::vector<ProxiedRequest> log_;
+  std::unique_ptr<HttpServer> server_; // last: stops before the rest is destroyed
+};
+
+} // namespace isign::testing
