@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/encoding.h"
+#include "common/file.h"
 #include "keys/keys.h"
 #include "sign/payload.h"
 
@@ -61,6 +62,10 @@ TEST_CASE("payload without annotations: cosign's exact bytes", "[payload]") {
       R"({"critical":{"identity":{"docker-reference":"registry-testing.svc.lan/busybox"},)"
       R"("image":{"docker-manifest-digest":"sha256:f3cfc9d0dbf931d3db4685ec659b7ac68e2a578219da4aae65427886e649b06b"},)"
       R"("type":"cosign container image signature"},"optional":null})");
+  auto vector = common::read_file(std::string(ISIGN_TESTDATA_DIR) +
+                                  "/signatures/sigstore-rs/payload.json");
+  REQUIRE(vector);
+  CHECK(*payload == *vector);
 }
 
 TEST_CASE("payload with annotations: sorted keys, string values", "[payload]") {
