@@ -202,3 +202,27 @@ TEST_CASE("fault proxy: scripted faults", "[e2e][fixture][proxy]") {
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
   }
 }
+
+TEST_CASE("fault proxy: pages tag lists with Link headers", "[e2e][fixture][proxy]") {
+  RegistryFixture reg;
+  PushedImage img = push_image(reg, "app", "t0");
+  std::vector<std::string> expected = {"t0"};
+  RegistryApi api(reg);
+  for (int i = 1; i < 7; ++i) {
+    api.push_manifest("app", "t" + std::to_string(i), img.manifest, img.media_type);
+    expected.push_back("t" + std::to_string(i));
+  }
+  FaultProxy proxy(reg);
+  proxy.paginate_tags(3);
+  RegistryApi through(proxy.endpoint());
+  CHECK(through.tags("app") == expected); // default page size 3: 3 + 3 + 1
+  CHECK(proxy.count("GET", "/tags/list") == 3);
+  CHECK(through.tags("app", 2) == expected); // the client's n wins: 2 + 2 + 2 + 1
+  CHECK(proxy.count("GET", "/tags/list") == 7);
+  HttpResult first = through.request("GET", "/v2/app/tags/list?n=2");
+  CHECK(first.header("link") == "</v2/app/tags/list?n=2&last=t1>; rel=\"next\"");
+  CHECK(nlohmann::json::parse(first.body)["tags"] == nlohmann::json{"t0", "t1"});
+  HttpResult last = through.request("GET", "/v2/app/tags/list?n=2&last=t5");
+  CHECK(last.header("link").empty());
+  CHECK(proxy.requests().back().fault == "paginate");
+}

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <curl/curl.h>
 #include <exception>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace isign::testing {
 
@@ -218,10 +220,42 @@ std::string FaultProxy::describe() const {
   return out;
 }
 
+void FaultProxy::paginate_tags(std::size_t page_size) {
+  std::lock_guard lock(mu_);
+  tag_page_size_ = page_size;
+}
+
+ServerReply FaultProxy::tags_page(const ServerRequest& request, std::size_t page_size) {
+  ServerRequest full = request;
+  full.target = request.path;
+  full.query.clear();
+  ServerReply reply = forward(full);
+  auto json = nlohmann::json::parse(reply.body, nullptr, false);
+  if (reply.status != 200 || !json.is_object() || !json["tags"].is_array())
+    return reply;
+  auto n_param = request.query_values("n");
+  auto last_param = request.query_values("last");
+  std::size_t n = n_param.empty() ? page_size : std::strtoull(n_param.front().c_str(), nullptr, 10);
+  std::vector<std::string> all = json["tags"].get<std::vector<std::string>>();
+  std::sort(all.begin(), all.end());
+  auto begin = last_param.empty() ? all.begin()
+                                  : std::upper_bound(all.begin(), all.end(), last_param.front());
+  auto end =
+      static_cast<std::size_t>(all.end() - begin) > n ? begin + static_cast<long>(n) : all.end();
+  json["tags"] = std::vector<std::string>(begin, end);
+  reply.body = json.dump() + "\n";
+  if (end != all.end() && end != begin)
+    reply.headers.emplace_back("Link", "<" + request.path + "?n=" + std::to_string(n) +
+                                           "&last=" + *(end - 1) + ">; rel=\"next\"");
+  return reply;
+}
+
 ServerReply FaultProxy::handle(const ServerRequest& request) {
   Fault fault;
+  std::size_t page_size = 0;
   {
     std::lock_guard lock(mu_);
+    page_size = tag_page_size_;
     for (auto& rule : rules_) {
       if (rule.times == 0)
         continue;
@@ -237,6 +271,7 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
   }
 
   ServerReply reply;
+  bool paging = false;
   switch (fault.kind) {
   case Fault::Kind::http_status:
     reply = error_reply(fault.status, fault.status >= 500 ? "UNKNOWN" : "DENIED",
@@ -249,9 +284,13 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
   case Fault::Kind::drop:
     reply.drop = true;
     break;
-  default:
-    reply = forward(request);
+  default: {
+    bool tags = page_size > 0 && request.method == "GET" && request.path.size() >= 10 &&
+                request.path.compare(request.path.size() - 10, 10, "/tags/list") == 0;
+    reply = tags ? tags_page(request, page_size) : forward(request);
+    paging = tags && fault.kind == Fault::Kind::pass;
     break;
+  }
   }
 
   std::size_t keep =
@@ -277,7 +316,8 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
   }
 
   std::lock_guard lock(mu_);
-  log_.push_back({request.method, request.target, reply.drop ? 0 : reply.status, fault.name()});
+  log_.push_back({request.method, request.target, reply.drop ? 0 : reply.status,
+                  paging ? "paginate" : fault.name()});
   return reply;
 }
 

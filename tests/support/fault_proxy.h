@@ -63,7 +63,7 @@ struct ProxiedRequest {
   std::string method;
   std::string target;
   int status = 0;    // status sent to the client (0: none, the connection was dropped)
-  std::string fault; // Fault::name() of the applied fault, "pass" otherwise
+  std::string fault; // Fault::name() of the applied fault, "pass" (or "paginate") otherwise
 };
 
 class FaultProxy {
@@ -84,6 +84,12 @@ public:
   void inject(FaultRule rule);
   void clear_faults();
 
+  // Makes the proxy page tag lists as OCI distribution describes (distribution 2.8 never pages):
+  // GET .../tags/list[?n=N&last=T] is answered from the registry's full list with at most N
+  // (default page_size) tags after T, and a `Link: <...>; rel="next"` header while more remain.
+  // 0 turns it off.
+  void paginate_tags(std::size_t page_size);
+
   std::vector<ProxiedRequest> requests() const;
   std::size_t request_count() const;
   // Requests whose method equals `method` ("" any) and whose target contains `path_contains`.
@@ -97,6 +103,7 @@ public:
 private:
   ServerReply handle(const ServerRequest& request);
   ServerReply forward(const ServerRequest& request);
+  ServerReply tags_page(const ServerRequest& request, std::size_t page_size);
 
   struct Pool;
   RegistryEndpoint upstream_;
@@ -105,6 +112,7 @@ private:
   mutable std::mutex mu_;
   std::vector<FaultRule> rules_;
   std::vector<ProxiedRequest> log_;
+  std::size_t tag_page_size_ = 0;
   std::unique_ptr<HttpServer> server_; // last: stops before the rest is destroyed
 };
 
