@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# isign benchmarks, measured side by side in one run against a local docker-registry:
+#   1. one `isign verify` vs the same HTTP requests made by one curl process (the floor);
+#   2. batch verify of N images in one invocation vs N separate invocations;
+#   3. peak RSS of verify for an image with a large layer (verify never downloads layers).
+# Usage: bench/run.sh [N_IMAGES=200] [RUNS=20] [LARGE_LAYER_MB=200]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-200}
+RUNS=${2:-20}
+LARGE_MB=${3:-200}
+ISIGN=${ISIGN:-$PWD/build/cli/isign}
+[ -x "$ISIGN" ] || { echo "build isign first (scripts/build.sh), or set ISIGN" >&2; exit 2; }
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
+. scripts/lib-registry.sh
+
+WORK=$(mktemp -d /tmp/isign-bench.XXXXXX)
+trap 'stop_registry; rm -rf "$WORK"' EXIT
+start_registry "$WORK/registry"
+export COSIGN_PASSWORD=bench
+FLAGS=(--allow-http-registry)
+cd "$WORK"
+"$ISIGN" generate-key-pair --output-key-prefix bench 2>/dev/null
+
+now_ns() { date +%s%N; }
+# median_ms CMD...: runs CMD $RUNS times, prints the median wall time in milliseconds.
+median_ms() {
+  local times=() t0 t1
+  for _ in $(seq 1 "$RUNS"); do
+    t0=$(now_ns)
+    "$@" >/dev/null 2>&1
+    t1=$(now_ns)
+    times+=($(( (t1 - t0) / 1000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
+echo "pushing and signing $N images..." >&2
+REFS=()
+for i in $(seq 1 "$N"); do
+  d=$(push_image bench/app "v$i" "image $i")
+  REFS+=("$REGISTRY/bench/app@$d")
+done
+t0=$(now_ns)
+"$ISIGN" sign "${FLAGS[@]}" --key bench.key "${REFS[@]}" 2>/dev/null
+t1=$(now_ns)
+SIGN_ALL_MS=$(( (t1 - t0) / 1000000 ))
+
+# The floor: exactly the requests isign verify makes for one image by digest, in one curl
+# process over one connection: HEAD the manifest, GET the .sig manifest, GET the payload blob.
+ONE=${REFS[0]}
+DIGEST=${ONE#*@}
+SIG_TAG="sha256-${DIGEST#sha256:}.sig"
+ACCEPT="Accept: application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"
+PAYLOAD_DIGEST=$(curl -fsS -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests/$SIG_TAG" |
+  grep -o '"digest":"sha256:[0-9a-f]*"' | sed -n 2p | cut -d'"' -f4)
+curl_floor() {
+  curl -fsS -o /dev/null -I -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests/$DIGEST" \
+    --next -fsS -o /dev/null -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests/$SIG_TAG" \
+    --next -fsS -o /dev/null "http://$REGISTRY/v2/bench/app/blobs/$PAYLOAD_DIGEST"
+}
+"$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$ONE" >/dev/null 2>&1 || { echo "verify failed" >&2; exit 1; }
+
+CURL_MS=$(median_ms curl_floor)
+VERIFY_MS=$(median_ms "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$ONE")
+VERSION_MS=$(median_ms "$ISIGN" version)
+
+t0=$(now_ns)
+"$ISIGN" verify "${FLAGS[@]}" --key bench.pub "${REFS[@]}" >/dev/null 2>&1
+t1=$(now_ns)
+BATCH_MS=$(( (t1 - t0) / 1000000 ))
+t0=$(now_ns)
+for r in "${REFS[@]}"; do "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$r" >/dev/null 2>&1; done
+t1=$(now_ns)
+SEPARATE_MS=$(( (t1 - t0) / 1000000 ))
+
+echo "pushing an image with a ${LARGE_MB} MB layer..." >&2
+head -c $((LARGE_MB * 1024 * 1024)) /dev/urandom >big.bin
+BIG=$(push_image bench/big v1 big big.bin)
+rm -f big.bin
+"$ISIGN" sign "${FLAGS[@]}" --key bench.key "$REGISTRY/bench/big@$BIG" 2>/dev/null
+rss_kb() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+RSS_SMALL=$(rss_kb "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$ONE")
+RSS_BIG=$(rss_kb "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$REGISTRY/bench/big@$BIG")
+
+cat <<REPORT
+isign benchmark ($N images, median of $RUNS runs, local docker-registry over HTTP)
+  sign $N images, one invocation:          ${SIGN_ALL_MS} ms ($(ratio "$SIGN_ALL_MS" "$N") ms/image)
+  curl floor (same 3 requests, 1 process):  ${CURL_MS} ms
+  isign verify, one image:                  ${VERIFY_MS} ms   ratio to floor: $(ratio "$VERIFY_MS" "$CURL_MS")x
+  isign version (process start):            ${VERSION_MS} ms
+  verify $N images, one invocation:         ${BATCH_MS} ms
+  verify $N images, $N invocations:         ${SEPARATE_MS} ms   batch speed-up: $(ratio "$SEPARATE_MS" "$BATCH_MS")x
+  peak RSS, verify small image:             ${RSS_SMALL} KiB
+  peak RSS, verify ${LARGE_MB} MB-layer image:       ${RSS_BIG} KiB   ratio: $(ratio "$RSS_BIG" "$RSS_SMALL")x
+REPORT
