@@ -119,7 +119,10 @@ TEST_CASE("registry fixture: the registry process is gone after stop and after d
 }
 
 TEST_CASE("registry fixture: the log is kept in a file", "[e2e][fixture]") {
-  RegistryFixture reg;
+  RegistryFixture reg({.tls = true, .auth = RegistryAuth::htpasswd});
+  CHECK(reg.tls_flags() == std::vector<std::string>{"--registry-cacert", reg.ca_path()});
+  CHECK(reg.credential_flags() == std::vector<std::string>{"--registry-username", reg.username(),
+                                                           "--registry-password", reg.password()});
   CHECK(reg.log().find("listening on " + reg.url()) != std::string::npos);
 }
 

@@ -52,9 +52,10 @@ struct Fault {
 
 // Which requests a fault applies to, and how often.
 struct FaultRule {
-  std::string method;        // "GET", "HEAD", ...; "" matches every method
-  std::string path_contains; // substring of the request target, e.g. "/manifests/"; "" matches all
-  Fault fault;
+  std::string method{}; // "GET", "HEAD", ...; "" matches every method
+  std::string
+      path_contains{}; // substring of the request target, e.g. "/manifests/"; "" matches all
+  Fault fault{};
   int times = 1; // applies to the first `times` matching requests; -1: to all of them
 };
 

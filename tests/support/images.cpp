@@ -194,13 +194,26 @@ std::string RegistryApi::authorization_for(const std::string& header, std::strin
   if (!scope.empty())
     url += "&scope=" + url_encode(scope);
   HttpResult r = perform("GET", url, "", {}, endpoint_.username.empty() ? "" : basic);
+  if ((r.status == 404 || r.status == 405) && !endpoint_.username.empty()) {
+    // Token services that only speak OAuth2 take the credentials in a POST form.
+    std::string form =
+        "grant_type=password&client_id=isign-tests&username=" + url_encode(endpoint_.username) +
+        "&password=" + url_encode(endpoint_.password) +
+        "&service=" + url_encode(ch.params["service"]);
+    if (!scope.empty())
+      form += "&scope=" + url_encode(scope);
+    r = perform("POST", ch.params["realm"], form,
+                {"Content-Type: application/x-www-form-urlencoded"}, "");
+  }
   auto json = nlohmann::json::parse(r.body, nullptr, false);
   if (r.status != 200 || !json.is_object()) {
     *error =
         "token request to " + ch.params["realm"] + ": " + std::to_string(r.status) + " " + r.body;
     return "";
   }
-  std::string token = json.value("token", json.value("access_token", ""));
+  std::string token = json.value("token", "");
+  if (token.empty())
+    token = json.value("access_token", "");
   tokens_[scope] = token;
   return "Bearer " + token;
 }

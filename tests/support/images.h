@@ -78,10 +78,10 @@ private:
 };
 
 struct ImageSpec {
-  std::size_t layer_size = 1024;                  // random bytes, unless layer is set
-  std::string layer;                              // exact layer blob
-  bool docker_media_types = false;                // Docker schema2 manifest instead of OCI
-  std::map<std::string, std::string> annotations; // manifest annotations (OCI only)
+  std::size_t layer_size = 1024;                    // random bytes, unless layer is set
+  std::string layer{};                              // exact layer blob
+  bool docker_media_types = false;                  // Docker schema2 manifest instead of OCI
+  std::map<std::string, std::string> annotations{}; // manifest annotations (OCI only)
 };
 
 struct PushedImage {
@@ -95,12 +95,12 @@ struct PushedImage {
 struct Platform {
   std::string os = "linux";
   std::string architecture = "amd64";
-  std::string variant; // e.g. "v8"; omitted when empty
+  std::string variant{}; // e.g. "v8"; omitted when empty
 };
 
 struct IndexChild {
-  std::string digest; // of a manifest already in the repository
-  Platform platform;
+  std::string digest{}; // of a manifest already in the repository
+  Platform platform{};
 };
 
 // Free-function forms of the above for one-off calls (a RegistryFixture converts to an endpoint).

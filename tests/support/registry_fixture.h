@@ -36,10 +36,10 @@ struct RegistryOptions {
   bool tls = false;
   RegistryAuth auth = RegistryAuth::none;
   std::string username = "isign-user";
-  std::string password;        // empty: a random one (distinctive, so tests can grep for leaks)
-  bool anonymous_pull = false; // token auth: anonymous clients may pull
-  bool token_allow_get = true; // token auth: false makes the issuer demand the OAuth2 POST form
-  std::string identity_token;  // token auth: accepted as an OAuth2 refresh token for username
+  std::string password{};       // empty: a random one (distinctive, so tests can grep for leaks)
+  bool anonymous_pull = false;  // token auth: anonymous clients may pull
+  bool token_allow_get = true;  // token auth: false makes the issuer demand the OAuth2 POST form
+  std::string identity_token{}; // token auth: accepted as an OAuth2 refresh token for username
   std::string log_level = "info";
   std::chrono::seconds start_timeout{10};
 };

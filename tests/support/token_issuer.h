@@ -13,15 +13,16 @@
 namespace isign::testing {
 
 struct TokenIssuerOptions {
-  std::string key_path;  // PEM EC P-256 private key that signs tokens
-  std::string cert_path; // PEM self-signed certificate of that key (the registry's rootcertbundle)
+  std::string key_path{}; // PEM EC P-256 private key that signs tokens
+  std::string
+      cert_path{}; // PEM self-signed certificate of that key (the registry's rootcertbundle)
   std::string issuer = "isign-test-issuer";    // the JWT "iss" the registry trusts
   std::string service = "isign-test-registry"; // the JWT "aud"; the registry's service name
-  std::string username;                        // the one account; empty: none
-  std::string password;
-  std::string identity_token;  // accepted as grant_type=refresh_token for `username`; empty: none
-  bool anonymous_pull = false; // anonymous clients get "pull" (else tokens without access)
-  bool allow_get = true;       // false: GET answers 405, so clients must use the OAuth2 POST form
+  std::string username{};                      // the one account; empty: none
+  std::string password{};
+  std::string identity_token{}; // accepted as grant_type=refresh_token for `username`; empty: none
+  bool anonymous_pull = false;  // anonymous clients get "pull" (else tokens without access)
+  bool allow_get = true;        // false: GET answers 405, so clients must use the OAuth2 POST form
   int expires_in = 300;
 };
 
