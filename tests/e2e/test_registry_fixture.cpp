@@ -20,6 +20,10 @@ bool process_alive(pid_t pid) {
   return pid > 0 && ::kill(pid, 0) == 0;
 }
 
+bool contains_text(const std::string& s, const std::string& needle) {
+  return s.find(needle) != std::string::npos;
+}
+
 RegistryOptions variant(const std::string& name) {
   RegistryOptions o;
   if (name.find("tls") != std::string::npos)
@@ -228,4 +232,14 @@ TEST_CASE("fault proxy: pages tag lists with Link headers", "[e2e][fixture][prox
   HttpResult last = through.request("GET", "/v2/app/tags/list?n=2&last=t5");
   CHECK(last.header("link").empty());
   CHECK(proxy.requests().back().fault == "paginate");
+}
+
+TEST_CASE("registry fixture: a refusing port refuses connections", "[e2e][fixture]") {
+  RefusingPort down;
+  RegistryEndpoint ep;
+  ep.host = down.address();
+  HttpResult r = RegistryApi(ep).request("GET", "/v2/");
+  CHECK(r.status == 0);
+  INFO(r.body);
+  CHECK(contains_text(r.body, "onnect"));
 }

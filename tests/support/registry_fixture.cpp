@@ -122,6 +122,23 @@ std::uint16_t free_loopback_port() {
   return port;
 }
 
+RefusingPort::RefusingPort() {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    FAIL("cannot reserve a loopback port");
+  port_ = ntohs(addr.sin_port);
+}
+
+RefusingPort::~RefusingPort() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
 RegistryFixture::RegistryFixture(RegistryOptions options) : options_(std::move(options)) {
   if (options_.password.empty())
     options_.password = "pw-" + random_hex(12);

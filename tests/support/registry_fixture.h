@@ -103,6 +103,22 @@ private:
 // A loopback port nobody listens on at the moment of the call (bind to port 0, then close).
 std::uint16_t free_loopback_port();
 
+// A loopback address where connections are refused, reserved while the object lives: the port
+// is bound but never listened on, so no other test can start a server there ("registry down").
+class RefusingPort {
+public:
+  RefusingPort();
+  ~RefusingPort();
+  RefusingPort(const RefusingPort&) = delete;
+  RefusingPort& operator=(const RefusingPort&) = delete;
+  // "127.0.0.1:PORT"
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+};
+
 // True once an assertion of the running Catch test case has failed. Fixtures use it to decide
 // whether to print their logs when they are destroyed.
 bool current_test_failed();
