@@ -1,0 +1,514 @@
+// The OCI distribution client: URL building, challenge-driven auth with a token cache, bounded
+// retries of idempotent requests, digest checks and one-line errors.
+#include "registry/client.h"
+
+#include <atomic>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "registry/challenge.h"
+#include "registry/credentials.h"
+
+namespace isign::registry {
+
+using common::Error;
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+
+namespace {
+
+const std::string kManifestAccept =
+    std::string(kOciManifest) + ", " + std::string(kOciIndex) + ", " +
+    std::string(kDockerManifest) + ", " + std::string(kDockerManifestList);
+
+std::string reason_phrase(long status) {
+  switch (status) {
+  case 400: return "Bad Request";
+  case 401: return "Unauthorized";
+  case 403: return "Forbidden";
+  case 404: return "Not Found";
+  case 405: return "Method Not Allowed";
+  case 409: return "Conflict";
+  case 413: return "Payload Too Large";
+  case 416: return "Range Not Satisfiable";
+  case 429: return "Too Many Requests";
+  case 500: return "Internal Server Error";
+  case 502: return "Bad Gateway";
+  case 503: return "Service Unavailable";
+  case 504: return "Gateway Timeout";
+  default: return "";
+  }
+}
+
+// "/v2/..." without scheme, host and query: what error messages show of a URL.
+std::string url_path(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string::npos ? 0 : url.find('/', scheme + 3);
+  if (start == std::string::npos) return "/";
+  auto end = url.find('?', start);
+  return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// The registry's error code and message from a distribution-spec error body, if any.
+std::string registry_detail(const std::string& body) {
+  auto doc = nlohmann::json::parse(body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return "";
+  auto it = doc.find("errors");
+  if (it == doc.end() || !it->is_array() || it->empty()) return "";
+  std::string out;
+  for (const auto& e : *it) {
+    if (!e.is_object()) continue;
+    std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+    std::string msg =
+        e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
+    if (code.empty() && msg.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += code + (code.empty() || msg.empty() ? "" : ": ") + msg;
+  }
+  // Registry text is untrusted: keep it to one printable line.
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out;
+}
+
+Error http_error(const HttpRequest& req, const HttpResponse& resp) {
+  std::string msg = req.method + " " + url_path(req.url) + ": " + std::to_string(resp.status);
+  if (auto phrase = reason_phrase(resp.status); !phrase.empty()) msg += " " + phrase;
+  if (auto detail = registry_detail(resp.body); !detail.empty()) msg += " (" + detail + ")";
+  ErrorKind kind = ErrorKind::registry;
+  if (resp.status == 404) kind = ErrorKind::not_found;
+  if (resp.status == 429) kind = ErrorKind::throttled;
+  if (resp.status == 401 || resp.status == 403)
+    msg += "; check the credentials (isign login, --registry-username/--registry-password, or "
+           "--registry-token)";
+  return make_error(kind, msg);
+}
+
+bool is_sha256_digest(std::string_view d) { return common::validate_sha256_digest(d).ok(); }
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+long parse_retry_after(const std::string& value) {
+  if (value.empty()) return -1;
+  for (char c : value)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return -1; // HTTP dates: fall back to backoff
+  if (value.size() > 6) return 3600;
+  return std::stol(value);
+}
+
+class RegistryClient final : public Client {
+public:
+  RegistryClient(ClientOptions options, std::unique_ptr<Transport> transport)
+      : options_(std::move(options)), transport_(std::move(transport)) {}
+
+  Result<Descriptor> head_manifest(const Repository& repo, std::string_view ref) override {
+    HttpRequest req = request("HEAD", manifest_url(repo, ref));
+    req.headers.emplace_back("Accept", kManifestAccept);
+    auto resp = send(req, repo, Access::pull, true);
+    if (!resp) return std::move(resp).error();
+    if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, ref);
+    std::string digest = resp->header("docker-content-digest");
+    if (!is_sha256_digest(digest)) {
+      // Some registries omit the digest on HEAD: the bytes tell.
+      auto m = get_manifest(repo, ref);
+      if (!m) return std::move(m).error();
+      return Descriptor{m->media_type, m->digest, m->bytes.size()};
+    }
+    if (is_digest(ref) && digest != ref)
+      return make_error(ErrorKind::registry, "HEAD " + url_path(req.url) +
+                                                 ": the registry answered digest " + digest);
+    Descriptor d{media_type_of(*resp, ""), digest, 0};
+    if (auto len = resp->header("content-length"); !len.empty())
+      d.size = static_cast<std::size_t>(std::strtoull(len.c_str(), nullptr, 10));
+    return d;
+  }
+
+  Result<Manifest> get_manifest(const Repository& repo, std::string_view ref) override {
+    HttpRequest req = request("GET", manifest_url(repo, ref));
+    req.headers.emplace_back("Accept", kManifestAccept);
+    req.max_body = options_.max_manifest_size;
+    auto resp = send(req, repo, Access::pull, true);
+    if (!resp) {
+      if (resp.error().kind() == ErrorKind::limit)
+        return std::move(resp).error().context("GET " + url_path(req.url) + ": manifest");
+      return std::move(resp).error();
+    }
+    if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, ref);
+    Manifest m;
+    m.bytes = std::move(resp->body);
+    m.digest = common::sha256_digest(m.bytes);
+    if (is_digest(ref) && m.digest != ref)
+      return make_error(ErrorKind::registry, "GET " + url_path(req.url) +
+                                                 ": the manifest's bytes hash to " + m.digest +
+                                                 ", not the requested digest");
+    if (auto claimed = resp->header("docker-content-digest");
+        is_sha256_digest(claimed) && claimed != m.digest)
+      return make_error(ErrorKind::registry, "GET " + url_path(req.url) +
+                                                 ": Docker-Content-Digest " + claimed +
+                                                 " does not match the bytes received (" +
+                                                 m.digest + ")");
+    m.media_type = media_type_of(*resp, m.bytes);
+    return m;
+  }
+
+  Result<std::string> put_manifest(const Repository& repo, std::string_view ref,
+                                   std::string_view bytes, std::string_view media_type) override {
+    HttpRequest req = request("PUT", manifest_url(repo, ref));
+    req.headers.emplace_back("Content-Type", std::string(media_type));
+    req.body = std::string(bytes);
+    auto resp = send(req, repo, Access::push, false);
+    if (!resp) return std::move(resp).error();
+    if (resp->status != 201 && resp->status != 200) return http_error(req, *resp);
+    return common::sha256_digest(bytes);
+  }
+
+  Result<void> delete_manifest(const Repository& repo, std::string_view digest) override {
+    HttpRequest req = request("DELETE", manifest_url(repo, digest));
+    auto resp = send(req, repo, Access::push, false);
+    if (!resp) return std::move(resp).error();
+    if (resp->status != 202 && resp->status != 200) return http_error(req, *resp);
+    return {};
+  }
+
+  Result<bool> blob_exists(const Repository& repo, std::string_view digest) override {
+    HttpRequest req = request("HEAD", blob_url(repo, digest));
+    auto resp = send(req, repo, Access::pull, true);
+    if (!resp) return std::move(resp).error();
+    if (resp->status == 200) return true;
+    if (resp->status == 404) return false;
+    return http_error(req, *resp);
+  }
+
+  Result<std::string> get_blob(const Repository& repo, std::string_view digest,
+                               std::size_t max_size) override {
+    if (!is_sha256_digest(digest))
+      return make_error(ErrorKind::registry, "invalid blob digest '" + std::string(digest) + "'");
+    HttpRequest req = request("GET", blob_url(repo, digest));
+    req.max_body = max_size;
+    auto resp = send(req, repo, Access::pull, true);
+    if (!resp) return std::move(resp).error().context("GET " + url_path(req.url));
+    if (resp->status != 200) return http_error(req, *resp);
+    if (auto got = common::sha256_digest(resp->body); got != digest)
+      return make_error(ErrorKind::registry, "GET " + url_path(req.url) +
+                                                 ": the blob's bytes hash to " + got +
+                                                 " (truncated or corrupted)");
+    return std::move(resp->body);
+  }
+
+  Result<void> put_blob(const Repository& repo, std::string_view digest,
+                        std::string_view bytes) override {
+    auto exists = blob_exists(repo, digest);
+    if (!exists) return std::move(exists).error();
+    if (*exists) return {};
+    HttpRequest start = request("POST", base(repo) + "/blobs/uploads/");
+    auto started = send(start, repo, Access::push, false);
+    if (!started) return std::move(started).error();
+    if (started->status != 202) return http_error(start, *started);
+    std::string location = started->header("location");
+    if (location.empty())
+      return make_error(ErrorKind::registry,
+                        "POST " + url_path(start.url) + ": no Location header in the answer");
+    if (location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0)
+      location = origin(repo) + (location.front() == '/' ? "" : "/") + location;
+    location += (location.find('?') == std::string::npos ? "?" : "&");
+    location += "digest=" + url_encode(digest);
+    HttpRequest put = request("PUT", location);
+    put.headers.emplace_back("Content-Type", "application/octet-stream");
+    put.body = std::string(bytes);
+    auto done = send(put, repo, Access::push, false);
+    if (!done) return std::move(done).error();
+    if (done->status != 201) return http_error(put, *done);
+    return {};
+  }
+
+  Result<std::vector<std::string>> list_tags(const Repository& repo) override {
+    std::vector<std::string> tags;
+    std::string url = base(repo) + "/tags/list";
+    for (int page = 0; page < 10000 && !url.empty(); ++page) {
+      HttpRequest req = request("GET", url);
+      auto resp = send(req, repo, Access::pull, true);
+      if (!resp) return std::move(resp).error();
+      if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, "");
+      auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+      if (doc.is_discarded() || !doc.is_object())
+        return make_error(ErrorKind::registry, "GET " + url_path(url) + ": the answer is not JSON");
+      if (auto it = doc.find("tags"); it != doc.end() && it->is_array()) {
+        for (const auto& t : *it)
+          if (t.is_string()) tags.push_back(t.get<std::string>());
+      }
+      url = next_link(resp->header("link"), repo);
+    }
+    return tags;
+  }
+
+  std::size_t request_count() const override { return requests_.load(); }
+
+private:
+  HttpRequest request(std::string method, std::string url) {
+    HttpRequest r;
+    r.method = std::move(method);
+    r.url = std::move(url);
+    return r;
+  }
+
+  std::string origin(const Repository& repo) const {
+    return std::string(options_.allow_http ? "http://" : "https://") + repo.api_host();
+  }
+  std::string base(const Repository& repo) const { return origin(repo) + "/v2/" + repo.name; }
+  std::string manifest_url(const Repository& repo, std::string_view ref) const {
+    return base(repo) + "/manifests/" + std::string(ref);
+  }
+  std::string blob_url(const Repository& repo, std::string_view digest) const {
+    return base(repo) + "/blobs/" + std::string(digest);
+  }
+  static bool is_digest(std::string_view ref) { return ref.find(':') != std::string_view::npos; }
+
+  static std::string media_type_of(const HttpResponse& resp, const std::string& bytes) {
+    std::string ct = resp.header("content-type");
+    if (auto semi = ct.find(';'); semi != std::string::npos) ct.resize(semi);
+    if (!ct.empty() && ct != "application/json" && ct != "text/plain") return ct;
+    auto doc = nlohmann::json::parse(bytes, nullptr, false);
+    if (!doc.is_discarded() && doc.is_object() && doc.contains("mediaType") &&
+        doc["mediaType"].is_string())
+      return doc["mediaType"].get<std::string>();
+    return ct;
+  }
+
+  static Error not_found_context(Error e, const Repository& repo, std::string_view ref) {
+    if (e.kind() != ErrorKind::not_found) return e;
+    std::string what = repo.str();
+    if (!ref.empty()) what += (is_digest(ref) ? "@" : ":") + std::string(ref);
+    return std::move(e).context(what + " not found");
+  }
+
+  // The "next" URL of a Link header (RFC 8288), absolute; "" when there is none.
+  std::string next_link(const std::string& link, const Repository& repo) const {
+    if (link.empty() || link.find("rel=\"next\"") == std::string::npos) return "";
+    auto lt = link.find('<');
+    auto gt = link.find('>', lt);
+    if (lt == std::string::npos || gt == std::string::npos) return "";
+    std::string target = link.substr(lt + 1, gt - lt - 1);
+    if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) return target;
+    return origin(repo) + (target.front() == '/' ? "" : "/") + target;
+  }
+
+  // --- auth ---------------------------------------------------------------------------------
+
+  static std::string scope_for(const Repository& repo, Access access) {
+    return "repository:" + repo.name + (access == Access::push ? ":pull,push" : ":pull");
+  }
+  static std::string cache_key(const Repository& repo, Access access) {
+    return repo.registry + "|" + scope_for(repo, access);
+  }
+
+  Result<std::optional<Credentials>> credentials_for(const std::string& registry) {
+    if (!options_.credentials.username.empty() || !options_.credentials.registry_token.empty())
+      return std::optional<Credentials>(options_.credentials);
+    if (!options_.use_credential_store) return std::optional<Credentials>();
+    std::lock_guard lock(auth_mutex_);
+    if (auto it = stored_credentials_.find(registry); it != stored_credentials_.end())
+      return it->second;
+    auto found = options_.credential_lookup ? options_.credential_lookup(registry)
+                                            : find_credentials(registry);
+    if (!found) return std::move(found).error().context("reading credentials for " + registry);
+    stored_credentials_[registry] = *found;
+    return *found;
+  }
+
+  std::string cached_authorization(const Repository& repo, Access access) {
+    if (!options_.credentials.registry_token.empty())
+      return "Bearer " + options_.credentials.registry_token;
+    std::lock_guard lock(auth_mutex_);
+    if (auto it = authorizations_.find(cache_key(repo, access)); it != authorizations_.end())
+      return it->second;
+    // A push token also allows pulls.
+    if (access == Access::pull)
+      if (auto it = authorizations_.find(cache_key(repo, Access::push)); it != authorizations_.end())
+        return it->second;
+    if (auto it = authorizations_.find(repo.registry + "|basic"); it != authorizations_.end())
+      return it->second;
+    return "";
+  }
+
+  // Answers a 401: Basic credentials or a bearer token for exactly the scope needed.
+  Result<std::string> authorize(const Repository& repo, Access access, const HttpResponse& resp) {
+    auto challenges = parse_www_authenticate(resp.header("www-authenticate"));
+    if (!challenges) return std::move(challenges).error().context("reading the auth challenge");
+    const Challenge* bearer = nullptr;
+    const Challenge* basic = nullptr;
+    for (const auto& c : *challenges) {
+      if (c.scheme == "bearer" && !bearer) bearer = &c;
+      if (c.scheme == "basic" && !basic) basic = &c;
+    }
+    auto creds = credentials_for(repo.registry);
+    if (!creds) return std::move(creds).error();
+    if (bearer) {
+      auto token = fetch_token(*bearer, repo, access, *creds);
+      if (!token) return std::move(token).error();
+      std::string header = "Bearer " + *token;
+      std::lock_guard lock(auth_mutex_);
+      authorizations_[cache_key(repo, access)] = header;
+      return header;
+    }
+    if (basic) {
+      if (!*creds || (*creds)->username.empty())
+        return make_error(ErrorKind::registry,
+                          repo.registry + " requires authentication; run 'isign login " +
+                              repo.registry + "' or pass --registry-username/--registry-password");
+      std::string header =
+          "Basic " + common::base64_encode((*creds)->username + ":" + (*creds)->password);
+      std::lock_guard lock(auth_mutex_);
+      authorizations_[repo.registry + "|basic"] = header;
+      return header;
+    }
+    return make_error(ErrorKind::registry,
+                      repo.registry + " asked for an unsupported authentication scheme");
+  }
+
+  Result<std::string> fetch_token(const Challenge& c, const Repository& repo, Access access,
+                                  const std::optional<Credentials>& creds) {
+    std::string realm = c.param("realm");
+    if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0)
+      return make_error(ErrorKind::registry, "the registry's token realm '" + realm +
+                                                 "' is not an http(s) URL");
+    std::string service = c.param("service");
+    std::string scope = scope_for(repo, access);
+    ++token_requests_;
+    const bool identity_token = creds && creds->username == "<token>";
+    std::string query = (service.empty() ? "" : "service=" + url_encode(service) + "&") +
+                        "scope=" + url_encode(scope);
+    Result<HttpResponse> resp = make_error(ErrorKind::internal, "no token request made");
+    HttpRequest req;
+    if (!identity_token) {
+      req = request("GET", realm + (realm.find('?') == std::string::npos ? "?" : "&") + query);
+      if (creds && !creds->username.empty())
+        req.headers.emplace_back("Authorization", "Basic " + common::base64_encode(
+                                                                 creds->username + ":" +
+                                                                 creds->password));
+      resp = send_raw(req, true);
+      if (!resp) return std::move(resp).error().context("fetching a token from " + url_path(realm));
+    }
+    // The OAuth2 form: for identity tokens always, and as a fallback when GET is refused.
+    if (identity_token || (creds && !creds->username.empty() && resp->status >= 400 &&
+                           resp->status != 401 && resp->status != 403)) {
+      req = request("POST", realm);
+      req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+      req.body = query + "&client_id=isign&";
+      if (identity_token)
+        req.body += "grant_type=refresh_token&refresh_token=" + url_encode(creds->password);
+      else
+        req.body += "grant_type=password&username=" + url_encode(creds->username) +
+                    "&password=" + url_encode(creds->password);
+      resp = send_raw(req, false);
+      if (!resp) return std::move(resp).error().context("fetching a token from " + url_path(realm));
+    }
+    if (resp->status != 200) {
+      Error e = http_error(req, *resp);
+      return std::move(e).context("fetching a token for " + scope);
+    }
+    auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+    for (const char* field : {"token", "access_token"})
+      if (!doc.is_discarded() && doc.is_object() && doc.contains(field) && doc[field].is_string() &&
+          !doc[field].get<std::string>().empty())
+        return doc[field].get<std::string>();
+    return make_error(ErrorKind::registry, "the token service at " + url_path(realm) +
+                                               " answered without a token");
+  }
+
+  // --- sending ------------------------------------------------------------------------------
+
+  // Sends with auth: a cached authorization first; on 401 one challenge round, then again.
+  Result<HttpResponse> send(HttpRequest req, const Repository& repo, Access access,
+                            bool idempotent) {
+    const std::size_t base_headers = req.headers.size();
+    std::string auth = cached_authorization(repo, access);
+    for (int round = 0; round < 2; ++round) {
+      req.headers.resize(base_headers);
+      if (!auth.empty()) req.headers.emplace_back("Authorization", auth);
+      auto resp = send_raw(req, idempotent);
+      if (!resp || resp->status != 401 || round == 1) return resp;
+      if (!options_.credentials.registry_token.empty()) return resp; // a given token is final
+      auto fresh = authorize(repo, access, *resp);
+      if (!fresh) return std::move(fresh).error();
+      auth = std::move(*fresh);
+    }
+    return make_error(ErrorKind::internal, "unreachable");
+  }
+
+  // One request with retries: idempotent requests on connection errors, 429 and 5xx, with
+  // bounded exponential backoff and jitter, honouring Retry-After. Others are sent once.
+  Result<HttpResponse> send_raw(HttpRequest& req, bool idempotent) {
+    const int attempts = idempotent ? 1 + std::max(0, options_.max_retries) : 1;
+    for (int attempt = 1;; ++attempt) {
+      ++requests_;
+      auto resp = transport_->perform(req);
+      bool retryable = false;
+      long wait_ms = backoff_ms(attempt);
+      if (!resp) {
+        retryable = resp.error().kind() == ErrorKind::network;
+      } else if (resp->status == 429 || resp->status >= 500) {
+        retryable = true;
+        if (long after = parse_retry_after(resp->header("retry-after")); after >= 0)
+          wait_ms = std::min<long>(after * 1000, 60000);
+      }
+      if (!retryable || attempt >= attempts) {
+        if (resp && resp->status == 429) {
+          Error e = http_error(req, *resp);
+          return std::move(e).context("the registry kept throttling (" +
+                                      std::to_string(attempt) + " attempts)");
+        }
+        if (!resp && attempt > 1)
+          return std::move(resp).error().context(req.method + " " + url_path(req.url) + " (" +
+                                                 std::to_string(attempt) + " attempts)");
+        if (!resp) return std::move(resp).error().context(req.method + " " + url_path(req.url));
+        return resp;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    }
+  }
+
+  long backoff_ms(int attempt) {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    long base = 200L << std::min(attempt - 1, 10);
+    long capped = std::min<long>(base, static_cast<long>(options_.max_backoff.count()));
+    return capped / 2 + std::uniform_int_distribution<long>(0, capped / 2)(rng);
+  }
+
+  ClientOptions options_;
+  std::unique_ptr<Transport> transport_;
+  std::atomic<std::size_t> requests_{0};
+  std::atomic<std::size_t> token_requests_{0};
+  std::mutex auth_mutex_;
+  std::map<std::string, std::string> authorizations_;
+  std::map<std::string, std::optional<Credentials>> stored_credentials_;
+};
+
+} // namespace
+
+std::unique_ptr<Client> Client::create(ClientOptions options,
+                                       std::unique_ptr<Transport> transport) {
+  if (!transport) transport = make_curl_transport(options.transport);
+  return std::make_unique<RegistryClient>(std::move(options), std::move(transport));
+}
+
+} // namespace isign::registry
