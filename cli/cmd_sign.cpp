@@ -1,11 +1,150 @@
+#include <iostream>
+
+#include "cli/annotations.h"
 #include "cli/cli.h"
+#include "cli/password.h"
+#include "cli/registry_options.h"
+#include "common/file.h"
+#include "sign/signer.h"
 
 namespace isign::cli {
 
+namespace {
+
+constexpr std::string_view kName = "sign";
+
+void warn_tag(const std::string& input, const sign::Target& t) {
+  warn("'" + input + "' names the image by tag, and a tag can be moved to another image at any "
+       "time. Signing the digest it points to now: " + t.repository.str() + "@" + t.digest +
+       ". Name images by digest to be sure what you sign.");
+}
+
+struct Outputs {
+  std::string signature_file;
+  std::string payload_file;
+};
+
+} // namespace
+
 int cmd_sign(int argc, char** argv) {
-  (void)argc;
-  (void)argv;
-  return report(common::make_error(common::ErrorKind::usage, "not implemented yet"));
+  cxxopts::Options opts(std::string(kName),
+                        "Sign image manifest digests and push each signature to "
+                        "REPO:sha256-<hex>.sig in the image's repository (cosign's layout).\n"
+                        "Usage: isign sign --key cosign.key [flags] REF...");
+  opts.add_options()("key", "the encrypted private key", cxxopts::value<std::string>(), "FILE")(
+      "a,annotations", "extra key=value pairs to sign (repeatable)",
+      cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
+      "recursive", "for an image index, also sign every child manifest")(
+      "upload", "push the signature to the registry (--upload=false: only write the outputs)",
+      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
+      "output-signature", "write the base64 signature to FILE", cxxopts::value<std::string>(),
+      "FILE")("output-payload", "write the signed payload to FILE", cxxopts::value<std::string>(),
+              "FILE")(
+      "tlog-upload", "accepted for cosign compatibility; isign has no transparency log",
+      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))(
+      "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
+      "images", "image references", cxxopts::value<std::vector<std::string>>())(
+      "h,help", "show this help");
+  add_password_file_option(opts);
+  add_registry_options(opts);
+  opts.parse_positional({"images"});
+  opts.positional_help("REF...");
+  int exit = kOk;
+  auto args = parse(opts, argc, argv, &exit);
+  if (!args) return exit;
+  if (!args->count("key")) return usage_error(kName, "--key FILE is required");
+  if (!args->count("images")) return usage_error(kName, "no image reference given");
+  const auto inputs = (*args)["images"].as<std::vector<std::string>>();
+  std::vector<registry::Reference> refs;
+  for (const auto& in : inputs) {
+    auto ref = registry::Reference::parse(in);
+    if (!ref) return report(ref.error());
+    refs.push_back(std::move(*ref));
+  }
+  sign::Annotations annotations;
+  if (args->count("annotations")) {
+    auto parsed = parse_annotations((*args)["annotations"].as<std::vector<std::string>>());
+    if (!parsed) return report(parsed.error());
+    annotations = std::move(*parsed);
+  }
+  Outputs outputs;
+  if (args->count("output-signature"))
+    outputs.signature_file = (*args)["output-signature"].as<std::string>();
+  if (args->count("output-payload"))
+    outputs.payload_file = (*args)["output-payload"].as<std::string>();
+  const bool upload = (*args)["upload"].as<bool>();
+  const bool recursive = args->count("recursive") > 0;
+  const bool writes_outputs = !outputs.signature_file.empty() || !outputs.payload_file.empty();
+  if (writes_outputs && (refs.size() > 1 || recursive))
+    return usage_error(kName, "--output-signature/--output-payload take exactly one image "
+                              "(and no --recursive)");
+
+  // The key first: a wrong password must stop us before anything touches the registry.
+  auto key = load_private_key((*args)["key"].as<std::string>(),
+                              (*args)["password-file"].as<std::string>());
+  if (!key) return report(key.error());
+  const keys::PublicKey public_key = key->public_key();
+  sign::AttachOptions attach_options;
+  attach_options.signer_key = &public_key;
+  auto client = make_client(*args);
+  if (!client) return report(client.error());
+
+  int first_failure = kOk;
+  auto fail = [&](const common::Error& e) {
+    int code = report(e);
+    if (first_failure == kOk) first_failure = code;
+  };
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const auto& ref = refs[i];
+    auto targets = sign::resolve_targets(**client, ref, recursive);
+    if (!targets) {
+      fail(std::move(targets).error().context("signing '" + inputs[i] + "'"));
+      continue;
+    }
+    for (const auto& t : *targets) {
+      std::string name = t.repository.str() + "@" + t.digest;
+      if (t.named_by_tag) warn_tag(inputs[i], t);
+      auto payload = sign::make_payload(t.repository.str(), t.digest, annotations);
+      if (!payload) {
+        fail(std::move(payload).error().context("signing '" + name + "'"));
+        continue;
+      }
+      auto signature = sign::sign_payload(*key, *payload);
+      if (!signature) {
+        fail(std::move(signature).error().context("signing '" + name + "'"));
+        continue;
+      }
+      if (!outputs.signature_file.empty()) {
+        if (auto w = common::write_file_atomic(outputs.signature_file, *signature, 0644,
+                                               common::Overwrite::yes);
+            !w) {
+          fail(std::move(w).error().context("writing the signature"));
+          continue;
+        }
+      }
+      if (!outputs.payload_file.empty()) {
+        if (auto w = common::write_file_atomic(outputs.payload_file, *payload, 0644,
+                                               common::Overwrite::yes);
+            !w) {
+          fail(std::move(w).error().context("writing the payload"));
+          continue;
+        }
+      }
+      if (!upload) continue;
+      std::cerr << "Pushing signature to: " << t.repository.str() << '\n';
+      auto attached =
+          sign::attach_signature(**client, t.repository, t.digest, {*payload, *signature},
+                                 attach_options);
+      if (!attached) {
+        fail(std::move(attached).error().context("signing '" + name + "'"));
+        continue;
+      }
+      if (*attached == sign::AttachOutcome::already_present)
+        std::cerr << "isign: " << name
+                  << " already has this signature (same key and annotations); nothing pushed\n";
+    }
+  }
+  return first_failure;
 }
 
 } // namespace isign::cli

@@ -45,7 +45,7 @@ stop_registry() {
 push_blob() {
   local repo=$1 file=$2 digest location
   digest="sha256:$(sha256sum "$file" | cut -d' ' -f1)"
-  if ! curl -fsS -o /dev/null -I "http://$REGISTRY/v2/$repo/blobs/$digest"; then
+  if ! curl -fs -o /dev/null -I "http://$REGISTRY/v2/$repo/blobs/$digest"; then
     location=$(curl -fsS -X POST -D - -o /dev/null "http://$REGISTRY/v2/$repo/blobs/uploads/" |
       tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
     case "$location" in http*) ;; *) location="http://$REGISTRY$location" ;; esac

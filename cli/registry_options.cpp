@@ -1,0 +1,57 @@
+#include "cli/registry_options.h"
+
+#include <cstdlib>
+
+namespace isign::cli {
+
+using common::ErrorKind;
+using common::make_error;
+
+void add_registry_options(cxxopts::Options& opts) {
+  opts.add_options("registry")(
+      "allow-insecure-registry",
+      "skip TLS certificate verification (testing only: anyone on the path can impersonate the "
+      "registry)")("allow-http-registry", "allow plain HTTP to registries (testing only)")(
+      "registry-cacert", "trust the CA certificates in FILE (PEM) for registry TLS",
+      cxxopts::value<std::string>(), "FILE")(
+      "registry-client-cert", "TLS client certificate (PEM)", cxxopts::value<std::string>(),
+      "FILE")("registry-client-key", "TLS client key (PEM)", cxxopts::value<std::string>(),
+              "FILE")("registry-username", "registry user name", cxxopts::value<std::string>(),
+                      "USER")(
+      "registry-password",
+      "registry password (prefer isign login or a credential helper: flags show in ps)",
+      cxxopts::value<std::string>(), "PASSWORD")(
+      "registry-token", "a bearer token sent as is", cxxopts::value<std::string>(), "TOKEN")(
+      "timeout", "timeout of each registry request, in seconds",
+      cxxopts::value<double>()->default_value("120"), "SECONDS");
+}
+
+common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args) {
+  registry::ClientOptions options;
+  auto str = [&](const char* name) {
+    return args.count(name) ? args[name].as<std::string>() : std::string();
+  };
+  options.transport.tls.insecure_skip_verify = args.count("allow-insecure-registry") > 0;
+  options.transport.tls.ca_file = str("registry-cacert");
+  options.transport.tls.client_cert = str("registry-client-cert");
+  options.transport.tls.client_key = str("registry-client-key");
+  if (options.transport.tls.client_cert.empty() != options.transport.tls.client_key.empty())
+    return make_error(ErrorKind::usage,
+                      "--registry-client-cert and --registry-client-key go together");
+  options.allow_http = args.count("allow-http-registry") > 0;
+  options.credentials.username = str("registry-username");
+  options.credentials.password = str("registry-password");
+  options.credentials.registry_token = str("registry-token");
+  if (options.credentials.username.empty() != options.credentials.password.empty())
+    return make_error(ErrorKind::usage,
+                      "--registry-username and --registry-password go together");
+  double timeout = args["timeout"].as<double>();
+  if (!(timeout > 0 && timeout <= 3600))
+    return make_error(ErrorKind::usage, "--timeout must be between 0 and 3600 seconds");
+  options.transport.timeout = std::chrono::milliseconds(static_cast<long>(timeout * 1000));
+  options.transport.connect_timeout =
+      std::min(options.transport.connect_timeout, options.transport.timeout);
+  return registry::Client::create(std::move(options));
+}
+
+} // namespace isign::cli

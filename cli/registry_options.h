@@ -1,0 +1,21 @@
+// The registry flags every registry command shares (named as cosign names them), and building
+// the one registry::Client a run uses from them.
+#pragma once
+
+#include <cxxopts.hpp>
+#include <memory>
+
+#include "common/result.h"
+#include "registry/client.h"
+
+namespace isign::cli {
+
+// --allow-insecure-registry, --allow-http-registry, --registry-cacert, --registry-client-cert,
+// --registry-client-key, --registry-username, --registry-password, --registry-token, --timeout.
+void add_registry_options(cxxopts::Options& opts);
+
+// A client configured from the parsed flags. Usage error for inconsistent flags (a username
+// without a password, a client certificate without its key, a bad timeout).
+common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args);
+
+} // namespace isign::cli
