@@ -171,6 +171,8 @@ public:
       std::string msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
       if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
         msg += " (to trust a private CA use --registry-cacert FILE)";
+      if (rc == CURLE_SSL_CONNECT_ERROR && msg.find("wrong version number") != std::string::npos)
+        msg += " (the registry may speak plain HTTP: --allow-http-registry)";
       if (rc == CURLE_OPERATION_TIMEDOUT) msg += " (timed out; see --timeout)";
       return make_error(ErrorKind::network, msg);
     }
