@@ -339,6 +339,10 @@ private:
     if (!options_.credentials.registry_token.empty())
       return "Bearer " + options_.credentials.registry_token;
     std::lock_guard lock(auth_mutex_);
+    // A registry token stored for the registry (config.json "registrytoken") is used as is.
+    if (auto it = stored_credentials_.find(repo.registry);
+        it != stored_credentials_.end() && it->second && !it->second->registry_token.empty())
+      return "Bearer " + it->second->registry_token;
     if (auto it = authorizations_.find(cache_key(repo, access)); it != authorizations_.end())
       return it->second;
     // A push token also allows pulls.
@@ -362,6 +366,7 @@ private:
     }
     auto creds = credentials_for(repo.registry);
     if (!creds) return std::move(creds).error();
+    if (*creds && !(*creds)->registry_token.empty()) return "Bearer " + (*creds)->registry_token;
     if (bearer) {
       auto token = fetch_token(*bearer, repo, access, *creds);
       if (!token) return std::move(token).error();
@@ -373,7 +378,8 @@ private:
     if (basic) {
       if (!*creds || (*creds)->username.empty())
         return make_error(ErrorKind::registry,
-                          repo.registry + " requires authentication; run 'isign login " +
+                          "401 Unauthorized: " + repo.registry +
+                              " requires credentials and none are configured; run 'isign login " +
                               repo.registry + "' or pass --registry-username/--registry-password");
       std::string header =
           "Basic " + common::base64_encode((*creds)->username + ":" + (*creds)->password);

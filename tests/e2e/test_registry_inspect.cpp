@@ -94,7 +94,7 @@ TEST_CASE("inspect: works over TLS and with every auth mode", "[e2e][registry]")
                      {reg.ref("app:v1")});
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
-  CHECK_FALSE(contains(all_output(r), reg.password()));
+  if (!reg.password().empty()) CHECK_FALSE(contains(all_output(r), reg.password()));
 }
 
 TEST_CASE("inspect: missing tag, digest or repository exits 8 with the 404", "[e2e][registry]") {
