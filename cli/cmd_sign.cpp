@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <future>
 #include <iostream>
 
 #include "cli/annotations.h"
@@ -13,10 +15,11 @@ namespace {
 
 constexpr std::string_view kName = "sign";
 
-void warn_tag(const std::string& input, const sign::Target& t) {
-  warn("'" + input + "' names the image by tag, and a tag can be moved to another image at any "
-       "time. Signing the digest it points to now: " + t.repository.str() + "@" + t.digest +
-       ". Name images by digest to be sure what you sign.");
+std::string tag_warning(const std::string& input, const sign::Target& t) {
+  return "isign: warning: '" + input +
+         "' names the image by tag, and a tag can be moved to another image at any time. "
+         "Signing the digest it points to now: " +
+         t.repository.str() + "@" + t.digest + ". Name images by digest to be sure what you sign.\n";
 }
 
 struct Outputs {
@@ -89,36 +92,40 @@ int cmd_sign(int argc, char** argv) {
   auto client = make_client(*args);
   if (!client) return report(client.error());
 
-  int first_failure = kOk;
-  auto fail = [&](const common::Error& e) {
-    int code = report(e);
-    if (first_failure == kOk) first_failure = code;
+  // Each reference is signed on its own thread (a bounded number at a time) over the one client;
+  // what each prints is collected and shown in the order the references were given.
+  struct Outcome {
+    std::string messages;
+    std::vector<common::Error> errors;
   };
-  for (std::size_t i = 0; i < refs.size(); ++i) {
-    const auto& ref = refs[i];
-    auto targets = sign::resolve_targets(**client, ref, recursive);
+  auto sign_ref = [&](std::size_t i) {
+    Outcome out;
+    auto targets = sign::resolve_targets(**client, refs[i], recursive);
     if (!targets) {
-      fail(std::move(targets).error().context("signing '" + inputs[i] + "'"));
-      continue;
+      out.errors.push_back(std::move(targets).error().context("signing '" + inputs[i] + "'"));
+      return out;
     }
     for (const auto& t : *targets) {
       std::string name = t.repository.str() + "@" + t.digest;
-      if (t.named_by_tag) warn_tag(inputs[i], t);
+      auto failed = [&](common::Error e, const std::string& what) {
+        out.errors.push_back(std::move(e).context(what));
+      };
+      if (t.named_by_tag) out.messages += tag_warning(inputs[i], t);
       auto payload = sign::make_payload(t.repository.str(), t.digest, annotations);
       if (!payload) {
-        fail(std::move(payload).error().context("signing '" + name + "'"));
+        failed(std::move(payload).error(), "signing '" + name + "'");
         continue;
       }
       auto signature = sign::sign_payload(*key, *payload);
       if (!signature) {
-        fail(std::move(signature).error().context("signing '" + name + "'"));
+        failed(std::move(signature).error(), "signing '" + name + "'");
         continue;
       }
       if (!outputs.signature_file.empty()) {
         if (auto w = common::write_file_atomic(outputs.signature_file, *signature, 0644,
                                                common::Overwrite::yes);
             !w) {
-          fail(std::move(w).error().context("writing the signature"));
+          failed(std::move(w).error(), "writing the signature");
           continue;
         }
       }
@@ -126,22 +133,38 @@ int cmd_sign(int argc, char** argv) {
         if (auto w = common::write_file_atomic(outputs.payload_file, *payload, 0644,
                                                common::Overwrite::yes);
             !w) {
-          fail(std::move(w).error().context("writing the payload"));
+          failed(std::move(w).error(), "writing the payload");
           continue;
         }
       }
       if (!upload) continue;
-      std::cerr << "Pushing signature to: " << t.repository.str() << '\n';
-      auto attached =
-          sign::attach_signature(**client, t.repository, t.digest, {*payload, *signature},
-                                 attach_options);
+      out.messages += "Pushing signature to: " + t.repository.str() + "\n";
+      auto attached = sign::attach_signature(**client, t.repository, t.digest,
+                                             {*payload, *signature}, attach_options);
       if (!attached) {
-        fail(std::move(attached).error().context("signing '" + name + "'"));
+        failed(std::move(attached).error(), "signing '" + name + "'");
         continue;
       }
       if (*attached == sign::AttachOutcome::already_present)
-        std::cerr << "isign: " << name
-                  << " already has this signature (same key and annotations); nothing pushed\n";
+        out.messages += "isign: " + name +
+                        " already has this signature (same key and annotations); nothing pushed\n";
+    }
+    return out;
+  };
+
+  constexpr std::size_t kParallel = 8;
+  int first_failure = kOk;
+  for (std::size_t start = 0; start < refs.size(); start += kParallel) {
+    std::vector<std::future<Outcome>> batch;
+    for (std::size_t i = start; i < std::min(refs.size(), start + kParallel); ++i)
+      batch.push_back(std::async(std::launch::async, sign_ref, i));
+    for (auto& f : batch) {
+      Outcome o = f.get();
+      std::cerr << o.messages;
+      for (const auto& e : o.errors) {
+        int code = report(e);
+        if (first_failure == kOk) first_failure = code;
+      }
     }
   }
   return first_failure;
