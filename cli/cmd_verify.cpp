@@ -5,6 +5,7 @@
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
+#include "cli/key_source.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
 #include "verify/image_verifier.h"
@@ -19,7 +20,7 @@ common::Result<std::vector<keys::PublicKey>> load_public_keys(const std::vector<
   std::vector<keys::PublicKey> out;
   for (const auto& path : paths) {
     std::string context = "loading public key '" + path + "'";
-    auto pem = common::read_file(path, 1u << 20);
+    auto pem = read_key_source(path);
     if (!pem) return std::move(pem).error().context(context);
     auto key = keys::PublicKey::from_pem(*pem);
     if (!key) return std::move(key).error().context(context);

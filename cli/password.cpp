@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli/key_source.h"
 #include "common/file.h"
 
 namespace isign::cli {
@@ -209,7 +210,7 @@ Result<bool> confirm_on_terminal(const std::string& question) {
 Result<keys::PrivateKey> load_private_key(const std::string& path,
                                           const std::string& password_file) {
   std::string context = "loading private key '" + path + "'";
-  auto contents = common::read_file(path, 1u << 20);
+  auto contents = read_key_source(path);
   if (!contents) return std::move(contents).error().context(context);
   // A file that cannot be a key is reported before anyone is asked for a password.
   if (auto c = keys::check_encrypted_key_file(*contents); !c)

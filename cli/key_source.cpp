@@ -1,0 +1,25 @@
+#include "cli/key_source.h"
+
+#include <cstdlib>
+
+#include "common/file.h"
+
+namespace isign::cli {
+
+common::Result<std::string> read_key_source(const std::string& ref) {
+  constexpr std::string_view kEnv = "env://";
+  constexpr std::size_t kMaxKey = 1u << 20;
+  if (ref.rfind(kEnv, 0) != 0) return common::read_file(ref, kMaxKey);
+  std::string name = ref.substr(kEnv.size());
+  const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0')
+    return common::make_error(common::ErrorKind::io,
+                              "environment variable '" + name + "' is not set or empty");
+  std::string text = value;
+  if (text.size() > kMaxKey)
+    return common::make_error(common::ErrorKind::limit,
+                              "environment variable '" + name + "' is larger than 1 MiB");
+  return text;
+}
+
+} // namespace isign::cli
