@@ -4,7 +4,7 @@
 
 using namespace isign::testing;
 
-TEST_CASE("--key env://NAME reads the PEM from the environment", "[cli][keys]") {
+TEST_CASE("keys: env://NAME (--key) reads the PEM from the environment", "[cli][keys]") {
   std::string key = read_text(testdata("keys/podman-e2e/sigstore-key.key"));
   std::string pub = read_text(testdata("keys/podman-e2e/sigstore-key.pub"));
   RunOptions o;
