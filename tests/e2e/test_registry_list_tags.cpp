@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
 #include "cli/cli.h"
 #include "tests/e2e/registry_cli.h"
@@ -17,21 +16,18 @@ using isign::cli::kOk;
 
 namespace {
 
-// The tags in list-tags output, sorted: skopeo's JSON ({"Repository":..,"Tags":[..]}) or one
-// per line. Sorted because distribution 2.8 lists tags in directory order.
+// The tags in list-tags output, which is skopeo's JSON: {"Repository": .., "Tags": [..]}.
+// Sorted, because distribution 2.8 lists tags in directory order.
 std::vector<std::string> tags_in(const std::string& out) {
   auto json = nlohmann::json::parse(out, nullptr, false);
   std::vector<std::string> tags;
-  if (json.is_object() && json.contains("Tags") && json["Tags"].is_array()) {
-    for (const auto& t : json["Tags"])
-      if (t.is_string())
-        tags.push_back(t.get<std::string>());
-  } else {
-    std::istringstream lines(out);
-    for (std::string line; std::getline(lines, line);)
-      if (!line.empty())
-        tags.push_back(line);
+  if (!json.is_object() || !json.contains("Tags") || !json["Tags"].is_array()) {
+    FAIL_CHECK("list-tags output is not {\"Repository\":..,\"Tags\":[..]}: " << out);
+    return tags;
   }
+  for (const auto& t : json["Tags"])
+    if (t.is_string())
+      tags.push_back(t.get<std::string>());
   std::sort(tags.begin(), tags.end());
   return tags;
 }
@@ -59,6 +55,9 @@ TEST_CASE("list-tags: lists every tag of a repository", "[e2e][registry]") {
   auto r = isign_cmd("list-tags", reg.tls_flags(), {reg.ref("team/app")});
   CHECK(r.exit_code == kOk);
   CHECK(tags_in(r.out) == std::vector<std::string>{"1.0.0-rc_1", "latest", "v1"});
+  auto json = nlohmann::json::parse(r.out, nullptr, false);
+  CHECK(json["Repository"] == reg.ref("team/app"));
+  CHECK(json.size() == 2);
 }
 
 TEST_CASE("list-tags: agrees with skopeo list-tags", "[e2e][registry]") {
@@ -71,6 +70,8 @@ TEST_CASE("list-tags: agrees with skopeo list-tags", "[e2e][registry]") {
   REQUIRE(s.exit_code == 0);
   CHECK(r.exit_code == kOk);
   CHECK(tags_in(r.out) == tags_in(s.out));
+  CHECK(nlohmann::json::parse(r.out, nullptr, false)["Repository"] ==
+        nlohmann::json::parse(s.out, nullptr, false)["Repository"]);
 }
 
 TEST_CASE("list-tags: 150 tags in one answer", "[e2e][registry]") {

@@ -86,16 +86,15 @@ TEST_CASE("tls: plain HTTP with --allow-http-registry", "[e2e][registry][tls]") 
   CHECK(r.out == digest + "\n");
 }
 
-TEST_CASE("tls: plain HTTP without --allow-http-registry works only as a documented localhost "
-          "fallback, else says which flag to use",
+TEST_CASE("tls: plain HTTP is never used without --allow-http-registry, not even for 127.0.0.1; "
+          "the error names the flag",
           "[e2e][registry][tls]") {
   RegistryFixture reg;
-  std::string digest = push_random_image(reg, "app", "v1");
+  push_random_image(reg, "app", "v1");
   auto r = isign_cmd("inspect", {"--format", "{{.Digest}}"}, {reg.ref("app:v1")});
-  if (r.exit_code == kOk) {
-    CHECK(r.out == digest + "\n");
-  } else {
-    CHECK(r.exit_code == kNetwork);
-    CHECK(contains(r.err, "--allow-http-registry"));
-  }
+  CHECK(r.exit_code == kNetwork);
+  CHECK(r.out.empty());
+  CHECK(contains(r.err, "--allow-http-registry"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_FALSE(contains(reg.log(), "/v2/app/manifests/v1")); // nothing was sent in plain HTTP
 }
