@@ -1,5 +1,6 @@
 #include "tests/support/images.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <curl/curl.h>
@@ -71,6 +72,26 @@ Challenge parse_challenge(const std::string& header) {
     c.params[key] = value;
   }
   return c;
+}
+
+// The token cache key of a challenge's scope: distribution lists actions in random order.
+std::string scope_key(const std::string& scope) {
+  auto last = scope.rfind(':');
+  if (last == std::string::npos)
+    return scope;
+  std::vector<std::string> actions;
+  std::size_t start = last + 1;
+  for (auto comma = scope.find(',', start);; comma = scope.find(',', start)) {
+    actions.push_back(scope.substr(start, comma == std::string::npos ? comma : comma - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  std::sort(actions.begin(), actions.end());
+  std::string key = scope.substr(0, last + 1);
+  for (std::size_t i = 0; i < actions.size(); ++i)
+    key += (i ? "," : "") + actions[i];
+  return key;
 }
 
 std::string url_encode(const std::string& s) {
@@ -188,7 +209,8 @@ std::string RegistryApi::authorization_for(const std::string& header, std::strin
     return "";
   }
   std::string scope = ch.params["scope"];
-  if (auto it = tokens_.find(scope); it != tokens_.end())
+  std::string key = scope_key(scope);
+  if (auto it = tokens_.find(key); it != tokens_.end())
     return "Bearer " + it->second;
   std::string url = ch.params["realm"] + "?service=" + url_encode(ch.params["service"]);
   if (!scope.empty())
@@ -214,7 +236,7 @@ std::string RegistryApi::authorization_for(const std::string& header, std::strin
   std::string token = json.value("token", "");
   if (token.empty())
     token = json.value("access_token", "");
-  tokens_[scope] = token;
+  tokens_[key] = token;
   return "Bearer " + token;
 }
 

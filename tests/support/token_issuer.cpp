@@ -134,11 +134,24 @@ std::size_t TokenIssuer::request_count() const {
 }
 
 std::size_t TokenIssuer::count_for_scope(const std::string& scope) const {
+  // distribution builds its challenge's action list from a Go map, so "pull,push" and
+  // "push,pull" both occur: compare actions as sets.
+  auto normalized = [](const std::string& s) {
+    auto parsed = parse_scope(s);
+    if (!parsed)
+      return s;
+    std::sort(parsed->actions.begin(), parsed->actions.end());
+    std::string out = parsed->type + ":" + parsed->name + ":";
+    for (std::size_t i = 0; i < parsed->actions.size(); ++i)
+      out += (i ? "," : "") + parsed->actions[i];
+    return out;
+  };
+  std::string wanted = normalized(scope);
   std::lock_guard lock(mu_);
   std::size_t n = 0;
   for (const auto& r : requests_)
-    if (std::find(r.scopes.begin(), r.scopes.end(), scope) != r.scopes.end())
-      ++n;
+    n += static_cast<std::size_t>(std::count_if(
+        r.scopes.begin(), r.scopes.end(), [&](const auto& s) { return normalized(s) == wanted; }));
   return n;
 }
 

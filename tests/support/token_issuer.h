@@ -50,7 +50,8 @@ public:
   // Requests served so far (all of them, including refused ones).
   std::vector<TokenRequest> requests() const;
   std::size_t request_count() const;
-  // Requests that asked for exactly this scope string (e.g. "repository:app:pull").
+  // Requests that asked for this scope (e.g. "repository:app:pull,push"); the order of the
+  // actions does not matter (distribution's challenges list them in random order).
   std::size_t count_for_scope(const std::string& scope) const;
   // Human-readable list of the requests, for failure output.
   std::string describe_requests() const;
