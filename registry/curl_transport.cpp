@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <string>
 
 #include "registry/transport.h"
 
@@ -45,6 +48,7 @@ std::string trim(std::string s) {
 struct Transfer {
   HttpRequest* request;
   HttpResponse* response;
+  long status = 0; // of the response being received (the last one after redirects)
   std::size_t received = 0;
   bool over_limit = false;
   bool sink_refused = false;
@@ -58,7 +62,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
     t->over_limit = true;
     return 0; // aborts the transfer with CURLE_WRITE_ERROR
   }
-  if (t->request->body_sink) {
+  if (t->request->body_sink && t->status >= 200 && t->status < 300) {
     if (!t->request->body_sink(std::string_view(data, len))) {
       t->sink_refused = true;
       return 0;
@@ -73,8 +77,13 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0) {
-    // A new response (after a redirect or a 100 Continue): only the last one's headers count.
+    // A new response (after a redirect or a 100 Continue): only the last one's headers and body
+    // count.
     t->response->headers.clear();
+    t->response->body.clear();
+    t->received = 0;
+    auto space = line.find(' ');
+    t->status = space == std::string::npos ? 0 : std::strtol(line.c_str() + space + 1, nullptr, 10);
     return size * n;
   }
   auto colon = line.find(':');
@@ -124,9 +133,13 @@ public:
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
-    if (request.follow_redirects) {
+    // Refuses an announced Content-Length over the limit before reading the body; bodies without
+    // one are cut by on_body.
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_body));
+    if (request.follow_redirects && (request.method == "GET" || request.method == "HEAD")) {
       // libcurl drops Authorization when a redirect leaves the host (no UNRESTRICTED_AUTH), so a
-      // registry token is never sent to blob storage elsewhere.
+      // registry token is never sent to blob storage elsewhere. Uploads are never redirected:
+      // libcurl would turn a redirected POST into a GET.
       curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
       curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
     }
@@ -162,7 +175,7 @@ public:
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
     CURLcode rc = curl_easy_perform(h);
-    if (transfer.over_limit)
+    if (transfer.over_limit || rc == CURLE_FILESIZE_EXCEEDED)
       return make_error(ErrorKind::limit, "the response is larger than the limit of " +
                                               std::to_string(request.max_body) + " bytes");
     if (rc != CURLE_OK) {
@@ -173,6 +186,9 @@ public:
         msg += " (to trust a private CA use --registry-cacert FILE)";
       if (rc == CURLE_SSL_CONNECT_ERROR && msg.find("wrong version number") != std::string::npos)
         msg += " (the registry may speak plain HTTP: --allow-http-registry)";
+      if (rc == CURLE_SSL_CERTPROBLEM)
+        msg += " (check --registry-client-cert and --registry-client-key)";
+      if (rc == CURLE_COULDNT_CONNECT) msg += " (is the registry running at that address?)";
       if (rc == CURLE_OPERATION_TIMEDOUT) msg += " (timed out; see --timeout)";
       return make_error(ErrorKind::network, msg);
     }

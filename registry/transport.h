@@ -19,11 +19,12 @@ struct HttpRequest {
   std::string url;    // absolute
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  // When set, GET body bytes are handed here instead of being stored in HttpResponse::body;
-  // returning false aborts the transfer (e.g. size limit exceeded, digest stream error).
+  // When set, the body of a 2xx response is handed here as it arrives instead of being stored
+  // in HttpResponse::body (other statuses keep their body there, for error messages); returning
+  // false aborts the transfer (e.g. a digest stream error).
   std::function<bool(std::string_view)> body_sink;
   std::size_t max_body = 4u << 20; // responses larger than this fail with ErrorKind::limit
-  bool follow_redirects = true;    // blob GETs may be redirected to storage
+  bool follow_redirects = true;    // GET/HEAD only: blob GETs may be redirected to storage
 };
 
 struct HttpResponse {
