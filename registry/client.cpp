@@ -2,8 +2,12 @@
 // retries of idempotent requests, digest checks and one-line errors.
 #include "registry/client.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -108,6 +112,28 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+// host[:port] of an absolute URL, lowercased, without user info; "" for a relative one.
+std::string host_of(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return "";
+  auto start = scheme + 3;
+  auto end = url.find_first_of("/?#", start);
+  std::string host(url.substr(start, end == std::string_view::npos ? url.npos : end - start));
+  if (auto at = host.rfind('@'); at != std::string::npos) host.erase(0, at + 1);
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+bool is_loopback_host(const std::string& host_port) {
+  std::string host = host_port;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
+    host.resize(colon);
+  }
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 long parse_retry_after(const std::string& value) {
   if (value.empty()) return -1;
   for (char c : value)
@@ -150,7 +176,9 @@ public:
     auto resp = send(req, repo, Access::pull, true);
     if (!resp) {
       if (resp.error().kind() == ErrorKind::limit)
-        return std::move(resp).error().context("GET " + url_path(req.url) + ": manifest");
+        return make_error(ErrorKind::limit, "GET " + url_path(req.url) +
+                                                ": the manifest is larger than the limit of " +
+                                                std::to_string(req.max_body) + " bytes");
       return std::move(resp).error();
     }
     if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, ref);
@@ -205,14 +233,32 @@ public:
       return make_error(ErrorKind::registry, "invalid blob digest '" + std::string(digest) + "'");
     HttpRequest req = request("GET", blob_url(repo, digest));
     req.max_body = max_size;
-    auto resp = send(req, repo, Access::pull, true);
-    if (!resp) return std::move(resp).error().context("GET " + url_path(req.url));
+    // Hashed as the bytes arrive; every attempt (retry, auth round) starts afresh.
+    std::optional<common::Sha256> hash;
+    std::string bytes;
+    req.body_sink = [&](std::string_view chunk) {
+      hash->update(chunk);
+      bytes.append(chunk);
+      return true;
+    };
+    auto restart = [&] {
+      hash.emplace();
+      bytes.clear();
+    };
+    auto resp = send(req, repo, Access::pull, true, restart);
+    if (!resp) {
+      if (resp.error().kind() == ErrorKind::limit)
+        return make_error(ErrorKind::limit, "GET " + url_path(req.url) +
+                                                ": the blob is larger than the limit of " +
+                                                std::to_string(max_size) + " bytes");
+      return std::move(resp).error();
+    }
     if (resp->status != 200) return http_error(req, *resp);
-    if (auto got = common::sha256_digest(resp->body); got != digest)
+    if (auto got = hash->finish_digest(); got != digest)
       return make_error(ErrorKind::registry, "GET " + url_path(req.url) +
                                                  ": the blob's bytes hash to " + got +
                                                  " (truncated or corrupted)");
-    return std::move(resp->body);
+    return bytes;
   }
 
   Result<void> put_blob(const Repository& repo, std::string_view digest,
@@ -271,6 +317,10 @@ private:
     return r;
   }
 
+  // Plain HTTP only with --allow-http-registry, never as a silent fallback, not even for
+  // localhost or 127.0.0.0/8 (docker retries those over HTTP after HTTPS fails): a fallback would
+  // let anything that breaks TLS on the port downgrade the connection, and a registry that speaks
+  // only HTTP gets an error naming the flag instead (see curl_transport.cpp).
   std::string origin(const Repository& repo) const {
     return std::string(options_.allow_http ? "http://" : "https://") + repo.api_host();
   }
@@ -354,8 +404,10 @@ private:
     return "";
   }
 
-  // Answers a 401: Basic credentials or a bearer token for exactly the scope needed.
-  Result<std::string> authorize(const Repository& repo, Access access, const HttpResponse& resp) {
+  // Answers a 401 to `rejected` (the Authorization sent, or ""): Basic credentials or a bearer
+  // token for exactly the scope needed.
+  Result<std::string> authorize(const Repository& repo, Access access, const HttpResponse& resp,
+                                const std::string& rejected) {
     auto challenges = parse_www_authenticate(resp.header("www-authenticate"));
     if (!challenges) return std::move(challenges).error().context("reading the auth challenge");
     const Challenge* bearer = nullptr;
@@ -368,11 +420,21 @@ private:
     if (!creds) return std::move(creds).error();
     if (*creds && !(*creds)->registry_token.empty()) return "Bearer " + (*creds)->registry_token;
     if (bearer) {
+      // One fetch per scope at a time: threads that hit the same 401 together (verify checks
+      // images concurrently) wait for the first one's token instead of each fetching their own.
+      const std::string key = cache_key(repo, access);
+      std::unique_lock fetching(fetch_mutex(key));
+      {
+        std::lock_guard lock(auth_mutex_);
+        if (auto it = authorizations_.find(key);
+            it != authorizations_.end() && it->second != rejected)
+          return it->second;
+      }
       auto token = fetch_token(*bearer, repo, access, *creds);
       if (!token) return std::move(token).error();
       std::string header = "Bearer " + *token;
       std::lock_guard lock(auth_mutex_);
-      authorizations_[cache_key(repo, access)] = header;
+      authorizations_[key] = header;
       return header;
     }
     if (basic) {
@@ -397,34 +459,43 @@ private:
     if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0)
       return make_error(ErrorKind::registry, "the registry's token realm '" + realm +
                                                  "' is not an http(s) URL");
+    // Credentials go to a plain-HTTP realm only on this machine or when plain HTTP is allowed:
+    // an HTTPS registry must not be able to have them sent in clear over the network.
+    const std::optional<Credentials>& send_creds = creds;
+    if (creds && realm.rfind("http://", 0) == 0 && !options_.allow_http &&
+        !is_loopback_host(host_of(realm)))
+      return make_error(ErrorKind::registry,
+                        "the registry's token service " + host_of(realm) +
+                            " is plain HTTP; refusing to send credentials there "
+                            "(--allow-http-registry allows it)");
     std::string service = c.param("service");
     std::string scope = scope_for(repo, access);
     ++token_requests_;
-    const bool identity_token = creds && creds->username == "<token>";
+    const bool identity_token = send_creds && send_creds->username == "<token>";
     std::string query = (service.empty() ? "" : "service=" + url_encode(service) + "&") +
                         "scope=" + url_encode(scope);
     Result<HttpResponse> resp = make_error(ErrorKind::internal, "no token request made");
     HttpRequest req;
     if (!identity_token) {
       req = request("GET", realm + (realm.find('?') == std::string::npos ? "?" : "&") + query);
-      if (creds && !creds->username.empty())
+      if (send_creds && !send_creds->username.empty())
         req.headers.emplace_back("Authorization", "Basic " + common::base64_encode(
-                                                                 creds->username + ":" +
-                                                                 creds->password));
+                                                                 send_creds->username + ":" +
+                                                                 send_creds->password));
       resp = send_raw(req, true);
       if (!resp) return std::move(resp).error().context("fetching a token from " + url_path(realm));
     }
     // The OAuth2 form: for identity tokens always, and as a fallback when GET is refused.
-    if (identity_token || (creds && !creds->username.empty() && resp->status >= 400 &&
+    if (identity_token || (send_creds && !send_creds->username.empty() && resp->status >= 400 &&
                            resp->status != 401 && resp->status != 403)) {
       req = request("POST", realm);
       req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
       req.body = query + "&client_id=isign&";
       if (identity_token)
-        req.body += "grant_type=refresh_token&refresh_token=" + url_encode(creds->password);
+        req.body += "grant_type=refresh_token&refresh_token=" + url_encode(send_creds->password);
       else
-        req.body += "grant_type=password&username=" + url_encode(creds->username) +
-                    "&password=" + url_encode(creds->password);
+        req.body += "grant_type=password&username=" + url_encode(send_creds->username) +
+                    "&password=" + url_encode(send_creds->password);
       resp = send_raw(req, false);
       if (!resp) return std::move(resp).error().context("fetching a token from " + url_path(realm));
     }
@@ -443,18 +514,35 @@ private:
 
   // --- sending ------------------------------------------------------------------------------
 
+  std::mutex& fetch_mutex(const std::string& key) {
+    std::lock_guard lock(auth_mutex_);
+    auto& m = fetch_mutexes_[key];
+    if (!m) m = std::make_unique<std::mutex>();
+    return *m;
+  }
+
+  // Whether url goes to the registry's API host: Authorization is never sent anywhere else (an
+  // absolute upload Location or Link may name another host).
+  bool same_host(const std::string& url, const Repository& repo) const {
+    std::string host = repo.api_host();
+    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return host_of(url) == host;
+  }
+
   // Sends with auth: a cached authorization first; on 401 one challenge round, then again.
+  // restart runs before every attempt, so a streaming body sink can start afresh.
   Result<HttpResponse> send(HttpRequest req, const Repository& repo, Access access,
-                            bool idempotent) {
+                            bool idempotent, const std::function<void()>& restart = {}) {
     const std::size_t base_headers = req.headers.size();
-    std::string auth = cached_authorization(repo, access);
+    const bool own_host = same_host(req.url, repo);
+    std::string auth = own_host ? cached_authorization(repo, access) : "";
     for (int round = 0; round < 2; ++round) {
       req.headers.resize(base_headers);
       if (!auth.empty()) req.headers.emplace_back("Authorization", auth);
-      auto resp = send_raw(req, idempotent);
-      if (!resp || resp->status != 401 || round == 1) return resp;
+      auto resp = send_raw(req, idempotent, restart);
+      if (!resp || resp->status != 401 || round == 1 || !own_host) return resp;
       if (!options_.credentials.registry_token.empty()) return resp; // a given token is final
-      auto fresh = authorize(repo, access, *resp);
+      auto fresh = authorize(repo, access, *resp, auth);
       if (!fresh) return std::move(fresh).error();
       auth = std::move(*fresh);
     }
@@ -463,10 +551,12 @@ private:
 
   // One request with retries: idempotent requests on connection errors, 429 and 5xx, with
   // bounded exponential backoff and jitter, honouring Retry-After. Others are sent once.
-  Result<HttpResponse> send_raw(HttpRequest& req, bool idempotent) {
+  Result<HttpResponse> send_raw(HttpRequest& req, bool idempotent,
+                                const std::function<void()>& restart = {}) {
     const int attempts = idempotent ? 1 + std::max(0, options_.max_retries) : 1;
     for (int attempt = 1;; ++attempt) {
       ++requests_;
+      if (restart) restart();
       auto resp = transport_->perform(req);
       bool retryable = false;
       long wait_ms = backoff_ms(attempt);
@@ -474,6 +564,7 @@ private:
         retryable = resp.error().kind() == ErrorKind::network;
       } else if (resp->status == 429 || resp->status >= 500) {
         retryable = true;
+        // Retry-After in seconds is honoured up to a minute; HTTP dates fall back to backoff.
         if (long after = parse_retry_after(resp->header("retry-after")); after >= 0)
           wait_ms = std::min<long>(after * 1000, 60000);
       }
@@ -489,10 +580,14 @@ private:
         if (!resp) return std::move(resp).error().context(req.method + " " + url_path(req.url));
         return resp;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+      if (options_.sleep)
+        options_.sleep(std::chrono::milliseconds(wait_ms));
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     }
   }
 
+  // Exponential from 200 ms, capped at max_backoff, with jitter in its upper half.
   long backoff_ms(int attempt) {
     thread_local std::mt19937 rng{std::random_device{}()};
     long base = 200L << std::min(attempt - 1, 10);
@@ -507,6 +602,7 @@ private:
   std::mutex auth_mutex_;
   std::map<std::string, std::string> authorizations_;
   std::map<std::string, std::optional<Credentials>> stored_credentials_;
+  std::map<std::string, std::unique_ptr<std::mutex>> fetch_mutexes_; // per cache key
 };
 
 } // namespace

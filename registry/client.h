@@ -39,6 +39,8 @@ struct ClientOptions {
   bool use_credential_store = true;
   int max_retries = 3;          // idempotent requests only (GET/HEAD)
   std::chrono::milliseconds max_backoff{8000};
+  // Waits between retries; unset: std::this_thread::sleep_for. Tests record the waits instead.
+  std::function<void(std::chrono::milliseconds)> sleep;
   std::size_t max_manifest_size = 4u << 20;
 };
 
