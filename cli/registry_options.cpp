@@ -47,7 +47,7 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
                       "--registry-username and --registry-password go together");
   double timeout = args["timeout"].as<double>();
   if (!(timeout > 0 && timeout <= 3600))
-    return make_error(ErrorKind::usage, "--timeout must be between 0 and 3600 seconds");
+    return make_error(ErrorKind::usage, "--timeout must be more than 0 and at most 3600 seconds");
   options.transport.timeout = std::chrono::milliseconds(static_cast<long>(timeout * 1000));
   options.transport.connect_timeout =
       std::min(options.transport.connect_timeout, options.transport.timeout);

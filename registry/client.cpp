@@ -561,7 +561,7 @@ private:
       bool retryable = false;
       long wait_ms = backoff_ms(attempt);
       if (!resp) {
-        retryable = resp.error().kind() == ErrorKind::network;
+        retryable = resp.error().kind() == ErrorKind::network && !req.permanent_failure;
       } else if (resp->status == 429 || resp->status >= 500) {
         retryable = true;
         // Retry-After in seconds is honoured up to a minute; HTTP dates fall back to backoff.

@@ -92,6 +92,26 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   return size * n;
 }
 
+// Failures that a retry would only repeat: TLS trust and local certificate problems, and TLS
+// spoken to a plain-HTTP port. Refused connections, resets, timeouts and DNS may be transient.
+bool is_permanent(CURLcode rc, const std::string& msg) {
+  switch (rc) {
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+  case CURLE_URL_MALFORMAT:
+    return true;
+  case CURLE_SSL_CONNECT_ERROR:
+    return msg.find("wrong version number") != std::string::npos;
+  default:
+    return false;
+  }
+}
+
 class CurlTransport final : public Transport {
 public:
   explicit CurlTransport(TransportOptions options) : options_(std::move(options)) {
@@ -174,6 +194,7 @@ public:
     add("Expect:"); // no 100-continue round trip before uploads
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
+    request.permanent_failure = false;
     CURLcode rc = curl_easy_perform(h);
     if (transfer.over_limit || rc == CURLE_FILESIZE_EXCEEDED)
       return make_error(ErrorKind::limit, "the response is larger than the limit of " +
@@ -182,6 +203,7 @@ public:
       if (transfer.sink_refused)
         return make_error(ErrorKind::registry, "the response body was rejected while streaming");
       std::string msg = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+      request.permanent_failure = is_permanent(rc, msg);
       if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
         msg += " (to trust a private CA use --registry-cacert FILE)";
       if (rc == CURLE_SSL_CONNECT_ERROR && msg.find("wrong version number") != std::string::npos)

@@ -292,6 +292,7 @@ TEST_CASE("curl transport: failures are network errors that say what to do", "[t
     CHECK(resp.error().kind() == ErrorKind::network);
     CHECK(resp.error().message().find("is the registry running at that address?") !=
           std::string::npos);
+    CHECK_FALSE(req.permanent_failure); // it may come back: worth a retry
   }
   SECTION("a server that stalls past the timeout") {
     HttpServer slow([](const ServerRequest&) {
@@ -334,6 +335,7 @@ TEST_CASE("curl transport: failures are network errors that say what to do", "[t
     CHECK(resp.error().kind() == ErrorKind::network);
     INFO(resp.error().message());
     CHECK(resp.error().message().find("--allow-http-registry") != std::string::npos);
+    CHECK(req.permanent_failure); // a retry would say the same
   }
   SECTION("a body cut short") {
     HttpServer cut([](const ServerRequest&) {

@@ -88,6 +88,13 @@ struct Harness {
           return common::make_error(kind, msg);
         });
   }
+  // A network error the transport knows a retry would repeat (e.g. TLS verification).
+  void fail_permanently(std::string msg) {
+    transport->replies.push_back([msg](HttpRequest& r) -> common::Result<HttpResponse> {
+      r.permanent_failure = true;
+      return common::make_error(ErrorKind::network, msg);
+    });
+  }
   // A 200 whose body stops after `partial` with a connection error.
   void break_off(std::string partial) {
     transport->replies.push_back([partial](HttpRequest& r) -> common::Result<HttpResponse> {
@@ -958,4 +965,16 @@ TEST_CASE("concurrent requests share one token fetch", "[client]") {
   CHECK(registry->token_requests == 1);
   CHECK(client->request_count() ==
         static_cast<std::size_t>(registry->token_requests + registry->registry_requests));
+}
+
+TEST_CASE("a failure the transport calls permanent is not retried", "[client]") {
+  Harness h;
+  h.fail_permanently("SSL certificate problem: unable to get local issuer certificate");
+  auto m = h.client->get_manifest(kRepo, "v1");
+  REQUIRE_FALSE(m);
+  CHECK(m.error().kind() == ErrorKind::network);
+  CHECK(m.error().message() == "GET /v2/team/app/manifests/v1: SSL certificate problem: unable to "
+                               "get local issuer certificate");
+  CHECK(h.log.size() == 1);
+  CHECK(h.waits.empty());
 }
