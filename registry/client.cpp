@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -124,6 +125,21 @@ std::string host_of(std::string_view url) {
   return host;
 }
 
+// "scheme://host[:port]" of an absolute URL, lowercased, with the scheme's default port dropped,
+// so that two URLs of one origin compare equal; "" for a relative URL.
+std::string origin_of(std::string_view url) {
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "";
+  std::string scheme(url.substr(0, scheme_end));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string host = host_of(url);
+  const std::string default_port = scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
+  if (!default_port.empty() && host.size() > default_port.size() &&
+      host.compare(host.size() - default_port.size(), default_port.size(), default_port) == 0)
+    host.resize(host.size() - default_port.size());
+  return scheme + "://" + host;
+}
+
 bool is_loopback_host(const std::string& host_port) {
   std::string host = host_port;
   if (!host.empty() && host.front() == '[') {
@@ -207,7 +223,14 @@ public:
     auto resp = send(req, repo, Access::push, false);
     if (!resp) return std::move(resp).error();
     if (resp->status != 201 && resp->status != 200) return http_error(req, *resp);
-    return common::sha256_digest(bytes);
+    std::string digest = common::sha256_digest(bytes);
+    if (auto stored = resp->header("docker-content-digest");
+        is_sha256_digest(stored) && stored != digest)
+      return make_error(ErrorKind::registry, "PUT " + url_path(req.url) +
+                                                 ": the registry stored digest " + stored +
+                                                 ", not the digest of the bytes sent (" + digest +
+                                                 ")");
+    return digest;
   }
 
   Result<void> delete_manifest(const Repository& repo, std::string_view digest) override {
@@ -288,9 +311,14 @@ public:
   }
 
   Result<std::vector<std::string>> list_tags(const Repository& repo) override {
+    constexpr std::size_t kMaxTags = 1000000;
     std::vector<std::string> tags;
+    std::set<std::string> visited; // a Link back to an earlier page would loop forever
     std::string url = base(repo) + "/tags/list";
-    for (int page = 0; page < 10000 && !url.empty(); ++page) {
+    while (!url.empty()) {
+      if (!visited.insert(url).second)
+        return make_error(ErrorKind::registry,
+                          "GET " + url_path(url) + ": the tag list's Link header loops back");
       HttpRequest req = request("GET", url);
       auto resp = send(req, repo, Access::pull, true);
       if (!resp) return std::move(resp).error();
@@ -302,6 +330,9 @@ public:
         for (const auto& t : *it)
           if (t.is_string()) tags.push_back(t.get<std::string>());
       }
+      if (tags.size() > kMaxTags)
+        return make_error(ErrorKind::limit, "GET " + url_path(url) + ": more than " +
+                                                std::to_string(kMaxTags) + " tags");
       url = next_link(resp->header("link"), repo);
     }
     return tags;
@@ -521,12 +552,11 @@ private:
     return *m;
   }
 
-  // Whether url goes to the registry's API host: Authorization is never sent anywhere else (an
-  // absolute upload Location or Link may name another host).
-  bool same_host(const std::string& url, const Repository& repo) const {
-    std::string host = repo.api_host();
-    for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return host_of(url) == host;
+  // Whether url goes to the registry's own origin (scheme, host and port): Authorization is
+  // never sent anywhere else, as an absolute upload Location or Link may name another host, or
+  // plain HTTP.
+  bool same_origin(const std::string& url, const Repository& repo) const {
+    return origin_of(url) == origin_of(origin(repo));
   }
 
   // Sends with auth: a cached authorization first; on 401 one challenge round, then again.
@@ -534,13 +564,15 @@ private:
   Result<HttpResponse> send(HttpRequest req, const Repository& repo, Access access,
                             bool idempotent, const std::function<void()>& restart = {}) {
     const std::size_t base_headers = req.headers.size();
-    const bool own_host = same_host(req.url, repo);
+    const bool own_host = same_origin(req.url, repo);
     std::string auth = own_host ? cached_authorization(repo, access) : "";
     for (int round = 0; round < 2; ++round) {
       req.headers.resize(base_headers);
       if (!auth.empty()) req.headers.emplace_back("Authorization", auth);
       auto resp = send_raw(req, idempotent, restart);
       if (!resp || resp->status != 401 || round == 1 || !own_host) return resp;
+      // A 401 without a challenge cannot be answered: the caller reports it with its hint.
+      if (resp->header("www-authenticate").empty()) return resp;
       if (!options_.credentials.registry_token.empty()) return resp; // a given token is final
       auto fresh = authorize(repo, access, *resp, auth);
       if (!fresh) return std::move(fresh).error();

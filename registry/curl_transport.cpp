@@ -141,7 +141,9 @@ public:
     if (share_) curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    // Redirects never downgrade HTTPS to plain HTTP.
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+                     request.url.rfind("https://", 0) == 0 ? "https" : "http,https");
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
     // A peer that stops sending mid-body is given up on well before the overall timeout.

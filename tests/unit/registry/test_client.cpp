@@ -978,3 +978,72 @@ TEST_CASE("a failure the transport calls permanent is not retried", "[client]") 
   CHECK(h.log.size() == 1);
   CHECK(h.waits.empty());
 }
+
+TEST_CASE("Authorization goes to the registry's origin only: scheme, host and port", "[client]") {
+  const std::string blob = "payload";
+  const std::string digest = common::sha256_digest(blob);
+  auto upload_to = [&](const Repository& repo, const std::string& location) {
+    ClientOptions o;
+    o.credentials.registry_token = "TOKEN";
+    Harness h(o);
+    h.reply(resp(404));
+    h.reply(resp(202, "", {{"location", location}}));
+    h.reply(resp(201));
+    REQUIRE(h.client->put_blob(repo, digest, blob));
+    REQUIRE(h.log.size() == 3);
+    return h.log[2].header("Authorization");
+  };
+  CHECK(upload_to(kRepo, "https://reg.example:5000/v2/team/app/blobs/uploads/u") == "Bearer TOKEN");
+  CHECK(upload_to(kRepo, "https://REG.example:5000/v2/u") == "Bearer TOKEN");
+  CHECK(upload_to({"reg.example", "a"}, "https://reg.example:443/v2/u") == "Bearer TOKEN");
+  CHECK(upload_to(kRepo, "http://reg.example:5000/v2/u").empty());  // downgraded
+  CHECK(upload_to(kRepo, "https://reg.example:5001/v2/u").empty()); // another port
+  CHECK(upload_to(kRepo, "https://user@evil.example/v2/u").empty());
+}
+
+TEST_CASE("a 401 without a challenge is reported, not answered", "[client]") {
+  ClientOptions o;
+  o.credentials = {"u", "p", ""};
+  Harness h(o);
+  h.reply(resp(401));
+  auto d = h.client->head_manifest(kRepo, "v1");
+  REQUIRE_FALSE(d);
+  CHECK(d.error().kind() == ErrorKind::registry);
+  CHECK(d.error().message() ==
+        "HEAD /v2/team/app/manifests/v1: 401 Unauthorized; check the credentials (isign login, "
+        "--registry-username/--registry-password, or --registry-token)");
+  CHECK(h.log.size() == 1);
+}
+
+TEST_CASE("put_manifest checks the digest the registry says it stored", "[client]") {
+  SECTION("the same") {
+    Harness h;
+    h.reply(resp(201, "", {{"docker-content-digest", kDigest}}));
+    auto p = h.client->put_manifest(kRepo, "v1", kManifest, kOciManifest);
+    REQUIRE(p);
+    CHECK(*p == kDigest);
+  }
+  SECTION("another") {
+    Harness h;
+    h.reply(resp(201, "", {{"docker-content-digest", common::sha256_digest("x")}}));
+    auto p = h.client->put_manifest(kRepo, "v1", kManifest, kOciManifest);
+    REQUIRE_FALSE(p);
+    CHECK(p.error().kind() == ErrorKind::registry);
+    CHECK(p.error().message() == "PUT /v2/team/app/manifests/v1: the registry stored digest " +
+                                     common::sha256_digest("x") +
+                                     ", not the digest of the bytes sent (" + kDigest + ")");
+  }
+}
+
+TEST_CASE("list_tags refuses a Link that loops back", "[client]") {
+  Harness h;
+  h.reply(resp(200, R"({"tags":["a"]})",
+               {{"link", R"(</v2/team/app/tags/list?last=a>; rel="next")"}}));
+  h.reply(resp(200, R"({"tags":["b"]})",
+               {{"link", R"(</v2/team/app/tags/list?last=a>; rel="next")"}}));
+  auto tags = h.client->list_tags(kRepo);
+  REQUIRE_FALSE(tags);
+  CHECK(tags.error().message() ==
+        "GET /v2/team/app/tags/list: the tag list's Link header loops back");
+  CHECK(h.log.size() == 2);
+}
