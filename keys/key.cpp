@@ -286,6 +286,17 @@ Result<PrivateKey> make_private_key(PKey pkey) {
   auto algorithm = supported_algorithm(pkey.get());
   if (!algorithm)
     return std::move(algorithm.error());
+  // EC and RSA key files carry the public part next to the private one and OpenSSL trusts it as
+  // written: a file whose parts disagree (found by fuzzing) would make signatures that never
+  // verify under the public key we derive from it. (Ed25519 derives its public key from the seed.)
+  if (*algorithm != Algorithm::ed25519) {
+    PKeyCtx ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+    if (!ctx)
+      return openssl_error(ErrorKind::internal, "checking the private key");
+    if (EVP_PKEY_pairwise_check(ctx.get()) != 1)
+      return openssl_error(ErrorKind::key, "invalid private key: its public part does not match "
+                                           "its private part");
+  }
   auto impl = std::make_unique<PrivateKey::Impl>();
   impl->pkey = std::move(pkey);
   impl->algorithm = *algorithm;
