@@ -73,6 +73,12 @@ bool signed_by(std::string_view manifest, std::string_view payload, const keys::
   return false;
 }
 
+bool retryable_put_failure(const common::Error& e) {
+  if (e.kind() != ErrorKind::registry && e.kind() != ErrorKind::network) return false;
+  const auto& m = e.message();
+  return m.find(": 401 ") == std::string::npos && m.find(": 403 ") == std::string::npos;
+}
+
 } // namespace
 
 Result<std::vector<Target>> resolve_targets(registry::Client& client,
@@ -136,8 +142,16 @@ Result<AttachOutcome> attach_signature(registry::Client& client, const registry:
       if (auto put = client.put_blob(repo, blob.digest, blob.bytes); !put)
         return std::move(put).error().context("uploading signature blob " + blob.digest);
     auto put = client.put_manifest(repo, *tag, artifact.manifest, artifact.media_type);
-    if (!put)
+    if (!put) {
+      // Under concurrent writers distribution can refuse a PUT (e.g. DIGEST_INVALID while another
+      // signer's blobs are being linked). Redoing the whole read-modify-write is safe: blobs are
+      // content-addressed and the manifest is rebuilt from what is there now.
+      if (retryable_put_failure(put.error()) && attempt < options.max_attempts) {
+        sleep_ms(20 + jitter(100 * attempt));
+        continue;
+      }
       return std::move(put).error().context("pushing " + *tag);
+    }
 
     // Check: distribution has no compare-and-swap on tags, so a concurrent signer that read the
     // artifact before our PUT may overwrite it with a copy lacking our layer. Such a writer's

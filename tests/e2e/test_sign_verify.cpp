@@ -1,0 +1,434 @@
+// isign sign / isign verify end to end: the built binary against a real docker-registry.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <thread>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "common/secret.h"
+#include "keys/keys.h"
+#include "tests/e2e/registry_cli.h"
+#include "tests/support/images.h"
+
+using namespace isign::testing;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kOk = 0, kInvalid = 1, kPassword = 5, kNetwork = 6, kNotFound = 8,
+              kNoSignature = 10;
+constexpr const char* kPassword_ = "e2e-password";
+constexpr const char* kSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
+constexpr const char* kSigAnnotation = "dev.cosignproject.cosign/signature";
+
+// A key pair made by the binary, in dir, protected by kPassword_. Legacy N keeps tests fast.
+std::string make_keys(const TempDir& dir, const std::string& prefix) {
+  RunOptions o;
+  o.env = {{"COSIGN_PASSWORD", kPassword_}};
+  auto r = run_isign({"generate-key-pair", "--legacy", "--output-key-prefix", dir / prefix}, o);
+  REQUIRE(r.exit_code == 0);
+  return dir / prefix;
+}
+
+RunResult sign(const RegistryFixture& reg, const std::string& key, std::vector<std::string> args,
+               const std::string& password = kPassword_) {
+  RunOptions o;
+  o.env = {{"COSIGN_PASSWORD", password}};
+  return isign_cmd("sign", with(reg.client_flags(), {"--key", key + ".key"}), args, o);
+}
+
+RunResult verify(const RegistryFixture& reg, const std::string& key, std::vector<std::string> args) {
+  return isign_cmd("verify", with(reg.client_flags(), {"--key", key + ".pub"}), args);
+}
+
+std::string sig_tag(const std::string& digest) {
+  return "sha256-" + digest.substr(7) + ".sig";
+}
+
+json sig_manifest(const RegistryFixture& reg, const std::string& repo, const std::string& digest) {
+  auto m = get_manifest(reg, repo, sig_tag(digest));
+  REQUIRE(m.status == 200);
+  return json::parse(m.body);
+}
+
+// Rewrites the .sig manifest's first layer: new payload bytes, signature annotation as given.
+void replace_first_layer(const RegistryFixture& reg, const std::string& repo,
+                         const std::string& digest, const std::string& payload,
+                         const std::string& signature_b64) {
+  auto m = nlohmann::ordered_json::parse(get_manifest(reg, repo, sig_tag(digest)).body);
+  std::string blob_digest = push_blob(reg, repo, payload);
+  auto& layer = m["layers"][0];
+  layer["digest"] = blob_digest;
+  layer["size"] = payload.size();
+  layer["annotations"][kSigAnnotation] = signature_b64;
+  push_manifest(reg, repo, sig_tag(digest), m.dump(), kOciManifestType);
+}
+
+std::string sign_bytes(const std::string& key_prefix, const std::string& payload) {
+  auto key = isign::keys::decrypt_private_key(read_text(key_prefix + ".key"),
+                                              isign::common::SecretString(kPassword_));
+  REQUIRE(key);
+  auto sig = key->sign(payload);
+  REQUIRE(sig);
+  return isign::common::base64_encode(*sig);
+}
+
+std::string payload_for(const RegistryFixture& reg, const std::string& repo,
+                        const std::string& digest) {
+  return R"({"critical":{"identity":{"docker-reference":")" + reg.url() + "/" + repo +
+         R"("},"image":{"docker-manifest-digest":")" + digest +
+         R"("},"type":"cosign container image signature"},"optional":null})";
+}
+
+} // namespace
+
+TEST_CASE("sign/verify: by digest, with cosign's exact artifact bytes", "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "team/app", "v1");
+  std::string ref = reg.ref("team/app@" + digest);
+
+  auto s = sign(reg, key, {ref});
+  REQUIRE(s.exit_code == kOk);
+  CHECK_FALSE(contains(s.err, "warning"));
+
+  // The artifact, fetched independently: FORMATS.md section 4 to the byte.
+  auto m = get_manifest(reg, "team/app", sig_tag(digest));
+  REQUIRE(m.status == 200);
+  auto doc = json::parse(m.body);
+  std::string payload = payload_for(reg, "team/app", digest);
+  std::string payload_digest = isign::common::sha256_digest(payload);
+  auto blob = get_blob(reg, "team/app", payload_digest);
+  CHECK(blob.body == payload);
+  std::string signature = doc["layers"][0]["annotations"][kSigAnnotation];
+  std::string config = R"({"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":[")" +
+                       payload_digest + R"("]},"config":{}})";
+  std::string config_digest = isign::common::sha256_digest(config);
+  CHECK(get_blob(reg, "team/app", config_digest).body == config);
+  std::string expected =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":)" +
+      std::to_string(config.size()) + R"(,"digest":")" + config_digest +
+      R"("},"layers":[{"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
+      std::to_string(payload.size()) + R"(,"digest":")" + payload_digest +
+      R"(","annotations":{"dev.cosignproject.cosign/signature":")" + signature + R"("}}]})";
+  CHECK(m.body == expected);
+
+  auto v = verify(reg, key, {ref});
+  CHECK(v.exit_code == kOk);
+  CHECK(v.out == "[" + payload + "]\n");
+  CHECK(contains(v.err, "Verification for " + ref + " --"));
+
+  auto text = isign_cmd("verify", with(reg.client_flags(), {"--key", key + ".pub", "--output", "text"}), {ref});
+  CHECK(text.exit_code == kOk);
+  CHECK(text.out == payload + "\n");
+}
+
+TEST_CASE("sign/verify: by tag warns and names the digest", "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  auto s = sign(reg, key, {reg.ref("app:v1")});
+  REQUIRE(s.exit_code == kOk);
+  CHECK(contains(s.err, "isign: warning:"));
+  CHECK(contains(s.err, reg.ref("app@" + digest)));
+  auto v = verify(reg, key, {reg.ref("app:v1")});
+  CHECK(v.exit_code == kOk);
+  CHECK(contains(v.err, "isign: warning:"));
+  CHECK(contains(v.err, digest));
+
+  // The tag moves to another image: that one is unsigned.
+  std::string other = push_random_image(reg, "app", "v1");
+  auto moved = verify(reg, key, {reg.ref("app:v1")});
+  CHECK(moved.exit_code == kNoSignature);
+  CHECK(contains(moved.err, "no signatures found"));
+  CHECK(contains(moved.err, other));
+}
+
+TEST_CASE("sign/verify: wrong key, unsigned and missing images have their own exit codes",
+          "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  auto other = make_keys(dir, "other");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string unsigned_digest = push_random_image(reg, "app", "v2");
+  REQUIRE(sign(reg, key, {reg.ref("app@" + digest)}).exit_code == kOk);
+
+  auto wrong = verify(reg, other, {reg.ref("app@" + digest)});
+  CHECK(wrong.exit_code == kInvalid);
+  CHECK(contains(wrong.err, "bad-signature"));
+  CHECK(wrong.out.empty());
+
+  CHECK(verify(reg, key, {reg.ref("app@" + unsigned_digest)}).exit_code == kNoSignature);
+
+  std::string missing = "sha256:" + std::string(64, 'a');
+  CHECK(verify(reg, key, {reg.ref("app@" + missing)}).exit_code == kNotFound);
+  CHECK(sign(reg, key, {reg.ref("app@" + missing)}).exit_code == kNotFound);
+  CHECK(sign(reg, key, {reg.ref("app:nope")}).exit_code == kNotFound);
+  CHECK(get_manifest(reg, "app", sig_tag(missing)).status == 404);
+
+  // Several references in one run: one result each, the first failure's exit code.
+  auto many = verify(reg, key, {reg.ref("app@" + digest), reg.ref("app@" + unsigned_digest)});
+  CHECK(many.exit_code == kNoSignature);
+  CHECK(contains(many.err, "isign: verified"));
+}
+
+TEST_CASE("sign: a wrong password pushes nothing", "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  auto s = sign(reg, key, {reg.ref("app@" + digest)}, "not-the-password");
+  CHECK(s.exit_code == kPassword);
+  CHECK(contains(s.err, "incorrect password"));
+  CHECK(get_manifest(reg, "app", sig_tag(digest)).status == 404);
+}
+
+TEST_CASE("sign/verify: annotations are signed and required exactly", "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string ref = reg.ref("app@" + digest);
+  REQUIRE(sign(reg, key, {"-a", "git=abc,def", "-a", "env=", ref}).exit_code == kOk);
+  auto v = verify(reg, key, {ref});
+  REQUIRE(v.exit_code == kOk);
+  CHECK(contains(v.out, R"("optional":{"env":"","git":"abc,def"})"));
+  auto flags = with(reg.client_flags(), {"--key", key + ".pub"});
+  CHECK(isign_cmd("verify", with(flags, {"-a", "git=abc,def", "-a", "env="}), {ref}).exit_code == kOk);
+  CHECK(isign_cmd("verify", with(flags, {"-a", "git=abc"}), {ref}).exit_code == kInvalid);
+  CHECK(isign_cmd("verify", with(flags, {"-a", "absent="}), {ref}).exit_code == kInvalid);
+}
+
+TEST_CASE("sign/verify: two keys on one image, re-signing adds nothing", "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto a = make_keys(dir, "a");
+  auto b = make_keys(dir, "b");
+  auto c = make_keys(dir, "c");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string ref = reg.ref("app@" + digest);
+  REQUIRE(sign(reg, a, {ref}).exit_code == kOk);
+  REQUIRE(sign(reg, b, {ref}).exit_code == kOk);
+  CHECK(sig_manifest(reg, "app", digest)["layers"].size() == 2);
+  CHECK(verify(reg, a, {ref}).exit_code == kOk);
+  CHECK(verify(reg, b, {ref}).exit_code == kOk);
+  CHECK(verify(reg, c, {ref}).exit_code == kInvalid);
+
+  std::string before = get_manifest(reg, "app", sig_tag(digest)).body;
+  auto again = sign(reg, a, {ref});
+  CHECK(again.exit_code == kOk);
+  CHECK(contains(again.err, "nothing pushed"));
+  CHECK(get_manifest(reg, "app", sig_tag(digest)).body == before);
+}
+
+TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string ref = reg.ref("app@" + digest);
+  std::string good_payload = payload_for(reg, "app", digest);
+
+  struct Case {
+    const char* name;
+    std::string payload;
+    bool resign;
+    const char* reason;
+  };
+  std::string other_digest = "sha256:" + std::string(64, 'b');
+  std::vector<Case> cases = {
+      {"payload changed, old signature", good_payload + " ", false, "bad-signature"},
+      {"unknown key", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+                          R"(/app"},"image":{"docker-manifest-digest":")" + digest +
+                          R"("},"type":"cosign container image signature","extra":1},"optional":null})",
+       true, "payload"},
+      {"duplicate key", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+                            R"(/app"},"image":{"docker-manifest-digest":")" + digest +
+                            R"("},"type":"cosign container image signature"},"optional":null,"optional":null})",
+       true, "payload"},
+      {"wrong digest", payload_for(reg, "app", other_digest), true, "digest"},
+      {"wrong type", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+                         R"(/app"},"image":{"docker-manifest-digest":")" + digest +
+                         R"("},"type":"atomic container signature"},"optional":null})",
+       true, "payload"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.name) {
+      REQUIRE(sign(reg, key, {ref}).exit_code == kOk);
+      std::string old_sig =
+          sig_manifest(reg, "app", digest)["layers"][0]["annotations"][kSigAnnotation];
+      replace_first_layer(reg, "app", digest, c.payload, c.resign ? sign_bytes(key, c.payload) : old_sig);
+      auto v = verify(reg, key, {ref});
+      CHECK(v.exit_code == kInvalid);
+      CHECK(contains(v.err, "layer 0"));
+      CHECK(contains(v.err, c.reason));
+      CHECK(v.out.empty());
+      delete_manifest(reg, "app", get_manifest(reg, "app", sig_tag(digest)).header("docker-content-digest"));
+    }
+  }
+  SECTION("signature annotation changed") {
+    REQUIRE(sign(reg, key, {ref}).exit_code == kOk);
+    replace_first_layer(reg, "app", digest, good_payload,
+                        sign_bytes(key, "something else entirely"));
+    auto v = verify(reg, key, {ref});
+    CHECK(v.exit_code == kInvalid);
+    CHECK(contains(v.err, "bad-signature"));
+  }
+}
+
+TEST_CASE("sign: a .sig written in containers/image's layout is kept byte for byte",
+          "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string ref = reg.ref("app@" + digest);
+  // containers/image: descriptor order mediaType, digest, size; config without created/history;
+  // payload with creator/timestamp and a docker-reference carrying the tag.
+  std::string payload = R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+                        R"(/app:v1"},"image":{"docker-manifest-digest":")" + digest +
+                        R"("},"type":"cosign container image signature"},"optional":{"creator":"containers/image 5.23","timestamp":1700000000}})";
+  std::string payload_digest = push_blob(reg, "app", payload);
+  std::string config = R"({"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[")" +
+                       payload_digest + R"("]}})";
+  std::string config_digest = push_blob(reg, "app", config);
+  std::string layer = R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":")" +
+                      payload_digest + R"(","size":)" + std::to_string(payload.size()) +
+                      R"(,"annotations":{"dev.cosignproject.cosign/signature":")" +
+                      sign_bytes(key, payload) + R"("}})";
+  std::string manifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+                         config_digest + R"(","size":)" + std::to_string(config.size()) +
+                         R"(},"layers":[)" + layer + "]}";
+  push_manifest(reg, "app", sig_tag(digest), manifest, kOciManifestType);
+
+  auto v = verify(reg, key, {ref});
+  CHECK(v.exit_code == kOk);
+  CHECK(v.out == "[" + payload + "]\n");
+
+  auto other = make_keys(dir, "other");
+  REQUIRE(sign(reg, other, {ref}).exit_code == kOk);
+  std::string after = get_manifest(reg, "app", sig_tag(digest)).body;
+  CHECK(contains(after, layer));
+  CHECK(json::parse(after)["layers"].size() == 2);
+  CHECK(verify(reg, key, {ref}).exit_code == kOk);
+  CHECK(verify(reg, other, {ref}).exit_code == kOk);
+}
+
+TEST_CASE("sign --recursive signs an index and every child", "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string amd = push_random_image(reg, "app", "amd");
+  std::string arm = push_random_image(reg, "app", "arm");
+  std::string index = push_index(reg, "app", "multi", {{amd, {"linux", "amd64"}},
+                                                       {arm, {"linux", "arm64", "v8"}}});
+  REQUIRE(sign(reg, key, {"--recursive", reg.ref("app@" + index)}).exit_code == kOk);
+  for (const auto& d : {index, amd, arm}) CHECK(verify(reg, key, {reg.ref("app@" + d)}).exit_code == kOk);
+
+  std::string plain = push_index(reg, "app", "multi2", {{amd, {"linux", "amd64"}}});
+  REQUIRE(sign(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
+  CHECK(verify(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
+}
+
+TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concurrency]") {
+  RegistryFixture reg;
+  TempDir dir;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 8; ++i) keys.push_back(make_keys(dir, "k" + std::to_string(i)));
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string ref = reg.ref("app@" + digest);
+  std::vector<std::thread> threads;
+  std::vector<RunResult> results(8);
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      RunOptions o;
+      o.env = {{"COSIGN_PASSWORD", kPassword_}};
+      results[static_cast<std::size_t>(i)] =
+          run_isign(with(with({"sign"}, reg.client_flags()),
+                         {"--key", keys[static_cast<std::size_t>(i)] + ".key", ref}),
+                    o);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    INFO(r.err);
+    CHECK(r.exit_code == kOk);
+  }
+  CHECK(sig_manifest(reg, "app", digest)["layers"].size() == 8);
+  for (const auto& k : keys) CHECK(verify(reg, k, {ref}).exit_code == kOk);
+}
+
+TEST_CASE("sign: detached outputs with --upload=false push nothing; cosign flags accepted",
+          "[e2e][sign]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::string ref = reg.ref("app@" + digest);
+  auto s = sign(reg, key, {"--upload=false", "--output-signature", dir / "sig.b64",
+                           "--output-payload", dir / "payload.json", ref});
+  REQUIRE(s.exit_code == kOk);
+  CHECK(get_manifest(reg, "app", sig_tag(digest)).status == 404);
+  std::string payload = read_text(dir / "payload.json");
+  CHECK(payload == payload_for(reg, "app", digest));
+  auto pub = isign::keys::PublicKey::from_pem(read_text(key + ".pub"));
+  REQUIRE(pub);
+  auto raw = isign::common::base64_decode(read_text(dir / "sig.b64"));
+  REQUIRE(raw);
+  CHECK(pub->verify(payload, *raw));
+
+  CHECK(sign(reg, key, {"--tlog-upload=false", "-y", ref}).exit_code == kOk);
+  CHECK(verify(reg, key, {ref}).exit_code == kOk);
+}
+
+TEST_CASE("sign/verify over TLS with htpasswd and with token auth", "[e2e][sign][tls]") {
+  auto mode = GENERATE(RegistryAuth::htpasswd, RegistryAuth::token);
+  RegistryOptions o;
+  o.tls = true;
+  o.auth = mode;
+  RegistryFixture reg(o);
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "team/app", "v1");
+  std::string ref = reg.ref("team/app@" + digest);
+  auto s = sign(reg, key, {ref});
+  CHECK(s.exit_code == kOk);
+  CHECK_FALSE(contains(all_output(s), reg.password()));
+  CHECK(verify(reg, key, {ref}).exit_code == kOk);
+}
+
+TEST_CASE("verify: a registry that is down is not 'unsigned'", "[e2e][verify]") {
+  RefusingPort port;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  auto r = isign_cmd("verify", {"--allow-http-registry", "--key", key + ".pub"},
+                     {port.address() + "/app@sha256:" + std::string(64, 'c')});
+  CHECK(r.exit_code == kNetwork);
+}
+
+TEST_CASE("interop: skopeo copies the image and its .sig; identity is checked", "[e2e][interop]") {
+  RegistryFixture reg;
+  TempDir dir;
+  auto key = make_keys(dir, "k");
+  std::string digest = push_random_image(reg, "src/app", "v1");
+  REQUIRE(sign(reg, key, {reg.ref("src/app@" + digest)}).exit_code == kOk);
+  for (const std::string& tag : {std::string("v1"), sig_tag(digest)}) {
+    auto c = run({"skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                  "--preserve-digests", "docker://" + reg.ref("src/app:" + tag),
+                  "docker://" + reg.ref("mirror/app:" + tag)},
+                 RunOptions{{{"HOME", reg.dir()}}, {}, {}, {}, 60});
+    INFO("skopeo: " << c.err);
+    REQUIRE(c.exit_code == 0);
+  }
+  std::string mirrored = reg.ref("mirror/app@" + digest);
+  auto strict = verify(reg, key, {mirrored});
+  CHECK(strict.exit_code == kInvalid);
+  CHECK(contains(strict.err, "identity"));
+  auto relaxed = isign_cmd("verify", with(reg.client_flags(), {"--key", key + ".pub", "--skip-identity-check"}),
+                           {mirrored});
+  CHECK(relaxed.exit_code == kOk);
+}
