@@ -726,7 +726,7 @@ TEST_CASE("credentials are never sent in clear to a remote plain-HTTP token serv
   }
 }
 
-TEST_CASE("--registry-token is sent as the bearer token from the first request", "[client]") {
+TEST_CASE("registry token (--registry-token) is sent as the bearer token from the first request", "[client]") {
   ClientOptions o;
   o.credentials.registry_token = "GIVEN";
   Harness h(o);
