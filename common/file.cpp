@@ -33,12 +33,19 @@ std::string dir_of(const std::string& path) {
 } // namespace
 
 Result<std::string> read_file(const std::string& path, std::size_t max_size) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait forever. A pipe with a
+  // writer (--password-file <(...)) is then read normally; one without reads as empty.
+  Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (f.fd < 0) return io_error("cannot open", path, errno);
   struct stat st {};
   if (::fstat(f.fd, &st) != 0) return io_error("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode))
     return make_error(ErrorKind::io, "cannot read '" + path + "': it is a directory, not a file");
+  if (!S_ISREG(st.st_mode)) {
+    int flags = ::fcntl(f.fd, F_GETFL);
+    if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+      return io_error("cannot read", path, errno);
+  }
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_size)
     return make_error(ErrorKind::limit, "'" + path + "' is larger than " +
                                             std::to_string(max_size) + " bytes");
@@ -59,10 +66,44 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size) {
   return out;
 }
 
+namespace {
+
+// Writes data into an existing device, FIFO or socket (--outfile /dev/stdout): such a file cannot
+// be replaced atomically, and renaming a temporary file over it would replace the device node
+// itself (as root: /dev/null or /dev/stdout) with a regular file.
+Result<void> write_special(const std::string& path, std::string_view data) {
+  // O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of blocking the open forever.
+  Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+  if (f.fd < 0) return io_error("cannot open", path, errno);
+  int flags = ::fcntl(f.fd, F_GETFL);
+  if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+    return io_error("cannot write", path, errno);
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot write", path, errno);
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  int fd = f.fd;
+  f.fd = -1;
+  if (::close(fd) != 0) return io_error("cannot write", path, errno);
+  return {};
+}
+
+} // namespace
+
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
                                Overwrite overwrite) {
   if (overwrite == Overwrite::no && path_exists(path))
     return make_error(ErrorKind::io, "'" + path + "' already exists");
+  if (struct stat st {}; ::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode))
+      return make_error(ErrorKind::io, "cannot write '" + path + "': it is a directory");
+    if (!S_ISREG(st.st_mode)) return write_special(path, data);
+  }
   std::string tmpl = dir_of(path) + "/.isign-tmp-XXXXXX";
   int fd = ::mkstemp(tmpl.data());
   if (fd < 0) return io_error("cannot create a temporary file in", dir_of(path), errno);

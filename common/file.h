@@ -9,15 +9,17 @@
 
 namespace isign::common {
 
-// Reads a whole regular file; io error (naming the path and errno text) if it cannot be read,
-// is not a regular file, or is larger than max_size (limit error).
+// Reads a whole file (or pipe); io error (naming the path and errno text) if it cannot be read,
+// is a directory, or is larger than max_size (limit error). A FIFO without a writer reads as
+// empty instead of blocking.
 Result<std::string> read_file(const std::string& path, std::size_t max_size = 16u << 20);
 
 enum class Overwrite { no, yes };
 
 // Writes data to path atomically: a temp file in the same directory, fsync, chmod(mode), rename.
 // With Overwrite::no an existing path is an io error and nothing is written. On any failure the
-// temp file is removed and path is untouched.
+// temp file is removed and path is untouched. An existing device, FIFO or socket (/dev/stdout)
+// cannot be replaced atomically: it is written in place; a FIFO without a reader is an io error.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode,
                                Overwrite overwrite);
 
