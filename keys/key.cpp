@@ -351,8 +351,8 @@ private:
   std::string_view in_;
 };
 
-constexpr int kInteger = 0x02, kBitString = 0x03, kOctetString = 0x04, kOid = 0x06,
-              kSequence = 0x30, kAttributes = 0xa0, kPublicKeyV2 = 0x81;
+constexpr int kInteger = 0x02, kOctetString = 0x04, kOid = 0x06, kSequence = 0x30,
+              kAttributes = 0xa0, kPublicKeyV2 = 0x81;
 constexpr std::string_view kEd25519Oid = "\x2b\x65\x70"; // 1.3.101.112
 
 enum class DerShape { pkcs8, sec1, pkcs1, other };

@@ -22,11 +22,13 @@ namespace {
 // testdata/manifests/containers-image-sig.json).
 const sign::NewSignature kContainersImage{
     R"({"critical":{"identity":{"docker-reference":"127.0.0.1:5000/test/app:signed"},"image":{"docker-manifest-digest":"sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7"},"type":"cosign container image signature"},"optional":{"creator":"containers/image 5.23.1","timestamp":1700000000}})",
-    "MEUCIQC32LNsX+YrTV6/mucWWOjNku3CPZFG8/STNLlHPEblrwIgY91Kz+lmh5l50C0bVemd9irfhPpJqf2V50qKknFTJGo="};
+    "MEUCIQC32LNsX+YrTV6/mucWWOjNku3CPZFG8/"
+    "STNLlHPEblrwIgY91Kz+lmh5l50C0bVemd9irfhPpJqf2V50qKknFTJGo="};
 // testdata/signatures/sigstore-rs: a cosign payload and signature.
 const sign::NewSignature kSigstoreRs{
     R"({"critical":{"identity":{"docker-reference":"registry-testing.svc.lan/busybox"},"image":{"docker-manifest-digest":"sha256:f3cfc9d0dbf931d3db4685ec659b7ac68e2a578219da4aae65427886e649b06b"},"type":"cosign container image signature"},"optional":null})",
-    "MEUCIQD6q/COgzOyW0YH1Dk+CCYSt4uAhm3FDHUwvPI55zwnlwIgE0ZK58ZOWpZw8YVmBapJhBqCfdPekIknimuO0xH8Jh8="};
+    "MEUCIQD6q/"
+    "COgzOyW0YH1Dk+CCYSt4uAhm3FDHUwvPI55zwnlwIgE0ZK58ZOWpZw8YVmBapJhBqCfdPekIknimuO0xH8Jh8="};
 
 void replace_all(std::string& text, std::string_view from, const std::string& to) {
   for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))

@@ -26,7 +26,8 @@ constexpr std::array<const char*, 4> kRegistries = {"127.0.0.1:5000", "docker.io
 // A private directory for this process's files, removed at exit.
 const std::string& work_dir() {
   static const std::string dir = [] {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "isign-fuzz-creds-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "isign-fuzz-creds-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr)
       std::abort();
     static const std::string removed = tmpl;

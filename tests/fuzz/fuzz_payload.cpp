@@ -71,13 +71,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   bool representable = valid_utf8_without_surrogates(payload->docker_reference);
   for (const auto& [key, value] : payload->annotations)
-    representable = representable && valid_utf8_without_surrogates(key) &&
-                    valid_utf8_without_surrogates(value);
+    representable =
+        representable && valid_utf8_without_surrogates(key) && valid_utf8_without_surrogates(value);
   if (!representable)
     return 0;
-  auto made = sign::make_payload(payload->docker_reference, payload->manifest_digest,
-                                 sign::Annotations(payload->annotations.begin(),
-                                                   payload->annotations.end()));
+  auto made = sign::make_payload(
+      payload->docker_reference, payload->manifest_digest,
+      sign::Annotations(payload->annotations.begin(), payload->annotations.end()));
   ISIGN_FUZZ_CHECK(made.ok());
   auto again = verify::parse_payload(*made);
   ISIGN_FUZZ_CHECK(again.ok());

@@ -26,8 +26,8 @@ TEST_CASE("fuzz findings: a private key whose public part does not match is refu
   // ec-public-key-mismatch.pem: testdata/keys/openssl/ec-p256-pkcs8.pem with one bit of the
   // private scalar flipped; before the fix it imported, and its signatures never verified under
   // its own public key.
-  for (const char* name :
-       {"ec-public-key-mismatch.pem", "ec-sec1-public-key-mismatch.pem", "rsa-modulus-mismatch.pem"}) {
+  for (const char* name : {"ec-public-key-mismatch.pem", "ec-sec1-public-key-mismatch.pem",
+                           "rsa-modulus-mismatch.pem"}) {
     CAPTURE(name);
     auto key = keys::import_pem_private_key(regression(name));
     REQUIRE_FALSE(key.ok());
