@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev catch2 libsodium-dev
   docker-registry apache2-utils openssl ca-certificates curl skopeo
+  clang libclang-rt-14-dev llvm # scripts/fuzz.sh: clang 14, libFuzzer + sanitizer runtimes, symbolizer
 )
 missing=()
 for p in "${packages[@]}"; do
