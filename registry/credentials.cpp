@@ -397,6 +397,9 @@ Result<std::optional<Json>> load_config(const std::string& path) {
   } catch (const Json::parse_error& e) {
     // e.what() quotes the text around the error, which may be a password: give the offset only.
     return file_error(path, "not valid JSON (syntax error at byte " + std::to_string(e.byte) + ")");
+  } catch (const Json::exception&) {
+    // nlohmann throws other kinds too, e.g. out_of_range for a number such as 1e999.
+    return file_error(path, "not valid JSON (a value is out of range)");
   }
   if (!doc.is_object())
     return file_error(path, "not a JSON object");
@@ -729,7 +732,7 @@ Result<std::optional<Credentials>> credential_helper_get(std::string_view helper
   Json reply;
   try {
     reply = Json::parse(out.str());
-  } catch (const Json::parse_error&) {
+  } catch (const Json::exception&) {
     return make_error(ErrorKind::io, "credential helper '" + program +
                                          " get' printed something "
                                          "that is not JSON");
