@@ -54,6 +54,8 @@ int cmd_verify(int argc, char** argv) {
       cxxopts::value<std::string>()->default_value("json"), "FORMAT")(
       "skip-identity-check",
       "accept signatures whose docker-reference names another repository (mirrors)")(
+      "threshold", "require valid signatures from at least N distinct keys of those given",
+      cxxopts::value<std::size_t>()->default_value("1"), "N")(
       "max-signature-layers", "refuse .sig artifacts with more layers than N",
       cxxopts::value<std::size_t>()->default_value("100"), "N")(
       "images", "image references", cxxopts::value<std::vector<std::string>>())(
@@ -86,6 +88,19 @@ int cmd_verify(int argc, char** argv) {
   options.limits.max_layers = (*args)["max-signature-layers"].as<std::size_t>();
   auto keys = load_public_keys((*args)["key"].as<std::vector<std::string>>());
   if (!keys) return report(keys.error());
+  options.threshold = (*args)["threshold"].as<std::size_t>();
+  {
+    std::vector<std::string> distinct;
+    for (const auto& k : *keys)
+      if (auto id = verify::key_id(k); std::find(distinct.begin(), distinct.end(), id) == distinct.end())
+        distinct.push_back(id);
+    if (options.threshold == 0)
+      return usage_error(kName, "--threshold must be at least 1");
+    if (options.threshold > distinct.size())
+      return usage_error(kName, "--threshold " + std::to_string(options.threshold) + " needs " +
+                                    std::to_string(options.threshold) + " distinct keys, but " +
+                                    std::to_string(distinct.size()) + " were given with --key");
+  }
   auto client = make_client(*args);
   if (!client) return report(client.error());
 

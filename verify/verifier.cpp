@@ -1,5 +1,7 @@
 #include "verify/verifier.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/digest.h"
@@ -66,7 +68,7 @@ void check_annotations(LayerResult& r, const Payload& p,
 }
 
 void verify_layer(LayerResult& r, const json& layer, const BlobFetcher& fetch,
-                  std::string_view image_digest, const registry::Repository& repo,
+                  std::string_view image_digest, const registry::Reference& named,
                   const std::vector<keys::PublicKey>& keys, const std::vector<std::string>& key_ids,
                   const VerifyOptions& options) {
   const json* digest = layer.contains("digest") ? &layer.at("digest") : nullptr;
@@ -127,11 +129,18 @@ void verify_layer(LayerResult& r, const json& layer, const BlobFetcher& fetch,
   if (p.manifest_digest != image_digest)
     return fail(r, Failure::digest_mismatch,
                 "the payload signs " + p.manifest_digest + ", not " + std::string(image_digest));
-  if (options.identity == IdentityRule::same_repository &&
-      !reference_matches(p.docker_reference, repo, image_digest))
+  if (!identity_matches(p.docker_reference, named, image_digest, options)) {
+    if (options.identity == IdentityRule::same_repository)
+      return fail(r, Failure::identity_mismatch,
+                  "the payload names " + quote_for_message(p.docker_reference) +
+                      ", not the repository '" + named.repository.str() + "'");
+    std::string rule(identity_rule_name(options.identity));
+    if (options.identity == IdentityRule::remap)
+      rule += " " + options.remap_prefix + " -> " + options.remap_signed_prefix;
     return fail(r, Failure::identity_mismatch,
-                "the payload names " + quote_for_message(p.docker_reference) +
-                    ", not the repository '" + repo.str() + "'");
+                "the payload names " + quote_for_message(p.docker_reference) + ", which does not "
+                "match '" + named.str() + "' under " + rule);
+  }
   check_annotations(r, p, options.required_annotations);
 }
 
@@ -168,10 +177,28 @@ std::string_view failure_name(Failure failure) {
 }
 
 bool Report::verified() const noexcept {
-  for (const auto& s : signatures)
-    if (s.ok())
+  // Distinct keys counted without allocating: a valid layer counts when no earlier valid layer
+  // has its key.
+  const std::size_t required = threshold == 0 ? 1 : threshold;
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < signatures.size(); ++i) {
+    if (!signatures[i].ok())
+      continue;
+    bool seen = false;
+    for (std::size_t j = 0; j < i && !seen; ++j)
+      seen = signatures[j].ok() && signatures[j].key_id == signatures[i].key_id;
+    if (!seen && ++distinct >= required)
       return true;
+  }
   return false;
+}
+
+std::vector<std::string> Report::valid_keys() const {
+  std::vector<std::string> out;
+  for (const auto& s : signatures)
+    if (s.ok() && std::find(out.begin(), out.end(), s.key_id) == out.end())
+      out.push_back(s.key_id);
+  return out;
 }
 
 std::vector<std::size_t> Report::valid() const {
@@ -195,19 +222,63 @@ Error Report::failure_error() const {
       return Error(s.fetch_error->kind(), s.fetch_error->message())
           .context("fetching signature layer " + std::to_string(s.index) + " (" + s.payload_digest +
                    ")");
-  std::string message = "no valid signature among " + std::to_string(signatures.size()) + ": ";
-  for (std::size_t i = 0; i < signatures.size() && i < kMaxReasonsListed; ++i) {
-    const auto& s = signatures[i];
-    if (i)
-      message += "; ";
-    message += "layer " + std::to_string(s.index);
-    if (!s.payload_digest.empty())
-      message += " (" + s.payload_digest + ")";
-    message += ": " + std::string(failure_name(s.failure)) + ": " + s.reason;
+  auto layer_name = [](const LayerResult& s) {
+    return "layer " + std::to_string(s.index) +
+           (s.payload_digest.empty() ? std::string() : " (" + s.payload_digest + ")");
+  };
+  // The failed layers' reasons, at most kMaxReasonsListed of them.
+  auto failures = [&] {
+    std::string out;
+    std::size_t listed = 0, failed = 0;
+    for (const auto& s : signatures) {
+      if (s.ok())
+        continue;
+      if (++failed > kMaxReasonsListed)
+        continue;
+      out += (listed++ ? "; " : "") + layer_name(s) + ": " + std::string(failure_name(s.failure)) +
+             ": " + s.reason;
+    }
+    if (failed > kMaxReasonsListed)
+      out += "; and " + std::to_string(failed - kMaxReasonsListed) + " more";
+    return out;
+  };
+  if (auto keys = valid_keys(); !keys.empty()) {
+    const std::size_t required = threshold == 0 ? 1 : threshold;
+    std::string message = "valid signatures from " + std::to_string(keys.size()) +
+                          " distinct key" + (keys.size() == 1 ? "" : "s") + " (";
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      message += (i ? ", " : "") + keys[i];
+    message += "), fewer than the threshold of " + std::to_string(required);
+    if (auto rest = failures(); !rest.empty())
+      message += "; " + rest;
+    return make_error(ErrorKind::verification, message);
   }
-  if (signatures.size() > kMaxReasonsListed)
-    message += "; and " + std::to_string(signatures.size() - kMaxReasonsListed) + " more";
-  return make_error(ErrorKind::verification, message);
+  // An oversized payload was never checked: it could have been the valid signature, so the
+  // outcome is "refused by a limit", not "invalid".
+  for (const auto& s : signatures)
+    if (s.failure == Failure::too_large)
+      return make_error(ErrorKind::limit, "no valid signature among " +
+                                              std::to_string(signatures.size()) + ", and " +
+                                              layer_name(s) + " was not checked: " + s.reason);
+  return make_error(ErrorKind::verification,
+                    "no valid signature among " + std::to_string(signatures.size()) + ": " +
+                        failures());
+}
+
+std::string_view identity_rule_name(IdentityRule rule) {
+  switch (rule) {
+  case IdentityRule::none:
+    return "none";
+  case IdentityRule::same_repository:
+    return "matchRepository";
+  case IdentityRule::exact:
+    return "matchExact";
+  case IdentityRule::repo_digest_or_exact:
+    return "matchRepoDigestOrExact";
+  case IdentityRule::remap:
+    return "remapIdentity";
+  }
+  return "unknown";
 }
 
 std::string key_id(const keys::PublicKey& key) {
@@ -234,9 +305,86 @@ bool reference_matches(std::string_view docker_reference, const registry::Reposi
   return ref->digest.empty() || ref->digest == image_digest;
 }
 
+namespace {
+
+// A reference without tag and digest means "latest", as docker and containers/image read it.
+registry::Reference with_default_tag(registry::Reference ref) {
+  if (ref.tag.empty() && ref.digest.empty())
+    ref.tag = "latest";
+  return ref;
+}
+
+bool same_reference(const registry::Reference& a, const registry::Reference& b) {
+  return a.repository == b.repository && a.tag == b.tag && a.digest == b.digest;
+}
+
+// containers/image's matchRepoDigestOrExact over parsed values: a signature must name a tag or
+// digest; an image named by tag needs the same reference, one named by digest only the same
+// repository (the payload's manifest digest is checked against the image separately).
+bool repo_digest_or_exact(const registry::Reference& intended, const registry::Reference& sig) {
+  if (sig.tag.empty() && sig.digest.empty())
+    return false;
+  if (!intended.tag.empty())
+    return same_reference(sig, intended);
+  return sig.repository == intended.repository;
+}
+
+} // namespace
+
+bool remap_prefix_matches(std::string_view name, std::string_view prefix) {
+  if (name.size() < prefix.size() || name.substr(0, prefix.size()) != prefix)
+    return false;
+  return name.size() == prefix.size() || name[prefix.size()] == '/';
+}
+
+bool identity_matches(std::string_view docker_reference, const registry::Reference& named,
+                      std::string_view image_digest, const VerifyOptions& options) {
+  if (options.identity == IdentityRule::none)
+    return true;
+  if (options.identity == IdentityRule::same_repository)
+    return reference_matches(docker_reference, named.repository, image_digest);
+  auto sig = registry::Reference::parse(docker_reference);
+  if (!sig)
+    return false;
+  registry::Reference intended = with_default_tag(named);
+  switch (options.identity) {
+  case IdentityRule::exact:
+    return !(sig->tag.empty() && sig->digest.empty()) && same_reference(*sig, intended);
+  case IdentityRule::repo_digest_or_exact:
+    return repo_digest_or_exact(intended, *sig);
+  case IdentityRule::remap: {
+    const std::string name = intended.repository.registry + "/" + intended.repository.name;
+    if (!options.remap_prefix.empty() && remap_prefix_matches(name, options.remap_prefix)) {
+      std::string rewritten = options.remap_signed_prefix + name.substr(options.remap_prefix.size());
+      if (!intended.tag.empty())
+        rewritten += ":" + intended.tag;
+      if (!intended.digest.empty())
+        rewritten += "@" + intended.digest;
+      auto remapped = registry::Reference::parse(rewritten);
+      if (!remapped)
+        return false;
+      intended = std::move(*remapped);
+    }
+    return repo_digest_or_exact(intended, *sig);
+  }
+  default:
+    return false;
+  }
+}
+
 Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
                                  std::string_view image_digest,
                                  const registry::Repository& image_repository,
+                                 const std::vector<keys::PublicKey>& keys,
+                                 const VerifyOptions& options) {
+  registry::Reference named;
+  named.repository = image_repository;
+  named.digest = std::string(image_digest);
+  return verify_signatures(sig_manifest, fetch, image_digest, named, keys, options);
+}
+
+Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
+                                 std::string_view image_digest, const registry::Reference& named,
                                  const std::vector<keys::PublicKey>& keys,
                                  const VerifyOptions& options) {
   if (keys.empty())
@@ -274,6 +422,7 @@ Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetche
     key_ids.push_back(key_id(k));
 
   Report report;
+  report.threshold = options.threshold == 0 ? 1 : options.threshold;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const json& layer = layers[i];
     if (!layer.is_object())
@@ -286,7 +435,7 @@ Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetche
     }
     LayerResult r;
     r.index = i;
-    verify_layer(r, layer, fetch, image_digest, image_repository, keys, key_ids, options);
+    verify_layer(r, layer, fetch, image_digest, named, keys, key_ids, options);
     report.signatures.push_back(std::move(r));
   }
   return report;

@@ -27,11 +27,23 @@ inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosi
 using BlobFetcher =
     std::function<common::Result<std::string>(std::string_view digest, std::size_t max_size)>;
 
+// How the payload's docker-reference must relate to the image as the user named it. The last
+// three follow containers/image's signedIdentity rules of the same names (containers-policy.json).
 enum class IdentityRule {
   none,            // any docker-reference (mirrored or re-tagged images)
   same_repository, // docker-reference names the image's repository (tag ignored; a digest in it
-                   // must be the verified digest); docker.io names normalized
+                   // must be the verified digest); docker.io names normalized. "matchRepository"
+  exact,           // "matchExact": same repository and the same tag and/or digest as named
+                   // (a name without tag is "latest"); a docker-reference without either fails
+  repo_digest_or_exact, // "matchRepoDigestOrExact": named by digest, the same repository; named
+                        // by tag, as exact. A docker-reference without tag or digest fails
+  remap,                // "remapIdentity": the named reference's prefix remap_prefix is replaced by
+                        // remap_signed_prefix, then as repo_digest_or_exact
 };
+
+// "matchRepository", "matchExact", ... as containers-policy.json and isign policies name them;
+// "none" for IdentityRule::none.
+std::string_view identity_rule_name(IdentityRule rule);
 
 struct Limits {
   std::size_t max_layers = 100;            // more layers in the .sig manifest: ErrorKind::limit
@@ -43,6 +55,11 @@ struct VerifyOptions {
   // and empty; an absent key never matches).
   std::map<std::string, std::string> required_annotations;
   IdentityRule identity = IdentityRule::same_repository;
+  // IdentityRule::remap only: "host[:port][/path]" prefixes, docker.io names as "docker.io/library".
+  std::string remap_prefix;
+  std::string remap_signed_prefix;
+  // Valid signatures from at least this many distinct keys (by key_id) are required; 0 counts as 1.
+  std::size_t threshold = 1;
   Limits limits;
 };
 
@@ -82,14 +99,20 @@ struct LayerResult {
 struct Report {
   std::vector<LayerResult> signatures; // one per simple-signing layer, in manifest order
   std::size_t ignored_layers = 0;      // layers of other media types
+  std::size_t threshold = 1;           // VerifyOptions::threshold (at least 1)
 
+  // True when the valid signatures come from at least `threshold` distinct keys.
   bool verified() const noexcept;
   // Indices into signatures of the valid ones.
   std::vector<std::size_t> valid() const;
+  // The distinct key_id()s of the keys that made valid signatures, in first-seen order.
+  std::vector<std::string> valid_keys() const;
   // Why verification failed, for when !verified(): no_signature when there are no signature
   // layers; network/registry/throttled (the first such fetch error) when a blob could not be
-  // fetched for a reason that says nothing about the signature; otherwise verification, listing
-  // each layer's reason on one line.
+  // fetched for a reason that says nothing about the signature; verification when some valid
+  // signatures exist but from fewer distinct keys than the threshold; limit when no signature is
+  // valid and a payload was over Limits::max_payload_size (it could have been the valid one);
+  // otherwise verification, listing each layer's reason on one line.
   common::Error failure_error() const;
 };
 
@@ -108,8 +131,27 @@ common::Result<Report> verify_signatures(std::string_view sig_manifest, const Bl
                                          const std::vector<keys::PublicKey>& keys,
                                          const VerifyOptions& options = {});
 
-// The identity rule alone: does docker_reference name repo (and, when it has a digest, digest)?
+// As above, for the image as the user named it (named: its tag and/or digest; for a child of an
+// index, the reference to the index) whose manifest image_digest is being verified. The identity
+// rules exact, repo_digest_or_exact and remap compare with named's tag and digest.
+common::Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
+                                         std::string_view image_digest,
+                                         const registry::Reference& named,
+                                         const std::vector<keys::PublicKey>& keys,
+                                         const VerifyOptions& options);
+
+// The identity rule same_repository alone: does docker_reference name repo (and, when it has a
+// digest, digest)?
 bool reference_matches(std::string_view docker_reference, const registry::Repository& repo,
                        std::string_view image_digest);
+
+// Any identity rule: does docker_reference satisfy options.identity for the image named `named`
+// whose manifest digest is image_digest?
+bool identity_matches(std::string_view docker_reference, const registry::Reference& named,
+                      std::string_view image_digest, const VerifyOptions& options);
+
+// containers/image's prefix test for remapIdentity: "host[:port]/path" name (docker.io names as
+// "docker.io/library/x") equals prefix, or continues it after a '/'.
+bool remap_prefix_matches(std::string_view name, std::string_view prefix);
 
 } // namespace isign::verify
