@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
     names.emplace_back(c.name);
   }
   std::string hint = suggest(name, names);
-  std::cerr << "isign: error: unknown command '" << name << "'";
+  std::cerr << "isign: error: unknown command '" << one_line(name, 256) << "'";
   if (!hint.empty()) std::cerr << ", did you mean '" << hint << "'?";
   std::cerr << " (see 'isign --help')\n";
   return kUsage;
