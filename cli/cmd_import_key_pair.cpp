@@ -36,6 +36,8 @@ int cmd_import_key_pair(int argc, char** argv) {
   output.password_file = (*args)["password-file"].as<std::string>();
 
   std::string path = (*args)["key"].as<std::string>();
+  if (path.empty())
+    return usage_error("import-key-pair", "--key is empty");
   auto pem = common::read_file(path, 1u << 20);
   if (!pem)
     return report(std::move(pem.error()).context("importing '" + path + "'"));

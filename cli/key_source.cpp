@@ -9,6 +9,8 @@ namespace isign::cli {
 common::Result<std::string> read_key_source(const std::string& ref) {
   constexpr std::string_view kEnv = "env://";
   constexpr std::size_t kMaxKey = 1u << 20;
+  if (ref.empty())
+    return common::make_error(common::ErrorKind::usage, "the key path is empty");
   if (ref.rfind(kEnv, 0) != 0) return common::read_file(ref, kMaxKey);
   std::string name = ref.substr(kEnv.size());
   const char* value = name.empty() ? nullptr : std::getenv(name.c_str());

@@ -8,7 +8,8 @@
 
 namespace isign::cli {
 
-// The key text. Errors: io (unreadable file, unset or empty variable), limit (over 1 MiB).
+// The key text. Errors: usage (an empty ref), io (unreadable file, unset or empty variable),
+// limit (over 1 MiB).
 common::Result<std::string> read_key_source(const std::string& ref);
 
 } // namespace isign::cli
