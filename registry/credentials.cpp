@@ -791,7 +791,14 @@ Result<void> store_login(const std::string& path, std::string_view registry,
     Json request = {{"ServerURL", helper->server_url},
                     {"Username", std::string(username)},
                     {"Secret", std::string(password)}};
-    SecretString input(request.dump());
+    // A helper reads JSON, which cannot carry bytes that are not UTF-8 (nlohmann throws on them).
+    SecretString input;
+    try {
+      input = SecretString(request.dump());
+    } catch (const Json::exception&) {
+      return make_error(ErrorKind::usage, "the user name or password is not valid UTF-8, which a "
+                                          "credential helper cannot store");
+    }
     std::string program = "docker-credential-" + helper->name;
     auto run = run_helper(program, "store", input.str(), env, kCredentialHelperTimeout);
     if (!run)
