@@ -117,6 +117,21 @@ Fault Fault::drop() {
   return f;
 }
 
+Fault Fault::redirect(std::string location) {
+  Fault f;
+  f.kind = Kind::redirect;
+  f.status = 307;
+  f.location = std::move(location);
+  return f;
+}
+
+Fault Fault::replace_body(std::string body) {
+  Fault f;
+  f.kind = Kind::replace_body;
+  f.body = std::move(body);
+  return f;
+}
+
 const char* Fault::name() const {
   switch (kind) {
   case Kind::pass:
@@ -135,6 +150,10 @@ const char* Fault::name() const {
     return "stall";
   case Kind::drop:
     return "drop";
+  case Kind::redirect:
+    return "redirect";
+  case Kind::replace_body:
+    return "replace_body";
   }
   return "?";
 }
@@ -284,6 +303,12 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
   case Fault::Kind::drop:
     reply.drop = true;
     break;
+  case Fault::Kind::redirect:
+    // A 307 keeps the method, as registries do when they send blob downloads to storage.
+    reply.status = fault.status;
+    reply.headers = {{"Location", fault.location + request.target},
+                     {"Docker-Distribution-Api-Version", "registry/2.0"}};
+    break;
   default: {
     bool tags = page_size > 0 && request.method == "GET" && request.path.size() >= 10 &&
                 request.path.compare(request.path.size() - 10, 10, "/tags/list") == 0;
@@ -310,6 +335,9 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
     break;
   case Fault::Kind::stall:
     reply.delay = fault.delay;
+    break;
+  case Fault::Kind::replace_body:
+    reply.body = fault.body;
     break;
   default:
     break;

@@ -32,12 +32,17 @@ struct Fault {
     corrupt_body,  // forward; flip one bit of the body (same length)
     stall,         // wait `delay` before answering (then forward); ends early when the proxy stops
     drop,          // close the connection without answering
+    redirect,      // answer 307 with Location: `location` + the request target; nothing forwarded
+    replace_body,  // forward; send `body` instead of the upstream body, with the upstream headers
+                   // (so Docker-Content-Digest still names the original bytes). GET only.
   };
   Kind kind = Kind::pass;
   int status = 500;
   int retry_after_seconds = 1;
   std::chrono::milliseconds delay{0};
   std::size_t keep = 0; // 0: half of the body
+  std::string location{}; // redirect: "http://HOST:PORT", the request target is appended
+  std::string body{};     // replace_body
 
   static Fault pass() { return {}; }
   static Fault http_status(int code);
@@ -47,6 +52,9 @@ struct Fault {
   static Fault corrupt_body();
   static Fault stall(std::chrono::milliseconds delay);
   static Fault drop();
+  // location: an origin such as "http://127.0.0.1:5000" (the registry itself, another proxy).
+  static Fault redirect(std::string location);
+  static Fault replace_body(std::string body);
   const char* name() const;
 };
 
