@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/digest.h"
+#include "common/encoding.h"
 #include "keys/keys.h"
 #include "registry/client.h"
 #include "registry/reference.h"
@@ -111,11 +112,28 @@ private:
   int requests_ = 0;
 };
 
+// The secrets a message must not show: the password and the Basic credentials made from it.
+// Ignored when the registry's own responses contain them (the fuzzer learns the string from the
+// comparison below and plays it back; quoting the registry is not a leak).
+struct Secrets {
+  std::vector<std::string> values;
+  bool in_input = false;
+};
+
+Secrets& secrets() {
+  static Secrets s{
+      {std::string(kPassword), common::base64_encode("fuzz-user:" + std::string(kPassword))},
+      false};
+  return s;
+}
+
 void check_error(const common::Error& error) {
   const std::string& m = error.message();
   ISIGN_FUZZ_CHECK(!m.empty());
   ISIGN_FUZZ_CHECK(m.find('\n') == std::string::npos);
-  ISIGN_FUZZ_CHECK(m.find(kPassword) == std::string::npos);
+  if (!secrets().in_input)
+    for (const auto& secret : secrets().values)
+      ISIGN_FUZZ_CHECK(m.find(secret) == std::string::npos);
 }
 
 template <class T> void check(const common::Result<T>& result) {
@@ -128,6 +146,9 @@ template <class T> void check(const common::Result<T>& result) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::deque<registry::HttpResponse> responses;
   std::string_view rest = fuzz::as_view(data, size);
+  secrets().in_input = false;
+  for (const auto& secret : secrets().values)
+    secrets().in_input = secrets().in_input || rest.find(secret) != std::string_view::npos;
   while (!rest.empty() && responses.size() < 64) {
     auto [one, next] = fuzz::split(rest, "\n--response--\n");
     responses.push_back(parse_response(one));
