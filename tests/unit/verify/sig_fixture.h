@@ -72,7 +72,7 @@ struct Blobs {
   }
 };
 
-inline registry::Reference ref(const std::string& text) {
+inline registry::Reference image_ref(const std::string& text) {
   auto r = registry::Reference::parse(text);
   REQUIRE(r);
   return *r;

@@ -22,7 +22,7 @@ verify::Report run(const std::string& sig_manifest, Blobs& blobs,
                    const std::vector<keys::PublicKey>& keys, const verify::VerifyOptions& options,
                    const std::string& named = kRepo + "@" + kImage) {
   auto report =
-      verify::verify_signatures(sig_manifest, blobs.fetcher(), kImage, ref(named), keys, options);
+      verify::verify_signatures(sig_manifest, blobs.fetcher(), kImage, image_ref(named), keys, options);
   REQUIRE(report);
   return *report;
 }
@@ -146,7 +146,7 @@ TEST_CASE("identity rules as containers/image defines them", "[identity]") {
                       << verify::identity_rule_name(c.rule));
     verify::VerifyOptions o;
     o.identity = c.rule;
-    CHECK(verify::identity_matches(c.signed_ref, ref(c.named), kImage, o) == c.want);
+    CHECK(verify::identity_matches(c.signed_ref, image_ref(c.named), kImage, o) == c.want);
   }
 }
 
@@ -156,25 +156,25 @@ TEST_CASE("identity: remapIdentity maps a mirror prefix to the signed prefix", "
   o.remap_prefix = "mirror.local:5000/upstream";
   o.remap_signed_prefix = "registry.example/team";
   const std::string by_digest = "mirror.local:5000/upstream/app@" + kImage;
-  CHECK(verify::identity_matches("registry.example/team/app:v1", ref(by_digest), kImage, o));
-  CHECK_FALSE(verify::identity_matches("registry.example/team/app", ref(by_digest), kImage, o));
-  CHECK_FALSE(verify::identity_matches("registry.example/team/other:v1", ref(by_digest), kImage, o));
-  CHECK_FALSE(verify::identity_matches("mirror.local:5000/upstream/app:v1", ref(by_digest), kImage, o));
+  CHECK(verify::identity_matches("registry.example/team/app:v1", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(verify::identity_matches("registry.example/team/app", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(verify::identity_matches("registry.example/team/other:v1", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(verify::identity_matches("mirror.local:5000/upstream/app:v1", image_ref(by_digest), kImage, o));
   CHECK(verify::identity_matches("registry.example/team/app:v1",
-                                 ref("mirror.local:5000/upstream/app:v1"), kImage, o));
+                                 image_ref("mirror.local:5000/upstream/app:v1"), kImage, o));
   CHECK_FALSE(verify::identity_matches("registry.example/team/app:v2",
-                                       ref("mirror.local:5000/upstream/app:v1"), kImage, o));
+                                       image_ref("mirror.local:5000/upstream/app:v1"), kImage, o));
   // Deeper paths keep their rest; a name that only starts with the same characters is not under
   // the prefix and is compared unmapped.
   CHECK(verify::identity_matches("registry.example/team/a/b:v1",
-                                 ref("mirror.local:5000/upstream/a/b:v1"), kImage, o));
+                                 image_ref("mirror.local:5000/upstream/a/b:v1"), kImage, o));
   CHECK_FALSE(verify::identity_matches("registry.example/team-x/app:v1",
-                                       ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
+                                       image_ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
   CHECK(verify::identity_matches("mirror.local:5000/upstream-x/app:v1",
-                                 ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
+                                 image_ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
   // Docker Hub as the signed prefix.
   o.remap_signed_prefix = "docker.io/library";
-  CHECK(verify::identity_matches("ubuntu:22.04", ref("mirror.local:5000/upstream/ubuntu:22.04"),
+  CHECK(verify::identity_matches("ubuntu:22.04", image_ref("mirror.local:5000/upstream/ubuntu:22.04"),
                                  kImage, o));
 
   CHECK(verify::remap_prefix_matches("a.example/x/y", "a.example/x"));

@@ -1,0 +1,388 @@
+// Policies: the isign format and containers-policy.json, parsed strictly; scope matching.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/encoding.h"
+#include "tests/unit/verify/sig_fixture.h"
+#include "verify/policy.h"
+
+using namespace isign;
+using namespace isign::verify::testing;
+using common::ErrorKind;
+using verify::IdentityRule;
+using verify::Policy;
+using verify::PolicyFormat;
+using verify::Requirement;
+
+namespace {
+
+// Key files by path, for PolicyLoadOptions::read_key_file.
+struct KeyFiles {
+  std::map<std::string, std::string> files;
+  std::vector<std::string> reads;
+
+  verify::PolicyLoadOptions options(const std::string& base_dir = "/etc/isign") {
+    verify::PolicyLoadOptions o;
+    o.base_dir = base_dir;
+    o.read_key_file = [this](const std::string& path) -> common::Result<std::string> {
+      reads.push_back(path);
+      auto it = files.find(path);
+      if (it == files.end())
+        return common::make_error(ErrorKind::io, "cannot open: No such file or directory");
+      return it->second;
+    };
+    return o;
+  }
+};
+
+struct Fixture {
+  Signer a = new_signer();
+  Signer b = new_signer();
+  Signer c = new_signer();
+  KeyFiles files;
+
+  Fixture() {
+    files.files["/etc/isign/a.pub"] = a.key.public_key_pem();
+    files.files["/etc/isign/keys/b.pub"] = b.key.public_key_pem();
+    files.files["/abs/c.pub"] = c.key.public_key_pem();
+  }
+
+  common::Result<Policy> parse(const std::string& text) {
+    return verify::parse_policy(text, files.options());
+  }
+  Policy ok(const std::string& text) {
+    auto p = parse(text);
+    INFO(text);
+    if (!p)
+      FAIL(p.error().message());
+    return std::move(*p);
+  }
+  // The error message of a policy that must be refused with a usage error.
+  std::string refused(const std::string& text, ErrorKind kind = ErrorKind::usage) {
+    auto p = parse(text);
+    INFO(text);
+    REQUIRE_FALSE(p);
+    CHECK(p.error().kind() == kind);
+    return p.error().message();
+  }
+};
+
+std::string json_string(const std::string& s) {
+  return nlohmann::json(s).dump();
+}
+
+} // namespace
+
+TEST_CASE("policy: the isign format, one rule per scope", "[policy]") {
+  Fixture f;
+  auto p = f.ok(R"({
+    "version": 1,
+    "default": {"type": "reject"},
+    "scopes": {
+      "registry.example": {"keys": ["a.pub"]},
+      "registry.example/team": {"keys": ["a.pub", "keys/b.pub", "/abs/c.pub"], "threshold": 2,
+                                "annotations": {"env": "prod", "empty": ""},
+                                "identity": {"type": "matchExact"}},
+      "mirror.local:5000/upstream": {"keys": [)" + json_string(f.b.key.public_key_pem()) + R"(],
+        "identity": {"type": "remapIdentity", "prefix": "mirror.local:5000/upstream",
+                     "signedPrefix": "registry.example/team"}},
+      "registry.example/team/legacy": {"type": "insecureAcceptAnything"},
+      "registry.example/team/app:debug": {"type": "reject"},
+      "*.corp.example": {"keys": ["a.pub"], "identity": {"type": "none"}}
+    }
+  })");
+  CHECK(p.format == PolicyFormat::isign);
+  CHECK(p.scopes.size() == 6);
+  // Each key file is read once, relative paths against the base directory.
+  CHECK(f.files.reads ==
+        std::vector<std::string>{"/etc/isign/a.pub", "/etc/isign/keys/b.pub", "/abs/c.pub"});
+
+  const auto& team = p.scopes.at("registry.example/team");
+  REQUIRE(team.requirements.size() == 1);
+  const Requirement& r = team.requirements[0];
+  CHECK(r.type == Requirement::Type::signed_by);
+  CHECK(r.keys.size() == 3);
+  CHECK(verify::key_id(r.keys[1]) == verify::key_id(f.b.pub));
+  CHECK(r.options.threshold == 2);
+  CHECK(r.options.identity == IdentityRule::exact);
+  CHECK(r.options.required_annotations ==
+        std::map<std::string, std::string>{{"empty", ""}, {"env", "prod"}});
+
+  const auto& mirror = p.scopes.at("mirror.local:5000/upstream").requirements[0];
+  CHECK(mirror.options.identity == IdentityRule::remap);
+  CHECK(mirror.options.remap_prefix == "mirror.local:5000/upstream");
+  CHECK(mirror.options.remap_signed_prefix == "registry.example/team");
+  CHECK(verify::key_id(mirror.keys[0]) == verify::key_id(f.b.pub));
+
+  // Defaults: threshold 1, matchRepository, no annotations.
+  const auto& reg = p.scopes.at("registry.example").requirements[0];
+  CHECK(reg.options.threshold == 1);
+  CHECK(reg.options.identity == IdentityRule::same_repository);
+  CHECK(reg.options.required_annotations.empty());
+
+  // The most specific scope wins.
+  auto scope_of = [&](const std::string& image) { return p.rule_for(image_ref(image)).scope; };
+  CHECK(scope_of("registry.example/app:v1") == "registry.example");
+  CHECK(scope_of("registry.example/team/app:v1") == "registry.example/team");
+  CHECK(scope_of("registry.example/team/app:debug") == "registry.example/team/app:debug");
+  CHECK(scope_of("registry.example/team/legacy@sha256:" + std::string(64, 'a')) ==
+        "registry.example/team/legacy");
+  CHECK(scope_of("registry.example/team/legacy/sub:v1") == "registry.example/team/legacy");
+  CHECK(scope_of("registry.example/teams/app:v1") == "registry.example"); // not under "team"
+  CHECK(scope_of("registry.example:5000/team/app:v1") == "default");      // another host
+  CHECK(scope_of("mirror.local:5000/upstream/app:v1") == "mirror.local:5000/upstream");
+  CHECK(scope_of("a.b.corp.example/x:v1") == "*.corp.example");
+  CHECK(scope_of("corp.example/x:v1") == "default"); // a wildcard needs a subdomain
+  CHECK(scope_of("ubuntu") == "default");
+  CHECK(p.rule_for(image_ref("ubuntu")).requirements[0].type == Requirement::Type::reject);
+  CHECK(p.rule_for(image_ref("registry.example/team/legacy:v1")).requirements[0].type ==
+        Requirement::Type::accept_anything);
+}
+
+TEST_CASE("policy: scope candidates, most specific first", "[policy]") {
+  const std::string d = "sha256:" + std::string(64, 'a');
+  CHECK(verify::scope_candidates(image_ref("a.b.example.com/ns/app:v1")) ==
+        std::vector<std::string>{"a.b.example.com/ns/app:v1", "a.b.example.com/ns/app",
+                                 "a.b.example.com/ns", "a.b.example.com", "*.b.example.com",
+                                 "*.example.com", "*.com"});
+  CHECK(verify::scope_candidates(image_ref("localhost:5000/app@" + d)) ==
+        std::vector<std::string>{"localhost:5000/app@" + d, "localhost:5000/app",
+                                 "localhost:5000"});
+  CHECK(verify::scope_candidates(image_ref("ubuntu")) ==
+        std::vector<std::string>{"docker.io/library/ubuntu:latest", "docker.io/library/ubuntu",
+                                 "docker.io/library", "docker.io", "*.io"});
+  CHECK(verify::scope_candidates(image_ref("r.io/app:v1@" + d)).front() == "r.io/app:v1@" + d);
+}
+
+TEST_CASE("policy: Docker Hub scopes are normalized", "[policy]") {
+  Fixture f;
+  auto p = f.ok(R"({"version": 1, "default": {"type": "reject"}, "scopes": {
+      "index.docker.io/library/ubuntu": {"keys": ["a.pub"]},
+      "docker.io/myorg": {"keys": ["a.pub"]},
+      "registry-1.docker.io/library/debian:12": {"keys": ["a.pub"]}}})");
+  CHECK(p.rule_for(image_ref("ubuntu:22.04")).scope == "index.docker.io/library/ubuntu");
+  CHECK(p.rule_for(image_ref("myorg/app")).scope == "docker.io/myorg");
+  CHECK(p.rule_for(image_ref("debian:12")).scope == "registry-1.docker.io/library/debian:12");
+  CHECK(p.rule_for(image_ref("debian:11")).scope == "default");
+  CHECK(f.refused(R"({"version": 1, "default": {"type": "reject"}, "scopes": {
+      "docker.io/library/ubuntu": {"keys": ["a.pub"]},
+      "index.docker.io/library/ubuntu": {"keys": ["a.pub"]}}})") ==
+        "scopes.\"index.docker.io/library/ubuntu\": the same scope as another one "
+        "(\"docker.io/library/ubuntu\")");
+}
+
+TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[policy]") {
+  Fixture f;
+  const std::string key = R"({"keys": ["a.pub"]})";
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {R"({"version": 1, "default": )" + key + R"(, "scope": {}})",
+       "the top level: unknown field \"scope\" (allowed: version, default, scopes)"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "thresold": 1}})",
+       "default: unknown field \"thresold\" (allowed: type, keys, threshold, annotations, "
+       "identity)"},
+      {R"({"version": 1, "default": )" + key +
+           R"(, "scopes": {"r.example": {"keys": ["a.pub"], "identity": {"type": "matchExact", "prefix": "x"}}}})",
+       "scopes.\"r.example\".identity: unknown field \"prefix\" (allowed: type)"},
+      {R"({"version": 1, "version": 1, "default": )" + key + "}",
+       "not valid JSON: duplicate key \"version\""},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "keys": ["a.pub"]}})",
+       "not valid JSON: duplicate key \"keys\""},
+      {R"({"default": )" + key + "}",
+       "missing field \"version\" (an isign policy starts with \"version\": 1; a "
+       "containers-policy.json has \"default\" as a list)"},
+      {R"({"version": 2, "default": )" + key + "}",
+       "version: must be 1 (the only version of the isign policy format)"},
+      {R"({"version": "1", "default": )" + key + "}",
+       "version: must be 1 (the only version of the isign policy format)"},
+      {R"({"version": 1})",
+       "missing field \"default\" (the rule for images no scope matches; {\"type\": \"reject\"} "
+       "refuses them)"},
+      {R"({"version": 1, "default": {}})",
+       "default: missing field \"keys\" (public key files or PEM text)"},
+      {R"({"version": 1, "default": {"keys": []}})", "default.keys: must not be empty"},
+      {R"({"version": 1, "default": {"keys": "a.pub"}})",
+       "default.keys: must be a list of strings, not a string"},
+      {R"({"version": 1, "default": {"keys": [""]}})", "default.keys[0]: must not be empty"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "threshold": 2}})",
+       "default.threshold: 2 is more than the 1 distinct key"},
+      {R"({"version": 1, "default": {"keys": ["a.pub", "a.pub"], "threshold": 2}})",
+       "default.threshold: 2 is more than the 1 distinct key"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "threshold": 0}})",
+       "default.threshold: must be a whole number of at least 1"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "threshold": 1.5}})",
+       "default.threshold: must be a whole number of at least 1"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "annotations": {"env": 1}}})",
+       "default.annotations.\"env\": must be a string, not a number"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "annotations": ["env"]}})",
+       "default.annotations: must be an object of strings, not a list"},
+      {R"({"version": 1, "default": {"type": "reject", "keys": ["a.pub"]}})",
+       "default: unknown field \"keys\" (allowed: type)"},
+      {R"({"version": 1, "default": {"type": "signedBy"}})",
+       "default.type: unknown rule type \"signedBy\" (sigstoreSigned, the default; reject; "
+       "insecureAcceptAnything)"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "identity": {"type": "matchAnything"}}})",
+       "default.identity.type: unknown identity type \"matchAnything\" (matchRepository, "
+       "matchExact, matchRepoDigestOrExact, remapIdentity, none)"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "identity": "matchExact"}})",
+       "default.identity: must be an object, not a string"},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "identity": {"type": "remapIdentity", "prefix": "m.local/x"}}})",
+       "default.identity: missing field \"signedPrefix\""},
+      {R"({"version": 1, "default": {"keys": ["a.pub"], "identity": {"type": "remapIdentity", "prefix": "m.local/x/", "signedPrefix": "r.example"}}})",
+       "default.identity.prefix: \"m.local/x/\" is not a registry host or host/namespace prefix in "
+       "normalized form (e.g. \"mirror.local:5000/team\", \"docker.io/library\")"},
+      {R"({"version": 1, "default": )" + key + R"(, "scopes": {"ubuntu": )" + key + "}}",
+       "scopes.\"ubuntu\": a scope starts with a registry host (\"ghcr.io\", \"localhost:5000\", "
+       "\"docker.io/library/ubuntu\"), not \"ubuntu\""},
+      {R"({"version": 1, "default": )" + key + R"(, "scopes": {"r.example/Team": )" + key + "}}",
+       "scopes.\"r.example/Team\": not a registry, namespace or repository (path components are "
+       "lowercase letters, digits, '.', '_' and '-')"},
+      {R"({"version": 1, "default": )" + key + R"(, "scopes": {"*.example:5000": )" + key + "}}",
+       "scopes.\"*.example:5000\": a wildcard scope is \"*.\" and a host name without port, e.g. "
+       "\"*.example.com\""},
+      {R"({"version": 1, "default": )" + key + R"(, "scopes": {"r.example": []}})",
+       "scopes.\"r.example\": must be an object, not a list"},
+      {R"({"version": 1, "default": )" + key + R"(, "scopes": []})",
+       "scopes: must be an object, not a list"},
+      {R"([1])", "the policy must be a JSON object"},
+      {R"({"version": 1, "default": )" + key + "} trailing", "not valid JSON: "},
+  };
+  for (const auto& c : cases) {
+    auto message = f.refused(c.text);
+    if (c.message.back() == ' ')
+      CHECK_THAT(message, Catch::StartsWith(c.message));
+    else
+      CHECK(message == c.message);
+  }
+}
+
+TEST_CASE("policy: key files that cannot be read or are not public keys", "[policy]") {
+  Fixture f;
+  f.files.files["/etc/isign/private.pem"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  auto missing = f.refused(R"({"version": 1, "default": {"keys": ["nope.pub"]}})", ErrorKind::io);
+  CHECK(missing == "default.keys[0]: reading key '/etc/isign/nope.pub': cannot open: No such file "
+                   "or directory");
+  auto priv =
+      f.refused(R"({"version": 1, "default": {"keys": ["private.pem"]}})", ErrorKind::key);
+  CHECK_THAT(priv, Catch::StartsWith("default.keys[0]: key '/etc/isign/private.pem': "));
+  auto inline_bad = f.refused(
+      R"({"version": 1, "default": {"keys": ["-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"]}})",
+      ErrorKind::key);
+  CHECK_THAT(inline_bad, Catch::StartsWith("default.keys[0]: "));
+}
+
+TEST_CASE("policy: containers-policy.json with sigstoreSigned", "[policy]") {
+  Fixture f;
+  const std::string b_data = common::base64_encode(f.b.key.public_key_pem());
+  auto p = f.ok(R"({
+    "default": [{"type": "insecureAcceptAnything"}],
+    "transports": {
+      "docker": {
+        "registry.example/team": [{"type": "sigstoreSigned", "keyPath": "/abs/c.pub",
+                                   "signedIdentity": {"type": "matchRepository"}}],
+        "mirror.local:5000": [{"type": "sigstoreSigned", "keyPaths": ["a.pub", "keys/b.pub"],
+                               "signedIdentity": {"type": "remapIdentity",
+                                                  "prefix": "mirror.local:5000",
+                                                  "signedPrefix": "registry.example"}}],
+        "registry.example/both": [{"type": "sigstoreSigned", "keyPath": "/abs/c.pub"},
+                                  {"type": "sigstoreSigned", "keyData": ")" + b_data + R"("}],
+        "registry.example/gpg": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/x.gpg"}],
+        "registry.example/fulcio": [{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca.pem",
+                                     "oidcIssuer": "https://x", "subjectEmail": "a@b"},
+                                     "rekorPublicKeyPath": "/rekor.pub"}],
+        "": [{"type": "reject"}]
+      },
+      "docker-daemon": {"": [{"type": "insecureAcceptAnything"}]}
+    }
+  })");
+  CHECK(p.format == PolicyFormat::containers);
+  CHECK(p.default_rule.requirements[0].type == Requirement::Type::accept_anything);
+
+  const auto& team = p.rule_for(image_ref("registry.example/team/app:v1"));
+  CHECK(team.scope == "registry.example/team");
+  REQUIRE(team.requirements.size() == 1);
+  CHECK(team.requirements[0].options.identity == IdentityRule::same_repository);
+  CHECK(verify::key_id(team.requirements[0].keys[0]) == verify::key_id(f.c.pub));
+
+  const auto& mirror = p.rule_for(image_ref("mirror.local:5000/app:v1")).requirements[0];
+  CHECK(mirror.keys.size() == 2);
+  CHECK(mirror.options.identity == IdentityRule::remap);
+  CHECK(mirror.options.remap_signed_prefix == "registry.example");
+
+  // Several requirements must all hold; keyData is base64 of the PEM; the default identity rule
+  // is matchRepoDigestOrExact.
+  const auto& both = p.rule_for(image_ref("registry.example/both:v1"));
+  REQUIRE(both.requirements.size() == 2);
+  CHECK(verify::key_id(both.requirements[1].keys[0]) == verify::key_id(f.b.pub));
+  CHECK(both.requirements[0].options.identity == IdentityRule::repo_digest_or_exact);
+
+  // What isign cannot check fails closed, for the images of that scope only.
+  const auto& gpg = p.rule_for(image_ref("registry.example/gpg:v1")).requirements[0];
+  CHECK(gpg.type == Requirement::Type::unsupported);
+  CHECK(gpg.unsupported_reason == "signedBy (GPG simple signing) is not supported by isign");
+  const auto& fulcio = p.rule_for(image_ref("registry.example/fulcio:v1")).requirements[0];
+  CHECK(fulcio.type == Requirement::Type::unsupported);
+  CHECK_THAT(fulcio.unsupported_reason, Catch::StartsWith("sigstoreSigned: "));
+
+  // The docker transport's "" scope comes before the global default.
+  CHECK(p.rule_for(image_ref("elsewhere.example/app:v1")).requirements[0].type ==
+        Requirement::Type::reject);
+  CHECK(p.rule_for(image_ref("elsewhere.example/app:v1")).scope.empty());
+}
+
+TEST_CASE("policy: containers-policy.json is parsed as strictly as containers/image does",
+          "[policy]") {
+  Fixture f;
+  struct Case {
+    std::string text;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {R"({"default": [{"type": "reject"}], "transport": {}})",
+       "the top level: unknown field \"transport\" (allowed: default, transports)"},
+      {R"({"transports": {}})", "missing field \"default\""},
+      {R"({"default": []})", "default: the list of requirements must not be empty"},
+      {R"({"default": [{"type": "reject", "keyPath": "a.pub"}]})",
+       "default[0]: unknown field \"keyPath\" (allowed: type)"},
+      {R"({"default": [{"type": "rejected"}]})",
+       "default[0].type: unknown requirement type \"rejected\""},
+      {R"({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "keyPaths": ["a.pub"]}]})",
+       "default[0]: exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be "
+       "given"},
+      {R"({"default": [{"type": "sigstoreSigned"}]})",
+       "default[0]: exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must be "
+       "given"},
+      {R"({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "signedIdentity": {"type": "none"}}]})",
+       "default[0].signedIdentity.type: unknown identity type \"none\" (matchExact, "
+       "matchRepoDigestOrExact, matchRepository, exactReference, exactRepository, "
+       "remapIdentity)"},
+      {R"({"default": [{"type": "sigstoreSigned", "keyPath": "a.pub", "keypath": "a.pub"}]})",
+       "default[0]: unknown field \"keypath\" (allowed: type, keyPath, keyPaths, keyData, "
+       "keyDatas, fulcio, pki, rekorPublicKeyPath, rekorPublicKeyPaths, rekorPublicKeyData, "
+       "rekorPublicKeyDatas, signedIdentity)"},
+      {R"({"default": [{"type": "sigstoreSigned", "keyData": "!!"}]})",
+       "default[0].keyData: is not base64 (keyData holds the PEM public key, base64-encoded)"},
+      {R"({"default": [{"type": "reject"}], "transports": {"docker": {"ubuntu": [{"type": "reject"}]}}})",
+       "transports.\"docker\".\"ubuntu\": a scope starts with a registry host (\"ghcr.io\", "
+       "\"localhost:5000\", \"docker.io/library/ubuntu\"), not \"ubuntu\""},
+      {R"({"default": [{"type": "reject"}], "transports": {"docker": {"r.example": {}}}})",
+       "transports.\"docker\".\"r.example\": must be a list of requirements, not an object"},
+      {R"({"default": [{"type": "reject"}], "transports": {"docker-daemon": {"": [{"type": "bogus"}]}}})",
+       "transports.\"docker-daemon\".\"\"[0].type: unknown requirement type \"bogus\""},
+  };
+  for (const auto& c : cases)
+    CHECK(f.refused(c.text) == c.message);
+}
+
+TEST_CASE("policy: load_policy_file resolves keys next to the policy", "[policy]") {
+  auto missing = verify::load_policy_file("/nonexistent/isign-policy.json");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().kind() == ErrorKind::io);
+}

@@ -1,0 +1,80 @@
+// Verification policies: which keys, threshold, annotations and identity rule apply to an image,
+// by registry and repository scope. Reads isign's own policy format and the sigstoreSigned parts
+// of containers-policy.json (podman, CRI-O), both strictly: an unknown or duplicate field rejects
+// the whole file, naming the field. README.md ("Policies") documents both.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "keys/keys.h"
+#include "registry/reference.h"
+#include "verify/verifier.h"
+
+namespace isign::verify {
+
+// One check an image must pass.
+struct Requirement {
+  enum class Type {
+    signed_by,       // valid signatures by `keys` under `options` (threshold, annotations, identity)
+    reject,          // every image is refused
+    accept_anything, // every image passes, signed or not (containers' insecureAcceptAnything)
+    unsupported,     // a containers-policy requirement isign cannot check (signedBy with GPG keys,
+                     // fulcio, ...): images in its scope fail with `unsupported_reason`
+  };
+  Type type = Type::signed_by;
+  std::vector<keys::PublicKey> keys;
+  VerifyOptions options; // limits are left at their defaults: the caller sets them
+  std::string unsupported_reason;
+};
+
+// The name a policy uses for a requirement type: "sigstoreSigned", "reject",
+// "insecureAcceptAnything", or the unsupported type's own name.
+std::string requirement_type_name(const Requirement& requirement);
+
+// What applies to the images of one scope: all requirements must pass.
+struct Rule {
+  std::string scope; // the scope as written in the policy, or "default"
+  std::vector<Requirement> requirements;
+};
+
+enum class PolicyFormat { isign, containers };
+
+struct Policy {
+  PolicyFormat format = PolicyFormat::isign;
+  Rule default_rule;
+  std::map<std::string, Rule> scopes; // by normalized scope
+
+  // The rule of the most specific scope that matches ref, else the default: an exact reference
+  // ("host/repo:tag", "host/repo@digest"), then the repository, then each parent namespace up to
+  // the registry host, then wildcard hosts ("*.example.com", narrowest first), then (containers
+  // format) the docker transport's "" scope, then the default.
+  const Rule& rule_for(const registry::Reference& ref) const;
+};
+
+struct PolicyLoadOptions {
+  // Relative key paths are resolved against this directory (the policy file's own directory).
+  std::string base_dir = ".";
+  // Reads a key file; unset: common::read_file with a 1 MiB cap.
+  std::function<common::Result<std::string>(const std::string& path)> read_key_file;
+};
+
+// Parses a policy (the format is recognized by its shape: a "transports" member or a "default"
+// list make it containers-policy.json) and loads every key it names. Errors: usage for anything
+// wrong in the text, naming where (e.g. `scopes."ghcr.io/team".threshold: 3 is more than the 2
+// distinct keys`); io/key for a key file that cannot be read or parsed, naming it.
+common::Result<Policy> parse_policy(std::string_view text, const PolicyLoadOptions& options = {});
+
+// Reads and parses the policy file at path (at most 1 MiB), relative keys against its directory.
+common::Result<Policy> load_policy_file(const std::string& path);
+
+// The scope strings an image reference is looked up under, most specific first (see rule_for),
+// without the transport default and the global default.
+std::vector<std::string> scope_candidates(const registry::Reference& ref);
+
+} // namespace isign::verify
