@@ -270,6 +270,9 @@ Result<void> parse_identity(const json& v, const std::string& where, bool contai
     if (auto ok = validate_remap_prefix(*signed_prefix, member(where, "signedPrefix")); !ok)
       return ok;
     out.identity = IdentityRule::remap;
+    // cosign's docker-reference has no tag, which containers/image's rule after remapping
+    // (matchRepoDigestOrExact) never accepts; isign's own format compares repositories instead.
+    out.remap_then = containers ? IdentityRule::repo_digest_or_exact : IdentityRule::same_repository;
     out.remap_prefix = *prefix;
     out.remap_signed_prefix = *signed_prefix;
     return {};

@@ -365,6 +365,8 @@ bool identity_matches(std::string_view docker_reference, const registry::Referen
         return false;
       intended = std::move(*remapped);
     }
+    if (options.remap_then == IdentityRule::same_repository)
+      return reference_matches(docker_reference, intended.repository, image_digest);
     return repo_digest_or_exact(intended, *sig);
   }
   default:

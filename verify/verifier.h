@@ -38,7 +38,7 @@ enum class IdentityRule {
   repo_digest_or_exact, // "matchRepoDigestOrExact": named by digest, the same repository; named
                         // by tag, as exact. A docker-reference without tag or digest fails
   remap,                // "remapIdentity": the named reference's prefix remap_prefix is replaced by
-                        // remap_signed_prefix, then as repo_digest_or_exact
+                        // remap_signed_prefix, then compared under remap_then
 };
 
 // "matchRepository", "matchExact", ... as containers-policy.json and isign policies name them;
@@ -58,6 +58,10 @@ struct VerifyOptions {
   // IdentityRule::remap only: "host[:port][/path]" prefixes, docker.io names as "docker.io/library".
   std::string remap_prefix;
   std::string remap_signed_prefix;
+  // IdentityRule::remap only: the rule applied after remapping. containers/image uses
+  // repo_digest_or_exact, which never accepts cosign's tag-less docker-reference; isign policies
+  // use same_repository.
+  IdentityRule remap_then = IdentityRule::repo_digest_or_exact;
   // Valid signatures from at least this many distinct keys (by key_id) are required; 0 counts as 1.
   std::size_t threshold = 1;
   Limits limits;

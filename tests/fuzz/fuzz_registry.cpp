@@ -164,24 +164,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       registry::Client::create(options, std::make_unique<ScriptedTransport>(std::move(responses)));
   ISIGN_FUZZ_CHECK(client != nullptr);
 
-  static const auto keys = [] {
+  static const verify::Rule rule = [] {
     auto key = keys::PublicKey::from_pem(kKey);
     if (!key)
       fuzz::invariant_failed("the testdata public key does not load", __FILE__, __LINE__);
-    return std::vector<keys::PublicKey>{*key};
+    verify::Requirement requirement;
+    requirement.keys.push_back(std::move(*key));
+    verify::Rule out;
+    out.scope = "--key";
+    out.requirements.push_back(std::move(requirement));
+    return out;
   }();
   auto ref = registry::Reference::parse("127.0.0.1:5000/test/app:v1");
   ISIGN_FUZZ_CHECK(ref.ok());
 
-  auto verified = verify::verify_image(*client, *ref, keys, verify::VerifyOptions{});
-  if (verified) {
-    for (const auto& layer : verified->report.signatures)
-      if (!layer.ok())
-        ISIGN_FUZZ_CHECK(layer.reason.find('\n') == std::string::npos);
-    if (!verified->report.verified())
-      check_error(verified->report.failure_error());
+  // Every child of an index too, so children lists and their digests are fuzzed.
+  auto resolved = verify::resolve_targets(*client, *ref, verify::Selection{true, std::nullopt});
+  if (resolved) {
+    for (const auto& target : resolved->targets) {
+      auto result = verify::verify_target(*client, *ref, target, rule, verify::Limits{});
+      for (const auto& report : result.reports)
+        for (const auto& layer : report.signatures)
+          if (!layer.ok())
+            ISIGN_FUZZ_CHECK(layer.reason.find('\n') == std::string::npos);
+      if (result.error)
+        check_error(*result.error);
+    }
   } else {
-    check_error(verified.error());
+    check_error(resolved.error());
   }
 
   check(sign::resolve_targets(*client, *ref, /*recursive=*/true));

@@ -116,6 +116,7 @@ TEST_CASE("policy: the isign format, one rule per scope", "[policy]") {
   CHECK(mirror.options.identity == IdentityRule::remap);
   CHECK(mirror.options.remap_prefix == "mirror.local:5000/upstream");
   CHECK(mirror.options.remap_signed_prefix == "registry.example/team");
+  CHECK(mirror.options.remap_then == IdentityRule::same_repository);
   CHECK(verify::key_id(mirror.keys[0]) == verify::key_id(f.b.pub));
 
   // Defaults: threshold 1, matchRepository, no annotations.
@@ -315,6 +316,7 @@ TEST_CASE("policy: containers-policy.json with sigstoreSigned", "[policy]") {
   CHECK(mirror.keys.size() == 2);
   CHECK(mirror.options.identity == IdentityRule::remap);
   CHECK(mirror.options.remap_signed_prefix == "registry.example");
+  CHECK(mirror.options.remap_then == IdentityRule::repo_digest_or_exact);
 
   // Several requirements must all hold; keyData is base64 of the PEM; the default identity rule
   // is matchRepoDigestOrExact.

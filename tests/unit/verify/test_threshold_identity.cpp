@@ -172,6 +172,15 @@ TEST_CASE("identity: remapIdentity maps a mirror prefix to the signed prefix", "
                                        image_ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
   CHECK(verify::identity_matches("mirror.local:5000/upstream-x/app:v1",
                                  image_ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
+  // isign policies compare repositories after remapping: cosign's tag-less references match.
+  o.remap_then = IdentityRule::same_repository;
+  CHECK(verify::identity_matches("registry.example/team/app", image_ref(by_digest), kImage, o));
+  CHECK(verify::identity_matches("registry.example/team/app:v7",
+                                 image_ref("mirror.local:5000/upstream/app:v1"), kImage, o));
+  CHECK_FALSE(verify::identity_matches("registry.example/team/other", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(verify::identity_matches("registry.example/team/app@" + kOther, image_ref(by_digest),
+                                       kImage, o));
+  o.remap_then = IdentityRule::repo_digest_or_exact;
   // Docker Hub as the signed prefix.
   o.remap_signed_prefix = "docker.io/library";
   CHECK(verify::identity_matches("ubuntu:22.04", image_ref("mirror.local:5000/upstream/ubuntu:22.04"),
