@@ -100,9 +100,10 @@ void check_refused(const RunResult& r, int exit_code, const std::string& message
   CHECK_FALSE(contains(r.err, "terminate called"));
 }
 
-const std::string kHuge(100000, 'a');           // 100 KB: within one argv string's 128 KiB
-const std::string kBinary = "\x01\x02\x1b[31m\n\x7f\xc3"; // controls, an escape, a newline, a cut UTF-8
-const std::string kNonUtf8 = "caf\xe9\xff";     // Latin-1 and a byte UTF-8 never uses
+const std::string kHuge(100000, 'a'); // 100 KB: within one argv string's 128 KiB
+const std::string kBinary =
+    "\x01\x02\x1b[31m\n\x7f\xc3";           // controls, an escape, a newline, a cut UTF-8
+const std::string kNonUtf8 = "caf\xe9\xff"; // Latin-1 and a byte UTF-8 never uses
 
 } // namespace
 
@@ -140,8 +141,8 @@ TEST_CASE("bad input: references (empty, 100 KB, binary, non-UTF-8) in every com
       // A RefusingPort is not needed: every reference here is refused before any connection.
       auto r = run_isign(argv, in(dir));
       check_refused(r, cli::kUsage, ref.message);
-      CHECK(contains(r.err, command[0] == "list-tags" ? "invalid repository '"
-                                                      : "invalid reference '"));
+      CHECK(contains(r.err,
+                     command[0] == "list-tags" ? "invalid repository '" : "invalid reference '"));
     }
   }
   CHECK(listing(dir.path()).empty());
@@ -163,7 +164,8 @@ TEST_CASE("bad input: annotations (empty, 100 KB, binary, non-UTF-8)", "[e2e][cl
       {"no key", "=value", "invalid annotation '=value': expected key=value"},
       {"no '='", "key", "invalid annotation 'key': expected key=value"},
       {"100 KB without '='", kHuge, "[... "},
-      {"non-UTF-8 value", "k=" + kNonUtf8, "invalid annotation 'k=caf\\xe9\\xff': it is not valid UTF-8"},
+      {"non-UTF-8 value", "k=" + kNonUtf8,
+       "invalid annotation 'k=caf\\xe9\\xff': it is not valid UTF-8"},
       {"non-UTF-8 key", kNonUtf8 + "=v", "it is not valid UTF-8"},
       {"binary (cut UTF-8)", "k=" + kBinary, "it is not valid UTF-8"},
   };
@@ -183,19 +185,18 @@ TEST_CASE("bad input: annotations (empty, 100 KB, binary, non-UTF-8)", "[e2e][cl
   // signed, and verify finds exactly them.
   const std::string controls = "k=\x01\x02\x1b[31m\t\n";
   const std::string huge = "big=" + kHuge;
-  auto s = isign_cmd("sign",
-                     with(reg.client_flags(),
-                          {"--key", keys / "k.key", "-a", controls, "-a", huge}),
-                     {ref}, in(keys));
+  auto s = isign_cmd(
+      "sign", with(reg.client_flags(), {"--key", keys / "k.key", "-a", controls, "-a", huge}),
+      {ref}, in(keys));
   REQUIRE(s.exit_code == cli::kOk);
-  auto v = isign_cmd("verify",
-                     with(reg.client_flags(), {"--key", keys / "k.pub", "-a", controls, "-a", huge}),
-                     {ref}, in(keys));
+  auto v = isign_cmd(
+      "verify", with(reg.client_flags(), {"--key", keys / "k.pub", "-a", controls, "-a", huge}),
+      {ref}, in(keys));
   CHECK(v.exit_code == cli::kOk);
   CHECK(contains(v.out, R"("k":"\u0001\u0002\u001b[31m\t\n")"));
-  auto other = isign_cmd("verify",
-                         with(reg.client_flags(), {"--key", keys / "k.pub", "-a", "k=\x01"}),
-                         {ref}, in(keys));
+  auto other =
+      isign_cmd("verify", with(reg.client_flags(), {"--key", keys / "k.pub", "-a", "k=\x01"}),
+                {ref}, in(keys));
   CHECK(other.exit_code == cli::kVerificationFailed);
 }
 
@@ -230,9 +231,9 @@ TEST_CASE("bad input: key paths (empty, 100 KB, binary, non-UTF-8, a directory, 
       INFO(p.name << " key path, isign " << argv[0]);
       auto r = run_isign(argv, in(dir));
       int want = p.exit_code;
-      check_refused(r, want, argv[0] == "import-key-pair" && want == cli::kUsage
-                                 ? "--key is empty"
-                                 : p.message);
+      check_refused(r, want,
+                    argv[0] == "import-key-pair" && want == cli::kUsage ? "--key is empty"
+                                                                        : p.message);
     }
   }
   // --output-key-prefix with the same kinds of names: refused, nothing written.
@@ -278,15 +279,21 @@ TEST_CASE("bad input: key files (empty, huge, binary, the wrong kind, FIFO, unre
   const Case cases[] = {
       {"empty key file, sign", sign("empty.key"), cli::kKey, "the file is empty, not a PEM block"},
       {"empty key file, verify", verify("empty.key"), cli::kKey, "the file is empty"},
-      {"empty key file, import", {"import-key-pair", "--key", "empty.key"}, cli::kKey,
+      {"empty key file, import",
+       {"import-key-pair", "--key", "empty.key"},
+       cli::kKey,
        "the file is empty"},
       {"huge key file, sign", sign("huge.key"), cli::kLimit, "is larger than 1048576 bytes"},
       {"huge key file, verify", verify("huge.key"), cli::kLimit, "is larger than 1048576 bytes"},
-      {"huge key file, public-key", {"public-key", "--key", "huge.key"}, cli::kLimit,
+      {"huge key file, public-key",
+       {"public-key", "--key", "huge.key"},
+       cli::kLimit,
        "is larger than 1048576 bytes"},
       {"binary key file, sign", sign("binary.key"), cli::kKey, "not a PEM block"},
       {"binary key file, verify", verify("binary.key"), cli::kKey, "not a PEM block"},
-      {"binary key file, import", {"import-key-pair", "--key", "binary.key"}, cli::kKey,
+      {"binary key file, import",
+       {"import-key-pair", "--key", "binary.key"},
+       cli::kKey,
        "not a PEM block"},
       {"public key to sign --key", sign("k.pub"), cli::kKey,
        "loading private key 'k.pub': this is a public key (PEM 'PUBLIC KEY'), not an encrypted "
@@ -294,13 +301,17 @@ TEST_CASE("bad input: key files (empty, huge, binary, the wrong kind, FIFO, unre
       {"private key to verify --key", verify("k.key"), cli::kKey,
        "loading public key 'k.key': this is a private key (PEM 'ENCRYPTED COSIGN PRIVATE KEY'), "
        "not a public key (PEM 'PUBLIC KEY')"},
-      {"public key to import-key-pair", {"import-key-pair", "--key", "k.pub"}, cli::kKey,
+      {"public key to import-key-pair",
+       {"import-key-pair", "--key", "k.pub"},
+       cli::kKey,
        "this is a public key"},
       // A FIFO nobody writes to must not block: it reads as empty.
       {"FIFO without a writer, sign", sign("fifo.key"), cli::kKey, "the file is empty"},
       {"FIFO without a writer, verify", verify("fifo.key"), cli::kKey, "the file is empty"},
-      {"FIFO as the password file", {"public-key", "--key", "k.key", "--password-file", "fifo.key"},
-       cli::kPassword, "incorrect password"},
+      {"FIFO as the password file",
+       {"public-key", "--key", "k.key", "--password-file", "fifo.key"},
+       cli::kPassword,
+       "incorrect password"},
   };
   for (const auto& c : cases) {
     INFO(c.name);
@@ -371,12 +382,12 @@ std::optional<FullDiskRun> on_full_tmpfs(const TempDir& dir, int fill_kib,
   std::string cmd = quote(ISIGN_BINARY);
   for (const auto& a : args)
     cmd += " " + quote(a);
-  std::string script =
-      "mount -t tmpfs -o size=8k tmpfs " + quote(mnt) + " || exit 99\n" +
-      "dd if=/dev/zero of=" + quote(mnt + "/fill") + " bs=1k count=" + std::to_string(fill_kib) +
-      " 2>/dev/null\n" + "cd " + quote(mnt) + " || exit 98\n" + cmd + " > " +
-      quote(dir / "out") + " 2> " + quote(dir / "err") + "\necho $? > " + quote(dir / "rc") +
-      "\nls -A > " + quote(dir / "left") + "\n";
+  std::string script = "mount -t tmpfs -o size=8k tmpfs " + quote(mnt) + " || exit 99\n" +
+                       "dd if=/dev/zero of=" + quote(mnt + "/fill") +
+                       " bs=1k count=" + std::to_string(fill_kib) + " 2>/dev/null\n" + "cd " +
+                       quote(mnt) + " || exit 98\n" + cmd + " > " + quote(dir / "out") + " 2> " +
+                       quote(dir / "err") + "\necho $? > " + quote(dir / "rc") + "\nls -A > " +
+                       quote(dir / "left") + "\n";
   RunOptions o;
   o.env = {{"COSIGN_PASSWORD", kPassword}};
   o.timeout_seconds = 30;
@@ -412,14 +423,20 @@ TEST_CASE("bad input: a full disk when writing keys leaves nothing behind",
     std::string message;
   };
   const Case cases[] = {
-      {"generate-key-pair, disk full", 8, {"generate-key-pair", "--legacy"},
+      {"generate-key-pair, disk full",
+       8,
+       {"generate-key-pair", "--legacy"},
        "writing 'cosign.key': cannot write 'cosign.key.isign-new-"},
-      {"generate-key-pair, room for the .key only", 4, {"generate-key-pair", "--legacy"},
+      {"generate-key-pair, room for the .key only",
+       4,
+       {"generate-key-pair", "--legacy"},
        "writing 'cosign.pub': cannot write 'cosign.pub.isign-new-"},
-      {"import-key-pair, room for the .key only", 4,
+      {"import-key-pair, room for the .key only",
+       4,
        {"import-key-pair", "--legacy", "--key", pem_dir / "ec.pem"},
        "writing 'import-cosign.pub': cannot write 'import-cosign.pub.isign-new-"},
-      {"public-key --outfile, disk full", 8,
+      {"public-key --outfile, disk full",
+       8,
        {"public-key", "--key", keys / "k.key", "--outfile", "out.pub"},
        "writing the public key: cannot write 'out.pub': No space left on device"},
   };

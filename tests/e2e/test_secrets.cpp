@@ -64,10 +64,11 @@ std::string write_docker_config(const TempDir& dir, const nlohmann::json& config
 std::string write_credential_helper(const TempDir& dir, const std::string& user,
                                     const std::string& secret) {
   std::filesystem::create_directories(dir / "bin");
-  write_text(dir / "bin/docker-credential-secrets",
-             "#!/bin/sh\nread -r server\n[ \"$1\" = get ] || exit 1\n"
-             "printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}\\n' \"$server\" '" +
-                 user + "' '" + secret + "'\n");
+  write_text(
+      dir / "bin/docker-credential-secrets",
+      "#!/bin/sh\nread -r server\n[ \"$1\" = get ] || exit 1\n"
+      "printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}\\n' \"$server\" '" +
+          user + "' '" + secret + "'\n");
   ::chmod((dir / "bin/docker-credential-secrets").c_str(), 0755);
   return (dir / "bin") + ":/usr/bin:/bin";
 }
@@ -125,8 +126,8 @@ TEST_CASE("secrets: wrong registry credentials from flags, config.json and a hel
       o.env["COSIGN_PASSWORD"] = kKeyPassword;
       o.env["HOME"] = dir.path();
       std::string key = keys / (std::string(command) == "sign" ? "k.key" : "k.pub");
-      auto r = isign_cmd(command, with(with(reg.tls_flags(), source.flags), {"--key", key}),
-                         {ref}, o);
+      auto r =
+          isign_cmd(command, with(with(reg.tls_flags(), source.flags), {"--key", key}), {ref}, o);
       CHECK(r.exit_code == cli::kRegistry);
       CHECK(contains(r.err, "401"));
       check_not_printed(r, reg.username(), wrong);
@@ -174,9 +175,8 @@ TEST_CASE("secrets: a bad or too weak --registry-token is never printed", "[e2e]
     RunOptions o;
     o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
     std::string key = keys / (std::string(c.command) == "sign" ? "k.key" : "k.pub");
-    auto r = isign_cmd(c.command,
-                       with(reg.tls_flags(), {"--registry-token", c.token, "--key", key}), {ref},
-                       o);
+    auto r = isign_cmd(
+        c.command, with(reg.tls_flags(), {"--registry-token", c.token, "--key", key}), {ref}, o);
     CHECK(r.exit_code == cli::kRegistry);
     CHECK((contains(r.err, "401") || contains(r.err, "403")));
     check_not_printed(r, "ci-bot", c.token);
@@ -220,8 +220,8 @@ TEST_CASE("secrets: a wrong key password for sign is never printed", "[e2e][secr
     auto r = isign_cmd("sign", with(with(reg.client_flags(), way.flags), {"--key", keys / "k.key"}),
                        {reg.ref("app@" + digest)}, way.options);
     CHECK(r.exit_code == cli::kPassword);
-    CHECK(r.err == "isign: error: loading private key '" + (keys / "k.key") +
-                       "': incorrect password\n");
+    CHECK(r.err ==
+          "isign: error: loading private key '" + (keys / "k.key") + "': incorrect password\n");
     CHECK_FALSE(contains(all_output(r), wrong));
     CHECK_FALSE(contains(all_output(r), kKeyPassword));
     CHECK_FALSE(contains(all_output(r), b64(wrong)));
@@ -250,9 +250,9 @@ TEST_CASE("secrets: key files are 0600 under any umask and replaced atomically",
     std::string g = std::string("gen-") + mask, i = std::string("imp-") + mask;
     REQUIRE(in_umask(mask, {"generate-key-pair", "--legacy", "--output-key-prefix", g}).exit_code ==
             0);
-    REQUIRE(in_umask(mask, {"import-key-pair", "--legacy", "--key", "ec.pem",
-                            "--output-key-prefix", i})
-                .exit_code == 0);
+    REQUIRE(
+        in_umask(mask, {"import-key-pair", "--legacy", "--key", "ec.pem", "--output-key-prefix", i})
+            .exit_code == 0);
     CHECK(mode_of(dir / (g + ".key")) == 0600);
     CHECK(mode_of(dir / (g + ".pub")) == 0644);
     CHECK(mode_of(dir / (i + ".key")) == 0600);

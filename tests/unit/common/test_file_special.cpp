@@ -62,7 +62,8 @@ TEST_CASE("read_file: a FIFO with a writer is read to its end", "[file]") {
     std::size_t off = 0;
     while (off < data.size()) {
       ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-      if (n <= 0) break;
+      if (n <= 0)
+        break;
       off += static_cast<std::size_t>(n);
     }
     ::close(fd);
@@ -75,8 +76,7 @@ TEST_CASE("read_file: a FIFO with a writer is read to its end", "[file]") {
   CHECK(r->size() == 100000);
 }
 
-TEST_CASE("write_file_atomic: a symlink to a device is written through, never replaced",
-          "[file]") {
+TEST_CASE("write_file_atomic: a symlink to a device is written through, never replaced", "[file]") {
   Dir dir;
   REQUIRE(::symlink("/dev/null", (dir / "null").c_str()) == 0);
   REQUIRE(write_file_atomic(dir / "null", "data", 0644, Overwrite::yes));
