@@ -19,7 +19,7 @@ namespace isign::cli {
 namespace {
 
 constexpr std::string_view kName = "verify";
-// Version of the --output report document (README.md, "Verification reports").
+// Version of the --output json document (README.md, "Verification reports").
 constexpr int kReportSchemaVersion = 1;
 // Images (and index children) checked at once over the one client.
 constexpr std::size_t kParallel = 8;
@@ -165,6 +165,8 @@ nlohmann::ordered_json target_json(const verify::TargetResult& r, const verify::
     j["reason"] = s->ok() ? ordered_json() : ordered_json(verify::failure_name(s->failure));
     j["message"] = s->ok() ? ordered_json() : ordered_json(s->reason);
     j["keyId"] = s->key_id.empty() ? ordered_json() : ordered_json(s->key_id);
+    // The signed payload of a valid signature, as JSON (verified: the strict parser read it).
+    j["payload"] = s->ok() ? ordered_json::parse(s->payload_bytes, nullptr, false) : ordered_json();
     sigs.push_back(std::move(j));
   }
   t["signatures"] = std::move(sigs);
@@ -254,10 +256,10 @@ int cmd_verify(int argc, char** argv) {
       "a,annotations", "require optional.KEY == VALUE in the signed payload (repeatable)",
       cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
       "o,output",
-      "json (the verified payloads, as cosign), text, or report (a versioned JSON document of "
-      "every result)",
-      cxxopts::value<std::string>()->default_value("json"), "FORMAT")(
-      "report", "also write the JSON report (as --output report) to FILE",
+      "cosign (the verified payloads as one JSON array, as cosign prints them), text (one "
+      "payload per line), or json (the versioned report of every result, failures included)",
+      cxxopts::value<std::string>()->default_value("cosign"), "FORMAT")(
+      "report", "also write the JSON report (as --output json) to FILE",
       cxxopts::value<std::string>(), "FILE")(
       "recursive", "for an image index, verify the index and every child manifest")(
       "platform", "for an image index, verify the child this platform pulls",
@@ -288,8 +290,8 @@ int cmd_verify(int argc, char** argv) {
   }
   if (!args->count("images")) return usage_error(kName, "no image reference given");
   const std::string output = (*args)["output"].as<std::string>();
-  if (output != "json" && output != "text" && output != "report")
-    return usage_error(kName, "--output must be json, text or report, not '" + output + "'");
+  if (output != "cosign" && output != "text" && output != "json")
+    return usage_error(kName, "--output must be cosign, text or json, not '" + output + "'");
   verify::Selection selection;
   selection.recursive = args->count("recursive") > 0;
   if (args->count("platform")) {
@@ -440,7 +442,7 @@ int cmd_verify(int argc, char** argv) {
       std::cerr << "isign: '" << one_line(input) << "': " << children_ok << " of " << children
                 << " children verified"
                 << (failed_children.empty() ? "" : "; failed: " + failed_children) << "\n";
-    if (!all_ok || output == "report") continue;
+    if (!all_ok || output == "json") continue;
     bool any_signed = false;
     for (const auto& r : o.results) any_signed = any_signed || !r.accepted_unsigned;
     if (!any_signed) continue;
@@ -454,7 +456,7 @@ int cmd_verify(int argc, char** argv) {
               << (use_policy ? "s of the policy" : "") << "\n";
     for (const auto& r : o.results) {
       if (r.accepted_unsigned) continue;
-      if (output == "json") {
+      if (output == "cosign") {
         std::cout << payload_array(r) << '\n';
       } else {
         for (const auto& report : r.reports)
@@ -463,9 +465,9 @@ int cmd_verify(int argc, char** argv) {
     }
   }
 
-  if (output == "report" || args->count("report")) {
+  if (output == "json" || args->count("report")) {
     const std::string doc = report_document(inputs, outcomes, first_failure) + "\n";
-    if (output == "report") std::cout << doc;
+    if (output == "json") std::cout << doc;
     if (args->count("report")) {
       const std::string path = (*args)["report"].as<std::string>();
       auto written = common::write_file_atomic(path, doc, 0644, common::Overwrite::yes);

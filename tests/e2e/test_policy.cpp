@@ -92,7 +92,7 @@ TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][pol
   };
   for (const auto& c : cases) {
     INFO(c.ref);
-    auto r = verify_policy(reg, policy, {c.ref}, {"--output", "report"});
+    auto r = verify_policy(reg, policy, {c.ref}, {"--output", "json"});
     CHECK(r.exit_code == c.exit_code);
     auto res = report_of(r)["results"][0];
     CHECK(res["status"] == c.status);
@@ -110,7 +110,7 @@ TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][pol
   // One run over all of them: one result each, in order; the first failure's exit code.
   std::vector<std::string> refs;
   for (const auto& c : cases) refs.push_back(c.ref);
-  auto all = verify_policy(reg, policy, refs, {"--output", "report"});
+  auto all = verify_policy(reg, policy, refs, {"--output", "json"});
   CHECK(all.exit_code == cli::kVerificationFailed);
   auto doc = report_of(all);
   REQUIRE(doc["results"].size() == cases.size());
@@ -153,7 +153,7 @@ TEST_CASE("policy: key rotation with two keys, and a threshold of 2 of 3", "[e2e
   // Two of three distinct keys.
   auto two_of_three = write_policy(dir, "2of3.json", R"({"version": 1, "default": {
       "keys": ["old.pub", "new.pub", "third.pub"], "threshold": 2}})");
-  auto r = verify_policy(reg, two_of_three, {reg.ref("app@" + both)}, {"--output", "report"});
+  auto r = verify_policy(reg, two_of_three, {reg.ref("app@" + both)}, {"--output", "json"});
   CHECK(r.exit_code == cli::kOk);
   auto req = report_of(r)["results"][0]["manifests"][0]["requirements"][0];
   CHECK(req["threshold"] == 2);
@@ -221,7 +221,7 @@ TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e]
       "docker-daemon": {"": [{"type": "insecureAcceptAnything"}]}
     }
   })");
-  auto ok = verify_policy(reg, policy, {reg.ref("app@" + signed_digest)}, {"--output", "report"});
+  auto ok = verify_policy(reg, policy, {reg.ref("app@" + signed_digest)}, {"--output", "json"});
   CHECK(ok.exit_code == cli::kOk);
   CHECK(report_of(ok)["results"][0]["scope"] == R + "/app");
   CHECK(verify_policy(reg, policy, {reg.ref("app@" + bare)}).exit_code == cli::kNoSignature);
@@ -304,7 +304,7 @@ TEST_CASE("verify --recursive and --platform on an index with one unsigned child
   SECTION("--recursive fails naming the unsigned child") {
     RunOptions o;
     o.env = {{"ISIGN_DEBUG_STATS", "1"}};
-    auto r = verify_image(with(flags, {"--recursive", "--output", "report"}), {ref}, o);
+    auto r = verify_image(with(flags, {"--recursive", "--output", "json"}), {ref}, o);
     CHECK(r.exit_code == cli::kNoSignature);
     CHECK(contains(r.err, "verifying '" + ref + "' child linux/arm64/v8 (" + arm64 +
                               "): no signatures found"));

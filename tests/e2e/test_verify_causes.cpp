@@ -75,7 +75,7 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
   REQUIRE(sign_image(reg.client_flags(), other, {reg.ref("app@" + forged)}).exit_code == 0);
   push_junk_signatures(reg, "app", flooded, 101);
   const std::string missing = "sha256:" + std::string(64, 'e');
-  const auto flags = with(reg.client_flags(), with(key_flags({key}), {"--output", "report"}));
+  const auto flags = with(reg.client_flags(), with(key_flags({key}), {"--output", "json"}));
 
   struct Case {
     std::string ref;
@@ -162,11 +162,15 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
     const auto& ordered_sig = ordered["results"][0]["manifests"][0]["signatures"][0];
     for (auto it = ordered_sig.begin(); it != ordered_sig.end(); ++it) fields.push_back(it.key());
     CHECK(fields ==
-          std::vector<std::string>{"index", "payloadDigest", "status", "reason", "message", "keyId"});
+          std::vector<std::string>{"index", "payloadDigest", "status", "reason", "message", "keyId",
+                                   "payload"});
     CHECK(sig["index"] == 0);
     CHECK(sig["status"] == "valid");
     CHECK(sig["reason"].is_null());
     CHECK(sig["keyId"] == key_id_of(key));
+    // The signed payload itself, as the default (cosign) output would have printed it.
+    CHECK(sig["payload"]["critical"]["image"]["docker-manifest-digest"] == good);
+    CHECK(sig["payload"]["critical"]["identity"]["docker-reference"] == reg.url() + "/app");
 
     const auto& bad = doc["results"][1]["manifests"][0];
     CHECK(bad["status"] == "invalid");
@@ -174,11 +178,19 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
     CHECK(bad["signatures"][0]["reason"] == "bad-signature");
     CHECK(bad["signatures"][0]["message"] == "the signature does not verify with the given key");
     CHECK(bad["signatures"][0]["keyId"].is_null());
+    CHECK(bad["signatures"][0]["payload"].is_null());
     CHECK(bad["requirements"][0]["satisfied"] == false);
 
     const auto& none = doc["results"][2];
     CHECK(none["status"] == "no-signature");
     CHECK(none["manifests"][0]["signatures"].empty());
+  }
+
+  SECTION("--output cosign, the default, is cosign's payload array") {
+    auto r = verify_image(with(reg.client_flags(), with(key_flags({key}), {"--output", "cosign"})),
+                          {reg.ref("app@" + good)});
+    CHECK(r.exit_code == cli::kOk);
+    CHECK(json::parse(r.out).is_array());
   }
 
   SECTION("--report FILE keeps cosign's stdout") {
@@ -198,7 +210,7 @@ TEST_CASE("verify causes: a registry that is down, or failing, is not 'unsigned'
   auto key = new_key_pair(dir, "k");
   std::string digest = push_random_image(reg, "app", "v1");
   REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + digest)}).exit_code == 0);
-  const auto flags = with(kHttp, with(key_flags({key}), {"--output", "report"}));
+  const auto flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
 
   SECTION("down: exit 6, network-error") {
     RefusingPort down;
@@ -231,7 +243,7 @@ TEST_CASE("verify causes: a registry that keeps throttling is reported as thrott
   auto key = new_key_pair(dir, "k");
   std::string digest = push_random_image(reg, "app", "v1");
   REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + digest)}).exit_code == 0);
-  const auto flags = with(kHttp, with(key_flags({key}), {"--output", "report"}));
+  const auto flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
   // Where the 429s come: every request, only the .sig manifest (where "unsigned" would be the
   // tempting wrong answer), only the payload blob.
   struct Where {
@@ -269,7 +281,7 @@ TEST_CASE("verify causes: 1,000 junk signature layers are refused by the layer l
   const std::string ref = proxy.ref("app@" + digest);
 
   Timer timer;
-  auto r = verify_image(with(kHttp, {"--key", dir / "k.pub", "--output", "report"}), {ref},
+  auto r = verify_image(with(kHttp, {"--key", dir / "k.pub", "--output", "json"}), {ref},
                         with_stats());
   const double seconds = timer.seconds();
   CHECK(r.exit_code == cli::kLimit);
@@ -287,7 +299,7 @@ TEST_CASE("verify causes: 1,000 junk signature layers are refused by the layer l
   // still bounded.
   timer = Timer{};
   auto all = verify_image(
-      with(kHttp, {"--key", dir / "k.pub", "--max-signature-layers", "1000", "--output", "report"}),
+      with(kHttp, {"--key", dir / "k.pub", "--max-signature-layers", "1000", "--output", "json"}),
       {ref}, with_stats());
   CHECK(all.exit_code == cli::kVerificationFailed);
   auto doc = report_of(all);
@@ -326,7 +338,7 @@ TEST_CASE("verify: several keys and a threshold of distinct signers", "[e2e][ver
 
   CHECK(verify_image(with(all3, {"--threshold", "2"}), {reg.ref("app@" + two)}).exit_code ==
         cli::kOk);
-  auto short_of = verify_image(with(all3, {"--threshold", "2", "--output", "report"}),
+  auto short_of = verify_image(with(all3, {"--threshold", "2", "--output", "json"}),
                                {reg.ref("app@" + one)});
   CHECK(short_of.exit_code == cli::kVerificationFailed);
   CHECK(contains(short_of.err, "valid signatures from 1 distinct key (" + key_id_of(k1) +

@@ -49,7 +49,7 @@ inline std::vector<std::string> key_flags(const std::vector<std::string>& prefix
   return out;
 }
 
-// The --output report document on stdout.
+// The --output json report document on stdout.
 inline nlohmann::json report_of(const RunResult& r) {
   auto doc = nlohmann::json::parse(r.out, nullptr, false);
   INFO("stdout: " << r.out);
