@@ -168,6 +168,10 @@ std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char
       *exit = kOk;
       return std::nullopt;
     }
+    if (!result.unmatched().empty()) {
+      *exit = usage_error(command, "unexpected argument '" + result.unmatched().front() + "'");
+      return std::nullopt;
+    }
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
     // cxxopts says "Option 'x' does not exist" with typographic quotes; keep only the flag.

@@ -54,6 +54,7 @@ const std::vector<Command>& commands();
 
 // Parses argv with opts. On --help prints the help and returns kOk in *exit; on a parse error
 // prints one error line (with a "did you mean" for misspelt flags) and returns kUsage in *exit.
+// Arguments that no option or positional took are a usage error too.
 std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv,
                                           int* exit);
 

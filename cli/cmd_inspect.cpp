@@ -25,8 +25,6 @@ int cmd_inspect(int argc, char** argv) {
   auto args = parse(opts, argc, argv, &exit);
   if (!args) return exit;
   if (!args->count("image")) return usage_error(kName, "no image reference given");
-  if (!args->unmatched().empty())
-    return usage_error(kName, "unexpected argument '" + args->unmatched().front() + "'");
   std::string format = args->count("format") ? (*args)["format"].as<std::string>() : "";
   if (!format.empty() && format != "{{.Digest}}" && format != "{{.MediaType}}" &&
       format != "{{.Size}}")

@@ -22,8 +22,6 @@ int cmd_list_tags(int argc, char** argv) {
   auto args = parse(opts, argc, argv, &exit);
   if (!args) return exit;
   if (!args->count("repository")) return usage_error(kName, "no repository given");
-  if (!args->unmatched().empty())
-    return usage_error(kName, "unexpected argument '" + args->unmatched().front() + "'");
   auto repo = registry::Repository::parse((*args)["repository"].as<std::string>());
   if (!repo) return report(repo.error());
   auto client = make_client(*args);

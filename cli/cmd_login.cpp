@@ -61,15 +61,14 @@ int cmd_login(int argc, char** argv) {
   opts.add_options()("u,username", "the user name", cxxopts::value<std::string>(), "USER")(
       "p,password", "the password (insecure: visible to other users; prefer --password-stdin)",
       cxxopts::value<std::string>(), "PASSWORD")(
-      "password-stdin", "read the password (or token) from stdin")("h,help", "show this help");
+      "password-stdin", "read the password (or token) from stdin")("h,help", "show this help")(
+      "registry", "registry host[:port]", cxxopts::value<std::string>()->default_value("docker.io"));
+  opts.parse_positional({"registry"});
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
   if (!args)
     return exit;
-  const auto& rest = args->unmatched();
-  if (rest.size() > 1)
-    return usage_error("login", "unexpected argument '" + rest[1] + "'");
-  auto registry = registry::parse_registry_host(rest.empty() ? "docker.io" : rest.front());
+  auto registry = registry::parse_registry_host((*args)["registry"].as<std::string>());
   if (!registry)
     return usage_error("login", registry.error().message());
 

@@ -13,15 +13,14 @@ int cmd_logout(int argc, char** argv) {
       "or ~/.docker/config.json) and from the credential helper named there, as `docker logout` "
       "does. REGISTRY is host[:port] and defaults to Docker Hub.");
   opts.custom_help("[REGISTRY]");
-  opts.add_options()("h,help", "show this help");
+  opts.add_options()("h,help", "show this help")(
+      "registry", "registry host[:port]", cxxopts::value<std::string>()->default_value("docker.io"));
+  opts.parse_positional({"registry"});
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
   if (!args)
     return exit;
-  const auto& rest = args->unmatched();
-  if (rest.size() > 1)
-    return usage_error("logout", "unexpected argument '" + rest[1] + "'");
-  auto registry = registry::parse_registry_host(rest.empty() ? "docker.io" : rest.front());
+  auto registry = registry::parse_registry_host((*args)["registry"].as<std::string>());
   if (!registry)
     return usage_error("logout", registry.error().message());
 

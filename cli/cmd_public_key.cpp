@@ -19,8 +19,6 @@ int cmd_public_key(int argc, char** argv) {
   auto args = parse(opts, argc, argv, &exit);
   if (!args)
     return exit;
-  if (!args->unmatched().empty())
-    return usage_error("public-key", "unexpected argument '" + args->unmatched().front() + "'");
   if (!args->count("key"))
     return usage_error("public-key", "--key FILE is required");
   std::string path = (*args)["key"].as<std::string>();

@@ -58,12 +58,9 @@ int cmd_sign(int argc, char** argv) {
   if (!args->count("key")) return usage_error(kName, "--key FILE is required");
   if (!args->count("images")) return usage_error(kName, "no image reference given");
   const auto inputs = (*args)["images"].as<std::vector<std::string>>();
-  std::vector<registry::Reference> refs;
-  for (const auto& in : inputs) {
-    auto ref = registry::Reference::parse(in);
-    if (!ref) return report(ref.error());
-    refs.push_back(std::move(*ref));
-  }
+  auto parsed_refs = parse_references(inputs);
+  if (!parsed_refs) return report(parsed_refs.error());
+  const std::vector<registry::Reference> refs = std::move(*parsed_refs);
   sign::Annotations annotations;
   if (args->count("annotations")) {
     auto parsed = parse_annotations((*args)["annotations"].as<std::vector<std::string>>());

@@ -22,8 +22,6 @@ int cmd_triangulate(int argc, char** argv) {
   auto args = parse(opts, argc, argv, &exit);
   if (!args) return exit;
   if (!args->count("image")) return usage_error(kName, "no image reference given");
-  if (!args->unmatched().empty())
-    return usage_error(kName, "unexpected argument '" + args->unmatched().front() + "'");
   if (auto type = (*args)["type"].as<std::string>(); type != "signature")
     return usage_error(kName, "unsupported --type '" + type + "': isign stores only signatures");
   auto ref = registry::Reference::parse((*args)["image"].as<std::string>());

@@ -308,12 +308,9 @@ int cmd_verify(int argc, char** argv) {
   if (limits.max_layers == 0) return usage_error(kName, "--max-signature-layers must be at least 1");
 
   const auto inputs = (*args)["images"].as<std::vector<std::string>>();
-  std::vector<registry::Reference> refs;
-  for (const auto& in : inputs) {
-    auto ref = registry::Reference::parse(in);
-    if (!ref) return report(ref.error());
-    refs.push_back(std::move(*ref));
-  }
+  auto parsed_refs = parse_references(inputs);
+  if (!parsed_refs) return report(parsed_refs.error());
+  const std::vector<registry::Reference> refs = std::move(*parsed_refs);
 
   // The rules: the policy's, or one rule made of the flags.
   verify::Policy policy;

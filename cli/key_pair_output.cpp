@@ -124,4 +124,27 @@ int write_new_key_pair(const keys::PrivateKey& key, const KeyPairOutput& output)
   return kOk;
 }
 
+void add_key_pair_output_options(cxxopts::Options& opts, const std::string& default_prefix) {
+  opts.add_options()("output-key-prefix", "write NAME.key and NAME.pub",
+                     cxxopts::value<std::string>()->default_value(default_prefix), "NAME")(
+      "force", "overwrite existing files without asking")(
+      "legacy", "write the older 'ENCRYPTED COSIGN PRIVATE KEY' form (scrypt N=32768) that "
+                "containers/image 5.23 (podman, skopeo) reads")("h,help", "show this help");
+  add_password_file_option(opts);
+}
+
+std::optional<KeyPairOutput> key_pair_output(std::string_view command,
+                                             const cxxopts::ParseResult& args) {
+  KeyPairOutput output;
+  output.prefix = args["output-key-prefix"].as<std::string>();
+  if (output.prefix.empty()) {
+    usage_error(command, "--output-key-prefix is empty");
+    return std::nullopt;
+  }
+  output.force = args.count("force") > 0;
+  output.legacy = args.count("legacy") > 0;
+  output.password_file = args["password-file"].as<std::string>();
+  return output;
+}
+
 } // namespace isign::cli

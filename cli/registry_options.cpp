@@ -54,4 +54,16 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   return registry::Client::create(std::move(options));
 }
 
+common::Result<std::vector<registry::Reference>> parse_references(
+    const std::vector<std::string>& inputs) {
+  std::vector<registry::Reference> refs;
+  for (const auto& in : inputs) {
+    auto ref = registry::Reference::parse(in);
+    if (!ref)
+      return std::move(ref).error();
+    refs.push_back(std::move(*ref));
+  }
+  return refs;
+}
+
 } // namespace isign::cli

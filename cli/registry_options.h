@@ -4,9 +4,11 @@
 
 #include <cxxopts.hpp>
 #include <memory>
+#include <vector>
 
 #include "common/result.h"
 #include "registry/client.h"
+#include "registry/reference.h"
 
 namespace isign::cli {
 
@@ -17,5 +19,9 @@ void add_registry_options(cxxopts::Options& opts);
 // A client configured from the parsed flags. Usage error for inconsistent flags (a username
 // without a password, a client certificate without its key, a bad timeout).
 common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args);
+
+// Parses every image reference given; the first that does not parse is the error.
+common::Result<std::vector<registry::Reference>> parse_references(
+    const std::vector<std::string>& inputs);
 
 } // namespace isign::cli

@@ -61,6 +61,28 @@ struct ManifestScan {
   std::vector<LayerInfo> layer_infos;
 };
 
+// A descriptor's mediaType, digest and size members, each where present with the right type.
+struct DescriptorFields {
+  std::optional<Span> digest, size, media_type;
+  std::optional<std::string> digest_value, media_type_value;
+  std::optional<std::uint64_t> size_value;
+};
+
+template <class Members>
+DescriptorFields descriptor_fields(const JsonText& doc, const Members& members) {
+  DescriptorFields f;
+  f.media_type = doc.find(members, "mediaType");
+  f.digest = doc.find(members, "digest");
+  f.size = doc.find(members, "size");
+  if (f.media_type)
+    f.media_type_value = doc.string_value(*f.media_type);
+  if (f.digest)
+    f.digest_value = doc.string_value(*f.digest);
+  if (f.size)
+    f.size_value = doc.uint_value(*f.size);
+  return f;
+}
+
 Result<LayerInfo> scan_layer(const JsonText& doc, Span layer, std::size_t index) {
   auto where = "has a malformed layer " + std::to_string(index);
   if (doc.type(layer) != JsonType::object)
@@ -69,27 +91,16 @@ Result<LayerInfo> scan_layer(const JsonText& doc, Span layer, std::size_t index)
   if (!members)
     return fail(where + " (" + members.error().message() + ")").error();
   LayerInfo info;
-  auto media_type = doc.find(*members, "mediaType");
-  auto digest = doc.find(*members, "digest");
-  auto size = doc.find(*members, "size");
-  std::optional<std::string> media_type_value;
-  std::optional<std::string> digest_value;
-  std::optional<std::uint64_t> size_value;
-  if (media_type)
-    media_type_value = doc.string_value(*media_type);
-  if (digest)
-    digest_value = doc.string_value(*digest);
-  if (size)
-    size_value = doc.uint_value(*size);
-  if (!media_type_value)
+  auto f = descriptor_fields(doc, *members);
+  if (!f.media_type_value)
     return fail(where + " (no string mediaType)").error();
-  if (!digest_value)
+  if (!f.digest_value)
     return fail(where + " (no string digest)").error();
-  if (!size_value)
+  if (!f.size_value)
     return fail(where + " (no integer size)").error();
-  info.media_type = std::move(*media_type_value);
-  info.digest = std::move(*digest_value);
-  info.size = *size_value;
+  info.media_type = std::move(*f.media_type_value);
+  info.digest = std::move(*f.digest_value);
+  info.size = *f.size_value;
   if (auto annotations = doc.find(*members, "annotations")) {
     if (doc.type(*annotations) == JsonType::object) {
       auto entries = doc.members(*annotations);
@@ -133,25 +144,16 @@ Result<ManifestScan> scan_manifest(const JsonText& doc) {
   if (!config_members)
     return fail("has an invalid config descriptor (" + config_members.error().message() + ")")
         .error();
-  auto digest = doc.find(*config_members, "digest");
-  auto size = doc.find(*config_members, "size");
-  auto config_media_type = doc.find(*config_members, "mediaType");
-  std::optional<std::string> digest_value;
-  std::optional<std::uint64_t> size_value;
-  if (digest)
-    digest_value = doc.string_value(*digest);
-  if (size)
-    size_value = doc.uint_value(*size);
-  if (!digest_value || !common::validate_sha256_digest(*digest_value))
+  auto f = descriptor_fields(doc, *config_members);
+  if (!f.digest_value || !common::validate_sha256_digest(*f.digest_value))
     return fail("has a config descriptor without a sha256 digest").error();
-  if (!size_value)
+  if (!f.size_value)
     return fail("has a config descriptor without an integer size").error();
-  scan.config_digest = *digest;
-  scan.config_size = *size;
-  scan.config_digest_value = *digest_value;
-  scan.config_size_value = *size_value;
-  if (config_media_type)
-    scan.config_media_type = doc.string_value(*config_media_type).value_or("");
+  scan.config_digest = *f.digest;
+  scan.config_size = *f.size;
+  scan.config_digest_value = *f.digest_value;
+  scan.config_size_value = *f.size_value;
+  scan.config_media_type = f.media_type_value.value_or("");
 
   auto layers = doc.find(*top, "layers");
   if (!layers)

@@ -12,6 +12,7 @@ namespace isign::verify {
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
+using detail::json_type_name;
 using detail::quote_for_message;
 using nlohmann::json;
 
@@ -21,33 +22,12 @@ Result<void> broken(const std::string& rule) {
   return make_error(ErrorKind::verification, rule);
 }
 
-const char* type_name(const json& v) {
-  switch (v.type()) {
-  case json::value_t::null:
-    return "null";
-  case json::value_t::object:
-    return "an object";
-  case json::value_t::array:
-    return "an array";
-  case json::value_t::string:
-    return "a string";
-  case json::value_t::boolean:
-    return "a boolean";
-  case json::value_t::number_integer:
-  case json::value_t::number_unsigned:
-  case json::value_t::number_float:
-    return "a number";
-  default:
-    return "not JSON";
-  }
-}
-
 // The object at `where` has exactly `keys` (containers/image's
 // ParanoidUnmarshalJSONObjectExactFields).
 Result<void> exact_keys(const json& object, std::string_view where,
                         std::initializer_list<std::string_view> keys) {
   if (!object.is_object())
-    return broken(std::string(where) + " is " + type_name(object) + ", not an object");
+    return broken(std::string(where) + " is " + json_type_name(object) + ", not an object");
   for (const auto& [key, value] : object.items()) {
     bool known = false;
     for (auto k : keys)
@@ -65,7 +45,7 @@ Result<std::string> string_member(const json& object, std::string_view where, co
   const json& v = object.at(key);
   if (!v.is_string())
     return make_error(ErrorKind::verification,
-                      std::string(where) + "." + key + " is " + type_name(v) + ", not a string");
+                      std::string(where) + "." + key + " is " + json_type_name(v) + ", not a string");
   return v.get<std::string>();
 }
 
@@ -155,7 +135,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
   out.optional_json = optional.dump(-1, ' ', false, json::error_handler_t::replace);
   if (!optional.is_null()) {
     if (!optional.is_object())
-      return make_error(ErrorKind::verification, std::string("optional is ") + type_name(optional) +
+      return make_error(ErrorKind::verification, std::string("optional is ") + json_type_name(optional) +
                                                      ", not null or an object");
     out.optional_null = false;
     for (const auto& [key, value] : optional.items())
@@ -175,7 +155,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
             ErrorKind::verification,
             v.is_number()
                 ? "optional.timestamp " + v.dump() + " is not an integer number of seconds"
-                : std::string("optional.timestamp is ") + type_name(v) + ", not an integer");
+                : std::string("optional.timestamp is ") + json_type_name(v) + ", not an integer");
       }
       out.timestamp = *ts;
     }

@@ -16,6 +16,7 @@ using common::Error;
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
+using detail::json_type_name;
 using detail::quote_for_message;
 using nlohmann::json;
 
@@ -37,26 +38,9 @@ std::string quoted_member(const std::string& where, const std::string& key) {
   return where + "." + quote_for_message(key);
 }
 
-const char* type_name(const json& v) {
-  switch (v.type()) {
-  case json::value_t::object:
-    return "an object";
-  case json::value_t::array:
-    return "a list";
-  case json::value_t::string:
-    return "a string";
-  case json::value_t::boolean:
-    return "a boolean";
-  case json::value_t::null:
-    return "null";
-  default:
-    return "a number";
-  }
-}
-
 Result<void> expect_object(const json& v, const std::string& where) {
   if (!v.is_object())
-    return bad(where, std::string("must be an object, not ") + type_name(v));
+    return bad(where, std::string("must be an object, not ") + json_type_name(v));
   return {};
 }
 
@@ -80,7 +64,7 @@ Result<std::string> get_string(const json& obj, const std::string& key, const st
                                bool allow_empty = false) {
   const json& v = obj.at(key);
   if (!v.is_string())
-    return bad(member(where, key), std::string("must be a string, not ") + type_name(v));
+    return bad(member(where, key), std::string("must be a string, not ") + json_type_name(v));
   auto s = v.get<std::string>();
   if (s.empty() && !allow_empty)
     return bad(member(where, key), "must not be empty");
@@ -91,14 +75,14 @@ Result<std::vector<std::string>> get_strings(const json& obj, const std::string&
                                              const std::string& where) {
   const json& v = obj.at(key);
   if (!v.is_array())
-    return bad(member(where, key), std::string("must be a list of strings, not ") + type_name(v));
+    return bad(member(where, key), std::string("must be a list of strings, not ") + json_type_name(v));
   if (v.empty())
     return bad(member(where, key), "must not be empty");
   std::vector<std::string> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const std::string at = member(where, key) + "[" + std::to_string(i) + "]";
     if (!v[i].is_string())
-      return bad(at, std::string("must be a string, not ") + type_name(v[i]));
+      return bad(at, std::string("must be a string, not ") + json_type_name(v[i]));
     if (v[i].get<std::string>().empty())
       return bad(at, "must not be empty");
     out.push_back(v[i].get<std::string>());
@@ -362,10 +346,10 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
     const json& a = v.at("annotations");
     const std::string at = member(where, "annotations");
     if (!a.is_object())
-      return bad(at, std::string("must be an object of strings, not ") + type_name(a));
+      return bad(at, std::string("must be an object of strings, not ") + json_type_name(a));
     for (const auto& [key, value] : a.items()) {
       if (!value.is_string())
-        return bad(quoted_member(at, key), std::string("must be a string, not ") + type_name(value));
+        return bad(quoted_member(at, key), std::string("must be a string, not ") + json_type_name(value));
       req.options.required_annotations[key] = value.get<std::string>();
     }
   }
@@ -542,7 +526,7 @@ Result<Requirement> parse_containers_requirement(const json& v, const std::strin
 Result<Rule> parse_containers_requirements(const json& v, const std::string& where,
                                            const std::string& scope, KeyLoader& loader) {
   if (!v.is_array())
-    return bad(where, std::string("must be a list of requirements, not ") + type_name(v));
+    return bad(where, std::string("must be a list of requirements, not ") + json_type_name(v));
   if (v.empty())
     return bad(where, "the list of requirements must not be empty");
   Rule rule;

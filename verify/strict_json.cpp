@@ -118,6 +118,27 @@ Result<json> parse_strict_json(std::string_view text, std::size_t max_depth) {
   return std::move(builder.root);
 }
 
+const char* json_type_name(const nlohmann::json& v) {
+  switch (v.type()) {
+  case nlohmann::json::value_t::null:
+    return "null";
+  case nlohmann::json::value_t::object:
+    return "an object";
+  case nlohmann::json::value_t::array:
+    return "an array";
+  case nlohmann::json::value_t::string:
+    return "a string";
+  case nlohmann::json::value_t::boolean:
+    return "a boolean";
+  case nlohmann::json::value_t::number_integer:
+  case nlohmann::json::value_t::number_unsigned:
+  case nlohmann::json::value_t::number_float:
+    return "a number";
+  default:
+    return "not JSON";
+  }
+}
+
 std::string quote_for_message(std::string_view s) {
   constexpr std::size_t kMaxShown = 100;
   std::string shown(s.substr(0, kMaxShown));

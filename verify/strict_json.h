@@ -20,6 +20,10 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 common::Result<nlohmann::json> parse_strict_json(std::string_view text,
                                                  std::size_t max_depth = kMaxJsonDepth);
 
+// What kind of JSON value v is, for messages: "an object", "an array", "a string", "a number",
+// "a boolean" or "null".
+const char* json_type_name(const nlohmann::json& v);
+
 // s as a JSON string literal for messages (control bytes escaped, invalid UTF-8 replaced).
 std::string quote_for_message(std::string_view s);
 

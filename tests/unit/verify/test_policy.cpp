@@ -223,7 +223,7 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
       {R"({"version": 1, "default": {"keys": ["a.pub"], "annotations": {"env": 1}}})",
        "default.annotations.\"env\": must be a string, not a number"},
       {R"({"version": 1, "default": {"keys": ["a.pub"], "annotations": ["env"]}})",
-       "default.annotations: must be an object of strings, not a list"},
+       "default.annotations: must be an object of strings, not an array"},
       {R"({"version": 1, "default": {"type": "reject", "keys": ["a.pub"]}})",
        "default: unknown field \"keys\" (allowed: type)"},
       {R"({"version": 1, "default": {"type": "signedBy"}})",
@@ -249,9 +249,9 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
        "scopes.\"*.example:5000\": a wildcard scope is \"*.\" and a host name without port, e.g. "
        "\"*.example.com\""},
       {R"({"version": 1, "default": )" + key + R"(, "scopes": {"r.example": []}})",
-       "scopes.\"r.example\": must be an object, not a list"},
+       "scopes.\"r.example\": must be an object, not an array"},
       {R"({"version": 1, "default": )" + key + R"(, "scopes": []})",
-       "scopes: must be an object, not a list"},
+       "scopes: must be an object, not an array"},
       {R"([1])", "the policy must be a JSON object"},
       {R"({"version": 1, "default": )" + key + "} trailing", "not valid JSON: "},
   };
