@@ -212,13 +212,18 @@ public:
                                                  " does not match the bytes received (" +
                                                  m.digest + ")");
     m.media_type = media_type_of(*resp, m.bytes);
+    m.etag = resp->header("etag");
     return m;
   }
 
+  using Client::put_manifest;
   Result<std::string> put_manifest(const Repository& repo, std::string_view ref,
-                                   std::string_view bytes, std::string_view media_type) override {
+                                   std::string_view bytes, std::string_view media_type,
+                                   const PutCondition& condition) override {
     HttpRequest req = request("PUT", manifest_url(repo, ref));
     req.headers.emplace_back("Content-Type", std::string(media_type));
+    if (!condition.if_match.empty()) req.headers.emplace_back("If-Match", condition.if_match);
+    if (condition.if_none_match_any) req.headers.emplace_back("If-None-Match", "*");
     req.body = std::string(bytes);
     auto resp = send(req, repo, Access::push, false);
     if (!resp) return std::move(resp).error();

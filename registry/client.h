@@ -49,6 +49,15 @@ struct Manifest {
   std::string media_type;
   std::string digest;
   std::string bytes;
+  std::string etag; // the ETag header as the registry sent it; empty when it sent none
+};
+
+// Preconditions of a manifest PUT (RFC 9110 conditional requests). A registry that honours them
+// refuses the PUT with 412 when the tag changed since it was read; one that does not (CNCF
+// distribution 2.8) ignores them.
+struct PutCondition {
+  std::string if_match;   // sent as If-Match: the ETag of the manifest the new one replaces
+  bool if_none_match_any = false; // If-None-Match: *, the tag must not exist yet
 };
 
 struct Descriptor {
@@ -75,11 +84,17 @@ public:
   // (when by digest) and Docker-Content-Digest. not_found if absent.
   virtual common::Result<Manifest> get_manifest(const Repository& repo,
                                                 std::string_view tag_or_digest) = 0;
-  // PUT; returns the digest of bytes.
+  // PUT; returns the digest of bytes. A 412 (a precondition failed) is a registry error whose
+  // message contains ": 412 ".
   virtual common::Result<std::string> put_manifest(const Repository& repo,
                                                    std::string_view tag_or_digest,
                                                    std::string_view bytes,
-                                                   std::string_view media_type) = 0;
+                                                   std::string_view media_type,
+                                                   const PutCondition& condition) = 0;
+  common::Result<std::string> put_manifest(const Repository& repo, std::string_view tag_or_digest,
+                                           std::string_view bytes, std::string_view media_type) {
+    return put_manifest(repo, tag_or_digest, bytes, media_type, PutCondition{});
+  }
   virtual common::Result<void> delete_manifest(const Repository& repo,
                                                std::string_view digest) = 0;
 

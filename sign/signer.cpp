@@ -111,16 +111,24 @@ Result<AttachOutcome> attach_signature(registry::Client& client, const registry:
   auto tag = signature_tag(image_digest);
   if (!tag)
     return std::move(tag).error();
+  // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
+  // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
+  // registry's ETags are not usable and only the read-back below protects concurrent signers.
+  int precondition_failures = 0;
+  constexpr int kMaxPreconditionFailures = 3;
   for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
     auto started = std::chrono::steady_clock::now();
     // Read: the current artifact, if any.
     SignatureArtifact artifact;
+    registry::PutCondition condition;
     auto current = client.get_manifest(repo, *tag);
     if (!current) {
       if (current.error().kind() != ErrorKind::not_found)
         return std::move(current).error().context("reading the existing signatures");
       artifact = new_signature_artifact(sig);
+      condition.if_none_match_any = true;
     } else {
+      condition.if_match = current->etag;
       if (options.signer_key && signed_by(current->bytes, sig.payload, *options.signer_key))
         return AttachOutcome::already_present;
       auto existing = parse_existing_artifact(current->bytes);
@@ -141,8 +149,12 @@ Result<AttachOutcome> attach_signature(registry::Client& client, const registry:
     for (const auto& blob : artifact.blobs_to_upload)
       if (auto put = client.put_blob(repo, blob.digest, blob.bytes); !put)
         return std::move(put).error().context("uploading signature blob " + blob.digest);
-    auto put = client.put_manifest(repo, *tag, artifact.manifest, artifact.media_type);
+    if (precondition_failures >= kMaxPreconditionFailures)
+      condition = registry::PutCondition{};
+    auto put = client.put_manifest(repo, *tag, artifact.manifest, artifact.media_type, condition);
     if (!put) {
+      if (put.error().message().find(": 412 ") != std::string::npos)
+        ++precondition_failures;
       // Under concurrent writers distribution can refuse a PUT (e.g. DIGEST_INVALID while another
       // signer's blobs are being linked). Redoing the whole read-modify-write is safe: blobs are
       // content-addressed and the manifest is rebuilt from what is there now.

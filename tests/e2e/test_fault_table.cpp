@@ -146,6 +146,13 @@ std::vector<Row> rows() {
   out.push_back({"500 always on the .sig manifest PUT", Cmd::sign,
                  [](S s) { return on("PUT", s.sig_path, Fault::http_status(500), -1); },
                  cli::kRegistry, "500", 30});
+  // What a registry that honours If-Match answers when another signer changed the tag.
+  out.push_back({"412 Precondition Failed once on the .sig manifest PUT", Cmd::sign,
+                 [](S s) { return on("PUT", s.sig_path, Fault::http_status(412), 1); }, cli::kOk,
+                 "", 20});
+  out.push_back({"412 Precondition Failed always on the .sig manifest PUT", Cmd::sign,
+                 [](S s) { return on("PUT", s.sig_path, Fault::http_status(412), -1); },
+                 cli::kRegistry, "412", 30});
   out.push_back({"connection dropped on the .sig manifest PUT", Cmd::sign,
                  [](S s) { return on("PUT", s.sig_path, Fault::drop(), -1); }, cli::kNetwork, "",
                  30});

@@ -1035,6 +1035,37 @@ TEST_CASE("put_manifest checks the digest the registry says it stored", "[client
   }
 }
 
+TEST_CASE("manifest PUT preconditions: If-Match with the ETag read, If-None-Match for a new tag",
+          "[client]") {
+  Harness h;
+  h.reply(resp(200, kManifest,
+               {{"content-type", std::string(kOciManifest)}, {"etag", "\"" + kDigest + "\""}}));
+  auto m = h.client->get_manifest(kRepo, "v1");
+  REQUIRE(m);
+  CHECK(m->etag == "\"" + kDigest + "\"");
+
+  h.reply(resp(201));
+  REQUIRE(h.client->put_manifest(kRepo, "v1", kManifest, kOciManifest, PutCondition{m->etag}));
+  CHECK(h.log.back().header("If-Match") == "\"" + kDigest + "\"");
+  CHECK(h.log.back().header("If-None-Match").empty());
+
+  h.reply(resp(201));
+  PutCondition create;
+  create.if_none_match_any = true;
+  REQUIRE(h.client->put_manifest(kRepo, "v2", kManifest, kOciManifest, create));
+  CHECK(h.log.back().header("If-None-Match") == "*");
+  CHECK(h.log.back().header("If-Match").empty());
+
+  // Without a condition neither header is sent; a 412 is a registry error naming the status.
+  h.reply(resp(412, R"({"errors":[{"code":"PRECONDITION_FAILED","message":"changed"}]})"));
+  auto refused = h.client->put_manifest(kRepo, "v3", kManifest, kOciManifest);
+  REQUIRE_FALSE(refused);
+  CHECK(h.log.back().header("If-Match").empty());
+  CHECK(h.log.back().header("If-None-Match").empty());
+  CHECK(refused.error().kind() == ErrorKind::registry);
+  CHECK(refused.error().message().find(": 412 ") != std::string::npos);
+}
+
 TEST_CASE("list_tags refuses a Link that loops back", "[client]") {
   Harness h;
   h.reply(resp(200, R"({"tags":["a"]})",
