@@ -550,9 +550,12 @@ private:
 
   // --- sending ------------------------------------------------------------------------------
 
-  std::mutex& fetch_mutex(const std::string& key) {
+  std::mutex& fetch_mutex(const std::string& key) { return keyed_mutex(fetch_mutexes_, key); }
+
+  std::mutex& keyed_mutex(std::map<std::string, std::unique_ptr<std::mutex>>& mutexes,
+                          const std::string& key) {
     std::lock_guard lock(auth_mutex_);
-    auto& m = fetch_mutexes_[key];
+    auto& m = mutexes[key];
     if (!m) m = std::make_unique<std::mutex>();
     return *m;
   }
@@ -564,12 +567,47 @@ private:
     return origin_of(url) == origin_of(origin(repo));
   }
 
+  // The first request of each registry and scope goes alone: threads that start together
+  // (verify checks images concurrently) wait for its answer, and then for the token it brought,
+  // instead of each collecting a 401 of its own. Once that request is answered, nobody waits.
+  class FirstRequest {
+  public:
+    FirstRequest(RegistryClient& client, std::string key) : client_(client), key_(std::move(key)) {
+      if (client_.probed(key_)) return;
+      lock_ = std::unique_lock(client_.keyed_mutex(client_.probe_mutexes_, key_));
+      if (client_.probed(key_)) lock_.unlock();
+    }
+    FirstRequest(const FirstRequest&) = delete;
+    FirstRequest& operator=(const FirstRequest&) = delete;
+    ~FirstRequest() {
+      if (!lock_.owns_lock()) return;
+      {
+        std::lock_guard lock(client_.auth_mutex_);
+        client_.probed_.insert(key_);
+      }
+      lock_.unlock();
+    }
+
+  private:
+    RegistryClient& client_;
+    std::string key_;
+    std::unique_lock<std::mutex> lock_;
+  };
+
+  bool probed(const std::string& key) {
+    std::lock_guard lock(auth_mutex_);
+    return probed_.count(key) > 0;
+  }
+
   // Sends with auth: a cached authorization first; on 401 one challenge round, then again.
   // restart runs before every attempt, so a streaming body sink can start afresh.
   Result<HttpResponse> send(HttpRequest req, const Repository& repo, Access access,
                             bool idempotent, const std::function<void()>& restart = {}) {
     const std::size_t base_headers = req.headers.size();
     const bool own_host = same_origin(req.url, repo);
+    std::optional<FirstRequest> first;
+    if (own_host && options_.credentials.registry_token.empty())
+      first.emplace(*this, cache_key(repo, access));
     std::string auth = own_host ? cached_authorization(repo, access) : "";
     for (int round = 0; round < 2; ++round) {
       req.headers.resize(base_headers);
@@ -640,6 +678,8 @@ private:
   std::map<std::string, std::string> authorizations_;
   std::map<std::string, std::optional<Credentials>> stored_credentials_;
   std::map<std::string, std::unique_ptr<std::mutex>> fetch_mutexes_; // per cache key
+  std::map<std::string, std::unique_ptr<std::mutex>> probe_mutexes_; // per cache key
+  std::set<std::string> probed_; // cache keys whose first request was answered
 };
 
 } // namespace
