@@ -927,6 +927,7 @@ public:
   std::mutex mutex;
   int token_requests = 0;
   int registry_requests = 0;
+  int challenges = 0; // 401s answered
   common::Result<HttpResponse> perform(HttpRequest& r) override {
     std::this_thread::sleep_for(std::chrono::milliseconds(2)); // let the threads overlap
     std::lock_guard lock(mutex);
@@ -938,13 +939,14 @@ public:
     for (const auto& [k, v] : r.headers)
       if (k == "Authorization" && v == "Bearer SHARED")
         return resp(200, "", {{"docker-content-digest", kDigest}});
+    ++challenges;
     return resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/token")"}});
   }
 };
 
 } // namespace
 
-TEST_CASE("concurrent requests share one token fetch", "[client]") {
+TEST_CASE("concurrent requests share one token fetch and one 401", "[client]") {
   auto transport = std::make_unique<TokenRegistry>();
   TokenRegistry* registry = transport.get();
   ClientOptions o;
@@ -963,6 +965,9 @@ TEST_CASE("concurrent requests share one token fetch", "[client]") {
   for (auto& t : threads) t.join();
   CHECK(ok == kThreads * 5);
   CHECK(registry->token_requests == 1);
+  // The first request goes alone; the others wait for its token instead of each getting a 401.
+  CHECK(registry->challenges == 1);
+  CHECK(registry->registry_requests == kThreads * 5 + 1);
   CHECK(client->request_count() ==
         static_cast<std::size_t>(registry->token_requests + registry->registry_requests));
 }
