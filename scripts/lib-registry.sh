@@ -2,10 +2,27 @@
 # and pushing small generated images with curl (no Docker engine needed).
 # Source this file; it defines functions and sets nothing else.
 
-# start_registry DIR -> sets REGISTRY (127.0.0.1:PORT) and REGISTRY_PID; log in DIR/registry.log.
+# Requests the helpers below send carry REGISTRY_USER:REGISTRY_PASSWORD when both are set.
+curl_auth() {
+  if [ -n "${REGISTRY_USER:-}" ] && [ -n "${REGISTRY_PASSWORD:-}" ]; then
+    printf '%s\n' -u "$REGISTRY_USER:$REGISTRY_PASSWORD"
+  fi
+}
+
+# start_registry DIR [HTPASSWD] -> sets REGISTRY (127.0.0.1:PORT) and REGISTRY_PID; log in
+# DIR/registry.log. With HTPASSWD (a bcrypt htpasswd file) the registry asks for Basic auth. With
+# REGISTRY_LOG_REQUESTS=1 it logs every request ("response completed" lines, method, URI and
+# status) so a benchmark can count them.
 start_registry() {
-  local dir=$1 port
+  local dir=$1 htpasswd=${2:-} port level=warn auth=""
   mkdir -p "$dir/storage"
+  [ "${REGISTRY_LOG_REQUESTS:-0}" = 1 ] && level=info
+  if [ -n "$htpasswd" ]; then
+    auth="auth:
+  htpasswd:
+    realm: isign-bench
+    path: $htpasswd"
+  fi
   for _ in $(seq 1 50); do
     port=$((20000 + RANDOM % 40000))
     (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
@@ -13,9 +30,10 @@ start_registry() {
   cat >"$dir/registry.yml" <<YML
 version: 0.1
 log:
-  level: warn
+  level: $level
   accesslog:
     disabled: true
+$auth
 storage:
   filesystem:
     rootdirectory: $dir/storage
@@ -28,7 +46,10 @@ YML
   REGISTRY_PID=$!
   REGISTRY=127.0.0.1:$port
   for _ in $(seq 1 100); do
-    curl -fsS "http://$REGISTRY/v2/" >/dev/null 2>&1 && return 0
+    # 200, or 401 when it asks for credentials: either way it is up.
+    case $(curl -sS -o /dev/null -w '%{http_code}' "http://$REGISTRY/v2/" 2>/dev/null) in
+    200 | 401) return 0 ;;
+    esac
     sleep 0.1
   done
   echo "registry did not start; its log:" >&2
@@ -48,12 +69,14 @@ stop_registry() {
 push_blob() {
   local repo=$1 file=$2 digest location
   digest="sha256:$(sha256sum "$file" | cut -d' ' -f1)"
-  if ! curl -fs -o /dev/null -I "http://$REGISTRY/v2/$repo/blobs/$digest"; then
-    location=$(curl -fsS -X POST -D - -o /dev/null "http://$REGISTRY/v2/$repo/blobs/uploads/" |
+  local auth
+  mapfile -t auth < <(curl_auth)
+  if ! curl -fs "${auth[@]}" -o /dev/null -I "http://$REGISTRY/v2/$repo/blobs/$digest"; then
+    location=$(curl -fsS "${auth[@]}" -X POST -D - -o /dev/null "http://$REGISTRY/v2/$repo/blobs/uploads/" |
       tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
     case "$location" in http*) ;; *) location="http://$REGISTRY$location" ;; esac
     case "$location" in *\?*) location="$location&digest=$digest" ;; *) location="$location?digest=$digest" ;; esac
-    curl -fsS -X PUT -H "Content-Type: application/octet-stream" --data-binary "@$file" \
+    curl -fsS "${auth[@]}" -X PUT -H "Content-Type: application/octet-stream" --data-binary "@$file" \
       -o /dev/null "$location"
   fi
   echo "$digest"
@@ -82,7 +105,9 @@ push_image() {
   config_size=$(stat -c %s "$tmp/config.json")
   manifest=$(printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \
     "$config_digest" "$config_size" "$layer_digest" "$layer_size")
-  curl -fsS -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
+  local auth
+  mapfile -t auth < <(curl_auth)
+  curl -fsS "${auth[@]}" -X PUT -H "Content-Type: application/vnd.oci.image.manifest.v1+json" \
     --data-binary "$manifest" -o /dev/null "http://$REGISTRY/v2/$repo/manifests/$tag"
   rm -rf "$tmp"
   printf 'sha256:%s\n' "$(printf '%s' "$manifest" | sha256sum | cut -d' ' -f1)"
