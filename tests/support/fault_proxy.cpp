@@ -8,24 +8,13 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/text.h"
+
 namespace isign::testing {
 
 namespace {
 
 constexpr std::size_t kMaxUpstreamBody = 256u << 20;
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos)
-    return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 // Connection-level headers (RFC 9110 section 7.6.1) belong to one hop and are not forwarded;
 // lengths and framing are recomputed for each side.
@@ -50,9 +39,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   std::string line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0)
     headers->clear(); // an interim 100 Continue came first
-  auto colon = line.find(':');
-  if (colon != std::string::npos)
-    headers->emplace_back(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  if (auto header = split_header_line(line))
+    headers->push_back(std::move(*header));
   return size * n;
 }
 

@@ -11,23 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "tests/support/text.h"
+
 namespace isign::testing {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos)
-    return "";
-  auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9')
@@ -321,9 +309,8 @@ void HttpServer::serve(int fd) {
       if (e == std::string::npos)
         e = head.size();
       std::string line = head.substr(pos, e - pos);
-      auto colon = line.find(':');
-      if (colon != std::string::npos)
-        req.headers.emplace_back(lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
+      if (auto header = split_header_line(line))
+        req.headers.emplace_back(lower(header->first), std::move(header->second));
       pos = e + 2;
     }
 

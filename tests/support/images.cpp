@@ -10,6 +10,8 @@
 #include "common/digest.h"
 #include "common/encoding.h"
 
+#include "tests/support/text.h"
+
 namespace isign::testing {
 
 namespace {
@@ -21,19 +23,6 @@ constexpr const char* kAcceptManifests =
     "application/vnd.docker.distribution.manifest.list.v2+json";
 
 constexpr std::size_t kMaxBody = 256u << 20;
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t\r\n");
-  if (b == std::string::npos)
-    return "";
-  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
-}
 
 // WWW-Authenticate: "Scheme k=v, k="quoted, with commas"". Only what registries send.
 struct Challenge {
@@ -122,9 +111,8 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   std::string line(data, size * n);
   if (line.rfind("HTTP/", 0) == 0)
     headers->clear(); // a 100 Continue came first
-  auto colon = line.find(':');
-  if (colon != std::string::npos)
-    headers->emplace(lower(trim(line.substr(0, colon))), trim(line.substr(colon + 1)));
+  if (auto header = split_header_line(line))
+    headers->emplace(lower(header->first), std::move(header->second));
   return size * n;
 }
 
