@@ -6,17 +6,13 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "keys/keys.h"
+#include "tests/unit/testdata.h"
 
 using namespace isign;
+using unit::testdata_file;
 using common::ErrorKind;
 
 namespace {
-
-std::string testdata_file(const std::string& relative) {
-  auto data = common::read_file(std::string(ISIGN_TESTDATA_DIR) + "/" + relative);
-  REQUIRE(data.ok());
-  return *data;
-}
 
 std::string unhex(std::string_view hex) {
   std::string out;

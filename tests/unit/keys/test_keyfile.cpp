@@ -12,18 +12,14 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "keys/keys.h"
+#include "tests/unit/testdata.h"
 
 using namespace isign;
+using unit::testdata_file;
 using common::ErrorKind;
 using common::SecretString;
 
 namespace {
-
-std::string testdata_file(const std::string& relative) {
-  auto data = common::read_file(std::string(ISIGN_TESTDATA_DIR) + "/" + relative);
-  REQUIRE(data.ok());
-  return *data;
-}
 
 SecretString pw(const std::string& s) {
   return SecretString(s);

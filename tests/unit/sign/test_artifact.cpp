@@ -7,17 +7,13 @@
 #include "common/digest.h"
 #include "common/file.h"
 #include "sign/artifact.h"
+#include "tests/unit/testdata.h"
 
 using namespace isign;
+using unit::testdata_file;
 using common::ErrorKind;
 
 namespace {
-
-std::string testdata_file(const std::string& relative) {
-  auto data = common::read_file(std::string(ISIGN_TESTDATA_DIR) + "/" + relative);
-  REQUIRE(data.ok());
-  return *data;
-}
 
 // The sigstore-rs vector: a payload made by cosign and its signature.
 sign::NewSignature sigstore_rs_signature() {

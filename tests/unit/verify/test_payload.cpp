@@ -6,17 +6,13 @@
 
 #include "common/file.h"
 #include "verify/payload.h"
+#include "tests/unit/testdata.h"
 
 using namespace isign;
+using unit::testdata_file;
 using common::ErrorKind;
 
 namespace {
-
-std::string testdata_file(const std::string& relative) {
-  auto data = common::read_file(std::string(ISIGN_TESTDATA_DIR) + "/" + relative);
-  REQUIRE(data.ok());
-  return *data;
-}
 
 const std::string kDigest =
     "sha256:f3cfc9d0dbf931d3db4685ec659b7ac68e2a578219da4aae65427886e649b06b";

@@ -11,18 +11,14 @@
 #include "common/file.h"
 #include "keys/keys.h"
 #include "verify/verifier.h"
+#include "tests/unit/testdata.h"
 
 using namespace isign;
+using unit::testdata_file;
 using common::ErrorKind;
 using verify::Failure;
 
 namespace {
-
-std::string testdata_file(const std::string& relative) {
-  auto data = common::read_file(std::string(ISIGN_TESTDATA_DIR) + "/" + relative);
-  REQUIRE(data.ok());
-  return *data;
-}
 
 keys::PublicKey public_key_file(const std::string& relative) {
   auto key = keys::PublicKey::from_pem(testdata_file(relative));
