@@ -8,13 +8,12 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "tests/support/curl_sinks.h"
 #include "tests/support/text.h"
 
 namespace isign::testing {
 
 namespace {
-
-constexpr std::size_t kMaxUpstreamBody = 256u << 20;
 
 // Connection-level headers (RFC 9110 section 7.6.1) belong to one hop and are not forwarded;
 // lengths and framing are recomputed for each side.
@@ -24,24 +23,6 @@ bool hop_by_hop(const std::string& name) {
       "upgrade",           "transfer-encoding", "content-length",   "expect", "proxy-authorization",
       "proxy-authenticate"};
   return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return name == n; });
-}
-
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (body->size() + size * n > kMaxUpstreamBody)
-    return 0;
-  body->append(data, size * n);
-  return size * n;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<HeaderList*>(user);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0)
-    headers->clear(); // an interim 100 Continue came first
-  if (auto header = split_header_line(line))
-    headers->push_back(std::move(*header));
-  return size * n;
 }
 
 ServerReply error_reply(int status, const std::string& code, const std::string& message) {
@@ -379,9 +360,9 @@ ServerReply FaultProxy::forward(const ServerRequest& request) {
   list = curl_slist_append(list, "Expect:");
   list = curl_slist_append(list, "X-Forwarded-Proto: http");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header<HeaderList>);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.headers);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);

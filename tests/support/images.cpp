@@ -10,6 +10,7 @@
 #include "common/digest.h"
 #include "common/encoding.h"
 
+#include "tests/support/curl_sinks.h"
 #include "tests/support/text.h"
 
 namespace isign::testing {
@@ -21,8 +22,6 @@ constexpr const char* kAcceptManifests =
     "application/vnd.oci.image.index.v1+json, "
     "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json";
-
-constexpr std::size_t kMaxBody = 256u << 20;
 
 // WWW-Authenticate: "Scheme k=v, k="quoted, with commas"". Only what registries send.
 struct Challenge {
@@ -98,24 +97,6 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
-size_t on_body(char* data, size_t size, size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
-  if (body->size() + size * n > kMaxBody)
-    return 0;
-  body->append(data, size * n);
-  return size * n;
-}
-
-size_t on_header(char* data, size_t size, size_t n, void* user) {
-  auto* headers = static_cast<std::multimap<std::string, std::string>*>(user);
-  std::string line(data, size * n);
-  if (line.rfind("HTTP/", 0) == 0)
-    headers->clear(); // a 100 Continue came first
-  if (auto header = split_header_line(line))
-    headers->emplace(lower(header->first), std::move(header->second));
-  return size * n;
-}
-
 const bool curl_ready = (curl_global_init(CURL_GLOBAL_DEFAULT), true);
 
 } // namespace
@@ -168,9 +149,9 @@ HttpResult RegistryApi::perform(const std::string& method, const std::string& ur
   if (!authorization.empty())
     list = curl_slist_append(list, ("Authorization: " + authorization).c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, (collect_header<std::multimap<std::string, std::string>>));
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
