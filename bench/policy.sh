@@ -15,6 +15,7 @@ ISIGN=${ISIGN:-$PWD/build/cli/isign}
 command -v htpasswd >/dev/null || { echo "needs htpasswd: apt-get install apache2-utils" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 . scripts/lib-registry.sh
+. bench/lib.sh
 
 WORK=$(mktemp -d /tmp/isign-bench-policy.XXXXXX)
 trap 'stop_registry; rm -rf "$WORK"' EXIT
@@ -27,8 +28,6 @@ FLAGS=(--allow-http-registry --registry-username "$REGISTRY_USER" --registry-pas
 cd "$WORK"
 "$ISIGN" generate-key-pair --output-key-prefix bench 2>/dev/null
 
-now_ns() { date +%s%N; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 log_lines() { wc -l <"$LOG"; }
 # requests_since LINE: "METHOD URI STATUS" of each request the registry logged after LINE. The
 # registry logs an answered request as "response completed" and a 401 challenge as "error
@@ -90,15 +89,7 @@ PLAT_MS=$MS PLAT_REQ=$ISIGN_REQUESTS PLAT_TOTAL=$TOTAL PLAT_401=$CHALLENGES PLAT
 
 # --- N images under a policy ----------------------------------------------------------------
 echo "pushing and signing $N images (a few minutes)..." >&2
-REFS=()
-for i in $(seq 1 "$N"); do
-  d=$(push_image bench/app "v$i" "image $i")
-  REFS+=("$REGISTRY/bench/app@$d")
-done
-t0=$(now_ns)
-"$ISIGN" sign "${FLAGS[@]}" --key bench.key "${REFS[@]}" 2>/dev/null
-t1=$(now_ns)
-SIGN_MS=$(( (t1 - t0) / 1000000 ))
+push_and_sign "$N" bench.key
 cat >policy.json <<JSON
 {
   "version": 1,

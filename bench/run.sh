@@ -13,6 +13,7 @@ ISIGN=${ISIGN:-$PWD/build/cli/isign}
 [ -x "$ISIGN" ] || { echo "build isign first (scripts/build.sh), or set ISIGN" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 . scripts/lib-registry.sh
+. bench/lib.sh
 
 WORK=$(mktemp -d /tmp/isign-bench.XXXXXX)
 trap 'stop_registry; rm -rf "$WORK"' EXIT
@@ -22,7 +23,6 @@ FLAGS=(--allow-http-registry)
 cd "$WORK"
 "$ISIGN" generate-key-pair --output-key-prefix bench 2>/dev/null
 
-now_ns() { date +%s%N; }
 # median_ms CMD...: runs CMD $RUNS times, prints the median wall time in milliseconds.
 median_ms() {
   local times=() t0 t1
@@ -34,18 +34,10 @@ median_ms() {
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 echo "pushing and signing $N images..." >&2
-REFS=()
-for i in $(seq 1 "$N"); do
-  d=$(push_image bench/app "v$i" "image $i")
-  REFS+=("$REGISTRY/bench/app@$d")
-done
-t0=$(now_ns)
-"$ISIGN" sign "${FLAGS[@]}" --key bench.key "${REFS[@]}" 2>/dev/null
-t1=$(now_ns)
-SIGN_ALL_MS=$(( (t1 - t0) / 1000000 ))
+push_and_sign "$N" bench.key
+SIGN_ALL_MS=$SIGN_MS
 
 # The floor: exactly the requests isign verify makes for one image by digest, in one curl
 # process over one connection: HEAD the manifest, GET the .sig manifest, GET the payload blob.
