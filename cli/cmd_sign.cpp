@@ -1,9 +1,11 @@
 #include <algorithm>
-#include <future>
+#include <mutex>
+#include <optional>
 #include <iostream>
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
+#include "cli/parallel.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
@@ -149,21 +151,24 @@ int cmd_sign(int argc, char** argv) {
     return out;
   };
 
-  constexpr std::size_t kParallel = 8;
+  // Signed concurrently; each outcome is printed as soon as those before it have been.
+  std::vector<std::optional<Outcome>> outcomes(refs.size());
+  std::mutex print_mutex;
+  std::size_t next_to_print = 0;
   int first_failure = kOk;
-  for (std::size_t start = 0; start < refs.size(); start += kParallel) {
-    std::vector<std::future<Outcome>> batch;
-    for (std::size_t i = start; i < std::min(refs.size(), start + kParallel); ++i)
-      batch.push_back(std::async(std::launch::async, sign_ref, i));
-    for (auto& f : batch) {
-      Outcome o = f.get();
+  parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
+    Outcome done = sign_ref(i);
+    std::lock_guard lock(print_mutex);
+    outcomes[i] = std::move(done);
+    for (; next_to_print < outcomes.size() && outcomes[next_to_print]; ++next_to_print) {
+      const Outcome& o = *outcomes[next_to_print];
       std::cerr << o.messages;
       for (const auto& e : o.errors) {
         int code = report(e);
         if (first_failure == kOk) first_failure = code;
       }
     }
-  }
+  });
   return first_failure;
 }
 

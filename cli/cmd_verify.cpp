@@ -1,14 +1,13 @@
 #include <algorithm>
-#include <atomic>
 #include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <thread>
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
 #include "cli/key_source.h"
+#include "cli/parallel.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
 #include "verify/image_verifier.h"
@@ -21,8 +20,6 @@ namespace {
 constexpr std::string_view kName = "verify";
 // Version of the --output json document (README.md, "Verification reports").
 constexpr int kReportSchemaVersion = 1;
-// Images (and index children) checked at once over the one client.
-constexpr std::size_t kParallel = 8;
 
 common::Result<std::vector<keys::PublicKey>> load_public_keys(const std::vector<std::string>& paths) {
   std::vector<keys::PublicKey> out;
@@ -43,18 +40,6 @@ std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys) {
     if (auto id = verify::key_id(k); std::find(ids.begin(), ids.end(), id) == ids.end())
       ids.push_back(id);
   return ids.size();
-}
-
-// Runs fn(0..n-1) on up to `workers` threads.
-template <class F> void parallel_for(std::size_t n, std::size_t workers, F fn) {
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < n;) fn(i);
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t w = 1; w < std::min(n, workers); ++w) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
 }
 
 // The stable status names of the report (README.md, "Verification reports").
@@ -352,7 +337,7 @@ int cmd_verify(int argc, char** argv) {
   // 1. Resolve every reference to its targets, concurrently over the one client (shared
   //    connections and tokens).
   std::vector<RefOutcome> outcomes(refs.size());
-  parallel_for(refs.size(), kParallel, [&](std::size_t i) {
+  parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
     auto& o = outcomes[i];
     o.rule = &policy.rule_for(refs[i]);
     if (!verify::rule_needs_registry(*o.rule)) {
@@ -375,7 +360,7 @@ int cmd_verify(int argc, char** argv) {
     outcomes[i].results.resize(outcomes[i].targets.size());
     for (std::size_t t = 0; t < outcomes[i].targets.size(); ++t) jobs.emplace_back(i, t);
   }
-  parallel_for(jobs.size(), kParallel, [&](std::size_t j) {
+  parallel_for(jobs.size(), kParallelImages, [&](std::size_t j) {
     auto [i, t] = jobs[j];
     auto& o = outcomes[i];
     o.results[t] = verify::verify_target(**client, refs[i], o.targets[t], *o.rule, limits);
