@@ -60,6 +60,19 @@ RunOptions with_stats() {
   return o;
 }
 
+// A registry holding app:v1 signed by a fresh key, and verify flags (plain HTTP, that key, the
+// JSON report) for it.
+struct SignedImage {
+  RegistryFixture reg;
+  TempDir dir;
+  std::string key = new_key_pair(dir, "k");
+  std::string digest = push_random_image(reg, "app", "v1");
+  std::vector<std::string> flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
+  SignedImage() {
+    REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + digest)}).exit_code == 0);
+  }
+};
+
 } // namespace
 
 TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e][verify][causes]") {
@@ -205,12 +218,10 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
 
 TEST_CASE("verify causes: a registry that is down, or failing, is not 'unsigned'",
           "[e2e][verify][causes]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + digest)}).exit_code == 0);
-  const auto flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
+  SignedImage image;
+  auto& reg = image.reg;
+  const auto& digest = image.digest;
+  const auto& flags = image.flags;
 
   SECTION("down: exit 6, network-error") {
     RefusingPort down;
@@ -238,12 +249,10 @@ TEST_CASE("verify causes: a registry that is down, or failing, is not 'unsigned'
 
 TEST_CASE("verify causes: a registry that keeps throttling is reported as throttled",
           "[e2e][verify][causes][throttle]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + digest)}).exit_code == 0);
-  const auto flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
+  SignedImage image;
+  auto& reg = image.reg;
+  const auto& digest = image.digest;
+  const auto& flags = image.flags;
   // Where the 429s come: every request, only the .sig manifest (where "unsigned" would be the
   // tempting wrong answer), only the payload blob.
   struct Where {
