@@ -1,8 +1,10 @@
-// libcurl write callbacks shared by the fixtures that talk HTTP with libcurl (the fault proxy and
-// the image pusher): the body into a std::string, header lines into a header container.
+// libcurl helpers shared by the fixtures that talk HTTP with libcurl (the fault proxy and the image
+// pusher): the options every request of theirs sets, and write callbacks that put the body into a
+// std::string and header lines into a header container.
 #pragma once
 
 #include <cstddef>
+#include <curl/curl.h>
 #include <map>
 #include <string>
 #include <utility>
@@ -45,6 +47,30 @@ std::size_t collect_header(char* data, std::size_t size, std::size_t n, void* us
   if (auto header = split_header_line(line))
     add_header(*headers, std::move(*header));
   return size * n;
+}
+
+// The options every fixture request sets on a (reset) handle: the URL, an error buffer of
+// CURL_ERROR_SIZE bytes, no signals, no proxy from the environment, 5 s to connect and 60 s in
+// all, and ca_file (when not empty) as the CA of an HTTPS server.
+inline void set_request_options(CURL* c, const std::string& url, const std::string& ca_file,
+                                char* errbuf) {
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
+  if (!ca_file.empty())
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca_file.c_str());
+}
+
+// The response body into *body and its header lines into *headers (collect_header).
+template <class Headers>
+void collect_response(CURL* c, std::string* body, Headers* headers) {
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header<Headers>);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, headers);
 }
 
 } // namespace isign::testing

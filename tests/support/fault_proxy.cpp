@@ -39,66 +39,39 @@ const bool curl_ready = (curl_global_init(CURL_GLOBAL_DEFAULT), true);
 } // namespace
 
 Fault Fault::http_status(int code) {
-  Fault f;
-  f.kind = Kind::http_status;
-  f.status = code;
-  return f;
+  return {.kind = Kind::http_status, .status = code};
 }
 
 Fault Fault::throttle(int retry_after_seconds) {
-  Fault f;
-  f.kind = Kind::throttle;
-  f.status = 429;
-  f.retry_after_seconds = retry_after_seconds;
-  return f;
+  return {.kind = Kind::throttle, .status = 429, .retry_after_seconds = retry_after_seconds};
 }
 
 Fault Fault::close_mid_body(std::size_t keep) {
-  Fault f;
-  f.kind = Kind::close_mid_body;
-  f.keep = keep;
-  return f;
+  return {.kind = Kind::close_mid_body, .keep = keep};
 }
 
 Fault Fault::truncate_body(std::size_t keep) {
-  Fault f;
-  f.kind = Kind::truncate_body;
-  f.keep = keep;
-  return f;
+  return {.kind = Kind::truncate_body, .keep = keep};
 }
 
 Fault Fault::corrupt_body() {
-  Fault f;
-  f.kind = Kind::corrupt_body;
-  return f;
+  return {.kind = Kind::corrupt_body};
 }
 
 Fault Fault::stall(std::chrono::milliseconds delay) {
-  Fault f;
-  f.kind = Kind::stall;
-  f.delay = delay;
-  return f;
+  return {.kind = Kind::stall, .delay = delay};
 }
 
 Fault Fault::drop() {
-  Fault f;
-  f.kind = Kind::drop;
-  return f;
+  return {.kind = Kind::drop};
 }
 
 Fault Fault::redirect(std::string location) {
-  Fault f;
-  f.kind = Kind::redirect;
-  f.status = 307;
-  f.location = std::move(location);
-  return f;
+  return {.kind = Kind::redirect, .status = 307, .location = std::move(location)};
 }
 
 Fault Fault::replace_body(std::string body) {
-  Fault f;
-  f.kind = Kind::replace_body;
-  f.body = std::move(body);
-  return f;
+  return {.kind = Kind::replace_body, .body = std::move(body)};
 }
 
 const char* Fault::name() const {
@@ -326,14 +299,7 @@ ServerReply FaultProxy::forward(const ServerRequest& request) {
   curl_easy_reset(c); // keeps the open upstream connection
   char errbuf[CURL_ERROR_SIZE] = {0};
   std::string url = upstream_.base_url() + request.target;
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-  if (!upstream_.ca_file.empty())
-    curl_easy_setopt(c, CURLOPT_CAINFO, upstream_.ca_file.c_str());
+  set_request_options(c, url, upstream_.ca_file, errbuf);
   if (request.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (request.method == "GET") {
@@ -360,10 +326,7 @@ ServerReply FaultProxy::forward(const ServerRequest& request) {
   list = curl_slist_append(list, "Expect:");
   list = curl_slist_append(list, "X-Forwarded-Proto: http");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header<HeaderList>);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &reply.headers);
+  collect_response(c, &reply.body, &reply.headers);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
   long status = 0;

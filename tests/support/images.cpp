@@ -125,14 +125,7 @@ HttpResult RegistryApi::perform(const std::string& method, const std::string& ur
   CURL* c = handle_->curl.get();
   curl_easy_reset(c); // keeps the open connection
   char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 60000L);
-  if (!endpoint_.ca_file.empty())
-    curl_easy_setopt(c, CURLOPT_CAINFO, endpoint_.ca_file.c_str());
+  set_request_options(c, url, endpoint_.ca_file, errbuf);
   if (method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else if (method == "PUT" || method == "POST" || method == "PATCH") {
@@ -149,10 +142,7 @@ HttpResult RegistryApi::perform(const std::string& method, const std::string& ur
   if (!authorization.empty())
     list = curl_slist_append(list, ("Authorization: " + authorization).c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, (collect_header<std::multimap<std::string, std::string>>));
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &result.headers);
+  collect_response(c, &result.body, &result.headers);
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
