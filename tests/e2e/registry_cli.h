@@ -1,14 +1,14 @@
 // Small helpers shared by the e2e tests of the registry commands.
 #pragma once
 
-#include <algorithm>
 #include <catch2/catch.hpp>
-#include <cctype>
+#include <chrono>
 #include <string>
 #include <vector>
 
 #include "tests/support/process.h"
 #include "tests/support/registry_fixture.h"
+#include "tests/support/text.h"
 
 namespace isign::testing {
 
@@ -29,14 +29,8 @@ inline bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
-inline bool contains_nocase(std::string haystack, std::string needle) {
-  auto low = [](std::string& s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  };
-  low(haystack);
-  low(needle);
-  return haystack.find(needle) != std::string::npos;
+inline bool contains_nocase(const std::string& haystack, const std::string& needle) {
+  return contains(lower(haystack), lower(needle));
 }
 
 // "REGISTRY/REPO:sha256-<hex>.sig" for a manifest digest "sha256:<hex>" (FORMATS.md section 2).
@@ -51,5 +45,24 @@ inline std::string signature_tag(const std::string& registry, const std::string&
 inline std::string all_output(const RunResult& r) {
   return r.out + r.err;
 }
+
+// Runs `isign generate-key-pair --legacy` (the legacy scrypt N keeps tests fast): dir/PREFIX.key,
+// encrypted with password, and dir/PREFIX.pub. Returns dir/PREFIX.
+inline std::string generate_key_pair(const TempDir& dir, const std::string& prefix,
+                                     const std::string& password) {
+  RunOptions o;
+  o.env = {{"COSIGN_PASSWORD", password}};
+  auto r = run_isign({"generate-key-pair", "--legacy", "--output-key-prefix", dir / prefix}, o);
+  REQUIRE(r.exit_code == 0);
+  return dir / prefix;
+}
+
+// Seconds since it was made, for the "ends in bounded time" checks.
+struct Timer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  double seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+};
 
 } // namespace isign::testing

@@ -27,14 +27,8 @@ const std::string kDigest = "sha256:" + std::string(64, 'a');
 // A key pair made once per process.
 const TempDir& keys_dir() {
   static TempDir dir;
-  static const bool made = [] {
-    RunOptions o;
-    o.env = {{"COSIGN_PASSWORD", kPassword}};
-    auto r = run_isign({"generate-key-pair", "--legacy", "--output-key-prefix", dir / "k"}, o);
-    REQUIRE(r.exit_code == 0);
-    return true;
-  }();
-  (void)made;
+  static const std::string prefix = generate_key_pair(dir, "k", kPassword);
+  (void)prefix;
   return dir;
 }
 

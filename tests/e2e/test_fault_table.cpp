@@ -27,22 +27,9 @@ constexpr const char* kRepo = "app";
 // One key pair for the whole process (legacy N keeps it fast).
 const std::string& key_prefix() {
   static TempDir dir;
-  static const std::string prefix = [] {
-    RunOptions o;
-    o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
-    auto r = run_isign({"generate-key-pair", "--legacy", "--output-key-prefix", dir / "k"}, o);
-    REQUIRE(r.exit_code == 0);
-    return dir / "k";
-  }();
+  static const std::string prefix = generate_key_pair(dir, "k", kKeyPassword);
   return prefix;
 }
-
-struct Timer {
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-};
 
 // What a row's faults may refer to, known once the registry runs and the image is signed once.
 struct Scene {

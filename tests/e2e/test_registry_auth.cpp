@@ -3,13 +3,12 @@
 // wrong and missing credentials; and no secret ever printed.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "common/encoding.h"
+#include "tests/e2e/docker_config.h"
 #include "tests/e2e/registry_cli.h"
 #include "tests/support/images.h"
 
@@ -39,6 +38,11 @@ std::string basic_auth(const std::string& user, const std::string& password) {
   return isign::common::base64_encode(user + ":" + password);
 }
 
+// A config.json "auths" entry for the registry: its username with the given password.
+nlohmann::json basic_auths(const RegistryFixture& reg, const std::string& password) {
+  return {{"auths", {{reg.url(), {{"auth", basic_auth(reg.username(), password)}}}}}};
+}
+
 // No form of the secret appears in anything the run printed.
 void check_no_secret(const RunResult& r, const RegistryFixture& reg, const std::string& password) {
   std::string all = all_output(r);
@@ -47,34 +51,6 @@ void check_no_secret(const RunResult& r, const RegistryFixture& reg, const std::
   CHECK_FALSE(contains(all, reg.password()));
   CHECK_FALSE(contains(all, basic_auth(reg.username(), reg.password())));
   CHECK_FALSE(contains_nocase(all, "authorization:"));
-}
-
-// A docker config.json in its own directory (for $DOCKER_CONFIG), mode 0600.
-std::string write_docker_config(const TempDir& dir, const nlohmann::json& config) {
-  std::filesystem::create_directories(dir / "docker");
-  write_text(dir / "docker/config.json", config.dump(2));
-  ::chmod((dir / "docker/config.json").c_str(), 0600);
-  return dir / "docker";
-}
-
-// A docker-credential-test helper on its own PATH entry: answers `get` with the given
-// credentials and appends each call ("ACTION SERVER") to calls.log.
-std::string write_credential_helper(const TempDir& dir, const std::string& user,
-                                    const std::string& secret) {
-  std::filesystem::create_directories(dir / "bin");
-  std::string script = "#!/bin/sh\n"
-                       "read -r server\n"
-                       "echo \"$1 $server\" >> '" +
-                       (dir / "calls.log") +
-                       "'\n"
-                       "[ \"$1\" = get ] || exit 1\n"
-                       "printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}\\n' "
-                       "\"$server\" '" +
-                       user + "' '" + secret + "'\n";
-  write_text(dir / "bin/docker-credential-test", script);
-  ::chmod((dir / "bin/docker-credential-test").c_str(), 0755);
-  const char* path = std::getenv("PATH");
-  return (dir / "bin") + ":" + (path ? path : "/usr/bin:/bin");
 }
 
 } // namespace
@@ -131,8 +107,7 @@ TEST_CASE("auth: credentials from $DOCKER_CONFIG/config.json", "[e2e][registry][
   RegistryFixture reg(auth_options(name));
   std::string digest = push_random_image(reg, "app", "v1");
   TempDir dir;
-  std::string config = write_docker_config(
-      dir, {{"auths", {{reg.url(), {{"auth", basic_auth(reg.username(), reg.password())}}}}}});
+  std::string config = write_docker_config(dir, basic_auths(reg, reg.password()));
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", config}});
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
@@ -151,8 +126,7 @@ TEST_CASE("auth: wrong credentials in config.json exit 7 and are never printed",
   push_random_image(reg, "app", "v1");
   TempDir dir;
   const std::string wrong = "c0nfig-wrong-pw";
-  std::string config = write_docker_config(
-      dir, {{"auths", {{reg.url(), {{"auth", basic_auth(reg.username(), wrong)}}}}}});
+  std::string config = write_docker_config(dir, basic_auths(reg, wrong));
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", config}});
   CHECK(r.exit_code == kRegistry);
   CHECK(contains(r.err, "401"));
@@ -164,9 +138,8 @@ TEST_CASE("auth: podman's auth files ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR) com
   RegistryFixture reg(auth_options("htpasswd"));
   std::string digest = push_random_image(reg, "app", "v1");
   TempDir dir;
-  nlohmann::json good = {
-      {"auths", {{reg.url(), {{"auth", basic_auth(reg.username(), reg.password())}}}}}};
-  nlohmann::json bad = {{"auths", {{reg.url(), {{"auth", basic_auth(reg.username(), "not-it")}}}}}};
+  nlohmann::json good = basic_auths(reg, reg.password());
+  nlohmann::json bad = basic_auths(reg, "not-it");
   std::string docker_bad = write_docker_config(dir, bad);
   write_text(dir / "auth.json", good.dump());
   std::filesystem::create_directories(dir / "xdg/containers");
@@ -186,8 +159,7 @@ TEST_CASE("auth: the flags beat stored credentials", "[e2e][registry][auth]") {
   RegistryFixture reg(auth_options("htpasswd"));
   std::string digest = push_random_image(reg, "app", "v1");
   TempDir dir;
-  std::string config = write_docker_config(
-      dir, {{"auths", {{reg.url(), {{"auth", basic_auth(reg.username(), "stale-password")}}}}}});
+  std::string config = write_docker_config(dir, basic_auths(reg, "stale-password"));
   auto r = inspect(reg, reg.credential_flags(), {{"DOCKER_CONFIG", config}});
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
@@ -205,7 +177,7 @@ TEST_CASE("auth: credentials from a credential helper (credHelpers and credsStor
                               ? nlohmann::json{{"credHelpers", {{reg.url(), "test"}}}}
                               : nlohmann::json{{"credsStore", "test"}};
   std::string docker = write_docker_config(dir, config);
-  std::string path = write_credential_helper(dir, reg.username(), reg.password());
+  std::string path = write_credential_helper(dir, "test", reg.username(), reg.password());
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", docker}, {"PATH", path}});
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
@@ -222,7 +194,7 @@ TEST_CASE("auth: a credential helper with the wrong secret exits 7, secret not p
   TempDir dir;
   const std::string wrong = "helper-wrong-secret";
   std::string docker = write_docker_config(dir, {{"credHelpers", {{reg.url(), "test"}}}});
-  std::string path = write_credential_helper(dir, reg.username(), wrong);
+  std::string path = write_credential_helper(dir, "test", reg.username(), wrong);
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", docker}, {"PATH", path}});
   CHECK(r.exit_code == kRegistry);
   check_no_secret(r, reg, wrong);

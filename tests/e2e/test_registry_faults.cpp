@@ -3,8 +3,6 @@
 // connections. Each run ends in bounded time with one clear line.
 #include <catch2/catch.hpp>
 
-#include <chrono>
-
 #include "cli/cli.h"
 #include "tests/e2e/registry_cli.h"
 #include "tests/support/fault_proxy.h"
@@ -23,13 +21,6 @@ const std::vector<std::string> kHttp = {"--allow-http-registry"};
 RunResult digest_of(const std::string& ref) {
   return isign_cmd("inspect", with(kHttp, {"--format", "{{.Digest}}"}), {ref});
 }
-
-struct Timer {
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-};
 
 } // namespace
 

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "common/encoding.h"
+#include "tests/e2e/docker_config.h"
 #include "tests/e2e/registry_cli.h"
 #include "tests/support/images.h"
 
@@ -27,14 +28,8 @@ constexpr const char* kKeyPassword = "Key-Pa55word-not-to-print";
 
 const TempDir& keys_dir() {
   static TempDir dir;
-  static const bool made = [] {
-    RunOptions o;
-    o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
-    REQUIRE(run_isign({"generate-key-pair", "--legacy", "--output-key-prefix", dir / "k"}, o)
-                .exit_code == 0);
-    return true;
-  }();
-  (void)made;
+  static const std::string prefix = generate_key_pair(dir, "k", kKeyPassword);
+  (void)prefix;
   return dir;
 }
 
@@ -52,25 +47,6 @@ void check_not_printed(const RunResult& r, const std::string& user, const std::s
   CHECK_FALSE(contains_nocase(all, "authorization"));
   CHECK_FALSE(contains_nocase(all, "basic "));
   CHECK_FALSE(contains_nocase(all, "bearer "));
-}
-
-std::string write_docker_config(const TempDir& dir, const nlohmann::json& config) {
-  std::filesystem::create_directories(dir / "docker");
-  write_text(dir / "docker/config.json", config.dump(2));
-  ::chmod((dir / "docker/config.json").c_str(), 0600);
-  return dir / "docker";
-}
-
-std::string write_credential_helper(const TempDir& dir, const std::string& user,
-                                    const std::string& secret) {
-  std::filesystem::create_directories(dir / "bin");
-  write_text(
-      dir / "bin/docker-credential-secrets",
-      "#!/bin/sh\nread -r server\n[ \"$1\" = get ] || exit 1\n"
-      "printf '{\"ServerURL\":\"%s\",\"Username\":\"%s\",\"Secret\":\"%s\"}\\n' \"$server\" '" +
-          user + "' '" + secret + "'\n");
-  ::chmod((dir / "bin/docker-credential-secrets").c_str(), 0755);
-  return (dir / "bin") + ":/usr/bin:/bin";
 }
 
 mode_t mode_of(const std::string& path) {
@@ -116,7 +92,7 @@ TEST_CASE("secrets: wrong registry credentials from flags, config.json and a hel
       {"credential helper",
        {},
        {{"DOCKER_CONFIG", helper_config},
-        {"PATH", write_credential_helper(helper_dir, reg.username(), wrong)}}},
+        {"PATH", write_credential_helper(helper_dir, "secrets", reg.username(), wrong)}}},
   };
   for (const auto& source : sources) {
     for (const char* command : {"sign", "verify"}) {

@@ -3,8 +3,6 @@
 // limits; several keys and thresholds; idempotent signing.
 #include <catch2/catch.hpp>
 
-#include <chrono>
-
 #include "common/digest.h"
 #include "keys/keys.h"
 #include "tests/e2e/verify_support.h"
@@ -17,13 +15,6 @@ namespace cli = isign::cli;
 namespace {
 
 const std::vector<std::string> kHttp = {"--allow-http-registry"};
-
-struct Timer {
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  double seconds() const {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  }
-};
 
 // A .sig manifest of `layers` simple-signing layers over one junk payload blob, each with its own
 // junk signature, pushed to repo for digest.
