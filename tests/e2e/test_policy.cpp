@@ -3,7 +3,7 @@
 // skopeo), strict parsing; and multi-arch indexes with --recursive and --platform.
 #include <catch2/catch.hpp>
 
-#include "tests/e2e/verify_support.h"
+#include "tests/e2e/sign_verify_support.h"
 
 using namespace isign::testing;
 using nlohmann::json;
@@ -54,7 +54,7 @@ TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][pol
   auto sign = [&](const std::string& key, const std::string& ref,
                   std::vector<std::string> extra = {}) {
     extra.push_back(ref);
-    REQUIRE(sign_image(reg.client_flags(), key, extra).exit_code == 0);
+    REQUIRE(sign_image(reg, key, extra).exit_code == 0);
   };
   sign(a, reg.ref("team/app@" + team));
   sign(b, reg.ref("other/app@" + other));
@@ -133,10 +133,10 @@ TEST_CASE("policy: key rotation with two keys, and a threshold of 2 of 3", "[e2e
   const std::string before = push_random_image(reg, "app", "before");
   const std::string after = push_random_image(reg, "app", "after");
   const std::string both = push_random_image(reg, "app", "both");
-  REQUIRE(sign_image(reg.client_flags(), old_key, {reg.ref("app@" + before)}).exit_code == 0);
-  REQUIRE(sign_image(reg.client_flags(), new_key, {reg.ref("app@" + after)}).exit_code == 0);
+  REQUIRE(sign_image(reg, old_key, {reg.ref("app@" + before)}).exit_code == 0);
+  REQUIRE(sign_image(reg, new_key, {reg.ref("app@" + after)}).exit_code == 0);
   for (const auto& k : {old_key, new_key})
-    REQUIRE(sign_image(reg.client_flags(), k, {reg.ref("app@" + both)}).exit_code == 0);
+    REQUIRE(sign_image(reg, k, {reg.ref("app@" + both)}).exit_code == 0);
 
   // During the rotation both keys are accepted; afterwards only the new one.
   auto rotating = write_policy(dir, "rotating.json", R"({"version": 1, "default": {"keys": [
@@ -174,8 +174,7 @@ TEST_CASE("policy: a mirror verifies through remapIdentity", "[e2e][policy][mirr
   const std::string app = push_random_image(reg, "src/app", "v1");
   const std::string other = push_random_image(reg, "src/other", "v1");
   for (const auto& [repo, d] : {std::pair{"src/app", app}, std::pair{"src/other", other}})
-    REQUIRE(sign_image(reg.client_flags(), key, {reg.ref(std::string(repo) + "@" + d)}).exit_code ==
-            0);
+    REQUIRE(sign_image(reg, key, {reg.ref(std::string(repo) + "@" + d)}).exit_code == 0);
   // The mirror holds both images and their .sig artifacts, byte for byte; "mirror/app2" holds
   // src/other under another name.
   for (const auto& [from, to, d] : {std::tuple{"src/app", "mirror/app", app},
@@ -207,8 +206,8 @@ TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e]
   const std::string signed_digest = push_random_image(reg, "app", "signed");
   const std::string bare = push_random_image(reg, "app", "bare");
   const std::string elsewhere = push_random_image(reg, "elsewhere", "v1");
-  REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + signed_digest)}).exit_code == 0);
-  REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("elsewhere@" + elsewhere)}).exit_code == 0);
+  REQUIRE(sign_image(reg, key, {reg.ref("app@" + signed_digest)}).exit_code == 0);
+  REQUIRE(sign_image(reg, key, {reg.ref("elsewhere@" + elsewhere)}).exit_code == 0);
   const std::string R = reg.url();
   auto policy = write_policy(dir, "policy.json", R"({
     "default": [{"type": "reject"}],
@@ -297,7 +296,7 @@ TEST_CASE("verify --recursive and --platform on an index with one unsigned child
                                         {arm64, {"linux", "arm64", "v8"}},
                                         {arm, {"linux", "arm", "v7"}}});
   for (const auto& d : {index, amd, arm})
-    REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + d)}).exit_code == 0);
+    REQUIRE(sign_image(reg, key, {reg.ref("app@" + d)}).exit_code == 0);
   const auto flags = with(reg.client_flags(), key_flags({key}));
   const std::string ref = reg.ref("app:multi");
 
@@ -334,7 +333,7 @@ TEST_CASE("verify --recursive and --platform on an index with one unsigned child
     CHECK(contains(r.err, "requests: 8\n"));
   }
   SECTION("once the child is signed, --recursive passes and prints every payload") {
-    REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + arm64)}).exit_code == 0);
+    REQUIRE(sign_image(reg, key, {reg.ref("app@" + arm64)}).exit_code == 0);
     auto r = verify_image(with(flags, {"--recursive"}), {ref});
     CHECK(r.exit_code == cli::kOk);
     CHECK(contains(r.err, "3 of 3 children verified"));

@@ -2,173 +2,103 @@
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
-#include <sys/wait.h>
 #include <thread>
 
-#include "common/digest.h"
-#include "common/encoding.h"
-#include "common/secret.h"
-#include "keys/keys.h"
-#include "tests/e2e/registry_cli.h"
-#include "tests/support/images.h"
+#include "tests/e2e/sign_verify_support.h"
 
 using namespace isign::testing;
+using namespace isign::testing::exit_codes;
 using nlohmann::json;
 
 namespace {
-
-constexpr int kOk = 0, kInvalid = 1, kPassword = 5, kNetwork = 6, kNotFound = 8,
-              kNoSignature = 10;
-constexpr const char* kPassword_ = "e2e-password";
-constexpr const char* kSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
-constexpr const char* kSigAnnotation = "dev.cosignproject.cosign/signature";
-
-// A key pair made by the binary, in dir, protected by kPassword_. Legacy N keeps tests fast.
-std::string make_keys(const TempDir& dir, const std::string& prefix) {
-  RunOptions o;
-  o.env = {{"COSIGN_PASSWORD", kPassword_}};
-  auto r = run_isign({"generate-key-pair", "--legacy", "--output-key-prefix", dir / prefix}, o);
-  REQUIRE(r.exit_code == 0);
-  return dir / prefix;
-}
-
-RunResult sign(const RegistryFixture& reg, const std::string& key, std::vector<std::string> args,
-               const std::string& password = kPassword_) {
-  RunOptions o;
-  o.env = {{"COSIGN_PASSWORD", password}};
-  return isign_cmd("sign", with(reg.client_flags(), {"--key", key + ".key"}), args, o);
-}
-
-RunResult verify(const RegistryFixture& reg, const std::string& key, std::vector<std::string> args) {
-  return isign_cmd("verify", with(reg.client_flags(), {"--key", key + ".pub"}), args);
-}
-
-std::string sig_tag(const std::string& digest) {
-  return "sha256-" + digest.substr(7) + ".sig";
-}
-
-json sig_manifest(const RegistryFixture& reg, const std::string& repo, const std::string& digest) {
-  auto m = get_manifest(reg, repo, sig_tag(digest));
-  REQUIRE(m.status == 200);
-  return json::parse(m.body);
-}
 
 // Rewrites the .sig manifest's first layer: new payload bytes, signature annotation as given.
 void replace_first_layer(const RegistryFixture& reg, const std::string& repo,
                          const std::string& digest, const std::string& payload,
                          const std::string& signature_b64) {
-  auto m = nlohmann::ordered_json::parse(get_manifest(reg, repo, sig_tag(digest)).body);
+  auto m = nlohmann::ordered_json::parse(get_manifest(reg, repo, sig_tag_of(digest)).body);
   std::string blob_digest = push_blob(reg, repo, payload);
   auto& layer = m["layers"][0];
   layer["digest"] = blob_digest;
   layer["size"] = payload.size();
   layer["annotations"][kSigAnnotation] = signature_b64;
-  push_manifest(reg, repo, sig_tag(digest), m.dump(), kOciManifestType);
-}
-
-std::string sign_bytes(const std::string& key_prefix, const std::string& payload) {
-  auto key = isign::keys::decrypt_private_key(read_text(key_prefix + ".key"),
-                                              isign::common::SecretString(kPassword_));
-  REQUIRE(key);
-  auto sig = key->sign(payload);
-  REQUIRE(sig);
-  return isign::common::base64_encode(*sig);
-}
-
-std::string payload_for(const RegistryFixture& reg, const std::string& repo,
-                        const std::string& digest) {
-  return R"({"critical":{"identity":{"docker-reference":")" + reg.url() + "/" + repo +
-         R"("},"image":{"docker-manifest-digest":")" + digest +
-         R"("},"type":"cosign container image signature"},"optional":null})";
+  push_manifest(reg, repo, sig_tag_of(digest), m.dump(), kOciManifestType);
 }
 
 } // namespace
 
 TEST_CASE("sign/verify: wrong key, unsigned and missing images have their own exit codes",
           "[e2e][sign]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  auto other = make_keys(dir, "other");
-  std::string digest = push_random_image(reg, "app", "v1");
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  auto other = new_key_pair(dir, "other");
   std::string unsigned_digest = push_random_image(reg, "app", "v2");
-  REQUIRE(sign(reg, key, {reg.ref("app@" + digest)}).exit_code == kOk);
+  REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
 
-  auto wrong = verify(reg, other, {reg.ref("app@" + digest)});
+  auto wrong = verify_with_key(reg, other, {ref});
   CHECK(wrong.exit_code == kInvalid);
   CHECK(contains(wrong.err, "bad-signature"));
   CHECK(wrong.out.empty());
 
-  CHECK(verify(reg, key, {reg.ref("app@" + unsigned_digest)}).exit_code == kNoSignature);
+  CHECK(verify_with_key(reg, key, {reg.ref("app@" + unsigned_digest)}).exit_code == kNoSignature);
 
   std::string missing = "sha256:" + std::string(64, 'a');
-  CHECK(verify(reg, key, {reg.ref("app@" + missing)}).exit_code == kNotFound);
-  CHECK(sign(reg, key, {reg.ref("app@" + missing)}).exit_code == kNotFound);
-  CHECK(sign(reg, key, {reg.ref("app:nope")}).exit_code == kNotFound);
-  CHECK(get_manifest(reg, "app", sig_tag(missing)).status == 404);
+  CHECK(verify_with_key(reg, key, {reg.ref("app@" + missing)}).exit_code == kNotFound);
+  CHECK(sign_image(reg, key, {reg.ref("app@" + missing)}).exit_code == kNotFound);
+  CHECK(sign_image(reg, key, {reg.ref("app:nope")}).exit_code == kNotFound);
+  CHECK(get_manifest(reg, "app", sig_tag_of(missing)).status == 404);
 
   // Several references in one run: one result each, the first failure's exit code.
-  auto many = verify(reg, key, {reg.ref("app@" + digest), reg.ref("app@" + unsigned_digest)});
+  auto many = verify_with_key(reg, key, {ref, reg.ref("app@" + unsigned_digest)});
   CHECK(many.exit_code == kNoSignature);
   CHECK(contains(many.err, "isign: verified"));
 }
 
 TEST_CASE("sign: a wrong password pushes nothing", "[e2e][sign]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  auto s = sign(reg, key, {reg.ref("app@" + digest)}, "not-the-password");
-  CHECK(s.exit_code == kPassword);
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  auto s = sign_image(reg, key, {ref}, "not-the-password");
+  CHECK(s.exit_code == kWrongPassword);
   CHECK(contains(s.err, "incorrect password"));
-  CHECK(get_manifest(reg, "app", sig_tag(digest)).status == 404);
+  CHECK(get_manifest(reg, "app", sig_tag_of(digest)).status == 404);
 }
 
 TEST_CASE("sign/verify: annotations are signed and required exactly", "[e2e][sign]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
-  REQUIRE(sign(reg, key, {"-a", "git=abc,def", "-a", "env=", ref}).exit_code == kOk);
-  auto v = verify(reg, key, {ref});
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  REQUIRE(sign_image(reg, key, {"-a", "git=abc,def", "-a", "env=", ref}).exit_code == kOk);
+  auto v = verify_with_key(reg, key, {ref});
   REQUIRE(v.exit_code == kOk);
   CHECK(contains(v.out, R"("optional":{"env":"","git":"abc,def"})"));
-  auto flags = with(reg.client_flags(), {"--key", key + ".pub"});
-  CHECK(isign_cmd("verify", with(flags, {"-a", "git=abc,def", "-a", "env="}), {ref}).exit_code == kOk);
-  CHECK(isign_cmd("verify", with(flags, {"-a", "git=abc"}), {ref}).exit_code == kInvalid);
-  CHECK(isign_cmd("verify", with(flags, {"-a", "absent="}), {ref}).exit_code == kInvalid);
+  auto flags = with(reg.client_flags(), key_flags({key}));
+  CHECK(verify_image(with(flags, {"-a", "git=abc,def", "-a", "env="}), {ref}).exit_code == kOk);
+  CHECK(verify_image(with(flags, {"-a", "git=abc"}), {ref}).exit_code == kInvalid);
+  CHECK(verify_image(with(flags, {"-a", "absent="}), {ref}).exit_code == kInvalid);
 }
 
 TEST_CASE("sign/verify: two keys on one image, re-signing adds nothing", "[e2e][sign]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto a = make_keys(dir, "a");
-  auto b = make_keys(dir, "b");
-  auto c = make_keys(dir, "c");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
-  REQUIRE(sign(reg, a, {ref}).exit_code == kOk);
-  REQUIRE(sign(reg, b, {ref}).exit_code == kOk);
-  CHECK(sig_manifest(reg, "app", digest)["layers"].size() == 2);
-  CHECK(verify(reg, a, {ref}).exit_code == kOk);
-  CHECK(verify(reg, b, {ref}).exit_code == kOk);
-  CHECK(verify(reg, c, {ref}).exit_code == kInvalid);
+  SignScene scene;
+  auto& [reg, dir, a, digest, ref] = scene;
+  auto b = new_key_pair(dir, "b");
+  auto c = new_key_pair(dir, "c");
+  REQUIRE(sign_image(reg, a, {ref}).exit_code == kOk);
+  REQUIRE(sign_image(reg, b, {ref}).exit_code == kOk);
+  CHECK(sig_manifest_of(reg, "app", digest)["layers"].size() == 2);
+  CHECK(verify_with_key(reg, a, {ref}).exit_code == kOk);
+  CHECK(verify_with_key(reg, b, {ref}).exit_code == kOk);
+  CHECK(verify_with_key(reg, c, {ref}).exit_code == kInvalid);
 
-  std::string before = get_manifest(reg, "app", sig_tag(digest)).body;
-  auto again = sign(reg, a, {ref});
+  std::string before = get_manifest(reg, "app", sig_tag_of(digest)).body;
+  auto again = sign_image(reg, a, {ref});
   CHECK(again.exit_code == kOk);
   CHECK(contains(again.err, "nothing pushed"));
-  CHECK(get_manifest(reg, "app", sig_tag(digest)).body == before);
+  CHECK(get_manifest(reg, "app", sig_tag_of(digest)).body == before);
 }
 
 TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
-  std::string good_payload = payload_for(reg, "app", digest);
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  std::string good_payload = cosign_payload(reg.url() + "/app", digest);
 
   struct Case {
     const char* name;
@@ -187,7 +117,7 @@ TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
                             R"(/app"},"image":{"docker-manifest-digest":")" + digest +
                             R"("},"type":"cosign container image signature"},"optional":null,"optional":null})",
        true, "payload"},
-      {"wrong digest", payload_for(reg, "app", other_digest), true, "digest"},
+      {"wrong digest", cosign_payload(reg.url() + "/app", other_digest), true, "digest"},
       {"wrong type", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
                          R"(/app"},"image":{"docker-manifest-digest":")" + digest +
                          R"("},"type":"atomic container signature"},"optional":null})",
@@ -195,23 +125,23 @@ TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) {
-      REQUIRE(sign(reg, key, {ref}).exit_code == kOk);
+      REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
       std::string old_sig =
-          sig_manifest(reg, "app", digest)["layers"][0]["annotations"][kSigAnnotation];
+          sig_manifest_of(reg, "app", digest)["layers"][0]["annotations"][kSigAnnotation];
       replace_first_layer(reg, "app", digest, c.payload, c.resign ? sign_bytes(key, c.payload) : old_sig);
-      auto v = verify(reg, key, {ref});
+      auto v = verify_with_key(reg, key, {ref});
       CHECK(v.exit_code == kInvalid);
       CHECK(contains(v.err, "layer 0"));
       CHECK(contains(v.err, c.reason));
       CHECK(v.out.empty());
-      delete_manifest(reg, "app", get_manifest(reg, "app", sig_tag(digest)).header("docker-content-digest"));
+      delete_manifest(reg, "app", get_manifest(reg, "app", sig_tag_of(digest)).header("docker-content-digest"));
     }
   }
   SECTION("signature annotation changed") {
-    REQUIRE(sign(reg, key, {ref}).exit_code == kOk);
+    REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
     replace_first_layer(reg, "app", digest, good_payload,
                         sign_bytes(key, "something else entirely"));
-    auto v = verify(reg, key, {ref});
+    auto v = verify_with_key(reg, key, {ref});
     CHECK(v.exit_code == kInvalid);
     CHECK(contains(v.err, "bad-signature"));
   }
@@ -219,11 +149,8 @@ TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
 
 TEST_CASE("sign: a .sig written in containers/image's layout is kept byte for byte",
           "[e2e][sign]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
   // containers/image: descriptor order mediaType, digest, size; config without created/history;
   // payload with creator/timestamp and a docker-reference carrying the tag.
   std::string payload = R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
@@ -240,42 +167,42 @@ TEST_CASE("sign: a .sig written in containers/image's layout is kept byte for by
   std::string manifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
                          config_digest + R"(","size":)" + std::to_string(config.size()) +
                          R"(},"layers":[)" + layer + "]}";
-  push_manifest(reg, "app", sig_tag(digest), manifest, kOciManifestType);
+  push_manifest(reg, "app", sig_tag_of(digest), manifest, kOciManifestType);
 
-  auto v = verify(reg, key, {ref});
+  auto v = verify_with_key(reg, key, {ref});
   CHECK(v.exit_code == kOk);
   CHECK(v.out == "[" + payload + "]\n");
 
-  auto other = make_keys(dir, "other");
-  REQUIRE(sign(reg, other, {ref}).exit_code == kOk);
-  std::string after = get_manifest(reg, "app", sig_tag(digest)).body;
+  auto other = new_key_pair(dir, "other");
+  REQUIRE(sign_image(reg, other, {ref}).exit_code == kOk);
+  std::string after = get_manifest(reg, "app", sig_tag_of(digest)).body;
   CHECK(contains(after, layer));
   CHECK(json::parse(after)["layers"].size() == 2);
-  CHECK(verify(reg, key, {ref}).exit_code == kOk);
-  CHECK(verify(reg, other, {ref}).exit_code == kOk);
+  CHECK(verify_with_key(reg, key, {ref}).exit_code == kOk);
+  CHECK(verify_with_key(reg, other, {ref}).exit_code == kOk);
 }
 
 TEST_CASE("sign --recursive signs an index and every child", "[e2e][sign]") {
   RegistryFixture reg;
   TempDir dir;
-  auto key = make_keys(dir, "k");
+  auto key = new_key_pair(dir, "k");
   std::string amd = push_random_image(reg, "app", "amd");
   std::string arm = push_random_image(reg, "app", "arm");
   std::string index = push_index(reg, "app", "multi", {{amd, {"linux", "amd64"}},
                                                        {arm, {"linux", "arm64", "v8"}}});
-  REQUIRE(sign(reg, key, {"--recursive", reg.ref("app@" + index)}).exit_code == kOk);
-  for (const auto& d : {index, amd, arm}) CHECK(verify(reg, key, {reg.ref("app@" + d)}).exit_code == kOk);
+  REQUIRE(sign_image(reg, key, {"--recursive", reg.ref("app@" + index)}).exit_code == kOk);
+  for (const auto& d : {index, amd, arm}) CHECK(verify_with_key(reg, key, {reg.ref("app@" + d)}).exit_code == kOk);
 
   std::string plain = push_index(reg, "app", "multi2", {{amd, {"linux", "amd64"}}});
-  REQUIRE(sign(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
-  CHECK(verify(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
+  REQUIRE(sign_image(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
+  CHECK(verify_with_key(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
 }
 
 TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concurrency]") {
   RegistryFixture reg;
   TempDir dir;
   std::vector<std::string> keys;
-  for (int i = 0; i < 8; ++i) keys.push_back(make_keys(dir, "k" + std::to_string(i)));
+  for (int i = 0; i < 8; ++i) keys.push_back(new_key_pair(dir, "k" + std::to_string(i)));
   std::string digest = push_random_image(reg, "app", "v1");
   std::string ref = reg.ref("app@" + digest);
   std::vector<std::thread> threads;
@@ -283,7 +210,7 @@ TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concu
   for (int i = 0; i < 8; ++i)
     threads.emplace_back([&, i] {
       RunOptions o;
-      o.env = {{"COSIGN_PASSWORD", kPassword_}};
+      o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
       results[static_cast<std::size_t>(i)] =
           run_isign(with(with({"sign"}, reg.client_flags()),
                          {"--key", keys[static_cast<std::size_t>(i)] + ".key", ref}),
@@ -294,31 +221,24 @@ TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concu
     INFO(r.err);
     CHECK(r.exit_code == kOk);
   }
-  CHECK(sig_manifest(reg, "app", digest)["layers"].size() == 8);
-  for (const auto& k : keys) CHECK(verify(reg, k, {ref}).exit_code == kOk);
+  CHECK(sig_manifest_of(reg, "app", digest)["layers"].size() == 8);
+  for (const auto& k : keys) CHECK(verify_with_key(reg, k, {ref}).exit_code == kOk);
 }
 
 TEST_CASE("sign: detached outputs with --upload=false push nothing; cosign flags accepted",
           "[e2e][sign]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
-  auto s = sign(reg, key, {"--upload=false", "--output-signature", dir / "sig.b64",
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  auto s = sign_image(reg, key, {"--upload=false", "--output-signature", dir / "sig.b64",
                            "--output-payload", dir / "payload.json", ref});
   REQUIRE(s.exit_code == kOk);
-  CHECK(get_manifest(reg, "app", sig_tag(digest)).status == 404);
+  CHECK(get_manifest(reg, "app", sig_tag_of(digest)).status == 404);
   std::string payload = read_text(dir / "payload.json");
-  CHECK(payload == payload_for(reg, "app", digest));
-  auto pub = isign::keys::PublicKey::from_pem(read_text(key + ".pub"));
-  REQUIRE(pub);
-  auto raw = isign::common::base64_decode(read_text(dir / "sig.b64"));
-  REQUIRE(raw);
-  CHECK(pub->verify(payload, *raw));
+  CHECK(payload == cosign_payload(reg.url() + "/app", digest));
+  CHECK(signature_verifies(key + ".pub", payload, read_text(dir / "sig.b64")));
 
-  CHECK(sign(reg, key, {"--tlog-upload=false", "-y", ref}).exit_code == kOk);
-  CHECK(verify(reg, key, {ref}).exit_code == kOk);
+  CHECK(sign_image(reg, key, {"--tlog-upload=false", "-y", ref}).exit_code == kOk);
+  CHECK(verify_with_key(reg, key, {ref}).exit_code == kOk);
 }
 
 TEST_CASE("sign/verify over TLS with htpasswd and with token auth", "[e2e][sign][tls]") {
@@ -326,33 +246,28 @@ TEST_CASE("sign/verify over TLS with htpasswd and with token auth", "[e2e][sign]
   RegistryOptions o;
   o.tls = true;
   o.auth = mode;
-  RegistryFixture reg(o);
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "team/app", "v1");
-  std::string ref = reg.ref("team/app@" + digest);
-  auto s = sign(reg, key, {ref});
+  SignScene scene(o, "team/app");
+  auto& [reg, dir, key, digest, ref] = scene;
+  auto s = sign_image(reg, key, {ref});
   CHECK(s.exit_code == kOk);
   CHECK_FALSE(contains(all_output(s), reg.password()));
-  CHECK(verify(reg, key, {ref}).exit_code == kOk);
+  CHECK(verify_with_key(reg, key, {ref}).exit_code == kOk);
 }
 
 TEST_CASE("verify: a registry that is down is not 'unsigned'", "[e2e][verify]") {
   RefusingPort port;
   TempDir dir;
-  auto key = make_keys(dir, "k");
-  auto r = isign_cmd("verify", {"--allow-http-registry", "--key", key + ".pub"},
-                     {port.address() + "/app@sha256:" + std::string(64, 'c')});
+  auto key = new_key_pair(dir, "k");
+  auto r = verify_image(with({"--allow-http-registry"}, key_flags({key})),
+                        {port.address() + "/app@sha256:" + std::string(64, 'c')});
   CHECK(r.exit_code == kNetwork);
 }
 
 TEST_CASE("interop: skopeo copies the image and its .sig; identity is checked", "[e2e][interop]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_keys(dir, "k");
-  std::string digest = push_random_image(reg, "src/app", "v1");
-  REQUIRE(sign(reg, key, {reg.ref("src/app@" + digest)}).exit_code == kOk);
-  for (const std::string& tag : {std::string("v1"), sig_tag(digest)}) {
+  SignScene scene({}, "src/app");
+  auto& [reg, dir, key, digest, ref] = scene;
+  REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
+  for (const std::string& tag : {std::string("v1"), sig_tag_of(digest)}) {
     auto c = run({"skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
                   "--preserve-digests", "docker://" + reg.ref("src/app:" + tag),
                   "docker://" + reg.ref("mirror/app:" + tag)},
@@ -361,10 +276,10 @@ TEST_CASE("interop: skopeo copies the image and its .sig; identity is checked", 
     REQUIRE(c.exit_code == 0);
   }
   std::string mirrored = reg.ref("mirror/app@" + digest);
-  auto strict = verify(reg, key, {mirrored});
+  auto strict = verify_with_key(reg, key, {mirrored});
   CHECK(strict.exit_code == kInvalid);
   CHECK(contains(strict.err, "identity"));
-  auto relaxed = isign_cmd("verify", with(reg.client_flags(), {"--key", key + ".pub", "--skip-identity-check"}),
-                           {mirrored});
+  auto relaxed = verify_image(with(reg.client_flags(), with(key_flags({key}), {"--skip-identity-check"})),
+                              {mirrored});
   CHECK(relaxed.exit_code == kOk);
 }

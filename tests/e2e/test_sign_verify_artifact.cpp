@@ -1,19 +1,16 @@
 // sign/verify end to end: the exact bytes `isign sign` pushes (FORMATS.md sections 3 and 4), read
 // back with the independent image helpers, and what `isign verify` prints.
-#include "tests/e2e/test_sign_verify_support.h"
+#include "tests/e2e/sign_verify_support.h"
 
 using namespace isign::testing;
-using namespace isign::testing::sv;
+using namespace isign::testing::exit_codes;
 
 TEST_CASE("sign-verify artifact: by digest the .sig has cosign's exact manifest config and payload",
           "[e2e][sign][artifact]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "team/app", "v1");
-  std::string ref = reg.ref("team/app@" + digest);
+  SignScene scene({}, "team/app");
+  auto& [reg, dir, key, digest, ref] = scene;
 
-  auto s = sign(reg.client_flags(), key, {ref});
+  auto s = sign_image(reg, key, {ref});
   REQUIRE(s.exit_code == kOk);
   CHECK(s.out.empty());
   CHECK_FALSE(contains(s.err, "warning"));
@@ -32,7 +29,7 @@ TEST_CASE("sign-verify artifact: by digest the .sig has cosign's exact manifest 
   REQUIRE(der);
   CHECK(isign::common::base64_encode(*der) == a.signatures[0]);
   CHECK(static_cast<unsigned char>((*der)[0]) == 0x30);
-  CHECK(signature_verifies(key.pub(), payload, a.signatures[0]));
+  CHECK(signature_verifies(key + ".pub", payload, a.signatures[0]));
 
   std::string payload_digest = isign::common::sha256_digest(payload);
   std::string config = cosign_config({payload_digest});
@@ -41,22 +38,19 @@ TEST_CASE("sign-verify artifact: by digest the .sig has cosign's exact manifest 
   // Only the image tag and its signature tag: nothing else was pushed under a tag.
   auto tags = list_tags(reg, "team/app");
   std::sort(tags.begin(), tags.end());
-  CHECK(tags == std::vector<std::string>{sig_tag(digest), "v1"});
+  CHECK(tags == std::vector<std::string>{sig_tag_of(digest), "v1"});
 }
 
 TEST_CASE("sign-verify artifact: a second signer appends a layer and keeps the first byte for byte",
           "[e2e][sign][artifact]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto first = make_key_pair(dir, "first");
-  auto second = make_key_pair(dir, "second");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
-  REQUIRE(sign(reg.client_flags(), first, {ref}).exit_code == kOk);
+  SignScene scene;
+  auto& [reg, dir, first, digest, ref] = scene;
+  auto second = new_key_pair(dir, "second");
+  REQUIRE(sign_image(reg, first, {ref}).exit_code == kOk);
   auto before = fetch_artifact(reg, "app", digest);
   REQUIRE(before.status == 200);
 
-  REQUIRE(sign(reg.client_flags(), second, {"-a", "team=ops", ref}).exit_code == kOk);
+  REQUIRE(sign_image(reg, second, {"-a", "team=ops", ref}).exit_code == kOk);
   auto after = fetch_artifact(reg, "app", digest);
   REQUIRE(after.payloads.size() == 2);
   std::string p1 = cosign_payload(reg.url() + "/app", digest);
@@ -64,7 +58,7 @@ TEST_CASE("sign-verify artifact: a second signer appends a layer and keeps the f
   CHECK(after.payloads[0] == p1);
   CHECK(after.payloads[1] == p2);
   CHECK(after.signatures[0] == before.signatures[0]);
-  CHECK(signature_verifies(second.pub(), p2, after.signatures[1]));
+  CHECK(signature_verifies(second + ".pub", p2, after.signatures[1]));
   // diff_ids and history grow by one each (go-containerregistry's mutate.Append, as cosign).
   std::string config =
       cosign_config({isign::common::sha256_digest(p1), isign::common::sha256_digest(p2)});
@@ -78,13 +72,11 @@ TEST_CASE("sign-verify artifact: a second signer appends a layer and keeps the f
 
 TEST_CASE("sign-verify artifact: by tag both commands warn and name the digest",
           "[e2e][sign][verify]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = make_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "org/app", "stable");
+  SignScene scene({}, "org/app", "stable");
+  auto& [reg, dir, key, digest, by_digest] = scene;
   std::string by_tag = reg.ref("org/app:stable");
 
-  auto s = sign(reg.client_flags(), key, {by_tag});
+  auto s = sign_image(reg, key, {by_tag});
   REQUIRE(s.exit_code == kOk);
   CHECK(contains(s.err, "isign: warning:"));
   CHECK(contains(s.err, "tag"));
@@ -94,7 +86,7 @@ TEST_CASE("sign-verify artifact: by tag both commands warn and name the digest",
   REQUIRE(a.payloads.size() == 1);
   CHECK(a.payloads[0] == cosign_payload(reg.url() + "/org/app", digest));
 
-  auto v = verify(reg.client_flags(), key, {by_tag});
+  auto v = verify_with_key(reg, key, {by_tag});
   CHECK(v.exit_code == kOk);
   CHECK(contains(v.err, "isign: warning:"));
   CHECK(contains(v.err, digest));
@@ -102,32 +94,29 @@ TEST_CASE("sign-verify artifact: by tag both commands warn and name the digest",
   CHECK(v.out == "[" + a.payloads[0] + "]\n");
 
   // By digest: no warning.
-  auto d = verify(reg.client_flags(), key, {reg.ref("org/app@" + digest)});
+  auto d = verify_with_key(reg, key, {by_digest});
   CHECK(d.exit_code == kOk);
   CHECK_FALSE(contains(d.err, "warning"));
-  CHECK(contains(d.err, "Verification for " + reg.ref("org/app@" + digest) + " --"));
+  CHECK(contains(d.err, "Verification for " + by_digest + " --"));
 
   // tag@digest: the digest decides, no tag warning.
-  auto both = verify(reg.client_flags(), key, {reg.ref("org/app:stable@" + digest)});
+  auto both = verify_with_key(reg, key, {reg.ref("org/app:stable@" + digest)});
   CHECK(both.exit_code == kOk);
   CHECK_FALSE(contains(both.err, "warning"));
 }
 
 TEST_CASE("sign-verify artifact: verify prints the payloads exactly as signed as JSON or text",
           "[e2e][verify][output]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto a = make_key_pair(dir, "a");
-  auto b = make_key_pair(dir, "b");
-  std::string digest = push_random_image(reg, "app", "v1");
-  std::string ref = reg.ref("app@" + digest);
-  REQUIRE(sign(reg.client_flags(), a, {ref}).exit_code == kOk);
-  REQUIRE(sign(reg.client_flags(), b, {"-a", "z=last", "-a", "a=first", ref}).exit_code == kOk);
+  SignScene scene;
+  auto& [reg, dir, a, digest, ref] = scene;
+  auto b = new_key_pair(dir, "b");
+  REQUIRE(sign_image(reg, a, {ref}).exit_code == kOk);
+  REQUIRE(sign_image(reg, b, {"-a", "z=last", "-a", "a=first", ref}).exit_code == kOk);
   std::string pa = cosign_payload(reg.url() + "/app", digest);
   std::string pb = cosign_payload(reg.url() + "/app", digest, R"({"a":"first","z":"last"})");
 
   // One key: only its payload. The array is cosign's: the payload bytes, not re-serialised.
-  auto only_b = verify(reg.client_flags(), b, {ref});
+  auto only_b = verify_with_key(reg, b, {ref});
   CHECK(only_b.exit_code == kOk);
   CHECK(only_b.out == "[" + pb + "]\n");
   auto parsed = nlohmann::json::parse(only_b.out, nullptr, false);
@@ -136,21 +125,18 @@ TEST_CASE("sign-verify artifact: verify prints the payloads exactly as signed as
   CHECK(count_of(only_b.err, "Verification for " + ref + " --") == 1);
 
   // Both keys: every valid payload, in manifest order.
-  auto both = isign_cmd("verify", with(reg.client_flags(), {"--key", a.pub(), "--key", b.pub()}),
-                        {ref});
+  auto both = verify_image(with(reg.client_flags(), key_flags({a, b})), {ref});
   CHECK(both.exit_code == kOk);
   CHECK(both.out == "[" + pa + "," + pb + "]\n");
 
   // --output text: one payload per line, nothing else on stdout.
-  auto text = isign_cmd("verify",
-                        with(reg.client_flags(), {"--key", a.pub(), "--key", b.pub(), "--output", "text"}),
-                        {ref});
+  auto text = verify_image(with(reg.client_flags(), with(key_flags({a, b}), {"--output", "text"})),
+                           {ref});
   CHECK(text.exit_code == kOk);
   CHECK(text.out == pa + "\n" + pb + "\n");
   CHECK(contains(text.err, "Verification for " + ref + " --"));
 
-  auto bad = isign_cmd("verify", with(reg.client_flags(), {"--key", a.pub(), "--output", "yaml"}),
-                       {ref});
+  auto bad = verify_image(with(reg.client_flags(), with(key_flags({a}), {"--output", "yaml"})), {ref});
   CHECK(bad.exit_code == kUsage);
   CHECK(bad.out.empty());
 }
@@ -159,18 +145,18 @@ TEST_CASE("sign-verify artifact: a Docker schema2 image in a nested repository",
           "[e2e][sign][verify]") {
   RegistryFixture reg;
   TempDir dir;
-  auto key = make_key_pair(dir, "k");
+  auto key = new_key_pair(dir, "k");
   ImageSpec spec;
   spec.docker_media_types = true;
   auto image = push_image(reg, "a/b/c", "v1", spec);
   std::string ref = reg.ref("a/b/c@" + image.digest);
-  REQUIRE(sign(reg.client_flags(), key, {ref}).exit_code == kOk);
+  REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
   auto art = fetch_artifact(reg, "a/b/c", image.digest);
   REQUIRE(art.payloads.size() == 1);
   // The signature artifact is OCI whatever the image's media type.
   CHECK(art.content_type == kOciManifestType);
   CHECK(art.payloads[0] == cosign_payload(reg.url() + "/a/b/c", image.digest));
-  auto v = verify(reg.client_flags(), key, {ref});
+  auto v = verify_with_key(reg, key, {ref});
   CHECK(v.exit_code == kOk);
   CHECK(v.out == "[" + art.payloads[0] + "]\n");
 }

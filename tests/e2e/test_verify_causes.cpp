@@ -5,7 +5,7 @@
 
 #include "common/digest.h"
 #include "keys/keys.h"
-#include "tests/e2e/verify_support.h"
+#include "tests/e2e/sign_verify_support.h"
 #include "tests/support/fault_proxy.h"
 
 using namespace isign::testing;
@@ -51,17 +51,11 @@ RunOptions with_stats() {
   return o;
 }
 
-// A registry holding app:v1 signed by a fresh key, and verify flags (plain HTTP, that key, the
-// JSON report) for it.
-struct SignedImage {
-  RegistryFixture reg;
-  TempDir dir;
-  std::string key = new_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
+// A SignScene with app:v1 signed by its key, and verify flags (plain HTTP, that key, the JSON
+// report) for it.
+struct SignedImage : SignScene {
   std::vector<std::string> flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
-  SignedImage() {
-    REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + digest)}).exit_code == 0);
-  }
+  SignedImage() { REQUIRE(sign_image(reg, key, {ref}).exit_code == 0); }
 };
 
 } // namespace
@@ -75,8 +69,8 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
   std::string forged = push_random_image(reg, "app", "forged");
   std::string bare = push_random_image(reg, "app", "bare");
   std::string flooded = push_random_image(reg, "app", "flooded");
-  REQUIRE(sign_image(reg.client_flags(), key, {reg.ref("app@" + good)}).exit_code == 0);
-  REQUIRE(sign_image(reg.client_flags(), other, {reg.ref("app@" + forged)}).exit_code == 0);
+  REQUIRE(sign_image(reg, key, {reg.ref("app@" + good)}).exit_code == 0);
+  REQUIRE(sign_image(reg, other, {reg.ref("app@" + forged)}).exit_code == 0);
   push_junk_signatures(reg, "app", flooded, 101);
   const std::string missing = "sha256:" + std::string(64, 'e');
   const auto flags = with(reg.client_flags(), with(key_flags({key}), {"--output", "json"}));
@@ -338,10 +332,10 @@ TEST_CASE("verify: several keys and a threshold of distinct signers", "[e2e][ver
   std::string two = push_random_image(reg, "app", "two");
   std::string one = push_random_image(reg, "app", "one");
   for (const auto& k : {k1, k2})
-    REQUIRE(sign_image(reg.client_flags(), k, {reg.ref("app@" + two)}).exit_code == 0);
-  REQUIRE(sign_image(reg.client_flags(), k1, {reg.ref("app@" + one)}).exit_code == 0);
+    REQUIRE(sign_image(reg, k, {reg.ref("app@" + two)}).exit_code == 0);
+  REQUIRE(sign_image(reg, k1, {reg.ref("app@" + one)}).exit_code == 0);
   // k1 signs again with an annotation: two valid layers, still one distinct key.
-  REQUIRE(sign_image(reg.client_flags(), k1, {"-a", "run=2", reg.ref("app@" + one)}).exit_code == 0);
+  REQUIRE(sign_image(reg, k1, {"-a", "run=2", reg.ref("app@" + one)}).exit_code == 0);
   const auto all3 = with(reg.client_flags(), key_flags({k1, k2, k3}));
 
   CHECK(verify_image(with(all3, {"--threshold", "2"}), {reg.ref("app@" + two)}).exit_code ==
@@ -364,8 +358,7 @@ TEST_CASE("verify: several keys and a threshold of distinct signers", "[e2e][ver
   // Any one of several keys (rotation) without a threshold.
   CHECK(verify_image(with(reg.client_flags(), key_flags({k3, k2})), {reg.ref("app@" + two)})
             .exit_code == cli::kOk);
-  CHECK(verify_image(with(reg.client_flags(), key_flags({k3})), {reg.ref("app@" + two)})
-            .exit_code == cli::kVerificationFailed);
+  CHECK(verify_with_key(reg, k3, {reg.ref("app@" + two)}).exit_code == cli::kVerificationFailed);
   // The same key file twice is one key.
   auto twice = verify_image(with(reg.client_flags(), with(key_flags({k1, k1}), {"--threshold", "2"})),
                             {reg.ref("app@" + two)});
@@ -374,12 +367,9 @@ TEST_CASE("verify: several keys and a threshold of distinct signers", "[e2e][ver
 }
 
 TEST_CASE("verify: exact annotations (k= wants k present and empty)", "[e2e][verify]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  const std::string ref = reg.ref("app@" + digest);
-  REQUIRE(sign_image(reg.client_flags(), key, {"-a", "env=", "-a", "team=a", ref}).exit_code == 0);
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  REQUIRE(sign_image(reg, key, {"-a", "env=", "-a", "team=a", ref}).exit_code == 0);
   const auto flags = with(reg.client_flags(), key_flags({key}));
   CHECK(verify_image(with(flags, {"-a", "env="}), {ref}).exit_code == cli::kOk);
   CHECK(verify_image(with(flags, {"-a", "team=a", "-a", "env="}), {ref}).exit_code == cli::kOk);
@@ -393,31 +383,24 @@ TEST_CASE("verify: exact annotations (k= wants k present and empty)", "[e2e][ver
 
 TEST_CASE("sign: signing the same digest with the same key and annotations again adds no layer",
           "[e2e][sign][idempotent]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  std::string digest = push_random_image(reg, "app", "v1");
-  const std::string ref = reg.ref("app@" + digest);
-  auto layers = [&] {
-    auto m = get_manifest(reg, "app", sig_tag_of(digest));
-    REQUIRE(m.status == 200);
-    return json::parse(m.body)["layers"].size();
-  };
-  auto first = sign_image(reg.client_flags(), key, {"-a", "build=1", ref});
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  auto layers = [&] { return sig_manifest_of(reg, "app", digest)["layers"].size(); };
+  auto first = sign_image(reg, key, {"-a", "build=1", ref});
   REQUIRE(first.exit_code == 0);
   CHECK_FALSE(contains(first.err, "nothing pushed"));
   CHECK(layers() == 1);
   const std::string before = get_manifest(reg, "app", sig_tag_of(digest)).body;
 
-  auto again = sign_image(reg.client_flags(), key, {"-a", "build=1", ref});
+  auto again = sign_image(reg, key, {"-a", "build=1", ref});
   CHECK(again.exit_code == 0);
   CHECK(contains(again.err, "already has this signature (same key and annotations); nothing pushed"));
   CHECK(get_manifest(reg, "app", sig_tag_of(digest)).body == before);
 
   // Other annotations are another signature.
-  auto other = sign_image(reg.client_flags(), key, {"-a", "build=2", ref});
+  auto other = sign_image(reg, key, {"-a", "build=2", ref});
   CHECK(other.exit_code == 0);
   CHECK_FALSE(contains(other.err, "nothing pushed"));
   CHECK(layers() == 2);
-  CHECK(verify_image(with(reg.client_flags(), key_flags({key})), {ref}).exit_code == cli::kOk);
+  CHECK(verify_with_key(reg, key, {ref}).exit_code == cli::kOk);
 }

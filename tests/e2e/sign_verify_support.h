@@ -1,7 +1,8 @@
-// Helpers of the sign/verify end-to-end tests (tests/e2e/test_sign_verify_*.cpp). The expected
-// artifact bytes are written out here by hand from FORMATS.md sections 3 and 4, never computed
-// with isign's own sign/ code, so a bug there cannot hide in both the code and the test. Keys
-// and signatures made by the test itself use the keys library (the same ECDSA any signer uses).
+// Helpers of the sign and verify end-to-end tests (test_sign_verify*.cpp, test_policy.cpp,
+// test_verify_causes.cpp). The expected artifact bytes are written out here by hand from
+// FORMATS.md sections 3 and 4, never computed with isign's own sign/ code, so a bug there cannot
+// hide in both the code and the test. Key pairs are made by the binary; signatures the test makes
+// itself use the keys library (the same ECDSA any signer uses).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/cli.h"
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "common/secret.h"
@@ -16,42 +18,111 @@
 #include "tests/e2e/registry_cli.h"
 #include "tests/support/images.h"
 
-namespace isign::testing::sv {
+namespace isign::testing {
 
 // The documented exit codes (README.md, "Exit codes"), spelled out so a renumbering fails here.
+namespace exit_codes {
 inline constexpr int kOk = 0, kInvalid = 1, kUsage = 2, kWrongPassword = 5, kNetwork = 6,
                      kRegistryError = 7, kNotFound = 8, kNoSignature = 10;
+} // namespace exit_codes
 
-inline constexpr const char* kPassword = "sv-e2e-password";
-inline constexpr const char* kSimpleSigning = "application/vnd.dev.cosign.simplesigning.v1+json";
+inline constexpr const char* kKeyPassword = "e2e-password";
 inline constexpr const char* kSigAnnotation = "dev.cosignproject.cosign/signature";
 
-// An encrypted key pair on disk: PREFIX.key (kPassword, the legacy scrypt N so tests stay fast)
-// and PREFIX.pub.
-struct KeyPair {
-  std::string prefix;
-  std::string key() const { return prefix + ".key"; }
-  std::string pub() const { return prefix + ".pub"; }
-};
-
-inline KeyPair make_key_pair(const TempDir& dir, const std::string& name) {
-  auto key = isign::keys::generate_ecdsa_p256();
-  REQUIRE(key);
-  auto file = isign::keys::encrypt_private_key(*key, isign::common::SecretString(kPassword),
-                                               isign::keys::KeyFileFormat::legacy);
-  REQUIRE(file);
-  KeyPair kp{dir / name};
-  write_text(kp.key(), *file);
-  write_text(kp.pub(), key->public_key_pem());
-  return kp;
+// A key pair made by the binary in dir, protected by kKeyPassword; returns the prefix
+// (dir/NAME.key, dir/NAME.pub).
+inline std::string new_key_pair(const TempDir& dir, const std::string& name) {
+  return generate_key_pair(dir, name, kKeyPassword);
 }
 
-// base64 of the key's ECDSA signature over exactly bytes (what a correct signer would write).
-inline std::string sign_bytes(const KeyPair& kp, const std::string& bytes) {
-  auto key = isign::keys::decrypt_private_key(read_text(kp.key()),
-                                              isign::common::SecretString(kPassword));
-  REQUIRE(key);
-  auto sig = key->sign(bytes);
+// isign sign CLIENT-FLAGS --key KEY.key ARGS... against reg, with COSIGN_PASSWORD set.
+inline RunResult sign_image(const RegistryFixture& reg, const std::string& key,
+                            const std::vector<std::string>& args,
+                            const std::string& password = kKeyPassword) {
+  RunOptions o;
+  o.env = {{"COSIGN_PASSWORD", password}};
+  return isign_cmd("sign", with(reg.client_flags(), {"--key", key + ".key"}), args, o);
+}
+
+// isign verify FLAGS... ARGS...
+inline RunResult verify_image(const std::vector<std::string>& flags,
+                              const std::vector<std::string>& args, RunOptions o = {}) {
+  return isign_cmd("verify", flags, args, std::move(o));
+}
+
+// --key PREFIX.pub for each prefix.
+inline std::vector<std::string> key_flags(const std::vector<std::string>& prefixes) {
+  std::vector<std::string> out;
+  for (const auto& p : prefixes) {
+    out.push_back("--key");
+    out.push_back(p + ".pub");
+  }
+  return out;
+}
+
+// isign verify CLIENT-FLAGS --key KEY.pub ARGS... against reg.
+inline RunResult verify_with_key(const RegistryFixture& reg, const std::string& key,
+                                 const std::vector<std::string>& args) {
+  return verify_image(with(reg.client_flags(), key_flags({key})), args);
+}
+
+// What most sign/verify tests start from: a registry holding REPO:TAG (random content, app:v1
+// unless told) and a key pair "k" in a temp dir. Nothing is signed yet. Take its parts with
+//   SignScene scene;
+//   auto& [reg, dir, key, digest, ref] = scene;
+struct SignScene {
+  RegistryFixture reg;
+  TempDir dir;
+  std::string key;    // the prefix of dir/k.key and dir/k.pub
+  std::string digest; // of the image
+  std::string ref;    // REGISTRY/REPO@digest
+
+  explicit SignScene(RegistryOptions options = {}, const std::string& repo = "app",
+                     const std::string& tag = "v1")
+      : reg(std::move(options)), key(new_key_pair(dir, "k")),
+        digest(push_random_image(reg, repo, tag)), ref(reg.ref(repo + "@" + digest)) {}
+};
+
+// The --output json report document on stdout.
+inline nlohmann::json report_of(const RunResult& r) {
+  auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  INFO("stdout: " << r.out);
+  REQUIRE_FALSE(doc.is_discarded());
+  REQUIRE(doc.is_object());
+  return doc;
+}
+
+// The key id verify reports for PREFIX.pub: sha256 of the DER SubjectPublicKeyInfo.
+inline std::string key_id_of(const std::string& prefix) {
+  std::string pem = read_text(prefix + ".pub"), b64;
+  std::size_t start = pem.find('\n') + 1, end = pem.find("-----END");
+  for (char c : pem.substr(start, end - start))
+    if (c != '\n' && c != '\r') b64 += c;
+  auto der = isign::common::base64_decode(b64);
+  REQUIRE(der);
+  return isign::common::sha256_digest(*der);
+}
+
+// The signature tag "sha256-<hex>.sig" of a manifest digest "sha256:<hex>".
+inline std::string sig_tag_of(const std::string& digest) {
+  return "sha256-" + digest.substr(7) + ".sig";
+}
+
+// The .sig manifest of repo@digest, parsed; it must exist.
+inline nlohmann::json sig_manifest_of(const RegistryEndpoint& ep, const std::string& repo,
+                                      const std::string& digest) {
+  auto m = get_manifest(ep, repo, sig_tag_of(digest));
+  REQUIRE(m.status == 200);
+  return nlohmann::json::parse(m.body);
+}
+
+// base64 of the ECDSA signature of PREFIX.key over exactly bytes (what a correct signer would
+// write).
+inline std::string sign_bytes(const std::string& key, const std::string& bytes) {
+  auto priv = isign::keys::decrypt_private_key(read_text(key + ".key"),
+                                               isign::common::SecretString(kKeyPassword));
+  REQUIRE(priv);
+  auto sig = priv->sign(bytes);
   REQUIRE(sig);
   return isign::common::base64_encode(*sig);
 }
@@ -63,25 +134,6 @@ inline bool signature_verifies(const std::string& pub_path, const std::string& b
   REQUIRE(pub);
   auto raw = isign::common::base64_decode(signature_b64);
   return raw && pub->verify(bytes, *raw);
-}
-
-// `isign sign FLAGS --key K.key ARGS...` with COSIGN_PASSWORD set.
-inline RunResult sign(const std::vector<std::string>& flags, const KeyPair& kp,
-                      const std::vector<std::string>& args,
-                      const std::string& password = kPassword) {
-  RunOptions o;
-  o.env = {{"COSIGN_PASSWORD", password}};
-  return isign_cmd("sign", with(flags, {"--key", kp.key()}), args, o);
-}
-
-// `isign verify FLAGS --key K.pub ARGS...`
-inline RunResult verify(const std::vector<std::string>& flags, const KeyPair& kp,
-                        const std::vector<std::string>& args) {
-  return isign_cmd("verify", with(flags, {"--key", kp.pub()}), args);
-}
-
-inline std::string sig_tag(const std::string& digest) {
-  return "sha256-" + digest.substr(7) + ".sig";
 }
 
 // cosign's payload (FORMATS.md section 3): compact, sorted keys, repository-only reference.
@@ -136,7 +188,7 @@ struct Artifact {
 inline Artifact fetch_artifact(const RegistryEndpoint& ep, const std::string& repo,
                                const std::string& image_digest) {
   Artifact a;
-  auto m = get_manifest(ep, repo, sig_tag(image_digest));
+  auto m = get_manifest(ep, repo, sig_tag_of(image_digest));
   a.status = m.status;
   if (m.status != 200) return a;
   a.manifest = m.body;
@@ -163,14 +215,6 @@ inline Artifact fetch_artifact(const RegistryEndpoint& ep, const std::string& re
   return a;
 }
 
-// Tags of repo that end in ".sig".
-inline std::vector<std::string> sig_tags(const RegistryEndpoint& ep, const std::string& repo) {
-  std::vector<std::string> out;
-  for (auto& t : list_tags(ep, repo))
-    if (t.size() > 4 && t.compare(t.size() - 4, 4, ".sig") == 0) out.push_back(t);
-  return out;
-}
-
 // Number of occurrences of needle in haystack.
 inline std::size_t count_of(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
@@ -178,4 +222,4 @@ inline std::size_t count_of(const std::string& haystack, const std::string& need
   return n;
 }
 
-} // namespace isign::testing::sv
+} // namespace isign::testing
