@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -40,10 +41,16 @@ inline Signer new_signer() {
   return Signer{std::move(*key), std::move(pub)};
 }
 
-inline std::string layer(const std::string& payload, const std::string& signature_b64) {
+// A cosign-style layer descriptor; annotations_json replaces the annotations object when given.
+inline std::string layer(const std::string& payload, const std::string& signature_b64,
+                         const std::string& annotations_json = "") {
   return R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
          std::to_string(payload.size()) + R"(,"digest":")" + common::sha256_digest(payload) +
-         R"(","annotations":{"dev.cosignproject.cosign/signature":")" + signature_b64 + R"("}})";
+         R"(","annotations":)" +
+         (annotations_json.empty()
+              ? R"({"dev.cosignproject.cosign/signature":")" + signature_b64 + R"("})"
+              : annotations_json) +
+         "}";
 }
 
 inline std::string manifest(const std::vector<std::string>& layers) {
@@ -56,17 +63,30 @@ inline std::string manifest(const std::vector<std::string>& layers) {
   return out + "]}";
 }
 
+// Blobs by digest, counting fetches; a digest may be made to fail with a given error, and a blob
+// larger than the fetch's max_size is a limit error.
 struct Blobs {
   std::map<std::string, std::string> blobs;
+  std::map<std::string, common::Error> errors;
   int fetches = 0;
 
+  Blobs() = default;
+  // A store holding each of contents: Blobs blobs{payload};
+  explicit Blobs(std::initializer_list<std::string> contents) {
+    for (const auto& c : contents)
+      add(c);
+  }
   void add(const std::string& bytes) { blobs[common::sha256_digest(bytes)] = bytes; }
   BlobFetcher fetcher() {
-    return [this](std::string_view digest, std::size_t) -> common::Result<std::string> {
+    return [this](std::string_view digest, std::size_t max_size) -> common::Result<std::string> {
       ++fetches;
+      if (auto e = errors.find(std::string(digest)); e != errors.end())
+        return e->second;
       auto it = blobs.find(std::string(digest));
       if (it == blobs.end())
         return common::make_error(common::ErrorKind::not_found, "blob unknown");
+      if (it->second.size() > max_size)
+        return common::make_error(common::ErrorKind::limit, "too big");
       return it->second;
     };
   }

@@ -34,8 +34,7 @@ TEST_CASE("threshold: distinct keys are counted, not signatures", "[threshold]")
   auto b = new_signer();
   auto c = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
+  Blobs blobs{payload};
   const std::string by_a = layer(payload, a.sign_b64(payload));
   const std::string by_b = layer(payload, b.sign_b64(payload));
   const std::string by_c = layer(payload, c.sign_b64(payload));
@@ -93,8 +92,7 @@ TEST_CASE("threshold: distinct keys are counted, not signatures", "[threshold]")
 TEST_CASE("limits: an unchecked oversized payload is a limit, not invalid", "[threshold]") {
   auto a = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
+  Blobs blobs{payload};
   verify::VerifyOptions small;
   small.limits.max_payload_size = 10;
   auto r = run(manifest({layer(payload, a.sign_b64(payload))}), blobs, {a.pub}, small);
@@ -197,8 +195,7 @@ TEST_CASE("identity: remapIdentity maps a mirror prefix to the signed prefix", "
 TEST_CASE("identity: a layer that fails the rule says which rule", "[identity]") {
   auto a = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
+  Blobs blobs{payload};
   verify::VerifyOptions o;
   o.identity = IdentityRule::exact;
   auto r = run(manifest({layer(payload, a.sign_b64(payload))}), blobs, {a.pub}, o, kRepo + ":v1");

@@ -12,8 +12,10 @@
 #include "keys/keys.h"
 #include "verify/verifier.h"
 #include "tests/unit/testdata.h"
+#include "tests/unit/verify/sig_fixture.h"
 
 using namespace isign;
+using namespace isign::verify::testing;
 using unit::testdata_file;
 using common::ErrorKind;
 using verify::Failure;
@@ -38,75 +40,6 @@ const std::string kOtherImage =
     "sha256:1111111111111111111111111111111111111111111111111111111111111111";
 const std::string kRepo = "127.0.0.1:5000/team/app";
 
-std::string payload_for(const std::string& reference, const std::string& digest,
-                        const std::string& optional = "null") {
-  return R"({"critical":{"identity":{"docker-reference":")" + reference +
-         R"("},"image":{"docker-manifest-digest":")" + digest +
-         R"("},"type":"cosign container image signature"},"optional":)" + optional + "}";
-}
-
-std::string sign_b64(const keys::PrivateKey& key, const std::string& payload) {
-  auto der = key.sign(payload);
-  REQUIRE(der);
-  return common::base64_encode(*der);
-}
-
-// A cosign-style layer descriptor; annotations_json replaces the annotations object when given.
-std::string layer(const std::string& payload, const std::string& signature,
-                  const std::string& annotations_json = "") {
-  return R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
-         std::to_string(payload.size()) + R"(,"digest":")" + common::sha256_digest(payload) +
-         R"(","annotations":)" +
-         (annotations_json.empty()
-              ? R"({"dev.cosignproject.cosign/signature":")" + signature + R"("})"
-              : annotations_json) +
-         "}";
-}
-
-std::string manifest(const std::vector<std::string>& layers) {
-  std::string out =
-      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-      R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,)"
-      R"("digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[)";
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    out += (i ? "," : "") + layers[i];
-  return out + "]}";
-}
-
-// Blobs by digest, counting fetches; a digest may be made to fail with a given error.
-struct Blobs {
-  std::map<std::string, std::string> blobs;
-  std::map<std::string, common::Error> errors;
-  int fetches = 0;
-
-  void add(const std::string& bytes) { blobs[common::sha256_digest(bytes)] = bytes; }
-  verify::BlobFetcher fetcher() {
-    return [this](std::string_view digest, std::size_t max_size) -> common::Result<std::string> {
-      ++fetches;
-      if (auto e = errors.find(std::string(digest)); e != errors.end())
-        return e->second;
-      auto it = blobs.find(std::string(digest));
-      if (it == blobs.end())
-        return common::make_error(ErrorKind::not_found, "blob unknown");
-      if (it->second.size() > max_size)
-        return common::make_error(ErrorKind::limit, "too big");
-      return it->second;
-    };
-  }
-};
-
-struct Signer {
-  keys::PrivateKey key;
-  keys::PublicKey pub;
-};
-
-Signer new_signer() {
-  auto key = keys::generate_ecdsa_p256();
-  REQUIRE(key);
-  auto pub = key->public_key();
-  return Signer{std::move(*key), std::move(pub)};
-}
-
 verify::Report run(const std::string& sig_manifest, Blobs& blobs,
                    const std::vector<keys::PublicKey>& keys,
                    const verify::VerifyOptions& options = {}, const std::string& image = kImage,
@@ -123,8 +56,7 @@ TEST_CASE("verifier: the sigstore-rs vector verifies with its cosign.pub", "[ver
   const std::string payload = testdata_file("signatures/sigstore-rs/payload.json");
   const std::string signature = testdata_file("signatures/sigstore-rs/signature.b64");
   auto pub = public_key_file("signatures/sigstore-rs/cosign.pub");
-  Blobs blobs;
-  blobs.add(payload);
+  Blobs blobs{payload};
   auto report = run(manifest({layer(payload, signature)}), blobs, {pub}, {},
                     "sha256:f3cfc9d0dbf931d3db4685ec659b7ac68e2a578219da4aae65427886e649b06b",
                     "registry-testing.svc.lan/busybox");
@@ -153,8 +85,7 @@ TEST_CASE("verifier: the sigstore-rs vector verifies with its cosign.pub", "[ver
 
 TEST_CASE("verifier: a .sig in containers/image's layout (mediaType, digest, size order)",
           "[verifier]") {
-  Blobs blobs;
-  blobs.add(testdata_file("payloads/containers-image.json"));
+  Blobs blobs{testdata_file("payloads/containers-image.json")};
   auto report = run(testdata_file("manifests/containers-image-sig.json"), blobs,
                     {public_key_file("keys/openssl/ec-p256-pkcs8.pub")}, {}, kImage,
                     "127.0.0.1:5000/test/app");
@@ -171,9 +102,8 @@ TEST_CASE("verifier: wrong key, several keys, key identity", "[verifier]") {
   auto alice = new_signer();
   auto bob = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
-  const std::string sig_manifest = manifest({layer(payload, sign_b64(alice.key, payload))});
+  Blobs blobs{payload};
+  const std::string sig_manifest = manifest({layer(payload, alice.sign_b64(payload))});
 
   auto wrong = run(sig_manifest, blobs, {bob.pub});
   REQUIRE(wrong.signatures.size() == 1);
@@ -207,11 +137,9 @@ TEST_CASE("verifier: two signers on one image, each verifies with its own key on
   auto bob = new_signer();
   const std::string pa = payload_for(kRepo, kImage);
   const std::string pb = payload_for(kRepo, kImage, R"({"signer":"bob"})");
-  Blobs blobs;
-  blobs.add(pa);
-  blobs.add(pb);
+  Blobs blobs{pa, pb};
   const std::string m =
-      manifest({layer(pa, sign_b64(alice.key, pa)), layer(pb, sign_b64(bob.key, pb))});
+      manifest({layer(pa, alice.sign_b64(pa)), layer(pb, bob.sign_b64(pb))});
   auto for_alice = run(m, blobs, {alice.pub});
   CHECK(for_alice.valid() == std::vector<std::size_t>{0});
   CHECK(for_alice.signatures[1].failure == Failure::bad_signature);
@@ -225,7 +153,7 @@ TEST_CASE("verifier: two signers on one image, each verifies with its own key on
 TEST_CASE("verifier: tampering with the payload blob or the signature", "[verifier]") {
   auto alice = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  const std::string signature = sign_b64(alice.key, payload);
+  const std::string signature = alice.sign_b64(payload);
   const std::string m = manifest({layer(payload, signature)});
 
   SECTION("payload blob replaced in the registry") {
@@ -237,8 +165,7 @@ TEST_CASE("verifier: tampering with the payload blob or the signature", "[verifi
     CHECK(r.signatures[0].payload_bytes.empty());
   }
   SECTION("payload blob of the right digest but the descriptor size lies") {
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     std::string lying = m;
     auto pos = lying.find("\"size\":" + std::to_string(payload.size()));
     lying.replace(pos, 7 + std::to_string(payload.size()).size(),
@@ -247,8 +174,7 @@ TEST_CASE("verifier: tampering with the payload blob or the signature", "[verifi
     CHECK(r.signatures[0].failure == Failure::blob_mismatch);
   }
   SECTION("signature annotation altered") {
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     auto der = common::base64_decode(signature);
     REQUIRE(der);
     std::string altered = *der;
@@ -257,8 +183,7 @@ TEST_CASE("verifier: tampering with the payload blob or the signature", "[verifi
     CHECK(r.signatures[0].failure == Failure::bad_signature);
   }
   SECTION("signature annotation not base64") {
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     for (std::string bad : {signature.substr(1), std::string("not base64!"), std::string("")}) {
       INFO(bad);
       auto r = run(manifest({layer(payload, bad)}), blobs, {alice.pub});
@@ -267,8 +192,7 @@ TEST_CASE("verifier: tampering with the payload blob or the signature", "[verifi
     CHECK(blobs.fetches == 0); // rejected before fetching
   }
   SECTION("signature annotation missing or not a string") {
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     for (std::string annotations :
          {std::string("{}"), std::string(R"({"dev.cosignproject.cosign/signature":1})"),
           std::string(R"({"dev.sigstore.cosign/bundle":"x"})"), std::string("null")}) {
@@ -284,8 +208,7 @@ TEST_CASE("verifier: tampering with the payload blob or the signature", "[verifi
     CHECK(blobs.fetches == 0);
   }
   SECTION("other annotations (cosign's bundle) are ignored") {
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     auto r = run(manifest({layer(payload, signature,
                                  R"({"dev.sigstore.cosign/bundle":"{\"x\":1}",)"
                                  R"("dev.cosignproject.cosign/signature":")" +
@@ -333,9 +256,8 @@ TEST_CASE("verifier: signed payloads that break the rules", "[verifier]") {
   };
   for (const auto& c : cases) {
     INFO(c.name << ": " << c.payload);
-    Blobs blobs;
-    blobs.add(c.payload);
-    auto r = run(manifest({layer(c.payload, sign_b64(alice.key, c.payload))}), blobs, {alice.pub});
+    Blobs blobs{c.payload};
+    auto r = run(manifest({layer(c.payload, alice.sign_b64(c.payload))}), blobs, {alice.pub});
     REQUIRE(r.signatures.size() == 1);
     CHECK(r.signatures[0].failure == c.failure);
     CHECK_THAT(r.signatures[0].reason, Catch::Contains(c.why));
@@ -351,11 +273,10 @@ TEST_CASE("verifier: identity rules", "[verifier]") {
                    verify::IdentityRule rule, bool want) {
     INFO(reference << " for " << image_repo);
     const std::string payload = payload_for(reference, kImage);
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     verify::VerifyOptions options;
     options.identity = rule;
-    auto r = run(manifest({layer(payload, sign_b64(alice.key, payload))}), blobs, {alice.pub},
+    auto r = run(manifest({layer(payload, alice.sign_b64(payload))}), blobs, {alice.pub},
                  options, kImage, image_repo);
     CHECK(r.verified() == want);
     if (!want)
@@ -391,12 +312,11 @@ TEST_CASE("verifier: required annotations", "[verifier]") {
                    bool want, const std::string& why = "") {
     INFO(optional);
     const std::string payload = payload_for(kRepo, kImage, optional);
-    Blobs blobs;
-    blobs.add(payload);
+    Blobs blobs{payload};
     verify::VerifyOptions options;
     options.required_annotations = std::move(required);
     auto r =
-        run(manifest({layer(payload, sign_b64(alice.key, payload))}), blobs, {alice.pub}, options);
+        run(manifest({layer(payload, alice.sign_b64(payload))}), blobs, {alice.pub}, options);
     CHECK(r.verified() == want);
     if (!want) {
       CHECK(r.signatures[0].failure == Failure::annotation_mismatch);
@@ -423,13 +343,12 @@ TEST_CASE("verifier: required annotations", "[verifier]") {
 TEST_CASE("verifier: non-signature layers are ignored", "[verifier]") {
   auto alice = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
+  Blobs blobs{payload};
   const std::string other =
       R"({"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","size":10,"digest":"sha256:)" +
       std::string(64, '0') + R"("})";
   const std::string no_media_type = R"({"size":1,"digest":"nope"})";
-  auto r = run(manifest({other, no_media_type, layer(payload, sign_b64(alice.key, payload))}),
+  auto r = run(manifest({other, no_media_type, layer(payload, alice.sign_b64(payload))}),
                blobs, {alice.pub});
   CHECK(r.ignored_layers == 2);
   REQUIRE(r.signatures.size() == 1);
@@ -451,12 +370,10 @@ TEST_CASE("verifier: one valid signature among broken ones is enough", "[verifie
   auto mallory = new_signer();
   const std::string good = payload_for(kRepo, kImage);
   const std::string wrong_digest = payload_for(kRepo, kOtherImage);
-  Blobs blobs;
-  blobs.add(good);
-  blobs.add(wrong_digest);
+  Blobs blobs{good, wrong_digest};
   auto r = run(
-      manifest({layer(wrong_digest, sign_b64(alice.key, wrong_digest)),
-                layer(good, sign_b64(mallory.key, good)), layer(good, sign_b64(alice.key, good))}),
+      manifest({layer(wrong_digest, alice.sign_b64(wrong_digest)),
+                layer(good, mallory.sign_b64(good)), layer(good, alice.sign_b64(good))}),
       blobs, {alice.pub});
   REQUIRE(r.signatures.size() == 3);
   CHECK(r.signatures[0].failure == Failure::digest_mismatch);
@@ -469,9 +386,8 @@ TEST_CASE("verifier: one valid signature among broken ones is enough", "[verifie
 TEST_CASE("verifier: limits", "[verifier]") {
   auto alice = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
-  const std::string l = layer(payload, sign_b64(alice.key, payload));
+  Blobs blobs{payload};
+  const std::string l = layer(payload, alice.sign_b64(payload));
 
   std::vector<std::string> many(101, l);
   auto too_many =
@@ -524,7 +440,7 @@ TEST_CASE("verifier: bad layer descriptors", "[verifier]") {
 TEST_CASE("verifier: fetch failures", "[verifier]") {
   auto alice = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  const std::string m = manifest({layer(payload, sign_b64(alice.key, payload))});
+  const std::string m = manifest({layer(payload, alice.sign_b64(payload))});
 
   Blobs missing; // a blob the manifest names but the registry does not have
   auto r = run(m, missing, {alice.pub});
@@ -578,7 +494,7 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
   // A Docker schema 2 manifest, and one without mediaType, are fine.
   const std::string payload = payload_for(kRepo, kImage);
   blobs.add(payload);
-  const std::string l = layer(payload, sign_b64(alice.key, payload));
+  const std::string l = layer(payload, alice.sign_b64(payload));
   auto docker = verify::verify_signatures(
       R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","layers":[)" +
           l + "]}",
@@ -600,9 +516,8 @@ TEST_CASE("verifier: failure_error lists at most ten layers", "[verifier]") {
   auto alice = new_signer();
   auto bob = new_signer();
   const std::string payload = payload_for(kRepo, kImage);
-  Blobs blobs;
-  blobs.add(payload);
-  std::vector<std::string> layers(12, layer(payload, sign_b64(bob.key, payload)));
+  Blobs blobs{payload};
+  std::vector<std::string> layers(12, layer(payload, bob.sign_b64(payload)));
   auto r = run(manifest(layers), blobs, {alice.pub});
   auto message = r.failure_error().message();
   CHECK_THAT(message, Catch::StartsWith("no valid signature among 12: layer 0 "));
