@@ -17,6 +17,7 @@
 #include "keys/keys.h"
 #include "tests/e2e/registry_cli.h"
 #include "tests/support/images.h"
+#include "tests/support/pem.h"
 
 namespace isign::testing {
 
@@ -94,13 +95,7 @@ inline nlohmann::json report_of(const RunResult& r) {
 
 // The key id verify reports for PREFIX.pub: sha256 of the DER SubjectPublicKeyInfo.
 inline std::string key_id_of(const std::string& prefix) {
-  std::string pem = read_text(prefix + ".pub"), b64;
-  std::size_t start = pem.find('\n') + 1, end = pem.find("-----END");
-  for (char c : pem.substr(start, end - start))
-    if (c != '\n' && c != '\r') b64 += c;
-  auto der = isign::common::base64_decode(b64);
-  REQUIRE(der);
-  return isign::common::sha256_digest(*der);
+  return isign::common::sha256_digest(pem_body(read_text(prefix + ".pub")));
 }
 
 // The signature tag "sha256-<hex>.sig" of a manifest digest "sha256:<hex>".

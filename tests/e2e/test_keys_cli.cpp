@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
-#include "common/encoding.h"
+#include "tests/support/pem.h"
 #include "tests/support/process.h"
 
 using namespace isign::testing;
@@ -51,16 +51,7 @@ mode_t mode_of(const std::string& path) {
 
 // The JSON inside an encrypted key file.
 nlohmann::json key_json(const std::string& file) {
-  std::string b64;
-  std::size_t pos = file.find('\n') + 1;
-  while (file.compare(pos, 5, "-----") != 0) {
-    auto nl = file.find('\n', pos);
-    b64 += file.substr(pos, nl - pos);
-    pos = nl + 1;
-  }
-  auto json = isign::common::base64_decode(b64);
-  REQUIRE(json);
-  return nlohmann::json::parse(*json);
+  return nlohmann::json::parse(pem_body(file));
 }
 
 std::string first_line(const std::string& s) {

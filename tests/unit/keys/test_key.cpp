@@ -6,9 +6,11 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "keys/keys.h"
+#include "tests/support/pem.h"
 #include "tests/unit/testdata.h"
 
 using namespace isign;
+using isign::testing::pem_body;
 using unit::testdata_file;
 using common::ErrorKind;
 
@@ -27,20 +29,6 @@ std::string pem(const std::string& label, const std::string& der) {
   for (std::size_t i = 0; i < b64.size(); i += 64)
     out += b64.substr(i, 64) + "\n";
   return out + "-----END " + label + "-----\n";
-}
-
-// The DER inside a single-block PEM file.
-std::string der_of(const std::string& pem_text) {
-  std::string b64;
-  std::size_t pos = pem_text.find('\n') + 1;
-  while (pem_text.compare(pos, 5, "-----") != 0) {
-    auto nl = pem_text.find('\n', pos);
-    b64 += pem_text.substr(pos, nl - pos);
-    pos = nl + 1;
-  }
-  auto der = common::base64_decode(b64);
-  REQUIRE(der);
-  return *der;
 }
 
 // RFC 8032 section 7.1, TEST 1: secret key, public key, and the signature of the empty message.
@@ -224,7 +212,7 @@ TEST_CASE("import_pem_private_key reads the PEM forms cosign imports", "[key]") 
 }
 
 TEST_CASE("import_pem_private_key refuses unsupported keys with a reason", "[key]") {
-  std::string sec1_der = der_of(testdata_file("keys/openssl/ec-p256-sec1.pem"));
+  std::string sec1_der = pem_body(testdata_file("keys/openssl/ec-p256-sec1.pem"));
   const std::pair<std::string, const char*> cases[] = {
       {testdata_file("keys/openssl/ec-p384-sec1.negative.pem"),
        "unsupported EC curve 'secp384r1' (only P-256 is supported)"},
