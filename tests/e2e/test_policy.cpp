@@ -168,10 +168,8 @@ TEST_CASE("policy: key rotation with two keys, and a threshold of 2 of 3", "[e2e
 }
 
 TEST_CASE("policy: a mirror verifies through remapIdentity", "[e2e][policy][mirror]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  const std::string app = push_random_image(reg, "src/app", "v1");
+  SignScene scene({}, "src/app");
+  auto& [reg, dir, key, app, app_ref] = scene;
   const std::string other = push_random_image(reg, "src/other", "v1");
   for (const auto& [repo, d] : {std::pair{"src/app", app}, std::pair{"src/other", other}})
     REQUIRE(sign_image(reg, key, {reg.ref(std::string(repo) + "@" + d)}).exit_code == 0);
@@ -200,13 +198,11 @@ TEST_CASE("policy: a mirror verifies through remapIdentity", "[e2e][policy][mirr
 }
 
 TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e][policy][interop]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  const std::string signed_digest = push_random_image(reg, "app", "signed");
+  SignScene scene({}, "app", "signed");
+  auto& [reg, dir, key, signed_digest, signed_ref] = scene;
   const std::string bare = push_random_image(reg, "app", "bare");
   const std::string elsewhere = push_random_image(reg, "elsewhere", "v1");
-  REQUIRE(sign_image(reg, key, {reg.ref("app@" + signed_digest)}).exit_code == 0);
+  REQUIRE(sign_image(reg, key, {signed_ref}).exit_code == 0);
   REQUIRE(sign_image(reg, key, {reg.ref("elsewhere@" + elsewhere)}).exit_code == 0);
   const std::string R = reg.url();
   auto policy = write_policy(dir, "policy.json", R"({
@@ -220,7 +216,7 @@ TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e]
       "docker-daemon": {"": [{"type": "insecureAcceptAnything"}]}
     }
   })");
-  auto ok = verify_policy(reg, policy, {reg.ref("app@" + signed_digest)}, {"--output", "json"});
+  auto ok = verify_policy(reg, policy, {signed_ref}, {"--output", "json"});
   CHECK(ok.exit_code == cli::kOk);
   CHECK(report_of(ok)["results"][0]["scope"] == R + "/app");
   CHECK(verify_policy(reg, policy, {reg.ref("app@" + bare)}).exit_code == cli::kNoSignature);
@@ -243,7 +239,7 @@ TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e]
     UNSCOPED_INFO("skopeo " << ref << ": exit " << r.exit_code << ": " << r.err);
     return r;
   };
-  auto copied = skopeo(reg.ref("app@" + signed_digest));
+  auto copied = skopeo(signed_ref);
   CHECK((copied.exit_code == 0 || contains(copied.err, "sigstore disabled")));
   auto rejected = skopeo(reg.ref("elsewhere@" + elsewhere));
   CHECK(rejected.exit_code != 0);
@@ -252,10 +248,8 @@ TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e]
 }
 
 TEST_CASE("policy: a malformed policy is refused as a whole, naming the field", "[e2e][policy]") {
-  RegistryFixture reg;
-  TempDir dir;
-  auto key = new_key_pair(dir, "k");
-  const std::string d = push_random_image(reg, "app", "v1");
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
   struct Case {
     std::string text;
     int exit_code;
@@ -275,7 +269,7 @@ TEST_CASE("policy: a malformed policy is refused as a whole, naming the field", 
   for (const auto& c : cases) {
     INFO(c.text);
     auto policy = write_policy(dir, "p.json", c.text);
-    auto r = verify_policy(reg, policy, {reg.ref("app@" + d)});
+    auto r = verify_policy(reg, policy, {ref});
     CHECK(r.exit_code == c.exit_code);
     CHECK(contains(r.err, "policy '" + policy + "': "));
     CHECK(contains(r.err, c.message));

@@ -53,13 +53,27 @@ void check_no_secret(const RunResult& r, const RegistryFixture& reg, const std::
   CHECK_FALSE(contains_nocase(all, "authorization:"));
 }
 
+// A registry of one variant (auth_options(), or options) holding app:v1, and a temp dir for
+// credential files:
+//   AuthScene scene("htpasswd");
+//   auto& [reg, digest, dir] = scene;
+struct AuthScene {
+  RegistryFixture reg;
+  std::string digest;
+  TempDir dir;
+
+  explicit AuthScene(const RegistryOptions& options)
+      : reg(options), digest(push_random_image(reg, "app", "v1")) {}
+  explicit AuthScene(const std::string& variant) : AuthScene(auth_options(variant)) {}
+};
+
 } // namespace
 
 TEST_CASE("auth: credentials from the flags", "[e2e][registry][auth]") {
   auto name = GENERATE(as<std::string>{}, "htpasswd", "tls+htpasswd", "token", "tls+token");
   INFO("variant " << name);
-  RegistryFixture reg(auth_options(name));
-  std::string digest = push_random_image(reg, "app", "v1");
+  AuthScene scene(name);
+  auto& [reg, digest, dir] = scene;
   auto r = inspect(reg, reg.credential_flags());
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
@@ -70,8 +84,8 @@ TEST_CASE("auth: no credentials for a registry that wants them exits 7 with the 
           "[e2e][registry][auth]") {
   auto name = GENERATE(as<std::string>{}, "htpasswd", "token");
   INFO("variant " << name);
-  RegistryFixture reg(auth_options(name));
-  push_random_image(reg, "app", "v1");
+  AuthScene scene(name);
+  auto& [reg, digest, dir] = scene;
   auto r = inspect(reg, {});
   CHECK(r.exit_code == kRegistry);
   CHECK(r.out.empty());
@@ -83,8 +97,8 @@ TEST_CASE("auth: a wrong password exits 7, says so, and is never printed",
           "[e2e][registry][auth]") {
   auto name = GENERATE(as<std::string>{}, "htpasswd", "tls+htpasswd", "token");
   INFO("variant " << name);
-  RegistryFixture reg(auth_options(name));
-  push_random_image(reg, "app", "v1");
+  AuthScene scene(name);
+  auto& [reg, digest, dir] = scene;
   const std::string wrong = "Wr0ng-pa55-" + reg.password().substr(3, 6);
   for (const char* command : {"inspect", "triangulate", "list-tags"}) {
     INFO("command " << command);
@@ -104,9 +118,8 @@ TEST_CASE("auth: a wrong password exits 7, says so, and is never printed",
 TEST_CASE("auth: credentials from $DOCKER_CONFIG/config.json", "[e2e][registry][auth]") {
   auto name = GENERATE(as<std::string>{}, "htpasswd", "token");
   INFO("variant " << name);
-  RegistryFixture reg(auth_options(name));
-  std::string digest = push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene(name);
+  auto& [reg, digest, dir] = scene;
   std::string config = write_docker_config(dir, basic_auths(reg, reg.password()));
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", config}});
   CHECK(r.exit_code == kOk);
@@ -122,9 +135,8 @@ TEST_CASE("auth: credentials from $DOCKER_CONFIG/config.json", "[e2e][registry][
 
 TEST_CASE("auth: wrong credentials in config.json exit 7 and are never printed",
           "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("htpasswd"));
-  push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene("htpasswd");
+  auto& [reg, digest, dir] = scene;
   const std::string wrong = "c0nfig-wrong-pw";
   std::string config = write_docker_config(dir, basic_auths(reg, wrong));
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", config}});
@@ -135,9 +147,8 @@ TEST_CASE("auth: wrong credentials in config.json exit 7 and are never printed",
 
 TEST_CASE("auth: podman's auth files ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR) come first",
           "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("htpasswd"));
-  std::string digest = push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene("htpasswd");
+  auto& [reg, digest, dir] = scene;
   nlohmann::json good = basic_auths(reg, reg.password());
   nlohmann::json bad = basic_auths(reg, "not-it");
   std::string docker_bad = write_docker_config(dir, bad);
@@ -156,9 +167,8 @@ TEST_CASE("auth: podman's auth files ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR) com
 }
 
 TEST_CASE("auth: the flags beat stored credentials", "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("htpasswd"));
-  std::string digest = push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene("htpasswd");
+  auto& [reg, digest, dir] = scene;
   std::string config = write_docker_config(dir, basic_auths(reg, "stale-password"));
   auto r = inspect(reg, reg.credential_flags(), {{"DOCKER_CONFIG", config}});
   CHECK(r.exit_code == kOk);
@@ -170,9 +180,8 @@ TEST_CASE("auth: credentials from a credential helper (credHelpers and credsStor
   auto name = GENERATE(as<std::string>{}, "htpasswd", "token");
   auto key = GENERATE(as<std::string>{}, "credHelpers", "credsStore");
   INFO("variant " << name << ", " << key);
-  RegistryFixture reg(auth_options(name));
-  std::string digest = push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene(name);
+  auto& [reg, digest, dir] = scene;
   nlohmann::json config = key == "credHelpers"
                               ? nlohmann::json{{"credHelpers", {{reg.url(), "test"}}}}
                               : nlohmann::json{{"credsStore", "test"}};
@@ -189,9 +198,8 @@ TEST_CASE("auth: credentials from a credential helper (credHelpers and credsStor
 
 TEST_CASE("auth: a credential helper with the wrong secret exits 7, secret not printed",
           "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("htpasswd"));
-  push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene("htpasswd");
+  auto& [reg, digest, dir] = scene;
   const std::string wrong = "helper-wrong-secret";
   std::string docker = write_docker_config(dir, {{"credHelpers", {{reg.url(), "test"}}}});
   std::string path = write_credential_helper(dir, "test", reg.username(), wrong);
@@ -201,8 +209,8 @@ TEST_CASE("auth: a credential helper with the wrong secret exits 7, secret not p
 }
 
 TEST_CASE("auth: token registry: one token request per scope per run", "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("token"));
-  std::string digest = push_random_image(reg, "app", "v1");
+  AuthScene scene("token");
+  auto& [reg, digest, dir] = scene;
   TokenIssuer& issuer = *reg.token_issuer();
   std::size_t before = issuer.request_count();
   auto r = inspect(reg, reg.credential_flags());
@@ -223,8 +231,8 @@ TEST_CASE("auth: token registry with anonymous pull needs no credentials",
           "[e2e][registry][auth]") {
   RegistryOptions o = auth_options("token");
   o.anonymous_pull = true;
-  RegistryFixture reg(o);
-  std::string digest = push_random_image(reg, "app", "v1");
+  AuthScene scene(o);
+  auto& [reg, digest, dir] = scene;
   auto r = inspect(reg, {});
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
@@ -233,8 +241,8 @@ TEST_CASE("auth: token registry with anonymous pull needs no credentials",
 
 TEST_CASE("auth: --registry-token is sent as the bearer token, no token request",
           "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("token"));
-  std::string digest = push_random_image(reg, "app", "v1");
+  AuthScene scene("token");
+  auto& [reg, digest, dir] = scene;
   TokenIssuer& issuer = *reg.token_issuer();
   std::string token = issuer.make_token("ci-bot", {"repository:app:pull"});
   std::size_t before = issuer.request_count();
@@ -249,9 +257,8 @@ TEST_CASE("auth: an identity token from config.json is exchanged with the OAuth2
           "[e2e][registry][auth]") {
   RegistryOptions o = auth_options("token");
   o.identity_token = "refresh-" + o.username;
-  RegistryFixture reg(o);
-  std::string digest = push_random_image(reg, "app", "v1");
-  TempDir dir;
+  AuthScene scene(o);
+  auto& [reg, digest, dir] = scene;
   std::string docker =
       write_docker_config(dir, {{"auths", {{reg.url(), {{"identitytoken", o.identity_token}}}}}});
   auto r = inspect(reg, {}, {{"DOCKER_CONFIG", docker}});
@@ -267,8 +274,8 @@ TEST_CASE("auth: a token service that refuses GET is asked with the OAuth2 POST 
           "[e2e][registry][auth]") {
   RegistryOptions o = auth_options("token");
   o.token_allow_get = false;
-  RegistryFixture reg(o);
-  std::string digest = push_random_image(reg, "app", "v1");
+  AuthScene scene(o);
+  auto& [reg, digest, dir] = scene;
   auto r = inspect(reg, reg.credential_flags());
   CHECK(r.exit_code == kOk);
   CHECK(r.out == digest + "\n");
@@ -279,11 +286,10 @@ TEST_CASE("auth: a token service that refuses GET is asked with the OAuth2 POST 
 
 TEST_CASE("auth: a registrytoken from config.json is sent as the bearer token",
           "[e2e][registry][auth]") {
-  RegistryFixture reg(auth_options("token"));
-  std::string digest = push_random_image(reg, "app", "v1");
+  AuthScene scene("token");
+  auto& [reg, digest, dir] = scene;
   TokenIssuer& issuer = *reg.token_issuer();
   std::string token = issuer.make_token("ci-bot", {"repository:app:pull"});
-  TempDir dir;
   std::string docker =
       write_docker_config(dir, {{"auths", {{reg.url(), {{"registrytoken", token}}}}}});
   std::size_t before = issuer.request_count();

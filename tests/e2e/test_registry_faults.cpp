@@ -22,6 +22,15 @@ RunResult digest_of(const std::string& ref) {
   return isign_cmd("inspect", with(kHttp, {"--format", "{{.Digest}}"}), {ref});
 }
 
+// A registry holding app:v1 (random content) behind a fault proxy:
+//   ProxiedImage scene;
+//   auto& [reg, digest, proxy] = scene;
+struct ProxiedImage {
+  RegistryFixture reg;
+  std::string digest = push_random_image(reg, "app", "v1");
+  FaultProxy proxy{reg};
+};
+
 } // namespace
 
 TEST_CASE("faults: a registry that is down exits 6 with a clear message",
@@ -44,9 +53,8 @@ TEST_CASE("faults: a registry that is down exits 6 with a clear message",
 TEST_CASE("faults: a 500 followed by success is retried", "[e2e][registry][faults]") {
   auto status = GENERATE(500, 502, 503);
   INFO("status " << status);
-  RegistryFixture reg;
-  std::string digest = push_random_image(reg, "app", "v1");
-  FaultProxy proxy(reg);
+  ProxiedImage scene;
+  auto& [reg, digest, proxy] = scene;
   proxy.inject({"", "/manifests/", Fault::http_status(status), 1});
   auto r = digest_of(proxy.ref("app:v1"));
   CHECK(r.exit_code == kOk);
@@ -57,9 +65,8 @@ TEST_CASE("faults: a 500 followed by success is retried", "[e2e][registry][fault
 
 TEST_CASE("faults: a 500 on every try ends with exit 7 after a bounded number of tries",
           "[e2e][registry][faults]") {
-  RegistryFixture reg;
-  push_random_image(reg, "app", "v1");
-  FaultProxy proxy(reg);
+  ProxiedImage scene;
+  auto& [reg, digest, proxy] = scene;
   proxy.inject({"", "/manifests/", Fault::http_status(500), -1});
   Timer timer;
   auto r = digest_of(proxy.ref("app:v1"));
@@ -74,9 +81,8 @@ TEST_CASE("faults: a 500 on every try ends with exit 7 after a bounded number of
 }
 
 TEST_CASE("faults: 429 with Retry-After is honoured, then succeeds", "[e2e][registry][faults]") {
-  RegistryFixture reg;
-  std::string digest = push_random_image(reg, "app", "v1");
-  FaultProxy proxy(reg);
+  ProxiedImage scene;
+  auto& [reg, digest, proxy] = scene;
   proxy.inject({"", "/manifests/", Fault::throttle(1), 1});
   Timer timer;
   auto r = digest_of(proxy.ref("app:v1"));
@@ -87,9 +93,8 @@ TEST_CASE("faults: 429 with Retry-After is honoured, then succeeds", "[e2e][regi
 }
 
 TEST_CASE("faults: 429 on every try exits 9 (throttled)", "[e2e][registry][faults]") {
-  RegistryFixture reg;
-  push_random_image(reg, "app", "v1");
-  FaultProxy proxy(reg);
+  ProxiedImage scene;
+  auto& [reg, digest, proxy] = scene;
   proxy.inject({"", "/manifests/", Fault::throttle(1), -1});
   Timer timer;
   auto r = digest_of(proxy.ref("app:v1"));
@@ -100,9 +105,8 @@ TEST_CASE("faults: 429 on every try exits 9 (throttled)", "[e2e][registry][fault
 }
 
 TEST_CASE("faults: a dropped connection is retried", "[e2e][registry][faults]") {
-  RegistryFixture reg;
-  std::string digest = push_random_image(reg, "app", "v1");
-  FaultProxy proxy(reg);
+  ProxiedImage scene;
+  auto& [reg, digest, proxy] = scene;
   proxy.inject({"", "/manifests/", Fault::drop(), 1});
   auto r = digest_of(proxy.ref("app:v1"));
   CHECK(r.exit_code == kOk);
@@ -111,9 +115,8 @@ TEST_CASE("faults: a dropped connection is retried", "[e2e][registry][faults]") 
 
 TEST_CASE("faults: a connection cut in the middle of a body is retried",
           "[e2e][registry][faults]") {
-  RegistryFixture reg;
-  push_random_image(reg, "app", "v1");
-  FaultProxy proxy(reg);
+  ProxiedImage scene;
+  auto& [reg, digest, proxy] = scene;
   proxy.inject({"GET", "/tags/list", Fault::close_mid_body(), 1});
   auto r = isign_cmd("list-tags", kHttp, {proxy.ref("app")});
   CHECK(r.exit_code == kOk);

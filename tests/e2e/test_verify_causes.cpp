@@ -56,6 +56,10 @@ RunOptions with_stats() {
 struct SignedImage : SignScene {
   std::vector<std::string> flags = with(kHttp, with(key_flags({key}), {"--output", "json"}));
   SignedImage() { REQUIRE(sign_image(reg, key, {ref}).exit_code == 0); }
+  // verify with those flags of app@digest through proxy (in front of reg).
+  RunResult verify_via(const FaultProxy& proxy) const {
+    return verify_image(flags, {proxy.ref("app@" + digest)});
+  }
 };
 
 } // namespace
@@ -204,29 +208,26 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
 TEST_CASE("verify causes: a registry that is down, or failing, is not 'unsigned'",
           "[e2e][verify][causes]") {
   SignedImage image;
-  auto& reg = image.reg;
-  const auto& digest = image.digest;
-  const auto& flags = image.flags;
 
   SECTION("down: exit 6, network-error") {
     RefusingPort down;
-    auto r = verify_image(flags, {down.address() + "/app@" + digest});
+    auto r = verify_image(image.flags, {down.address() + "/app@" + image.digest});
     CHECK(r.exit_code == cli::kNetwork);
     CHECK(report_of(r)["results"][0]["status"] == "network-error");
   }
   SECTION("500 on the .sig manifest: exit 7, registry-error") {
-    FaultProxy proxy(reg);
+    FaultProxy proxy(image.reg);
     proxy.inject({"GET", ".sig", Fault::http_status(500), -1});
-    auto r = verify_image(flags, {proxy.ref("app@" + digest)});
+    auto r = image.verify_via(proxy);
     CHECK(r.exit_code == cli::kRegistry);
     CHECK(report_of(r)["results"][0]["status"] == "registry-error");
     CHECK_FALSE(contains(r.err, "no signatures"));
     CHECK(proxy.count("GET", ".sig") == 4); // the first try and 3 retries
   }
   SECTION("401 on the payload blob: exit 7, registry-error") {
-    FaultProxy proxy(reg);
+    FaultProxy proxy(image.reg);
     proxy.inject({"GET", "/blobs/", Fault::http_status(403), -1});
-    auto r = verify_image(flags, {proxy.ref("app@" + digest)});
+    auto r = image.verify_via(proxy);
     CHECK(r.exit_code == cli::kRegistry);
     CHECK(report_of(r)["results"][0]["status"] == "registry-error");
   }
@@ -235,9 +236,6 @@ TEST_CASE("verify causes: a registry that is down, or failing, is not 'unsigned'
 TEST_CASE("verify causes: a registry that keeps throttling is reported as throttled",
           "[e2e][verify][causes][throttle]") {
   SignedImage image;
-  auto& reg = image.reg;
-  const auto& digest = image.digest;
-  const auto& flags = image.flags;
   // Where the 429s come: every request, only the .sig manifest (where "unsigned" would be the
   // tempting wrong answer), only the payload blob.
   struct Where {
@@ -246,10 +244,10 @@ TEST_CASE("verify causes: a registry that keeps throttling is reported as thrott
   };
   auto where = GENERATE(Where{"", ""}, Where{"GET", ".sig"}, Where{"GET", "/blobs/"});
   INFO("429 on " << where.method << " " << where.path);
-  FaultProxy proxy(reg);
+  FaultProxy proxy(image.reg);
   proxy.inject({where.method, where.path, Fault::throttle(0), -1});
   Timer timer;
-  auto r = verify_image(flags, {proxy.ref("app@" + digest)});
+  auto r = image.verify_via(proxy);
   CHECK(r.exit_code == cli::kThrottled);
   auto doc = report_of(r);
   CHECK(doc["results"][0]["status"] == "throttled");
