@@ -65,6 +65,15 @@ struct AuthScene {
   explicit AuthScene(const RegistryOptions& options)
       : reg(options), digest(push_random_image(reg, "app", "v1")) {}
   explicit AuthScene(const std::string& variant) : AuthScene(auth_options(variant)) {}
+
+  // inspect(reg, flags, env), which must succeed and print the digest.
+  RunResult inspect_digest(const std::vector<std::string>& flags,
+                           std::map<std::string, std::string> env = {}) const {
+    auto r = inspect(reg, flags, std::move(env));
+    CHECK(r.exit_code == kOk);
+    CHECK(r.out == digest + "\n");
+    return r;
+  }
 };
 
 } // namespace
@@ -74,9 +83,7 @@ TEST_CASE("auth: credentials from the flags", "[e2e][registry][auth]") {
   INFO("variant " << name);
   AuthScene scene(name);
   auto& [reg, digest, dir] = scene;
-  auto r = inspect(reg, reg.credential_flags());
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  auto r = scene.inspect_digest(reg.credential_flags());
   check_no_secret(r, reg, reg.password());
 }
 
@@ -121,16 +128,12 @@ TEST_CASE("auth: credentials from $DOCKER_CONFIG/config.json", "[e2e][registry][
   AuthScene scene(name);
   auto& [reg, digest, dir] = scene;
   std::string config = write_docker_config(dir, basic_auths(reg, reg.password()));
-  auto r = inspect(reg, {}, {{"DOCKER_CONFIG", config}});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  scene.inspect_digest({}, {{"DOCKER_CONFIG", config}});
 
   // Docker's HOME fallback: ~/.docker/config.json.
   std::filesystem::create_directories(dir / "home");
   std::filesystem::rename(config, dir / "home/.docker");
-  auto home = inspect(reg, {}, {{"HOME", dir / "home"}});
-  CHECK(home.exit_code == kOk);
-  CHECK(home.out == digest + "\n");
+  scene.inspect_digest({}, {{"HOME", dir / "home"}});
 }
 
 TEST_CASE("auth: wrong credentials in config.json exit 7 and are never printed",
@@ -156,23 +159,16 @@ TEST_CASE("auth: podman's auth files ($REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR) com
   std::filesystem::create_directories(dir / "xdg/containers");
   write_text(dir / "xdg/containers/auth.json", good.dump());
 
-  auto file =
-      inspect(reg, {}, {{"REGISTRY_AUTH_FILE", dir / "auth.json"}, {"DOCKER_CONFIG", docker_bad}});
-  CHECK(file.exit_code == kOk);
-  CHECK(file.out == digest + "\n");
-
-  auto xdg = inspect(reg, {}, {{"XDG_RUNTIME_DIR", dir / "xdg"}, {"DOCKER_CONFIG", docker_bad}});
-  CHECK(xdg.exit_code == kOk);
-  CHECK(xdg.out == digest + "\n");
+  scene.inspect_digest({},
+                       {{"REGISTRY_AUTH_FILE", dir / "auth.json"}, {"DOCKER_CONFIG", docker_bad}});
+  scene.inspect_digest({}, {{"XDG_RUNTIME_DIR", dir / "xdg"}, {"DOCKER_CONFIG", docker_bad}});
 }
 
 TEST_CASE("auth: the flags beat stored credentials", "[e2e][registry][auth]") {
   AuthScene scene("htpasswd");
   auto& [reg, digest, dir] = scene;
   std::string config = write_docker_config(dir, basic_auths(reg, "stale-password"));
-  auto r = inspect(reg, reg.credential_flags(), {{"DOCKER_CONFIG", config}});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  scene.inspect_digest(reg.credential_flags(), {{"DOCKER_CONFIG", config}});
 }
 
 TEST_CASE("auth: credentials from a credential helper (credHelpers and credsStore)",
@@ -187,9 +183,7 @@ TEST_CASE("auth: credentials from a credential helper (credHelpers and credsStor
                               : nlohmann::json{{"credsStore", "test"}};
   std::string docker = write_docker_config(dir, config);
   std::string path = write_credential_helper(dir, "test", reg.username(), reg.password());
-  auto r = inspect(reg, {}, {{"DOCKER_CONFIG", docker}, {"PATH", path}});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  auto r = scene.inspect_digest({}, {{"DOCKER_CONFIG", docker}, {"PATH", path}});
   check_no_secret(r, reg, reg.password());
   std::string calls = read_text(dir / "calls.log");
   CHECK(contains(calls, "get "));
@@ -229,13 +223,9 @@ TEST_CASE("auth: token registry: one token request per scope per run", "[e2e][re
 
 TEST_CASE("auth: token registry with anonymous pull needs no credentials",
           "[e2e][registry][auth]") {
-  RegistryOptions o = auth_options("token");
-  o.anonymous_pull = true;
-  AuthScene scene(o);
+  AuthScene scene({.auth = RegistryAuth::token, .anonymous_pull = true});
   auto& [reg, digest, dir] = scene;
-  auto r = inspect(reg, {});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  scene.inspect_digest({});
   CHECK(reg.token_issuer()->requests().back().user.empty());
 }
 
@@ -246,39 +236,30 @@ TEST_CASE("auth: --registry-token is sent as the bearer token, no token request"
   TokenIssuer& issuer = *reg.token_issuer();
   std::string token = issuer.make_token("ci-bot", {"repository:app:pull"});
   std::size_t before = issuer.request_count();
-  auto r = inspect(reg, {"--registry-token", token});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  auto r = scene.inspect_digest({"--registry-token", token});
   CHECK(issuer.request_count() == before);
   CHECK_FALSE(contains(all_output(r), token));
 }
 
 TEST_CASE("auth: an identity token from config.json is exchanged with the OAuth2 POST form",
           "[e2e][registry][auth]") {
-  RegistryOptions o = auth_options("token");
-  o.identity_token = "refresh-" + o.username;
-  AuthScene scene(o);
+  AuthScene scene({.auth = RegistryAuth::token, .identity_token = "refresh-isign-user"});
   auto& [reg, digest, dir] = scene;
+  const std::string& identity_token = reg.options().identity_token;
   std::string docker =
-      write_docker_config(dir, {{"auths", {{reg.url(), {{"identitytoken", o.identity_token}}}}}});
-  auto r = inspect(reg, {}, {{"DOCKER_CONFIG", docker}});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+      write_docker_config(dir, {{"auths", {{reg.url(), {{"identitytoken", identity_token}}}}}});
+  auto r = scene.inspect_digest({}, {{"DOCKER_CONFIG", docker}});
   auto last = reg.token_issuer()->requests().back();
   CHECK(last.method == "POST");
   CHECK(last.user == reg.username());
-  CHECK_FALSE(contains(all_output(r), o.identity_token));
+  CHECK_FALSE(contains(all_output(r), identity_token));
 }
 
 TEST_CASE("auth: a token service that refuses GET is asked with the OAuth2 POST form",
           "[e2e][registry][auth]") {
-  RegistryOptions o = auth_options("token");
-  o.token_allow_get = false;
-  AuthScene scene(o);
+  AuthScene scene({.auth = RegistryAuth::token, .token_allow_get = false});
   auto& [reg, digest, dir] = scene;
-  auto r = inspect(reg, reg.credential_flags());
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  scene.inspect_digest(reg.credential_flags());
   auto last = reg.token_issuer()->requests().back();
   CHECK(last.method == "POST");
   CHECK(last.status == 200);
@@ -293,8 +274,6 @@ TEST_CASE("auth: a registrytoken from config.json is sent as the bearer token",
   std::string docker =
       write_docker_config(dir, {{"auths", {{reg.url(), {{"registrytoken", token}}}}}});
   std::size_t before = issuer.request_count();
-  auto r = inspect(reg, {}, {{"DOCKER_CONFIG", docker}});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == digest + "\n");
+  scene.inspect_digest({}, {{"DOCKER_CONFIG", docker}});
   CHECK(issuer.request_count() == before);
 }

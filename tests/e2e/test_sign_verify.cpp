@@ -134,7 +134,8 @@ TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
       CHECK(contains(v.err, "layer 0"));
       CHECK(contains(v.err, c.reason));
       CHECK(v.out.empty());
-      delete_manifest(reg, "app", get_manifest(reg, "app", sig_tag_of(digest)).header("docker-content-digest"));
+      delete_manifest(reg, "app",
+                      get_manifest(reg, "app", sig_tag_of(digest)).header("docker-content-digest"));
     }
   }
   SECTION("signature annotation changed") {
@@ -191,7 +192,8 @@ TEST_CASE("sign --recursive signs an index and every child", "[e2e][sign]") {
   std::string index = push_index(reg, "app", "multi", {{amd, {"linux", "amd64"}},
                                                        {arm, {"linux", "arm64", "v8"}}});
   REQUIRE(sign_image(reg, key, {"--recursive", reg.ref("app@" + index)}).exit_code == kOk);
-  for (const auto& d : {index, amd, arm}) CHECK(verify_with_key(reg, key, {reg.ref("app@" + d)}).exit_code == kOk);
+  for (const auto& d : {index, amd, arm})
+    CHECK(verify_with_key(reg, key, {reg.ref("app@" + d)}).exit_code == kOk);
 
   std::string plain = push_index(reg, "app", "multi2", {{amd, {"linux", "amd64"}}});
   REQUIRE(sign_image(reg, key, {reg.ref("app@" + plain)}).exit_code == kOk);
@@ -279,7 +281,7 @@ TEST_CASE("interop: skopeo copies the image and its .sig; identity is checked", 
   auto strict = verify_with_key(reg, key, {mirrored});
   CHECK(strict.exit_code == kInvalid);
   CHECK(contains(strict.err, "identity"));
-  auto relaxed = verify_image(with(reg.client_flags(), with(key_flags({key}), {"--skip-identity-check"})),
-                              {mirrored});
+  auto relaxed = verify_image(
+      with(reg.client_flags(), with(key_flags({key}), {"--skip-identity-check"})), {mirrored});
   CHECK(relaxed.exit_code == kOk);
 }

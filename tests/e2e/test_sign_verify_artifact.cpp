@@ -136,7 +136,8 @@ TEST_CASE("sign-verify artifact: verify prints the payloads exactly as signed as
   CHECK(text.out == pa + "\n" + pb + "\n");
   CHECK(contains(text.err, "Verification for " + ref + " --"));
 
-  auto bad = verify_image(with(reg.client_flags(), with(key_flags({a}), {"--output", "yaml"})), {ref});
+  auto bad =
+      verify_image(with(reg.client_flags(), with(key_flags({a}), {"--output", "yaml"})), {ref});
   CHECK(bad.exit_code == kUsage);
   CHECK(bad.out.empty());
 }
