@@ -40,10 +40,12 @@ struct Recorder {
   }
 };
 
-HttpRequest make(std::string method, std::string url) {
+HttpRequest make(std::string method, std::string url,
+                 std::vector<std::pair<std::string, std::string>> headers = {}) {
   HttpRequest r;
   r.method = std::move(method);
   r.url = std::move(url);
+  r.headers = std::move(headers);
   return r;
 }
 
@@ -70,8 +72,7 @@ TEST_CASE("curl transport: status, lowercased headers, body, methods", "[transpo
   auto t = transport();
   const std::string base = "http://" + server.address();
 
-  auto get = make("GET", base + "/v2/x?y=1");
-  get.headers = {{"Accept", "a/b"}};
+  auto get = make("GET", base + "/v2/x?y=1", {{"Accept", "a/b"}});
   auto resp = t->perform(get);
   REQUIRE(resp);
   CHECK(resp->status == 200);
@@ -210,8 +211,7 @@ TEST_CASE("curl transport: redirects keep Authorization on the same host only", 
   auto t = transport();
   const std::string base = "http://" + registry_server.address();
 
-  auto req = make("GET", base + "/v2/x/blobs/elsewhere");
-  req.headers = {{"Authorization", "Bearer SECRET"}};
+  auto req = make("GET", base + "/v2/x/blobs/elsewhere", {{"Authorization", "Bearer SECRET"}});
   auto resp = t->perform(req);
   REQUIRE(resp);
   CHECK(resp->status == 200);

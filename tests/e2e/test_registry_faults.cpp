@@ -29,6 +29,17 @@ struct ProxiedImage {
   RegistryFixture reg;
   std::string digest = push_random_image(reg, "app", "v1");
   FaultProxy proxy{reg};
+
+  // digest_of(app:v1) through the proxy with fault on every manifest request. It must give up
+  // in bounded time: max_retries is 3 for each idempotent request; HEAD may fall back to GET.
+  RunResult inspect_with_fault_always(Fault fault) {
+    proxy.inject({"", "/manifests/", std::move(fault), -1});
+    Timer timer;
+    auto r = digest_of(proxy.ref("app:v1"));
+    CHECK(proxy.count("", "/manifests/") <= 8);
+    CHECK(timer.seconds() < 60);
+    return r;
+  }
 };
 
 } // namespace
@@ -66,18 +77,12 @@ TEST_CASE("faults: a 500 followed by success is retried", "[e2e][registry][fault
 TEST_CASE("faults: a 500 on every try ends with exit 7 after a bounded number of tries",
           "[e2e][registry][faults]") {
   ProxiedImage scene;
-  auto& [reg, digest, proxy] = scene;
-  proxy.inject({"", "/manifests/", Fault::http_status(500), -1});
-  Timer timer;
-  auto r = digest_of(proxy.ref("app:v1"));
+  auto r = scene.inspect_with_fault_always(Fault::http_status(500));
   CHECK(r.exit_code == kRegistry);
   CHECK(r.out.empty());
   CHECK(contains(r.err, "500"));
   CHECK(contains(r.err, "/v2/app/manifests/v1"));
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  // max_retries is 3 for each idempotent request; HEAD may fall back to GET.
-  CHECK(proxy.count("", "/manifests/") <= 8);
-  CHECK(timer.seconds() < 60);
 }
 
 TEST_CASE("faults: 429 with Retry-After is honoured, then succeeds", "[e2e][registry][faults]") {
@@ -94,14 +99,9 @@ TEST_CASE("faults: 429 with Retry-After is honoured, then succeeds", "[e2e][regi
 
 TEST_CASE("faults: 429 on every try exits 9 (throttled)", "[e2e][registry][faults]") {
   ProxiedImage scene;
-  auto& [reg, digest, proxy] = scene;
-  proxy.inject({"", "/manifests/", Fault::throttle(1), -1});
-  Timer timer;
-  auto r = digest_of(proxy.ref("app:v1"));
+  auto r = scene.inspect_with_fault_always(Fault::throttle(1));
   CHECK(r.exit_code == kThrottled);
   CHECK(contains(r.err, "429"));
-  CHECK(proxy.count("", "/manifests/") <= 8);
-  CHECK(timer.seconds() < 60);
 }
 
 TEST_CASE("faults: a dropped connection is retried", "[e2e][registry][faults]") {
