@@ -10,12 +10,24 @@ using namespace isign::testing;
 using isign::cli::kNotFound;
 using isign::cli::kOk;
 
+namespace {
+
+// isign triangulate FLAGS REF, which must succeed and print tag (a line).
+RunResult triangulates_to(const std::vector<std::string>& flags, const std::string& ref,
+                          const std::string& tag) {
+  auto r = isign_cmd("triangulate", flags, {ref});
+  CHECK(r.exit_code == kOk);
+  CHECK(r.out == tag + "\n");
+  return r;
+}
+
+} // namespace
+
 TEST_CASE("triangulate: by tag prints the signature tag of the tag's digest", "[e2e][registry]") {
   RegistryFixture reg;
   std::string digest = push_random_image(reg, "app", "v1");
-  auto r = isign_cmd("triangulate", reg.tls_flags(), {reg.ref("app:v1")});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == signature_tag(reg.url(), "app", digest) + "\n");
+  auto r =
+      triangulates_to(reg.tls_flags(), reg.ref("app:v1"), signature_tag(reg.url(), "app", digest));
   CHECK(r.out == reg.url() + "/app:sha256-" + digest.substr(7) + ".sig\n");
 }
 
@@ -23,35 +35,27 @@ TEST_CASE("triangulate: by digest, and tag@digest uses the digest", "[e2e][regis
   RegistryFixture reg;
   std::string v1 = push_random_image(reg, "team/app", "v1");
   std::string v2 = push_random_image(reg, "team/app", "v2");
-  std::string expected = signature_tag(reg.url(), "team/app", v1) + "\n";
+  std::string expected = signature_tag(reg.url(), "team/app", v1);
 
-  auto by_digest = isign_cmd("triangulate", reg.tls_flags(), {reg.ref("team/app@" + v1)});
-  CHECK(by_digest.exit_code == kOk);
-  CHECK(by_digest.out == expected);
+  triangulates_to(reg.tls_flags(), reg.ref("team/app@" + v1), expected);
 
   // The digest names the image; the tag (which points elsewhere) is only decoration.
-  auto both = isign_cmd("triangulate", reg.tls_flags(), {reg.ref("team/app:v2@" + v1)});
-  CHECK(both.exit_code == kOk);
-  CHECK(both.out == expected);
+  triangulates_to(reg.tls_flags(), reg.ref("team/app:v2@" + v1), expected);
   CHECK(v1 != v2);
 }
 
 TEST_CASE("triangulate: --type signature is the default", "[e2e][registry]") {
   RegistryFixture reg;
   std::string digest = push_random_image(reg, "app", "v1");
-  auto r =
-      isign_cmd("triangulate", with(reg.tls_flags(), {"--type", "signature"}), {reg.ref("app:v1")});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == signature_tag(reg.url(), "app", digest) + "\n");
+  triangulates_to(with(reg.tls_flags(), {"--type", "signature"}), reg.ref("app:v1"),
+                  signature_tag(reg.url(), "app", digest));
 }
 
 TEST_CASE("triangulate: follows a moved tag", "[e2e][registry]") {
   RegistryFixture reg;
   push_random_image(reg, "app", "latest");
   std::string moved = push_random_image(reg, "app", "latest");
-  auto r = isign_cmd("triangulate", reg.tls_flags(), {reg.ref("app:latest")});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == signature_tag(reg.url(), "app", moved) + "\n");
+  triangulates_to(reg.tls_flags(), reg.ref("app:latest"), signature_tag(reg.url(), "app", moved));
 }
 
 TEST_CASE("triangulate: an index by tag gives the index's own signature tag", "[e2e][registry]") {
@@ -60,13 +64,10 @@ TEST_CASE("triangulate: an index by tag gives the index's own signature tag", "[
   std::string arm64 = push_random_image(reg, "multi", "");
   std::string index = push_index(
       reg, "multi", "v1", {{amd64, {"linux", "amd64", ""}}, {arm64, {"linux", "arm64", "v8"}}});
-  auto r = isign_cmd("triangulate", reg.tls_flags(), {reg.ref("multi:v1")});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == signature_tag(reg.url(), "multi", index) + "\n");
+  triangulates_to(reg.tls_flags(), reg.ref("multi:v1"), signature_tag(reg.url(), "multi", index));
 
-  auto child = isign_cmd("triangulate", reg.tls_flags(), {reg.ref("multi@" + arm64)});
-  CHECK(child.exit_code == kOk);
-  CHECK(child.out == signature_tag(reg.url(), "multi", arm64) + "\n");
+  triangulates_to(reg.tls_flags(), reg.ref("multi@" + arm64),
+                  signature_tag(reg.url(), "multi", arm64));
 }
 
 TEST_CASE("triangulate: works over TLS and with auth", "[e2e][registry]") {
@@ -79,9 +80,7 @@ TEST_CASE("triangulate: works over TLS and with auth", "[e2e][registry]") {
                               : RegistryAuth::none;
   RegistryFixture reg(o);
   std::string digest = push_random_image(reg, "app", "v1");
-  auto r = isign_cmd("triangulate", reg.client_flags(), {reg.ref("app:v1")});
-  CHECK(r.exit_code == kOk);
-  CHECK(r.out == signature_tag(reg.url(), "app", digest) + "\n");
+  triangulates_to(reg.client_flags(), reg.ref("app:v1"), signature_tag(reg.url(), "app", digest));
 }
 
 TEST_CASE("triangulate: a tag that does not exist is 'not found' (exit 8)", "[e2e][registry]") {

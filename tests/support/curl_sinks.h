@@ -65,8 +65,7 @@ inline void set_request_options(CURL* c, const std::string& url, const std::stri
 }
 
 // The response body into *body and its header lines into *headers (collect_header).
-template <class Headers>
-void collect_response(CURL* c, std::string* body, Headers* headers) {
+template <class Headers> void collect_response(CURL* c, std::string* body, Headers* headers) {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header<Headers>);
