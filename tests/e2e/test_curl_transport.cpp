@@ -146,7 +146,7 @@ TEST_CASE("curl transport: bodies over max_body are a limit error", "[transport]
   }
 }
 
-TEST_CASE("curl transport: the sink gets 2xx bodies only; other bodies stay for errors",
+TEST_CASE("curl transport: the sink gets 2xx bodies only, other bodies stay for errors",
           "[transport]") {
   HttpServer server([](const ServerRequest& r) {
     ServerReply reply;

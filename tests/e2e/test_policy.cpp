@@ -40,7 +40,7 @@ RunResult verify_policy(const RegistryFixture& reg, const std::string& policy,
 
 } // namespace
 
-TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][policy]") {
+TEST_CASE("policy: the most specific scope decides, every rule kind", "[e2e][policy]") {
   RegistryFixture reg;
   TempDir dir;
   auto a = new_key_pair(dir, "a");
@@ -48,7 +48,7 @@ TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][pol
   const std::string team = push_random_image(reg, "team/app", "v1");
   const std::string legacy = push_random_image(reg, "team/legacy", "v1");
   const std::string other = push_random_image(reg, "other/app", "v1");
-  const std::string other_a = push_random_image(reg, "other/byA", "v1");
+  const std::string other_a = push_random_image(reg, "other/by-a", "v1");
   const std::string prod = push_random_image(reg, "prod/app", "v1");
   const std::string prod_bare = push_random_image(reg, "prod/plain", "v1");
   auto sign = [&](const std::string& key, const std::string& ref,
@@ -58,7 +58,7 @@ TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][pol
   };
   sign(a, reg.ref("team/app@" + team));
   sign(b, reg.ref("other/app@" + other));
-  sign(a, reg.ref("other/byA@" + other_a));
+  sign(a, reg.ref("other/by-a@" + other_a));
   sign(a, reg.ref("prod/app@" + prod), {"-a", "env=prod"});
   sign(a, reg.ref("prod/plain@" + prod_bare));
   const std::string R = reg.url();
@@ -83,7 +83,7 @@ TEST_CASE("policy: the most specific scope decides; every rule kind", "[e2e][pol
   const std::vector<Case> cases = {
       {reg.ref("team/app@" + team), cli::kOk, "verified", R + "/team"},
       {reg.ref("other/app@" + other), cli::kOk, "verified", R},
-      {reg.ref("other/byA@" + other_a), cli::kVerificationFailed, "invalid", R},
+      {reg.ref("other/by-a@" + other_a), cli::kVerificationFailed, "invalid", R},
       {reg.ref("team/legacy@" + legacy), cli::kOk, "accepted", R + "/team/legacy"},
       {reg.ref("prod/app@" + prod), cli::kOk, "verified", R + "/prod"},
       {reg.ref("prod/plain@" + prod_bare), cli::kVerificationFailed, "invalid", R + "/prod"},

@@ -227,7 +227,7 @@ TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concu
   for (const auto& k : keys) CHECK(verify_with_key(reg, k, {ref}).exit_code == kOk);
 }
 
-TEST_CASE("sign: detached outputs with --upload=false push nothing; cosign flags accepted",
+TEST_CASE("sign: detached outputs with --upload=false push nothing, cosign flags accepted",
           "[e2e][sign]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
@@ -265,7 +265,7 @@ TEST_CASE("verify: a registry that is down is not 'unsigned'", "[e2e][verify]") 
   CHECK(r.exit_code == kNetwork);
 }
 
-TEST_CASE("interop: skopeo copies the image and its .sig; identity is checked", "[e2e][interop]") {
+TEST_CASE("interop: skopeo copies the image and its .sig, identity is checked", "[e2e][interop]") {
   SignScene scene({}, "src/app");
   auto& [reg, dir, key, digest, ref] = scene;
   REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);

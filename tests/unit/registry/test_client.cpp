@@ -178,7 +178,7 @@ TEST_CASE("get_manifest checks the bytes against the requested digest and the he
   }
 }
 
-TEST_CASE("errors name method, path, status and the registry's code; 404 is not_found",
+TEST_CASE("errors name method, path, status and the registry's code, 404 is not_found",
           "[client]") {
   Harness h;
   h.reply(resp(404, R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]})"));
@@ -246,7 +246,7 @@ TEST_CASE("identity tokens use the OAuth2 refresh_token form", "[client]") {
   CHECK(h.log[1].body.find("grant_type=refresh_token&refresh_token=REFRESH") != std::string::npos);
 }
 
-TEST_CASE("basic challenge uses the credentials; missing credentials say what to do",
+TEST_CASE("basic challenge uses the credentials, missing credentials say what to do",
           "[client]") {
   SECTION("with credentials") {
     ClientOptions o;
@@ -371,7 +371,7 @@ TEST_CASE("list_tags follows Link pagination", "[client]") {
   CHECK(h.log[1].url == "https://reg.example:5000/v2/team/app/tags/list?last=b&n=2");
 }
 
-TEST_CASE("Retry-After in seconds is honoured; otherwise backoff is bounded by max_backoff",
+TEST_CASE("Retry-After in seconds is honoured, otherwise backoff is bounded by max_backoff",
           "[client]") {
   SECTION("Retry-After") {
     Harness h;
@@ -504,7 +504,7 @@ TEST_CASE("manifests and blobs over their limits are refused, not retried", "[cl
   }
 }
 
-TEST_CASE("get_blob streams into the digest; each attempt starts afresh", "[client]") {
+TEST_CASE("get_blob streams into the digest, each attempt starts afresh", "[client]") {
   const std::string blob = "the layer bytes";
   const std::string digest = common::sha256_digest(blob);
   SECTION("a body cut off mid-stream, then a whole one") {
