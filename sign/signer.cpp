@@ -8,6 +8,7 @@
 
 #include "common/digest.h"
 #include "common/encoding.h"
+#include "registry/index.h"
 
 namespace isign::sign {
 
@@ -22,24 +23,6 @@ bool is_index(std::string_view media_type) {
 }
 
 // Child manifest digests of an index, in order.
-Result<std::vector<std::string>> index_children(std::string_view bytes) {
-  auto doc = nlohmann::json::parse(bytes, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("manifests") ||
-      !doc["manifests"].is_array())
-    return make_error(ErrorKind::registry,
-                      "the image index is not valid JSON with a manifests list");
-  std::vector<std::string> out;
-  for (const auto& m : doc["manifests"]) {
-    if (!m.is_object() || !m.contains("digest") || !m["digest"].is_string())
-      return make_error(ErrorKind::registry, "an entry of the image index has no digest");
-    auto d = m["digest"].get<std::string>();
-    if (auto ok = common::validate_sha256_digest(d); !ok)
-      return std::move(ok).error().context("image index entry");
-    out.push_back(std::move(d));
-  }
-  return out;
-}
-
 void sleep_ms(long ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
@@ -97,11 +80,11 @@ Result<std::vector<Target>> resolve_targets(registry::Client& client,
   auto index = client.get_manifest(ref.repository, head->digest);
   if (!index)
     return std::move(index).error();
-  auto children = index_children(index->bytes);
+  auto children = registry::parse_index(index->bytes);
   if (!children)
     return std::move(children).error();
   for (auto& child : *children)
-    targets.push_back({ref.repository, std::move(child), "", false, true});
+    targets.push_back({ref.repository, std::move(child.digest), "", false, true});
   return targets;
 }
 

@@ -2,9 +2,8 @@
 
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 
-#include "common/digest.h"
+#include "registry/index.h"
 
 namespace isign::verify {
 
@@ -19,30 +18,19 @@ bool is_index(std::string_view media_type) {
   return media_type == registry::kOciIndex || media_type == registry::kDockerManifestList;
 }
 
-std::string json_string(const nlohmann::json& obj, const char* key) {
-  auto it = obj.find(key);
-  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // The children of an index, in order.
 Result<std::vector<Target>> index_children(std::string_view bytes) {
-  auto doc = nlohmann::json::parse(bytes, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("manifests") ||
-      !doc["manifests"].is_array())
-    return make_error(ErrorKind::registry, "the image index is not JSON with a manifests list");
+  auto entries = registry::parse_index(bytes);
+  if (!entries)
+    return std::move(entries).error();
   std::vector<Target> out;
-  for (const auto& m : doc["manifests"]) {
-    if (!m.is_object())
-      return make_error(ErrorKind::registry, "an entry of the image index is not an object");
+  for (auto& e : *entries) {
     Target t;
     t.role = Target::Role::child;
-    t.digest = json_string(m, "digest");
-    if (auto ok = common::validate_sha256_digest(t.digest); !ok)
-      return std::move(ok).error().context("an entry of the image index");
-    t.media_type = json_string(m, "mediaType");
-    if (auto p = m.find("platform"); p != m.end() && p->is_object())
-      t.platform = Platform{json_string(*p, "os"), json_string(*p, "architecture"),
-                            json_string(*p, "variant")};
+    t.digest = std::move(e.digest);
+    t.media_type = std::move(e.media_type);
+    if (e.has_platform)
+      t.platform = Platform{std::move(e.os), std::move(e.architecture), std::move(e.variant)};
     out.push_back(std::move(t));
   }
   return out;

@@ -1,0 +1,24 @@
+// Reading the entries of an image index (OCI index or Docker manifest list): shared by signing
+// (--recursive) and verifying (--recursive, --platform).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace isign::registry {
+
+struct IndexEntry {
+  std::string digest;     // "sha256:<hex>", validated
+  std::string media_type; // as the entry gives it; may be empty
+  bool has_platform = false;
+  std::string os, architecture, variant; // the entry's platform, when has_platform
+};
+
+// The entries of an index, in order. A registry error when the bytes are not a JSON object with
+// a "manifests" list, or an entry is not an object with a sha256 digest.
+common::Result<std::vector<IndexEntry>> parse_index(std::string_view bytes);
+
+} // namespace isign::registry

@@ -1,0 +1,48 @@
+// Image index entries, as sign --recursive and verify --recursive/--platform read them.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "registry/index.h"
+
+using namespace isign;
+
+TEST_CASE("parse_index: entries in order, with their platforms", "[index]") {
+  const std::string a = "sha256:" + std::string(64, 'a');
+  const std::string b = "sha256:" + std::string(64, 'b');
+  auto entries = registry::parse_index(
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
+      R"("digest":")" + a + R"(","size":1,"platform":{"os":"linux","architecture":"arm","variant":"v7"}},)"
+      R"({"digest":")" + b + R"(","size":2}]})");
+  REQUIRE(entries);
+  REQUIRE(entries->size() == 2);
+  CHECK((*entries)[0].digest == a);
+  CHECK((*entries)[0].media_type == "application/vnd.oci.image.manifest.v1+json");
+  CHECK((*entries)[0].has_platform);
+  CHECK((*entries)[0].os == "linux");
+  CHECK((*entries)[0].architecture == "arm");
+  CHECK((*entries)[0].variant == "v7");
+  CHECK((*entries)[1].digest == b);
+  CHECK_FALSE((*entries)[1].has_platform);
+}
+
+TEST_CASE("parse_index: what is not an index is a registry error", "[index]") {
+  struct Case {
+    const char* bytes;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"not json", "the image index is not JSON with a manifests list"},
+      {R"({"manifests":{}})", "the image index is not JSON with a manifests list"},
+      {R"({"manifests":[1]})", "an entry of the image index is not an object"},
+      {R"({"manifests":[{"digest":"sha256:abc"}]})", "an entry of the image index"},
+      {R"({"manifests":[{}]})", "an entry of the image index"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.bytes);
+    auto entries = registry::parse_index(c.bytes);
+    REQUIRE_FALSE(entries);
+    CHECK(entries.error().kind() == common::ErrorKind::registry);
+    CHECK(entries.error().message().find(c.message) != std::string::npos);
+  }
+}
