@@ -606,7 +606,9 @@ std::vector<std::string> scope_candidates(const registry::Reference& ref) {
     out.push_back(name + ":" + ref.tag + "@" + ref.digest);
   if (!ref.digest.empty())
     out.push_back(name + "@" + ref.digest);
-  if (!ref.tag.empty())
+  // With a digest, what is pulled is that digest whatever the tag says: a tag scope
+  // ("repo:legacy") must not admit "repo:legacy@sha256:<any>".
+  if (!ref.tag.empty() && ref.digest.empty())
     out.push_back(name + ":" + ref.tag);
   if (ref.tag.empty() && ref.digest.empty())
     out.push_back(name + ":latest");

@@ -53,7 +53,8 @@ struct Policy {
   // The rule of the most specific scope that matches ref, else the default: an exact reference
   // ("host/repo:tag", "host/repo@digest"), then the repository, then each parent namespace up to
   // the registry host, then wildcard hosts ("*.example.com", narrowest first), then (containers
-  // format) the docker transport's "" scope, then the default.
+  // format) the docker transport's "" scope, then the default. A reference with a digest never
+  // matches a tag-only scope ("host/repo:tag"): the digest is what is pulled, whatever the tag.
   const Rule& rule_for(const registry::Reference& ref) const;
 };
 

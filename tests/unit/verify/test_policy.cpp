@@ -156,7 +156,18 @@ TEST_CASE("policy: scope candidates, most specific first", "[policy]") {
   CHECK(verify::scope_candidates(image_ref("ubuntu")) ==
         std::vector<std::string>{"docker.io/library/ubuntu:latest", "docker.io/library/ubuntu",
                                  "docker.io/library", "docker.io", "*.io"});
-  CHECK(verify::scope_candidates(image_ref("r.io/app:v1@" + d)).front() == "r.io/app:v1@" + d);
+  CHECK(verify::scope_candidates(image_ref("r.io/app:v1@" + d)) ==
+        std::vector<std::string>{"r.io/app:v1@" + d, "r.io/app@" + d, "r.io/app", "r.io", "*.io"});
+}
+
+TEST_CASE("policy: a tag scope never applies to a reference with a digest", "[policy]") {
+  // "repo:legacy@sha256:X" pulls X: an exception for the tag must not admit any digest.
+  Fixture f;
+  auto p = f.ok(R"({"version": 1, "default": {"keys": ["a.pub"]}, "scopes": {
+      "r.io/app:legacy": {"type": "insecureAcceptAnything"}}})");
+  const std::string d = "sha256:" + std::string(64, 'c');
+  CHECK(p.rule_for(image_ref("r.io/app:legacy")).scope == "r.io/app:legacy");
+  CHECK(p.rule_for(image_ref("r.io/app:legacy@" + d)).scope == "default");
 }
 
 TEST_CASE("policy: Docker Hub scopes are normalized", "[policy]") {
@@ -387,4 +398,12 @@ TEST_CASE("policy: load_policy_file resolves keys next to the policy", "[policy]
   auto missing = verify::load_policy_file("/nonexistent/isign-policy.json");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().kind() == ErrorKind::io);
+}
+
+TEST_CASE("policy: a NUL byte in the policy text is refused", "[policy]") {
+  Fixture f;
+  auto p = f.parse(std::string(R"({"version": 1, "default": {"keys": ["a.pub"]}})") + '\0' +
+                   "ignored");
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().message(), Catch::Contains("NUL"));
 }
