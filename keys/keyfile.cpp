@@ -126,7 +126,10 @@ Result<Envelope> parse_envelope(std::string_view file_contents) {
     return make_error(ErrorKind::key, std::move(what));
   }
 
-  auto json = nlohmann::json::parse(block->der, nullptr, /*allow_exceptions=*/false);
+  // nlohmann stops at a NUL byte as at the end of input: text after one would go unread.
+  auto json = block->der.find('\0') == std::string::npos
+                  ? nlohmann::json::parse(block->der, nullptr, /*allow_exceptions=*/false)
+                  : nlohmann::json(nlohmann::json::value_t::discarded);
   if (json.is_discarded())
     return make_error(ErrorKind::key, "bad key file JSON: the PEM body is not valid JSON");
   if (!json.is_object())

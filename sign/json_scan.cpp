@@ -72,6 +72,9 @@ Result<JsonText> JsonText::parse(std::string_view text) {
   // nlohmann skips a UTF-8 byte-order mark; Go's decoder (cosign, containers/image) rejects it.
   if (text.substr(0, 3) == "\xEF\xBB\xBF")
     return make_error(ErrorKind::registry, "invalid JSON: starts with a byte-order mark");
+  // nlohmann's lexer stops at a NUL byte as at the end of input; JSON text never holds one.
+  if (text.find('\0') != std::string_view::npos)
+    return make_error(ErrorKind::registry, "invalid JSON: contains a NUL byte");
   Validator validator;
   bool ok = false;
   try {

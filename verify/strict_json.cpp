@@ -105,6 +105,10 @@ Result<json> parse_strict_json(std::string_view text, std::size_t max_depth) {
   // nlohmann skips a UTF-8 byte-order mark; Go's decoder rejects it.
   if (text.substr(0, 3) == "\xEF\xBB\xBF")
     return make_error(ErrorKind::verification, "starts with a byte-order mark");
+  // nlohmann's lexer takes a NUL byte for the end of input, so "{...}\0anything" would parse as
+  // "{...}". JSON text never holds a raw NUL (inside strings it is written \u0000).
+  if (text.find('\0') != std::string_view::npos)
+    return make_error(ErrorKind::verification, "contains a NUL byte (not JSON text)");
   Builder builder(max_depth);
   bool ok = false;
   try {

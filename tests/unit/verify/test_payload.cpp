@@ -119,6 +119,8 @@ TEST_CASE("payload: every broken rule is rejected with its reason", "[payload]")
       {"trailing object", kValid + "{}", "invalid payload JSON"},
       {"two payloads", kValid + kValid, "invalid payload JSON"},
       {"byte-order mark", "\xEF\xBB\xBF" + kValid, "byte-order mark"},
+      // nlohmann stops at a NUL byte; cosign and containers/image reject what follows it.
+      {"NUL byte then anything", kValid + std::string(1, '\0') + "anything", "NUL byte"},
       {"invalid UTF-8", with_optional("{\"a\":\"\xff\"}"), "invalid payload JSON"},
       {"number overflow", with_optional(R"({"x":1e400})"), "invalid payload JSON"},
       {"deep nesting",
