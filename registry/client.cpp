@@ -18,6 +18,7 @@
 #include "common/encoding.h"
 #include "registry/challenge.h"
 #include "registry/credentials.h"
+#include "registry/json_util.h"
 
 namespace isign::registry {
 
@@ -62,7 +63,7 @@ std::string url_path(const std::string& url) {
 
 // The registry's error code and message from a distribution-spec error body, if any.
 std::string registry_detail(const std::string& body) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = detail::parse_json(body);
   if (doc.is_discarded() || !doc.is_object()) return "";
   auto it = doc.find("errors");
   if (it == doc.end() || !it->is_array() || it->empty()) return "";
@@ -158,10 +159,123 @@ long parse_retry_after(const std::string& value) {
   return std::stol(value);
 }
 
+bool is_manifest_type(std::string_view t) {
+  return t == kOciManifest || t == kOciIndex || t == kDockerManifest || t == kDockerManifestList;
+}
+
+// The Content-Type without parameters, lowercased and trimmed.
+std::string content_type_of(const HttpResponse& resp) {
+  std::string ct = resp.header("content-type");
+  if (auto semi = ct.find(';'); semi != std::string::npos) ct.resize(semi);
+  while (!ct.empty() && (ct.back() == ' ' || ct.back() == '\t')) ct.pop_back();
+  for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ct;
+}
+
+// Content-Types that say nothing about which manifest it is: the body decides.
+bool is_generic_type(std::string_view ct) {
+  return ct.empty() || ct == "application/json" || ct == "text/plain" ||
+         ct == "application/octet-stream";
+}
+
+// Registry text quoted in a message: short (the caller's one_line makes it printable).
+std::string quote_text(std::string_view s) {
+  constexpr std::size_t kMax = 100;
+  return "'" + std::string(s.substr(0, kMax)) + (s.size() > kMax ? "...'" : "'");
+}
+
+// The media type of a manifest answer, decided by its Content-Type and its body together: only
+// image manifests and indexes are accepted (a 200 text/html page is not something to sign), and
+// the Content-Type, the body's mediaType and the body's shape ("manifests" makes an index) must
+// agree, so that an index served as an image manifest cannot have its children skipped.
+Result<std::string> manifest_media_type(const HttpResponse& resp, const std::string& bytes) {
+  const std::string ct = content_type_of(resp);
+  if (!is_generic_type(ct) && !is_manifest_type(ct))
+    return make_error(ErrorKind::registry, "the answer has Content-Type " + quote_text(ct) +
+                                               ", not an image manifest or index");
+  auto doc = detail::parse_json(bytes);
+  if (doc.is_discarded() || !doc.is_object())
+    return make_error(ErrorKind::registry, "the answer is not a JSON manifest (Content-Type " +
+                                               quote_text(ct) + ")");
+  std::string body_type;
+  if (auto it = doc.find("mediaType"); it != doc.end()) {
+    if (!it->is_string())
+      return make_error(ErrorKind::registry, "the manifest's mediaType is not a string");
+    body_type = it->get<std::string>();
+  }
+  const bool body_is_index = doc.contains("manifests");
+  std::string type = !is_generic_type(ct) ? ct : body_type;
+  if (type.empty()) type = std::string(body_is_index ? kOciIndex : kOciManifest);
+  if (!is_manifest_type(type))
+    return make_error(ErrorKind::registry, "the manifest's media type " + quote_text(type) +
+                                               " is not an image manifest or index");
+  if (!body_type.empty() && body_type != type)
+    return make_error(ErrorKind::registry, "the Content-Type " + quote_text(type) +
+                                               " and the manifest's mediaType " +
+                                               quote_text(body_type) + " disagree");
+  const bool type_is_index = type == kOciIndex || type == kDockerManifestList;
+  if (type_is_index != body_is_index)
+    return make_error(ErrorKind::registry,
+                      std::string("the media type says ") +
+                          (type_is_index ? "an index" : "an image manifest") + " but the body " +
+                          (body_is_index ? "is an index (it lists \"manifests\")"
+                                         : "has no \"manifests\" list"));
+  return type;
+}
+
+// Every secret the client sends (passwords, Basic credentials, tokens), so that no message can
+// carry one back: a registry that echoes the Authorization header in its error text must not get
+// base64(user:password) printed on the terminal.
+class Secrets {
+public:
+  void add(std::string_view secret) {
+    // Shorter strings are too likely to occur in ordinary text to be masked usefully.
+    constexpr std::size_t kMinLength = 4;
+    std::string s(secret);
+    while (!s.empty() && s.back() == '=') s.pop_back(); // base64 echoed without its padding
+    if (s.size() < kMinLength) return;
+    std::lock_guard lock(mu_);
+    if (std::find(secrets_.begin(), secrets_.end(), s) == secrets_.end())
+      secrets_.push_back(std::move(s));
+  }
+  void add_credentials(const Credentials& c) {
+    add(c.password);
+    add(url_encode(c.password));
+    add(c.registry_token);
+    if (!c.username.empty()) add(common::base64_encode(c.username + ":" + c.password));
+  }
+  // e with every known secret in its message replaced by "***".
+  Error scrub(Error e) const {
+    std::string m = e.message();
+    bool changed = false;
+    {
+      std::lock_guard lock(mu_);
+      // Longest first, so a secret that contains another is masked whole.
+      std::vector<std::string> by_length = secrets_;
+      std::sort(by_length.begin(), by_length.end(),
+                [](const auto& a, const auto& b) { return a.size() > b.size(); });
+      for (const auto& secret : by_length)
+        for (auto pos = m.find(secret); pos != std::string::npos; pos = m.find(secret, pos + 3)) {
+          m.replace(pos, secret.size(), "***");
+          changed = true;
+        }
+    }
+    return changed ? Error(e.kind(), std::move(m)) : e;
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::vector<std::string> secrets_;
+};
+
 class RegistryClient final : public Client {
 public:
-  RegistryClient(ClientOptions options, std::unique_ptr<Transport> transport)
-      : options_(std::move(options)), transport_(std::move(transport)) {}
+  RegistryClient(ClientOptions options, std::unique_ptr<Transport> transport,
+                 std::shared_ptr<Secrets> secrets)
+      : options_(std::move(options)), transport_(std::move(transport)),
+        secrets_(std::move(secrets)) {
+    secrets_->add_credentials(options_.credentials);
+  }
 
   Result<Descriptor> head_manifest(const Repository& repo, std::string_view ref) override {
     HttpRequest req = request("HEAD", manifest_url(repo, ref));
@@ -179,7 +293,12 @@ public:
     if (is_digest(ref) && digest != ref)
       return make_error(ErrorKind::registry, "HEAD " + url_path(req.url) +
                                                  ": the registry answered digest " + digest);
-    Descriptor d{media_type_of(*resp, ""), digest, 0};
+    const std::string ct = content_type_of(*resp);
+    if (!is_generic_type(ct) && !is_manifest_type(ct))
+      return make_error(ErrorKind::registry, "HEAD " + url_path(req.url) +
+                                                 ": the answer has Content-Type " + quote_text(ct) +
+                                                 ", not an image manifest or index");
+    Descriptor d{is_generic_type(ct) ? std::string() : ct, digest, 0};
     if (auto len = resp->header("content-length"); !len.empty())
       d.size = static_cast<std::size_t>(std::strtoull(len.c_str(), nullptr, 10));
     return d;
@@ -211,7 +330,9 @@ public:
                                                  ": Docker-Content-Digest " + claimed +
                                                  " does not match the bytes received (" +
                                                  m.digest + ")");
-    m.media_type = media_type_of(*resp, m.bytes);
+    auto type = manifest_media_type(*resp, m.bytes);
+    if (!type) return std::move(type).error().context("GET " + url_path(req.url));
+    m.media_type = std::move(*type);
     m.etag = resp->header("etag");
     return m;
   }
@@ -304,6 +425,8 @@ public:
                         "POST " + url_path(start.url) + ": no Location header in the answer");
     if (location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0)
       location = origin(repo) + (location.front() == '/' ? "" : "/") + location;
+    if (auto clear = refuse_plain_http(location, "upload location"); !clear)
+      return std::move(clear).error().context("POST " + url_path(start.url));
     location += (location.find('?') == std::string::npos ? "?" : "&");
     location += "digest=" + url_encode(digest);
     HttpRequest put = request("PUT", location);
@@ -318,31 +441,42 @@ public:
   Result<std::vector<std::string>> list_tags(const Repository& repo) override {
     constexpr std::size_t kMaxTags = 1000000;
     std::vector<std::string> tags;
-    std::set<std::string> visited; // a Link back to an earlier page would loop forever
-    std::string url = base(repo) + "/tags/list";
-    while (!url.empty()) {
-      if (!visited.insert(url).second)
-        return make_error(ErrorKind::registry,
-                          "GET " + url_path(url) + ": the tag list's Link header loops back");
-      HttpRequest req = request("GET", url);
-      auto resp = send(req, repo, Access::pull, true);
-      if (!resp) return std::move(resp).error();
-      if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, "");
-      auto doc = nlohmann::json::parse(resp->body, nullptr, false);
-      if (doc.is_discarded() || !doc.is_object())
-        return make_error(ErrorKind::registry, "GET " + url_path(url) + ": the answer is not JSON");
-      if (auto it = doc.find("tags"); it != doc.end() && it->is_array()) {
-        for (const auto& t : *it)
-          if (t.is_string()) tags.push_back(t.get<std::string>());
-      }
-      if (tags.size() > kMaxTags)
-        return make_error(ErrorKind::limit, "GET " + url_path(url) + ": more than " +
-                                                std::to_string(kMaxTags) + " tags");
-      url = next_link(resp->header("link"), repo);
-    }
+    auto walked = walk_tag_pages(repo, base(repo) + "/tags/list",
+                                 [&](std::vector<std::string>& page, const std::string& url) {
+                                   for (auto& t : page) tags.push_back(std::move(t));
+                                   if (tags.size() > kMaxTags)
+                                     return Result<bool>(make_error(
+                                         ErrorKind::limit, "GET " + url_path(url) + ": more than " +
+                                                               std::to_string(kMaxTags) + " tags"));
+                                   return Result<bool>(true);
+                                 });
+    if (!walked) return std::move(walked).error();
     return tags;
   }
 
+  Result<bool> has_tag(const Repository& repo, std::string_view tag) override {
+    // The registry's tag list, a different path from the manifest's: a cache or replica that
+    // answers 404 for the manifest does not make the list forget the tag. A registry that
+    // honours "last" (OCI distribution) starts the list just before the tag: every valid tag
+    // character sorts below '~', so no tag falls between "<tag minus last char>~" and the tag.
+    std::string last(tag);
+    if (!last.empty()) last.back() = static_cast<char>(last.back() - 1);
+    last += '~';
+    bool found = false;
+    const std::string wanted(tag);
+    auto walked = walk_tag_pages(
+        repo, base(repo) + "/tags/list?n=100&last=" + url_encode(last),
+        [&](const std::vector<std::string>& page, const std::string&) {
+          bool past = false;
+          for (const auto& t : page) {
+            found = found || t == wanted;
+            past = past || t > wanted; // lists are in lexical order: the tag cannot come later
+          }
+          return Result<bool>(!found && !past);
+        });
+    if (!walked) return std::move(walked).error();
+    return found;
+  }
   std::size_t request_count() const override { return requests_.load(); }
 
 private:
@@ -369,16 +503,6 @@ private:
   }
   static bool is_digest(std::string_view ref) { return ref.find(':') != std::string_view::npos; }
 
-  static std::string media_type_of(const HttpResponse& resp, const std::string& bytes) {
-    std::string ct = resp.header("content-type");
-    if (auto semi = ct.find(';'); semi != std::string::npos) ct.resize(semi);
-    if (!ct.empty() && ct != "application/json" && ct != "text/plain") return ct;
-    auto doc = nlohmann::json::parse(bytes, nullptr, false);
-    if (!doc.is_discarded() && doc.is_object() && doc.contains("mediaType") &&
-        doc["mediaType"].is_string())
-      return doc["mediaType"].get<std::string>();
-    return ct;
-  }
 
   static Error not_found_context(Error e, const Repository& repo, std::string_view ref) {
     if (e.kind() != ErrorKind::not_found) return e;
@@ -396,6 +520,58 @@ private:
     std::string target = link.substr(lt + 1, gt - lt - 1);
     if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) return target;
     return origin(repo) + (target.front() == '/' ? "" : "/") + target;
+  }
+
+  // Follows a tag list and its Link: rel="next" pages, handing each page's tags to on_page, which
+  // returns false to stop. Bounded: a Link back to a visited page, more than kMaxPages pages, or
+  // kMaxEmptyPages empty pages in a row (a registry that pages forever) are registry errors.
+  template <class OnPage>
+  Result<void> walk_tag_pages(const Repository& repo, std::string url, OnPage&& on_page) {
+    constexpr std::size_t kMaxPages = 10000, kMaxEmptyPages = 3;
+    std::set<std::string> visited;
+    std::size_t pages = 0, empty_in_a_row = 0;
+    while (!url.empty()) {
+      if (!visited.insert(url).second)
+        return make_error(ErrorKind::registry,
+                          "GET " + url_path(url) + ": the tag list's Link header loops back");
+      if (++pages > kMaxPages)
+        return make_error(ErrorKind::limit, "GET " + url_path(url) + ": the tag list has more than " +
+                                                std::to_string(kMaxPages) + " pages");
+      if (auto clear = refuse_plain_http(url, "next tag page"); !clear) return clear;
+      HttpRequest req = request("GET", url);
+      auto resp = send(req, repo, Access::pull, true);
+      if (!resp) return std::move(resp).error();
+      if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, "");
+      auto doc = detail::parse_json(resp->body);
+      if (doc.is_discarded() || !doc.is_object())
+        return make_error(ErrorKind::registry, "GET " + url_path(url) + ": the answer is not JSON");
+      std::vector<std::string> page;
+      if (auto it = doc.find("tags"); it != doc.end() && it->is_array()) {
+        for (const auto& t : *it)
+          if (t.is_string()) page.push_back(t.get<std::string>());
+      }
+      url = next_link(resp->header("link"), repo);
+      empty_in_a_row = page.empty() ? empty_in_a_row + 1 : 0;
+      if (!url.empty() && empty_in_a_row >= kMaxEmptyPages)
+        return make_error(ErrorKind::registry,
+                          "GET " + url_path(req.url) + ": the registry sent " +
+                              std::to_string(empty_in_a_row) +
+                              " empty tag pages in a row, each with a next page; giving up");
+      auto more = on_page(page, req.url);
+      if (!more) return std::move(more).error();
+      if (!*more) break;
+    }
+    return {};
+  }
+
+  // Plain HTTP is spoken only with --allow-http-registry, on every request: a registry reached
+  // over HTTPS cannot send us (and our Authorization) elsewhere in clear.
+  Result<void> refuse_plain_http(const std::string& url, const std::string& what) const {
+    if (options_.allow_http || url.rfind("http://", 0) != 0) return {};
+    return make_error(ErrorKind::registry, "the registry's " + what + " " + quote_text(url_path(url)) +
+                                               " on " + host_of(url) +
+                                               " is plain HTTP; refusing to follow it "
+                                               "(--allow-http-registry allows it)");
   }
 
   // --- auth ---------------------------------------------------------------------------------
@@ -418,6 +594,7 @@ private:
                                             : find_credentials(registry);
     if (!found) return std::move(found).error().context("reading credentials for " + registry);
     stored_credentials_[registry] = *found;
+    if (*found) secrets_->add_credentials(**found);
     return *found;
   }
 
@@ -495,15 +672,16 @@ private:
     if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0)
       return make_error(ErrorKind::registry, "the registry's token realm '" + realm +
                                                  "' is not an http(s) URL");
-    // Credentials go to a plain-HTTP realm only on this machine or when plain HTTP is allowed:
-    // an HTTPS registry must not be able to have them sent in clear over the network.
+    // A plain-HTTP realm only on this machine or when plain HTTP is allowed: an HTTPS registry
+    // must not be able to have credentials sent, or a token fetched, in clear over the network.
     const std::optional<Credentials>& send_creds = creds;
-    if (creds && realm.rfind("http://", 0) == 0 && !options_.allow_http &&
+    if (realm.rfind("http://", 0) == 0 && !options_.allow_http &&
         !is_loopback_host(host_of(realm)))
       return make_error(ErrorKind::registry,
-                        "the registry's token service " + host_of(realm) +
-                            " is plain HTTP; refusing to send credentials there "
-                            "(--allow-http-registry allows it)");
+                        "the registry's token service " + host_of(realm) + " is plain HTTP; " +
+                            (creds ? "refusing to send credentials there"
+                                   : "refusing to fetch a token from it") +
+                            " (--allow-http-registry allows it)");
     std::string service = c.param("service");
     std::string scope = scope_for(repo, access);
     ++token_requests_;
@@ -539,11 +717,13 @@ private:
       Error e = http_error(req, *resp);
       return std::move(e).context("fetching a token for " + scope);
     }
-    auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+    auto doc = detail::parse_json(resp->body);
     for (const char* field : {"token", "access_token"})
       if (!doc.is_discarded() && doc.is_object() && doc.contains(field) && doc[field].is_string() &&
-          !doc[field].get<std::string>().empty())
+          !doc[field].get<std::string>().empty()) {
+        secrets_->add(doc[field].get<std::string>());
         return doc[field].get<std::string>();
+      }
     return make_error(ErrorKind::registry, "the token service at " + url_path(realm) +
                                                " answered without a token");
   }
@@ -611,7 +791,10 @@ private:
     std::string auth = own_host ? cached_authorization(repo, access) : "";
     for (int round = 0; round < 2; ++round) {
       req.headers.resize(base_headers);
-      if (!auth.empty()) req.headers.emplace_back("Authorization", auth);
+      if (!auth.empty()) {
+        secrets_->add(auth.substr(auth.find(' ') + 1));
+        req.headers.emplace_back("Authorization", auth);
+      }
       auto resp = send_raw(req, idempotent, restart);
       if (!resp || resp->status != 401 || round == 1 || !own_host) return resp;
       // A 401 without a challenge cannot be answered: the caller reports it with its hint.
@@ -630,6 +813,16 @@ private:
                                 const std::function<void()>& restart = {}) {
     const int attempts = idempotent ? 1 + std::max(0, options_.max_retries) : 1;
     for (int attempt = 1;; ++attempt) {
+      if (options_.deadline) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            *options_.deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+          return make_error(ErrorKind::network,
+                            req.method + " " + url_path(req.url) +
+                                ": the overall deadline passed before the request could be sent "
+                                "(--deadline sets it)");
+        req.timeout = left;
+      }
       ++requests_;
       if (restart) restart();
       auto resp = transport_->perform(req);
@@ -655,6 +848,12 @@ private:
         if (!resp) return std::move(resp).error().context(req.method + " " + url_path(req.url));
         return resp;
       }
+      if (options_.deadline)
+        wait_ms = std::min<long>(
+            wait_ms, std::max<long>(0, static_cast<long>(
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               *options_.deadline - std::chrono::steady_clock::now())
+                                               .count())));
       if (options_.sleep)
         options_.sleep(std::chrono::milliseconds(wait_ms));
       else
@@ -672,6 +871,7 @@ private:
 
   ClientOptions options_;
   std::unique_ptr<Transport> transport_;
+  std::shared_ptr<Secrets> secrets_;
   std::atomic<std::size_t> requests_{0};
   std::atomic<std::size_t> token_requests_{0};
   std::mutex auth_mutex_;
@@ -682,12 +882,63 @@ private:
   std::set<std::string> probed_; // cache keys whose first request was answered
 };
 
+// The client as callers see it: every error leaves with the secrets sent masked.
+class ScrubbingClient final : public Client {
+public:
+  ScrubbingClient(ClientOptions options, std::unique_ptr<Transport> transport)
+      : secrets_(std::make_shared<Secrets>()),
+        inner_(std::move(options), std::move(transport), secrets_) {}
+
+  Result<Descriptor> head_manifest(const Repository& repo, std::string_view ref) override {
+    return scrub(inner_.head_manifest(repo, ref));
+  }
+  Result<Manifest> get_manifest(const Repository& repo, std::string_view ref) override {
+    return scrub(inner_.get_manifest(repo, ref));
+  }
+  using Client::put_manifest;
+  Result<std::string> put_manifest(const Repository& repo, std::string_view ref,
+                                   std::string_view bytes, std::string_view media_type,
+                                   const PutCondition& condition) override {
+    return scrub(inner_.put_manifest(repo, ref, bytes, media_type, condition));
+  }
+  Result<void> delete_manifest(const Repository& repo, std::string_view digest) override {
+    return scrub(inner_.delete_manifest(repo, digest));
+  }
+  Result<bool> blob_exists(const Repository& repo, std::string_view digest) override {
+    return scrub(inner_.blob_exists(repo, digest));
+  }
+  Result<std::string> get_blob(const Repository& repo, std::string_view digest,
+                               std::size_t max_size) override {
+    return scrub(inner_.get_blob(repo, digest, max_size));
+  }
+  Result<void> put_blob(const Repository& repo, std::string_view digest,
+                        std::string_view bytes) override {
+    return scrub(inner_.put_blob(repo, digest, bytes));
+  }
+  Result<std::vector<std::string>> list_tags(const Repository& repo) override {
+    return scrub(inner_.list_tags(repo));
+  }
+  Result<bool> has_tag(const Repository& repo, std::string_view tag) override {
+    return scrub(inner_.has_tag(repo, tag));
+  }
+  std::size_t request_count() const override { return inner_.request_count(); }
+
+private:
+  template <class T> Result<T> scrub(Result<T> r) const {
+    if (r) return r;
+    return secrets_->scrub(std::move(r).error());
+  }
+
+  std::shared_ptr<Secrets> secrets_;
+  RegistryClient inner_;
+};
+
 } // namespace
 
 std::unique_ptr<Client> Client::create(ClientOptions options,
                                        std::unique_ptr<Transport> transport) {
   if (!transport) transport = make_curl_transport(options.transport);
-  return std::make_unique<RegistryClient>(std::move(options), std::move(transport));
+  return std::make_unique<ScrubbingClient>(std::move(options), std::move(transport));
 }
 
 } // namespace isign::registry

@@ -42,6 +42,9 @@ struct ClientOptions {
   // Waits between retries; unset: std::this_thread::sleep_for. Tests record the waits instead.
   std::function<void(std::chrono::milliseconds)> sleep;
   std::size_t max_manifest_size = 4u << 20;
+  // When set, no request starts after this instant and none runs past it (--deadline): a run
+  // ends in bounded time however many requests stall. Requests then fail as network errors.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 // A manifest as received: its exact bytes, its media type and its digest (sha256 of the bytes).
@@ -106,7 +109,11 @@ public:
   virtual common::Result<void> put_blob(const Repository& repo, std::string_view digest,
                                         std::string_view bytes) = 0;
 
+  // Every tag, following Link: rel="next" pages (bounded in pages and tags).
   virtual common::Result<std::vector<std::string>> list_tags(const Repository& repo) = 0;
+  // Whether the repository's tag list has tag (read from the list, not the manifest: a second
+  // opinion when a manifest GET answered 404). Reads only the pages it needs.
+  virtual common::Result<bool> has_tag(const Repository& repo, std::string_view tag) = 0;
 
   // Counters for benchmarks: HTTP requests sent and token fetches made.
   virtual std::size_t request_count() const = 0;

@@ -144,12 +144,18 @@ public:
     // Redirects never downgrade HTTPS to plain HTTP.
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
                      request.url.rfind("https://", 0) == 0 ? "https" : "http,https");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
+    // Never 0: libcurl takes a zero timeout for "no timeout at all".
+    auto timeout = options_.timeout;
+    if (request.timeout.count() > 0) timeout = std::min(timeout, request.timeout);
+    timeout = std::max(timeout, std::chrono::milliseconds(1));
+    const auto connect_timeout =
+        std::max(std::min(options_.connect_timeout, timeout), std::chrono::milliseconds(1));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     // A peer that stops sending mid-body is given up on well before the overall timeout.
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
-                     std::max(5L, static_cast<long>(options_.timeout.count() / 4000)));
+                     std::max(5L, static_cast<long>(timeout.count() / 4000)));
     curl_easy_setopt(h, CURLOPT_USERAGENT, "isign/" ISIGN_VERSION_STRING);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/digest.h"
+#include "registry/json_util.h"
 
 namespace isign::registry {
 
@@ -17,11 +18,18 @@ std::string string_member(const nlohmann::json& obj, const char* key) {
 
 common::Result<std::vector<IndexEntry>> parse_index(std::string_view bytes) {
   using common::ErrorKind;
-  auto doc = nlohmann::json::parse(bytes, nullptr, false);
+  auto doc = detail::parse_json(bytes);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("manifests") ||
       !doc["manifests"].is_array())
     return common::make_error(ErrorKind::registry,
                               "the image index is not JSON with a manifests list");
+  // Real indexes list a few dozen platforms; a registry's 20,000-entry index would otherwise cost
+  // 20,000 requests.
+  if (doc["manifests"].size() > kMaxIndexEntries)
+    return common::make_error(ErrorKind::limit,
+                              "the image index has " + std::to_string(doc["manifests"].size()) +
+                                  " entries, more than the limit of " +
+                                  std::to_string(kMaxIndexEntries));
   std::vector<IndexEntry> out;
   for (const auto& m : doc["manifests"]) {
     if (!m.is_object())

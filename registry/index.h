@@ -2,6 +2,7 @@
 // (--recursive) and verifying (--recursive, --platform).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,7 +18,10 @@ struct IndexEntry {
   std::string os, architecture, variant; // the entry's platform, when has_platform
 };
 
-// The entries of an index, in order. A registry error when the bytes are not a JSON object with
+// More entries than this in one index is a limit error.
+inline constexpr std::size_t kMaxIndexEntries = 1000;
+
+// The entries of an index, in order. A limit error past kMaxIndexEntries. A registry error when the bytes are not a JSON object with
 // a "manifests" list, or an entry is not an object with a sha256 digest.
 common::Result<std::vector<IndexEntry>> parse_index(std::string_view bytes);
 

@@ -25,6 +25,9 @@ struct HttpRequest {
   std::function<bool(std::string_view)> body_sink;
   std::size_t max_body = 4u << 20; // responses larger than this fail with ErrorKind::limit
   bool follow_redirects = true;    // GET/HEAD only: blob GETs may be redirected to storage
+  // When positive, the whole request must end within this (and within TransportOptions::timeout):
+  // the client sets it from its overall deadline.
+  std::chrono::milliseconds timeout{0};
   // Set by the transport on each perform(): true when its error would recur on a retry (TLS
   // verification, an unreadable CA or client certificate, HTTPS spoken to a plain-HTTP port).
   bool permanent_failure = false;

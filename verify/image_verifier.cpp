@@ -157,10 +157,14 @@ Result<Resolution> resolve_targets(registry::Client& client, const registry::Ref
   if (selection.platform) {
     auto pick = select_platform(*children, *selection.platform);
     if (!pick) {
+      constexpr std::size_t kMaxListed = 20;
       std::string have;
+      std::size_t listed = 0, platforms = 0;
       for (const auto& c : *children)
-        if (c.platform)
-          have += (have.empty() ? "" : ", ") + c.platform->str();
+        if (c.platform && ++platforms <= kMaxListed)
+          have += (listed++ ? ", " : "") + c.platform->str();
+      if (platforms > kMaxListed)
+        have += " and " + std::to_string(platforms - kMaxListed) + " more";
       return make_error(ErrorKind::not_found,
                         "the index " + ref.repository.str() + "@" + top.digest +
                             " has no manifest for platform " + selection.platform->str() +

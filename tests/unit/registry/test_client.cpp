@@ -716,13 +716,15 @@ TEST_CASE("credentials are never sent in clear to a remote plain-HTTP token serv
     REQUIRE(h.client->head_manifest(kRepo, "v1"));
     CHECK_FALSE(h.log[1].header("Authorization").empty());
   }
-  SECTION("anonymous: allowed") {
+  SECTION("anonymous: refused too (no plain HTTP over the network without the flag)") {
     Harness h;
     h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="http://auth.example/token")"}}));
-    h.reply(resp(200, R"({"token":"T"})"));
-    h.reply(resp(200, "", {{"docker-content-digest", kDigest}}));
-    REQUIRE(h.client->head_manifest(kRepo, "v1"));
-    CHECK(h.log[1].header("Authorization").empty());
+    auto m = h.client->head_manifest(kRepo, "v1");
+    REQUIRE_FALSE(m);
+    CHECK(m.error().message() == "the registry's token service auth.example is plain HTTP; "
+                                 "refusing to fetch a token from it (--allow-http-registry "
+                                 "allows it)");
+    CHECK(h.log.size() == 1);
   }
 }
 
@@ -1001,7 +1003,7 @@ TEST_CASE("Authorization goes to the registry's origin only: scheme, host and po
   CHECK(upload_to(kRepo, "https://reg.example:5000/v2/team/app/blobs/uploads/u") == "Bearer TOKEN");
   CHECK(upload_to(kRepo, "https://REG.example:5000/v2/u") == "Bearer TOKEN");
   CHECK(upload_to({"reg.example", "a"}, "https://reg.example:443/v2/u") == "Bearer TOKEN");
-  CHECK(upload_to(kRepo, "http://reg.example:5000/v2/u").empty());  // downgraded
+  // A plain-HTTP location is refused outright: "no plain-HTTP upload location over HTTPS".
   CHECK(upload_to(kRepo, "https://reg.example:5001/v2/u").empty()); // another port
   CHECK(upload_to(kRepo, "https://user@evil.example/v2/u").empty());
 }
@@ -1082,4 +1084,147 @@ TEST_CASE("list_tags refuses a Link that loops back", "[client]") {
   CHECK(tags.error().message() ==
         "GET /v2/team/app/tags/list: the tag list's Link header loops back");
   CHECK(h.log.size() == 2);
+}
+
+// --- hostile registries (issue 11) -----------------------------------------------------------
+
+TEST_CASE("only image manifests and indexes are accepted as manifests", "[client][hostile]") {
+  const std::string index =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]})";
+  const std::string bare_index = R"({"schemaVersion":2,"manifests":[]})";
+  struct Case {
+    const char* name;
+    std::string body;
+    std::string content_type;
+    std::string error; // "" when accepted; else a part of the message
+    std::string media_type{};
+  };
+  const std::vector<Case> cases = {
+      {"a 200 text/html page", "<html>hello</html>", "text/html", "Content-Type 'text/html'"},
+      {"JSON served as text/html", kManifest, "text/html; charset=utf-8",
+       "Content-Type 'text/html'"},
+      {"an index served as an image manifest", bare_index,
+       "application/vnd.oci.image.manifest.v1+json", "the body is an index"},
+      {"an index whose mediaType disagrees with the Content-Type", index,
+       "application/vnd.oci.image.manifest.v1+json", "disagree"},
+      {"an image manifest served as an index", kManifest, "application/vnd.oci.image.index.v1+json",
+       "disagree"},
+      {"a mediaType that is not a string", R"({"schemaVersion":2,"mediaType":7})", "",
+       "not a string"},
+      {"JSON of another kind", R"({"schemaVersion":2,"mediaType":"text/html"})",
+       "application/json", "'text/html' is not an image manifest"},
+      {"text with a NUL byte", kManifest + std::string(1, '\0') + "x", "", "not a JSON manifest"},
+      {"an index by its body (application/json)", index, "application/json", "",
+       "application/vnd.oci.image.index.v1+json"},
+      {"an index by its shape alone", bare_index, "", "",
+       "application/vnd.oci.image.index.v1+json"},
+      {"a manifest by its mediaType", kManifest, "", "",
+       "application/vnd.oci.image.manifest.v1+json"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    Harness h;
+    h.reply(resp(200, c.body, {{"content-type", c.content_type}}));
+    auto m = h.client->get_manifest(kRepo, "v1");
+    if (c.error.empty()) {
+      REQUIRE(m);
+      CHECK(m->media_type == c.media_type);
+    } else {
+      REQUIRE_FALSE(m);
+      CHECK(m.error().kind() == ErrorKind::registry);
+      CHECK_THAT(m.error().message(), Catch::Contains(c.error));
+    }
+  }
+  SECTION("HEAD with a digest and a text/html Content-Type") {
+    Harness h;
+    h.reply(resp(200, "", {{"content-type", "text/html"}, {"docker-content-digest", kDigest}}));
+    auto d = h.client->head_manifest(kRepo, "v1");
+    REQUIRE_FALSE(d);
+    CHECK(d.error().kind() == ErrorKind::registry);
+  }
+}
+
+TEST_CASE("no plain-HTTP upload location or tag page over HTTPS", "[client][hostile]") {
+  const std::string blob = "payload";
+  const std::string digest = common::sha256_digest(blob);
+  SECTION("upload location") {
+    Harness h;
+    h.reply(resp(404));
+    h.reply(resp(202, "", {{"location", "http://reg.example:5000/v2/team/app/blobs/uploads/u1"}}));
+    auto put = h.client->put_blob(kRepo, digest, blob);
+    REQUIRE_FALSE(put);
+    CHECK_THAT(put.error().message(), Catch::Contains("plain HTTP"));
+    CHECK(h.log.size() == 2); // HEAD and POST: the blob never went out in clear
+  }
+  SECTION("next page of the tag list") {
+    Harness h;
+    h.reply(resp(200, R"({"tags":["a"]})",
+                 {{"link", R"(<http://reg.example:5000/v2/team/app/tags/list?last=a>; rel="next")"}}));
+    auto tags = h.client->list_tags(kRepo);
+    REQUIRE_FALSE(tags);
+    CHECK_THAT(tags.error().message(), Catch::Contains("plain HTTP"));
+    CHECK(h.log.size() == 1);
+  }
+}
+
+TEST_CASE("tag lists that page forever are cut off", "[client][hostile]") {
+  Harness h;
+  for (int i = 0; i < 10; ++i)
+    h.reply(resp(200, R"({"tags":[]})",
+                 {{"link", "</v2/team/app/tags/list?n=1&last=x" + std::to_string(i) +
+                               ">; rel=\"next\""}}));
+  auto tags = h.client->list_tags(kRepo);
+  REQUIRE_FALSE(tags);
+  CHECK_THAT(tags.error().message(), Catch::Contains("empty tag pages"));
+  CHECK(h.log.size() == 3);
+}
+
+TEST_CASE("has_tag reads the tag list from just before the tag", "[client][hostile]") {
+  SECTION("present") {
+    Harness h;
+    h.reply(resp(200, R"({"tags":["sha256-ab.sig","v1"]})"));
+    auto has = h.client->has_tag(kRepo, "sha256-ab.sig");
+    REQUIRE(has);
+    CHECK(*has);
+    CHECK(h.log[0].url ==
+          "https://reg.example:5000/v2/team/app/tags/list?n=100&last=sha256-ab.sif~");
+  }
+  SECTION("absent, the list passes the tag") {
+    Harness h;
+    h.reply(resp(200, R"({"tags":["v1","v2"]})", {{"link", R"(</v2/team/app/tags/list?last=v2>; rel="next")"}}));
+    auto has = h.client->has_tag(kRepo, "sha256-ab.sig");
+    REQUIRE(has);
+    CHECK_FALSE(*has);
+    CHECK(h.log.size() == 1);
+  }
+}
+
+TEST_CASE("secrets sent are masked in every error", "[client][hostile]") {
+  ClientOptions o;
+  o.credentials = {"alice", "s3cret-pw", ""};
+  Harness h(o);
+  const std::string basic = common::base64_encode("alice:s3cret-pw");
+  h.reply(resp(401, "", {{"www-authenticate", R"(Basic realm="r")"}}));
+  // A registry that echoes what it was sent, in the error text.
+  h.reply(resp(400, R"({"errors":[{"code":"DENIED","message":"bad header Basic )" + basic +
+                        R"( for s3cret-pw"}]})"));
+  auto m = h.client->get_manifest(kRepo, "v1");
+  REQUIRE_FALSE(m);
+  CHECK(m.error().message().find(basic) == std::string::npos);
+  CHECK(m.error().message().find("s3cret-pw") == std::string::npos);
+  CHECK_THAT(m.error().message(), Catch::Contains("bad header Basic *** for ***"));
+}
+
+TEST_CASE("an overall deadline bounds every request and retry", "[client][hostile]") {
+  ClientOptions o;
+  o.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  Harness h(o);
+  h.fail(ErrorKind::network, "Operation timed out");
+  h.fail(ErrorKind::network, "Operation timed out");
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  auto m = h.client->get_manifest(kRepo, "v1");
+  REQUIRE_FALSE(m);
+  CHECK(m.error().kind() == ErrorKind::network);
+  CHECK_THAT(m.error().message(), Catch::Contains("deadline"));
+  CHECK(h.log.empty());
 }

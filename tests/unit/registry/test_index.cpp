@@ -46,3 +46,17 @@ TEST_CASE("parse_index: what is not an index is a registry error", "[index]") {
     CHECK(entries.error().message().find(c.message) != std::string::npos);
   }
 }
+
+TEST_CASE("parse_index: more entries than the limit is a limit error", "[index]") {
+  std::string entries;
+  for (std::size_t i = 0; i <= registry::kMaxIndexEntries; ++i)
+    entries += std::string(i ? "," : "") + R"({"digest":"sha256:)" + std::string(64, 'a') + "\"}";
+  auto parsed = registry::parse_index(R"({"manifests":[)" + entries + "]}");
+  REQUIRE_FALSE(parsed);
+  CHECK(parsed.error().kind() == common::ErrorKind::limit);
+}
+
+TEST_CASE("parse_index: a NUL byte ends nothing", "[index]") {
+  auto parsed = registry::parse_index(std::string(R"({"manifests":[]})") + '\0' + "]");
+  REQUIRE_FALSE(parsed);
+}
