@@ -43,6 +43,9 @@ constexpr std::string_view kDockerHubAuthKey = "https://index.docker.io/v1/";
 // docker-credential-helpers' standard answer for a server it holds nothing for.
 constexpr std::string_view kNotFoundMessage = "credentials not found";
 constexpr std::size_t kMaxConfigSize = 4u << 20;
+// Docker configs nest four levels deep; a deeper document is an attack on the recursive dump()
+// (a stack overflow, or megabytes of indentation per line when rewritten).
+constexpr std::size_t kMaxJsonDepth = 64;
 constexpr std::size_t kMaxHelperStdout = 1u << 20;
 constexpr std::size_t kMaxHelperStderr = 4096;
 
@@ -382,6 +385,34 @@ Error helper_failed(const std::string& program, const std::string& action, const
 
 // ---- reading config files ---------------------------------------------------------------------
 
+// Why text cannot be parsed safely as JSON, or "": a raw NUL byte (invalid in JSON; nlohmann
+// stops reading at it, so what follows would be dropped on rewrite), or nesting deeper than
+// kMaxJsonDepth. Never quotes the text (it holds secrets).
+std::string json_text_problem(std::string_view text) {
+  if (auto nul = text.find('\0'); nul != std::string_view::npos)
+    return "not valid JSON (a NUL byte at byte " + std::to_string(nul) + ")";
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxJsonDepth)
+        return "JSON nested more than " + std::to_string(kMaxJsonDepth) + " levels deep";
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return "";
+}
+
 // Reads and parses path; nullopt when it does not exist.
 Result<std::optional<Json>> load_config(const std::string& path) {
   struct stat st {};
@@ -391,6 +422,8 @@ Result<std::optional<Json>> load_config(const std::string& path) {
   if (!text)
     return std::move(text).error();
   SecretString guard(std::move(*text)); // the file holds passwords: wipe our copy
+  if (auto problem = json_text_problem(guard.str()); !problem.empty())
+    return file_error(path, problem);
   Json doc;
   try {
     doc = Json::parse(guard.str());
@@ -621,7 +654,7 @@ Result<void> make_dirs(const std::string& dir) {
 
 struct ConfigForEdit {
   std::string write_path; // the symlink's target when path is a symlink
-  mode_t mode = 0600;
+  ConfigWrite modes{0, 0600};
   Json doc = Json::object();
   bool existed = false;
 };
@@ -644,8 +677,11 @@ Result<ConfigForEdit> open_for_edit(const std::string& path) {
     cfg.existed = true;
     cfg.doc = std::move(**loaded);
     struct stat st {};
-    if (::stat(cfg.write_path.c_str(), &st) == 0)
-      cfg.mode = st.st_mode & 07777;
+    if (::stat(cfg.write_path.c_str(), &st) == 0) {
+      // The file holds secrets: what group or others could read is taken away on rewrite.
+      cfg.modes.previous_mode = st.st_mode & 07777;
+      cfg.modes.mode = st.st_mode & 0700;
+    }
   } else {
     auto slash = cfg.write_path.rfind('/');
     if (slash != std::string::npos && slash > 0) {
@@ -657,10 +693,32 @@ Result<ConfigForEdit> open_for_edit(const std::string& path) {
   return cfg;
 }
 
-Result<void> save(const ConfigForEdit& cfg) {
+// An upper bound of the size of v.dump(1, '\t') at depth, counted without building it: many small
+// values deep down make megabytes of indentation out of a small file.
+std::size_t pretty_size(const Json& v, std::size_t depth) {
+  if (!v.is_structured())
+    return v.dump().size();
+  std::size_t n = 3 + depth; // brackets, the last newline and its indentation
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    n += depth + 3 + pretty_size(*it, depth + 1); // indentation, ",\n"
+    if (v.is_object())
+      n += Json(it.key()).dump().size() + 2; // "key":
+  }
+  return n;
+}
+
+Result<ConfigWrite> save(const ConfigForEdit& cfg, const std::string& path) {
+  // Never write what load_config would refuse to read back.
+  if (pretty_size(cfg.doc, 0) > kMaxConfigSize)
+    return make_error(ErrorKind::limit, "'" + path + "': the updated file would be larger than " +
+                                            std::to_string(kMaxConfigSize >> 20) + " MiB");
   // docker writes json.MarshalIndent(config, "", "\t").
   SecretString text(cfg.doc.dump(1, '\t'));
-  return common::write_file_atomic(cfg.write_path, text.str(), cfg.mode, common::Overwrite::yes);
+  auto written =
+      common::write_file_atomic(cfg.write_path, text.str(), cfg.modes.mode, common::Overwrite::yes);
+  if (!written)
+    return std::move(written).error();
+  return cfg.modes;
 }
 
 Result<Json*> auths_for_edit(ConfigForEdit& cfg, const std::string& path) {
@@ -729,6 +787,8 @@ Result<std::optional<Credentials>> credential_helper_get(std::string_view helper
     return failed;
   }
   SecretString out(std::move(run->out));
+  if (auto problem = json_text_problem(out.str()); !problem.empty())
+    return make_error(ErrorKind::io, "credential helper '" + program + " get' reply: " + problem);
   Json reply;
   try {
     reply = Json::parse(out.str());
@@ -773,8 +833,9 @@ Result<std::optional<Credentials>> find_credentials(std::string_view registry, c
   return std::optional<Credentials>();
 }
 
-Result<void> store_login(const std::string& path, std::string_view registry,
-                         std::string_view username, std::string_view password, const GetEnv& env) {
+Result<ConfigWrite> store_login(const std::string& path, std::string_view registry,
+                                std::string_view username, std::string_view password,
+                                const GetEnv& env) {
   auto cfg = open_for_edit(path);
   if (!cfg)
     return std::move(cfg).error();
@@ -811,10 +872,11 @@ Result<void> store_login(const std::string& path, std::string_view registry,
     SecretString plain(std::string(username) + ":" + std::string(password));
     (**auths)[key] = Json{{"auth", common::base64_encode(plain.str())}};
   }
-  return save(*cfg);
+  return save(*cfg, path);
 }
 
-Result<void> remove_login(const std::string& path, std::string_view registry, const GetEnv& env) {
+Result<ConfigWrite> remove_login(const std::string& path, std::string_view registry,
+                                 const GetEnv& env) {
   auto cfg = open_for_edit(path);
   if (!cfg)
     return std::move(cfg).error();
@@ -849,16 +911,12 @@ Result<void> remove_login(const std::string& path, std::string_view registry, co
   } else if (it != cfg->doc.end() && !it->is_null()) {
     return file_error(path, "\"auths\" is not an object");
   }
-  if (changed) {
-    auto saved = save(*cfg);
-    if (!saved)
-      return saved;
-    removed = true;
-  }
-  if (!removed)
+  if (!changed && !removed)
     return make_error(ErrorKind::not_found, "not logged in to " + std::string(registry) +
                                                 " (no entry in '" + path + "')");
-  return {};
+  if (!changed)
+    return ConfigWrite{};
+  return save(*cfg, path);
 }
 
 } // namespace isign::registry

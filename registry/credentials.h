@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 #include "common/result.h"
@@ -57,18 +58,30 @@ credential_helper_get(std::string_view helper, std::string_view server_url,
 // ~/.docker/config.json.
 std::string docker_config_path(const GetEnv& env = process_env());
 
+// How login/logout left the docker config's permission bits. The file holds secrets, so it is
+// written readable by its owner only: a new file 0600, an existing one without its group and
+// other bits. Both are 0 when the file was not rewritten.
+struct ConfigWrite {
+  mode_t previous_mode = 0; // the existing file's bits; 0 for a new file
+  mode_t mode = 0;          // the bits written
+  bool tightened() const { return previous_mode != 0 && previous_mode != mode; }
+};
+
 // Logs in as docker does: when the file names a credential helper for registry (credHelpers, else
 // credsStore), the credentials go to `docker-credential-<name> store` and auths[key] becomes {};
 // otherwise auths[key] = {"auth": base64(user:password)}. key is registry, or
 // "https://index.docker.io/v1/" for Docker Hub. Every other entry and unknown field is kept; a new
-// file is created with mode 0600 (missing parent directories 0700), an existing file keeps its
-// mode; written atomically (through a symlink to its target).
-common::Result<void> store_login(const std::string& path, std::string_view registry,
-                                 std::string_view username, std::string_view password,
-                                 const GetEnv& env = process_env());
+// file is created with mode 0600 (missing parent directories 0700), an existing file loses its
+// group and other bits (ConfigWrite); written atomically (through a symlink to its target).
+// Errors name the file, never a secret: unreadable or malformed (incl. a NUL byte, nesting deeper
+// than 64 levels), or a result larger than the 4 MiB read limit (limit); the file is untouched.
+common::Result<ConfigWrite> store_login(const std::string& path, std::string_view registry,
+                                        std::string_view username, std::string_view password,
+                                        const GetEnv& env = process_env());
 // Removes every auths entry for registry (whatever form its key was written in) and erases it from
-// the file's credential helper, if any. not_found if there was nothing to remove.
-common::Result<void> remove_login(const std::string& path, std::string_view registry,
-                                  const GetEnv& env = process_env());
+// the file's credential helper, if any, written as store_login writes. not_found if there was
+// nothing to remove.
+common::Result<ConfigWrite> remove_login(const std::string& path, std::string_view registry,
+                                         const GetEnv& env = process_env());
 
 } // namespace isign::registry

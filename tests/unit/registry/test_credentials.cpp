@@ -535,7 +535,7 @@ TEST_CASE("store_login creates the file as docker does: 0600 in a 0700 directory
   check_user(env, "docker.io", "hub", "pw");
 }
 
-TEST_CASE("store_login keeps other entries, unknown fields, key order and the file's mode") {
+TEST_CASE("store_login keeps other entries, unknown fields, key order and the owner's mode bits") {
   Env env;
   std::string path = env.docker_config();
   write(
@@ -545,7 +545,7 @@ TEST_CASE("store_login keeps other entries, unknown fields, key order and the fi
           R"(","identitytoken":"stale"}},"credHelpers":{"gcr.io":"gcloud"},"proxies":{"default":{"httpProxy":"http://p:3128"}}})",
       0640);
   REQUIRE(registry::store_login(path, "ghcr.io", "new", "secret", env.get()).ok());
-  CHECK(mode_of(path) == 0640);
+  CHECK(mode_of(path) == 0600); // no longer group-readable: it holds a secret
   CHECK(read(path) ==
         "{\n\t\"psFormat\": \"table {{.ID}}\",\n\t\"auths\": {\n\t\t\"quay.io\": "
         "{\n\t\t\t\"auth\": \"" +
@@ -615,7 +615,7 @@ TEST_CASE("remove_login removes every form of the registry's key and keeps the r
             auth("q", "q") + R"("}},"HttpHeaders":{"X":"y"}})",
         0644);
   REQUIRE(registry::remove_login(path, "ghcr.io", env.get()).ok());
-  CHECK(mode_of(path) == 0644);
+  CHECK(mode_of(path) == 0600); // it still holds secrets: no longer world-readable
   CHECK(read(path) == "{\n\t\"auths\": {\n\t\t\"ghcr.io/org\": {\n\t\t\t\"auth\": \"" +
                           auth("ns", "ns") + "\"\n\t\t},\n\t\t\"quay.io\": {\n\t\t\t\"auth\": \"" +
                           auth("q", "q") +
