@@ -1,5 +1,6 @@
 #include "registry/reference.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstddef>
 
@@ -196,6 +197,50 @@ std::string digest_problem(std::string_view digest) {
   return "";
 }
 
+std::string_view without_scheme(std::string_view text) {
+  for (std::string_view scheme : {"http://", "https://"})
+    if (text.substr(0, scheme.size()) == scheme)
+      return text.substr(scheme.size());
+  return text;
+}
+
+// The user-info of text ("user:password@" pasted from a URL), or "" when it has none. In a
+// reference the only '@' starts the digest, which never has a '/' after it; with no '/' at all,
+// "user:password@host[:port]" is told from "repo:tag@sha256:..." by what follows the '@'.
+std::string_view userinfo_of(std::string_view text) {
+  std::string_view rest = without_scheme(text);
+  if (auto last_slash = rest.rfind('/'); last_slash != std::string_view::npos)
+    if (auto at = rest.rfind('@', last_slash); at != std::string_view::npos)
+      return rest.substr(0, at + 1);
+  auto at = rest.rfind('@');
+  if (at == std::string_view::npos)
+    return {};
+  std::string_view before = rest.substr(0, at), after = rest.substr(at + 1);
+  std::string_view algorithm = after.substr(0, after.find(':'));
+  bool digest = algorithm == "sha256" || algorithm == "sha384" || algorithm == "sha512";
+  if (digest || before.find('/') != std::string_view::npos ||
+      before.find(':') == std::string_view::npos || !host_problem(after).empty())
+    return {};
+  return rest.substr(0, at + 1);
+}
+
+// How user-info is shown: the user name when one is given before a ':', never the password (a
+// lone token is masked whole).
+std::string masked_userinfo(std::string_view userinfo) {
+  auto colon = userinfo.find(':');
+  if (colon == std::string_view::npos)
+    return "***@";
+  std::string user = quoted(userinfo.substr(0, std::min<std::size_t>(colon, 64)));
+  return user.substr(1, user.size() - 2) + ":***@";
+}
+
+std::string credentials_problem(std::string_view userinfo, std::string_view fix) {
+  return "it contains credentials ('" + masked_userinfo(userinfo) + "'); " + std::string(fix);
+}
+
+constexpr std::string_view kCredentialsFix =
+    "use isign login or --registry-username/--registry-password";
+
 bool is_docker_hub_alias(std::string_view host) {
   return host == kDockerHub || host == kDockerHubPrinted;
 }
@@ -207,6 +252,9 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
   };
   if (text.empty())
     return fail("it is empty");
+  if (auto userinfo = userinfo_of(text); !userinfo.empty())
+    return make_error(ErrorKind::usage, "invalid " + std::string(what) + ": " +
+                                            credentials_problem(userinfo, kCredentialsFix));
   for (std::string_view scheme : {"http://", "https://"})
     if (text.substr(0, scheme.size()) == scheme)
       return fail("remove the '" + std::string(scheme) +
@@ -337,6 +385,15 @@ std::string Reference::str() const {
   return out;
 }
 
+std::string redact_credentials(std::string_view text) {
+  std::string_view userinfo = userinfo_of(text);
+  if (userinfo.empty())
+    return std::string(text);
+  auto start = static_cast<std::size_t>(userinfo.data() - text.data());
+  return std::string(text.substr(0, start)) + masked_userinfo(userinfo) +
+         std::string(text.substr(start + userinfo.size()));
+}
+
 Result<std::string> parse_registry_host(std::string_view text) {
   auto fail = [&](const std::string& problem) -> Result<std::string> {
     return make_error(ErrorKind::usage, "invalid registry " + quoted(text) + ": " + problem);
@@ -350,6 +407,13 @@ Result<std::string> parse_registry_host(std::string_view text) {
       break;
     }
   }
+  // A registry host never has an '@': everything up to the last one is user-info.
+  if (auto rest = without_scheme(text); rest.find('@') != std::string_view::npos)
+    return make_error(ErrorKind::usage,
+                      "invalid registry: " +
+                          credentials_problem(rest.substr(0, rest.rfind('@') + 1),
+                                              "give the user name with -u and the password with "
+                                              "--password-stdin"));
   if (host.empty())
     return fail("it is empty");
   if (host.find('/') != std::string_view::npos)

@@ -46,6 +46,11 @@ struct Reference {
   std::string str() const;
 };
 
+// text with the user-info of a reference pasted from a URL ("user:password@host/app") shown as
+// "user:***@", so that it can be echoed in a message; other text is returned as it is. Every
+// parser here refuses such a reference with a usage error that never shows the password.
+std::string redact_credentials(std::string_view text);
+
 // A registry as users name it to login/logout: "host[:port]", also docker's URL forms
 // ("https://host/v1/", "http://host"). Returns the canonical host[:port], "docker.io" for every
 // Docker Hub alias (index.docker.io, registry-1.docker.io). Usage error on anything else.
