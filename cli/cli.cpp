@@ -4,24 +4,38 @@
 #include <cctype>
 #include <iostream>
 
+#include "registry/reference.h"
+
 namespace isign::cli {
 
 using common::ErrorKind;
 
 int exit_code_for(ErrorKind kind) {
   switch (kind) {
-  case ErrorKind::usage: return kUsage;
-  case ErrorKind::io: return kIo;
-  case ErrorKind::key: return kKey;
-  case ErrorKind::password: return kPassword;
-  case ErrorKind::network: return kNetwork;
-  case ErrorKind::registry: return kRegistry;
-  case ErrorKind::not_found: return kNotFound;
-  case ErrorKind::throttled: return kThrottled;
-  case ErrorKind::verification: return kVerificationFailed;
-  case ErrorKind::no_signature: return kNoSignature;
-  case ErrorKind::limit: return kLimit;
-  case ErrorKind::internal: return kInternal;
+  case ErrorKind::usage:
+    return kUsage;
+  case ErrorKind::io:
+    return kIo;
+  case ErrorKind::key:
+    return kKey;
+  case ErrorKind::password:
+    return kPassword;
+  case ErrorKind::network:
+    return kNetwork;
+  case ErrorKind::registry:
+    return kRegistry;
+  case ErrorKind::not_found:
+    return kNotFound;
+  case ErrorKind::throttled:
+    return kThrottled;
+  case ErrorKind::verification:
+    return kVerificationFailed;
+  case ErrorKind::no_signature:
+    return kNoSignature;
+  case ErrorKind::limit:
+    return kLimit;
+  case ErrorKind::internal:
+    return kInternal;
   }
   return kInternal;
 }
@@ -39,18 +53,24 @@ std::size_t utf8_length(std::string_view s, std::size_t i) {
     len = 2;
   } else if (b >= 0xE0 && b <= 0xEF) {
     len = 3;
-    if (b == 0xE0) lo = 0xA0;
-    if (b == 0xED) hi = 0x9F;
+    if (b == 0xE0)
+      lo = 0xA0;
+    if (b == 0xED)
+      hi = 0x9F;
   } else if (b >= 0xF0 && b <= 0xF4) {
     len = 4;
-    if (b == 0xF0) lo = 0x90;
-    if (b == 0xF4) hi = 0x8F;
+    if (b == 0xF0)
+      lo = 0x90;
+    if (b == 0xF4)
+      hi = 0x8F;
   } else {
     return 0;
   }
-  if (i + len > s.size() || at(i + 1) < lo || at(i + 1) > hi) return 0;
+  if (i + len > s.size() || at(i + 1) < lo || at(i + 1) > hi)
+    return 0;
   for (std::size_t k = 2; k < len; ++k)
-    if (at(i + k) < 0x80 || at(i + k) > 0xBF) return 0;
+    if (at(i + k) < 0x80 || at(i + k) > 0xBF)
+      return 0;
   return len;
 }
 
@@ -63,7 +83,8 @@ bool is_valid_utf8(std::string_view text) {
       continue;
     }
     std::size_t len = utf8_length(text, i);
-    if (len == 0) return false;
+    if (len == 0)
+      return false;
     i += len;
   }
   return true;
@@ -88,11 +109,14 @@ std::string one_line(std::string_view text, std::size_t max_bytes) {
       ++i;
     }
   }
-  if (out.size() <= max_bytes || max_bytes < 64) return out;
+  if (out.size() <= max_bytes || max_bytes < 64)
+    return out;
   // Keep whole UTF-8 sequences at both cuts.
   std::size_t head = max_bytes / 2 - 16, tail = out.size() - (max_bytes / 2 - 16);
-  while (head > 0 && (static_cast<unsigned char>(out[head]) & 0xC0) == 0x80) --head;
-  while (tail < out.size() && (static_cast<unsigned char>(out[tail]) & 0xC0) == 0x80) ++tail;
+  while (head > 0 && (static_cast<unsigned char>(out[head]) & 0xC0) == 0x80)
+    --head;
+  while (tail < out.size() && (static_cast<unsigned char>(out[tail]) & 0xC0) == 0x80)
+    ++tail;
   return out.substr(0, head) + "[... " + std::to_string(tail - head) + " bytes ...]" +
          out.substr(tail);
 }
@@ -106,9 +130,21 @@ void warn(std::string_view message) {
   std::cerr << "isign: warning: " << one_line(message) << '\n';
 }
 
+void warn_mode_tightened(std::string_view path, unsigned previous, unsigned mode) {
+  auto octal = [](unsigned m) {
+    std::string out;
+    for (int shift = 9; shift >= 0; shift -= 3)
+      out += static_cast<char>('0' + ((m >> shift) & 7));
+    return out;
+  };
+  warn("'" + std::string(path) +
+       "' holds credentials but was readable by group or others: its "
+       "mode was tightened from " +
+       octal(previous) + " to " + octal(mode));
+}
+
 int usage_error(std::string_view command, std::string_view message) {
-  std::cerr << "isign: error: " << one_line(message) << " (see 'isign " << command
-            << " --help')\n";
+  std::cerr << "isign: error: " << one_line(message) << " (see 'isign " << command << " --help')\n";
   return kUsage;
 }
 
@@ -135,7 +171,8 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   // Edit distance as ninja's "did you mean": suggest only when the typo is small.
   auto distance = [](std::string_view a, std::string_view b) {
     std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t j = 0; j <= b.size(); ++j)
+      prev[j] = j;
     for (std::size_t i = 1; i <= a.size(); ++i) {
       cur[0] = i;
       for (std::size_t j = 1; j <= b.size(); ++j) {
@@ -158,9 +195,126 @@ std::string suggest(std::string_view word, const std::vector<std::string>& candi
   return best;
 }
 
+namespace {
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+}
+
+// The option a cxxopts message names ("Option ‘threshold’ is missing an argument").
+std::string option_in_message(std::string_view what) {
+  std::size_t i = std::min(what.find(' '), what.size());
+  while (i < what.size() && !is_name_char(what[i]))
+    ++i;
+  std::size_t end = i;
+  while (end < what.size() && is_name_char(what[end]))
+    ++end;
+  return std::string(what.substr(i, end - i));
+}
+
+std::string dashed(const std::string& name) {
+  return (name.size() == 1 ? "-" : "--") + name;
+}
+
+// The flag argv gave value to ("--threshold -1", "--threshold=-1", "-t-1"), or "": cxxopts does
+// not say which flag a value that failed to parse belongs to.
+std::string flag_of_value(std::string_view value, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.size() < 2 || arg[0] != '-')
+      continue;
+    if (auto eq = arg.find('='); arg[1] == '-' && eq != std::string_view::npos) {
+      if (arg.substr(eq + 1) == value)
+        return std::string(arg.substr(0, eq));
+    } else if (i + 1 < argc && value == argv[i + 1]) {
+      return std::string(arg);
+    } else if (arg[1] != '-' && arg.substr(2) == value) {
+      return std::string(arg.substr(0, 2));
+    }
+  }
+  return "";
+}
+
+// What a flag's value must look like, from its help details.
+std::string expected_value(const cxxopts::Options& opts, std::string_view flag) {
+  while (!flag.empty() && flag.front() == '-')
+    flag.remove_prefix(1);
+  for (const auto& group : opts.groups())
+    for (const auto& o : opts.group_help(group).options) {
+      if (o.s != flag && std::find(o.l.begin(), o.l.end(), flag) == o.l.end())
+        continue;
+      if (o.is_boolean)
+        return "true or false";
+      if (o.arg_help == "SECONDS")
+        return "a number of seconds";
+      if (o.arg_help == "N" || o.arg_help == "BYTES")
+        return "a non-negative integer";
+      return "a valid " + o.arg_help;
+    }
+  return "a valid value";
+}
+
+// The text between the first and the last quote of a cxxopts message ("Argument ‘-1’ failed to
+// parse" holds -1).
+std::string quoted_in(std::string_view what) {
+  auto open = what.find(cxxopts::LQUOTE);
+  auto close = what.rfind(cxxopts::RQUOTE);
+  if (open == std::string_view::npos || close == std::string_view::npos ||
+      close < open + cxxopts::LQUOTE.size())
+    return "";
+  return std::string(
+      what.substr(open + cxxopts::LQUOTE.size(), close - open - cxxopts::LQUOTE.size()));
+}
+
+// Why an argument is too long for cxxopts, or "". It matches every argument that starts with '-'
+// with std::regex, whose matcher recurses once per byte: a 100 KB "--flag=..." overflows the
+// stack. Only the flag's name is shown ("-pVALUE" holds a value right after the name).
+std::string overlong_flag(int argc, char** argv) {
+  constexpr std::size_t kMaxFlagArgument = 16384;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg.size() <= kMaxFlagArgument || arg[0] != '-')
+      continue;
+    std::string_view name =
+        arg.substr(0, arg.rfind("--", 0) == 0 ? std::min<std::size_t>(arg.find('='), 64) : 2);
+    return "the argument '" + std::string(name) + "...' is " + std::to_string(arg.size()) +
+           " bytes long; give a long value as the next argument (" + std::string(name) + " VALUE)";
+  }
+  return "";
+}
+
+// One line naming the flag for every cxxopts parse error but an unknown flag.
+std::string parse_error_message(const cxxopts::Options& opts,
+                                const cxxopts::exceptions::exception& e, int argc, char** argv) {
+  namespace ex = cxxopts::exceptions;
+  const std::string what = e.what();
+  if (dynamic_cast<const ex::incorrect_argument_type*>(&e)) {
+    const std::string value = quoted_in(what);
+    const std::string flag = flag_of_value(value, argc, argv);
+    const std::string shown = "'" + registry::redact_credentials(value) + "'";
+    if (flag.empty())
+      return "invalid value " + shown;
+    return "invalid value " + shown + " for " + flag + ": expected " + expected_value(opts, flag);
+  }
+  if (dynamic_cast<const ex::missing_argument*>(&e) ||
+      dynamic_cast<const ex::option_requires_argument*>(&e))
+    return dashed(option_in_message(what)) + " needs a value";
+  if (dynamic_cast<const ex::gratuitous_argument_for_option*>(&e))
+    return dashed(option_in_message(what)) + " takes no value";
+  if (dynamic_cast<const ex::invalid_option_syntax*>(&e))
+    return "invalid flag '" + registry::redact_credentials(quoted_in(what)) + "'";
+  return registry::redact_credentials(what);
+}
+
+} // namespace
+
 std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv,
                                           int* exit) {
   std::string command = opts.program();
+  if (auto problem = overlong_flag(argc, argv); !problem.empty()) {
+    *exit = usage_error(command, problem);
+    return std::nullopt;
+  }
   try {
     auto result = opts.parse(argc, argv);
     if (result.count("help")) {
@@ -169,28 +323,25 @@ std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char
       return std::nullopt;
     }
     if (!result.unmatched().empty()) {
-      *exit = usage_error(command, "unexpected argument '" + result.unmatched().front() + "'");
+      *exit =
+          usage_error(command, "unexpected argument '" +
+                                   registry::redact_credentials(result.unmatched().front()) + "'");
       return std::nullopt;
     }
     return result;
   } catch (const cxxopts::exceptions::no_such_option& e) {
-    // cxxopts says "Option 'x' does not exist" with typographic quotes; keep only the flag.
-    std::string what = e.what();
-    std::string flag;
-    for (char c : what.substr(std::min(what.size(), std::string_view("Option ").size())))
-      if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == ' ')
-        flag += c;
-    if (auto end = flag.find(" does not exist"); end != std::string::npos) flag.resize(end);
-    while (!flag.empty() && flag.front() == ' ') flag.erase(0, 1);
+    std::string flag = option_in_message(e.what());
     std::vector<std::string> names;
     for (const auto& group : opts.groups())
-      for (const auto& o : opts.group_help(group).options) names.push_back(o.l.empty() ? o.s : o.l.front());
+      for (const auto& o : opts.group_help(group).options)
+        names.push_back(o.l.empty() ? o.s : o.l.front());
     std::string hint = suggest(flag, names);
     std::string msg = "unknown flag '--" + flag + "'";
-    if (!hint.empty()) msg += ", did you mean '--" + hint + "'?";
+    if (!hint.empty())
+      msg += ", did you mean '--" + hint + "'?";
     *exit = usage_error(command, msg);
   } catch (const cxxopts::exceptions::exception& e) {
-    *exit = usage_error(command, e.what());
+    *exit = usage_error(command, parse_error_message(opts, e, argc, argv));
   }
   return std::nullopt;
 }

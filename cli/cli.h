@@ -41,6 +41,9 @@ bool is_valid_utf8(std::string_view text);
 int report(const common::Error& error);
 // Prints "isign: warning: <message>" to stderr.
 void warn(std::string_view message);
+// Warns that path, a file holding credentials that group or others could read (mode previous),
+// was rewritten with mode `mode` (login, logout).
+void warn_mode_tightened(std::string_view path, unsigned previous, unsigned mode);
 // Prints a usage error with a hint to the command's --help; returns kUsage.
 int usage_error(std::string_view command, std::string_view message);
 
@@ -55,8 +58,7 @@ const std::vector<Command>& commands();
 // Parses argv with opts. On --help prints the help and returns kOk in *exit; on a parse error
 // prints one error line (with a "did you mean" for misspelt flags) and returns kUsage in *exit.
 // Arguments that no option or positional took are a usage error too.
-std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv,
-                                          int* exit);
+std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv, int* exit);
 
 // Levenshtein-based suggestion among candidates, or "" if nothing is close.
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
