@@ -60,9 +60,10 @@ int cmd_login(int argc, char** argv) {
   opts.custom_help("[REGISTRY] -u USER (--password-stdin | -p PASSWORD)");
   opts.add_options()("u,username", "the user name", cxxopts::value<std::string>(), "USER")(
       "p,password", "the password (insecure: visible to other users; prefer --password-stdin)",
-      cxxopts::value<std::string>(), "PASSWORD")(
-      "password-stdin", "read the password (or token) from stdin")("h,help", "show this help")(
-      "registry", "registry host[:port]", cxxopts::value<std::string>()->default_value("docker.io"));
+      cxxopts::value<std::string>(),
+      "PASSWORD")("password-stdin", "read the password (or token) from stdin")(
+      "h,help", "show this help")("registry", "registry host[:port]",
+                                  cxxopts::value<std::string>()->default_value("docker.io"));
   opts.parse_positional({"registry"});
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
@@ -100,6 +101,8 @@ int cmd_login(int argc, char** argv) {
   auto stored = registry::store_login(path, *registry, username, password.str());
   if (!stored)
     return report(std::move(stored.error()).context("storing credentials for " + *registry));
+  if (stored->tightened())
+    warn_mode_tightened(path, stored->previous_mode, stored->mode);
   std::cout << "Login Succeeded" << std::endl;
   return kOk;
 }
