@@ -1,5 +1,6 @@
 #include "cli/registry_options.h"
 
+#include <cmath>
 #include <cstdlib>
 
 namespace isign::cli {
@@ -13,17 +14,16 @@ void add_registry_options(cxxopts::Options& opts) {
       "skip TLS certificate verification (testing only: anyone on the path can impersonate the "
       "registry)")("allow-http-registry", "allow plain HTTP to registries (testing only)")(
       "registry-cacert", "trust the CA certificates in FILE (PEM) for registry TLS",
-      cxxopts::value<std::string>(), "FILE")(
-      "registry-client-cert", "TLS client certificate (PEM)", cxxopts::value<std::string>(),
-      "FILE")("registry-client-key", "TLS client key (PEM)", cxxopts::value<std::string>(),
-              "FILE")("registry-username", "registry user name", cxxopts::value<std::string>(),
-                      "USER")(
+      cxxopts::value<std::string>(), "FILE")("registry-client-cert", "TLS client certificate (PEM)",
+                                             cxxopts::value<std::string>(), "FILE")(
+      "registry-client-key", "TLS client key (PEM)", cxxopts::value<std::string>(),
+      "FILE")("registry-username", "registry user name", cxxopts::value<std::string>(), "USER")(
       "registry-password",
       "registry password (prefer isign login or a credential helper: flags show in ps)",
-      cxxopts::value<std::string>(), "PASSWORD")(
-      "registry-token", "a bearer token sent as is", cxxopts::value<std::string>(), "TOKEN")(
-      "timeout", "timeout of each registry request, in seconds",
-      cxxopts::value<double>()->default_value("120"), "SECONDS");
+      cxxopts::value<std::string>(),
+      "PASSWORD")("registry-token", "a bearer token sent as is", cxxopts::value<std::string>(),
+                  "TOKEN")("timeout", "timeout of each registry request, in seconds",
+                           cxxopts::value<double>()->default_value("120"), "SECONDS");
 }
 
 common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args) {
@@ -43,19 +43,20 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   options.credentials.password = str("registry-password");
   options.credentials.registry_token = str("registry-token");
   if (options.credentials.username.empty() != options.credentials.password.empty())
-    return make_error(ErrorKind::usage,
-                      "--registry-username and --registry-password go together");
+    return make_error(ErrorKind::usage, "--registry-username and --registry-password go together");
+  // libcurl counts in whole milliseconds and takes 0 as "no timeout": less than 1 ms would turn
+  // the limit off.
   double timeout = args["timeout"].as<double>();
-  if (!(timeout > 0 && timeout <= 3600))
-    return make_error(ErrorKind::usage, "--timeout must be more than 0 and at most 3600 seconds");
-  options.transport.timeout = std::chrono::milliseconds(static_cast<long>(timeout * 1000));
+  if (!(timeout >= 0.001 && timeout <= 3600))
+    return make_error(ErrorKind::usage, "--timeout must be from 0.001 (1 ms) to 3600 seconds");
+  options.transport.timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
   options.transport.connect_timeout =
       std::min(options.transport.connect_timeout, options.transport.timeout);
   return registry::Client::create(std::move(options));
 }
 
-common::Result<std::vector<registry::Reference>> parse_references(
-    const std::vector<std::string>& inputs) {
+common::Result<std::vector<registry::Reference>>
+parse_references(const std::vector<std::string>& inputs) {
   std::vector<registry::Reference> refs;
   for (const auto& in : inputs) {
     auto ref = registry::Reference::parse(in);
