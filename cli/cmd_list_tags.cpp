@@ -13,25 +13,31 @@ int cmd_list_tags(int argc, char** argv) {
   cxxopts::Options opts(std::string(kName),
                         "List the tags of a repository, as JSON like skopeo list-tags.\n"
                         "Usage: isign list-tags REGISTRY/REPO");
-  opts.add_options()("repository", "repository", cxxopts::value<std::string>())(
-      "h,help", "show this help");
+  opts.add_options()("repository", "repository", cxxopts::value<std::string>())("h,help",
+                                                                                "show this help");
   add_registry_options(opts);
   opts.parse_positional({"repository"});
   opts.positional_help("REPO");
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
-  if (!args) return exit;
-  if (!args->count("repository")) return usage_error(kName, "no repository given");
+  if (!args)
+    return exit;
+  if (!args->count("repository"))
+    return usage_error(kName, "no repository given");
   auto repo = registry::Repository::parse((*args)["repository"].as<std::string>());
-  if (!repo) return report(repo.error());
+  if (!repo)
+    return report(repo.error());
   auto client = make_client(*args);
-  if (!client) return report(client.error());
+  if (!client)
+    return report(client.error());
   auto tags = (*client)->list_tags(*repo);
-  if (!tags) return report(std::move(tags).error().context("listing tags of '" + repo->str() + "'"));
+  if (!tags)
+    return report(std::move(tags).error().context("listing tags of '" + repo->str() + "'"));
   nlohmann::ordered_json out;
   out["Repository"] = repo->str();
   out["Tags"] = *tags;
-  std::cout << out.dump(4) << '\n';
+  // The registry's text may not be UTF-8, which dump() throws on by default.
+  std::cout << out.dump(4, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
   return kOk;
 }
 

@@ -21,14 +21,17 @@ constexpr std::string_view kName = "verify";
 // Version of the --output json document (README.md, "Verification reports").
 constexpr int kReportSchemaVersion = 1;
 
-common::Result<std::vector<keys::PublicKey>> load_public_keys(const std::vector<std::string>& paths) {
+common::Result<std::vector<keys::PublicKey>>
+load_public_keys(const std::vector<std::string>& paths) {
   std::vector<keys::PublicKey> out;
   for (const auto& path : paths) {
     std::string context = "loading public key '" + path + "'";
     auto pem = read_key_source(path);
-    if (!pem) return std::move(pem).error().context(context);
+    if (!pem)
+      return std::move(pem).error().context(context);
     auto key = keys::PublicKey::from_pem(*pem);
-    if (!key) return std::move(key).error().context(context);
+    if (!key)
+      return std::move(key).error().context(context);
     out.push_back(std::move(*key));
   }
   return out;
@@ -46,45 +49,59 @@ std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys) {
 std::string status_for(const common::Error& e, bool rejected) {
   using common::ErrorKind;
   switch (e.kind()) {
-  case ErrorKind::verification: return rejected ? "rejected" : "invalid";
-  case ErrorKind::no_signature: return "no-signature";
-  case ErrorKind::not_found: return "not-found";
-  case ErrorKind::network: return "network-error";
-  case ErrorKind::registry: return "registry-error";
-  case ErrorKind::throttled: return "throttled";
-  case ErrorKind::limit: return "limit";
-  case ErrorKind::usage: return "usage";
-  default: return "error";
+  case ErrorKind::verification:
+    return rejected ? "rejected" : "invalid";
+  case ErrorKind::no_signature:
+    return "no-signature";
+  case ErrorKind::not_found:
+    return "not-found";
+  case ErrorKind::network:
+    return "network-error";
+  case ErrorKind::registry:
+    return "registry-error";
+  case ErrorKind::throttled:
+    return "throttled";
+  case ErrorKind::limit:
+    return "limit";
+  case ErrorKind::usage:
+    return "usage";
+  default:
+    return "error";
   }
 }
 
 std::string role_name(verify::Target::Role role) {
   switch (role) {
-  case verify::Target::Role::index: return "index";
-  case verify::Target::Role::child: return "child";
-  default: return "image";
+  case verify::Target::Role::index:
+    return "index";
+  case verify::Target::Role::child:
+    return "child";
+  default:
+    return "image";
   }
 }
 
 // How a target is named in messages: "child linux/arm64 (sha256:...)".
 std::string target_label(const verify::Target& t) {
   std::string out = role_name(t.role);
-  if (t.platform) out += " " + t.platform->str();
+  if (t.platform)
+    out += " " + t.platform->str();
   return out + " (" + t.digest + ")";
 }
 
 // What one reference came to.
 struct RefOutcome {
   const verify::Rule* rule = nullptr;
-  std::optional<common::Error> error;          // resolving failed (nothing verified)
+  std::optional<common::Error> error;           // resolving failed (nothing verified)
   std::optional<verify::Resolution> resolution; // none when the rule alone decides
   std::vector<verify::Target> targets;
-  std::vector<verify::TargetResult> results;   // one per target
+  std::vector<verify::TargetResult> results; // one per target
 
   // The first failure: resolution, then the targets in order.
   const common::Error* failure(bool* rejected) const {
     *rejected = false;
-    if (error) return &*error;
+    if (error)
+      return &*error;
     for (const auto& r : results)
       if (r.error) {
         *rejected = r.rejected_by_policy;
@@ -98,10 +115,13 @@ struct RefOutcome {
 const verify::LayerResult* layer_view(const verify::TargetResult& r, std::size_t layer) {
   const verify::LayerResult* first = nullptr;
   for (const auto& report : r.reports) {
-    if (layer >= report.signatures.size()) continue;
+    if (layer >= report.signatures.size())
+      continue;
     const auto& s = report.signatures[layer];
-    if (s.ok()) return &s;
-    if (!first) first = &s;
+    if (s.ok())
+      return &s;
+    if (!first)
+      first = &s;
   }
   return first;
 }
@@ -138,14 +158,17 @@ nlohmann::ordered_json target_json(const verify::TargetResult& r, const verify::
   }
   t["requirements"] = std::move(reqs);
   std::size_t layers = 0;
-  for (const auto& rep : r.reports) layers = std::max(layers, rep.signatures.size());
+  for (const auto& rep : r.reports)
+    layers = std::max(layers, rep.signatures.size());
   ordered_json sigs = ordered_json::array();
   for (std::size_t l = 0; l < layers; ++l) {
     const auto* s = layer_view(r, l);
-    if (!s) continue;
+    if (!s)
+      continue;
     ordered_json j;
     j["index"] = s->index;
-    j["payloadDigest"] = s->payload_digest.empty() ? ordered_json() : ordered_json(s->payload_digest);
+    j["payloadDigest"] =
+        s->payload_digest.empty() ? ordered_json() : ordered_json(s->payload_digest);
     j["status"] = s->ok() ? "valid" : "invalid";
     j["reason"] = s->ok() ? ordered_json() : ordered_json(verify::failure_name(s->failure));
     j["message"] = s->ok() ? ordered_json() : ordered_json(s->reason);
@@ -175,12 +198,14 @@ std::string report_document(const std::vector<std::string>& inputs,
     bool rejected = false;
     const common::Error* e = o.failure(&rejected);
     bool accepted = !o.results.empty();
-    for (const auto& t : o.results) accepted = accepted && t.accepted_unsigned;
+    for (const auto& t : o.results)
+      accepted = accepted && t.accepted_unsigned;
     r["status"] = e ? status_for(*e, rejected) : (accepted ? "accepted" : "verified");
     r["exitCode"] = e ? exit_code_for(e->kind()) : kOk;
     r["error"] = e ? ordered_json(e->message()) : ordered_json();
     ordered_json manifests = ordered_json::array();
-    for (const auto& t : o.results) manifests.push_back(target_json(t, *o.rule));
+    for (const auto& t : o.results)
+      manifests.push_back(target_json(t, *o.rule));
     r["manifests"] = std::move(manifests);
     results.push_back(std::move(r));
   }
@@ -194,7 +219,8 @@ std::string payload_array(const verify::TargetResult& r) {
   std::string out = "[";
   for (const auto& report : r.reports)
     for (auto i : report.valid()) {
-      if (out.size() > 1) out += ',';
+      if (out.size() > 1)
+        out += ',';
       out += report.signatures[i].payload_bytes;
     }
   return out + "]";
@@ -202,13 +228,15 @@ std::string payload_array(const verify::TargetResult& r) {
 
 std::size_t valid_count(const verify::TargetResult& r) {
   std::size_t n = 0;
-  for (const auto& report : r.reports) n = std::max(n, report.valid().size());
+  for (const auto& report : r.reports)
+    n = std::max(n, report.valid().size());
   return n;
 }
 
 std::size_t signature_count(const verify::TargetResult& r) {
   std::size_t n = 0;
-  for (const auto& report : r.reports) n = std::max(n, report.signatures.size());
+  for (const auto& report : r.reports)
+    n = std::max(n, report.signatures.size());
   return n;
 }
 
@@ -216,9 +244,11 @@ std::size_t signature_count(const verify::TargetResult& r) {
 // include the parent's pages at fork time (Linux keeps the pre-exec high-water mark).
 std::optional<long> peak_rss_kib() {
   auto status = common::read_file("/proc/self/status", 1u << 16);
-  if (!status) return std::nullopt;
+  if (!status)
+    return std::nullopt;
   auto pos = status->find("VmHWM:");
-  if (pos == std::string::npos) return std::nullopt;
+  if (pos == std::string::npos)
+    return std::nullopt;
   return std::strtol(status->c_str() + pos + 6, nullptr, 10);
 }
 
@@ -234,35 +264,37 @@ int cmd_verify(int argc, char** argv) {
   opts.add_options()("key", "a public key (PEM); repeat for several accepted keys",
                      cxxopts::value<std::vector<std::string>>(), "FILE")(
       "threshold", "require valid signatures from at least N distinct keys of those given",
-      cxxopts::value<std::size_t>()->default_value("1"), "N")(
-      "policy", "check each image against the rule of its scope in this policy file (isign or "
-                "containers-policy.json format) instead of --key",
-      cxxopts::value<std::string>(), "FILE")(
+      cxxopts::value<std::size_t>()->default_value("1"),
+      "N")("policy",
+           "check each image against the rule of its scope in this policy file (isign or "
+           "containers-policy.json format) instead of --key",
+           cxxopts::value<std::string>(), "FILE")(
       "a,annotations", "require optional.KEY == VALUE in the signed payload (repeatable)",
       cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
       "o,output",
       "cosign (the verified payloads as one JSON array, as cosign prints them), text (one "
       "payload per line), or json (the versioned report of every result, failures included)",
-      cxxopts::value<std::string>()->default_value("cosign"), "FORMAT")(
-      "report", "also write the JSON report (as --output json) to FILE",
-      cxxopts::value<std::string>(), "FILE")(
+      cxxopts::value<std::string>()->default_value("cosign"),
+      "FORMAT")("report", "also write the JSON report (as --output json) to FILE",
+                cxxopts::value<std::string>(), "FILE")(
       "recursive", "for an image index, verify the index and every child manifest")(
       "platform", "for an image index, verify the child this platform pulls",
       cxxopts::value<std::string>(), "OS/ARCH[/VARIANT]")(
       "skip-identity-check",
       "accept signatures whose docker-reference names another repository (mirrors)")(
       "max-signature-layers", "refuse .sig artifacts with more layers than N",
-      cxxopts::value<std::size_t>()->default_value("100"), "N")(
-      "max-payload-size", "do not fetch signature payloads larger than BYTES",
-      cxxopts::value<std::size_t>()->default_value("1048576"), "BYTES")(
-      "images", "image references", cxxopts::value<std::vector<std::string>>())(
-      "h,help", "show this help");
+      cxxopts::value<std::size_t>()->default_value("100"),
+      "N")("max-payload-size", "do not fetch signature payloads larger than BYTES",
+           cxxopts::value<std::size_t>()->default_value("1048576"),
+           "BYTES")("images", "image references",
+                    cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
   add_registry_options(opts);
   opts.parse_positional({"images"});
   opts.positional_help("REF...");
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
-  if (!args) return exit;
+  if (!args)
+    return exit;
   const bool use_policy = args->count("policy") > 0;
   if (use_policy) {
     for (const char* flag : {"key", "threshold", "annotations", "skip-identity-check"})
@@ -273,7 +305,8 @@ int cmd_verify(int argc, char** argv) {
   } else if (!args->count("key")) {
     return usage_error(kName, "--key FILE or --policy FILE is required");
   }
-  if (!args->count("images")) return usage_error(kName, "no image reference given");
+  if (!args->count("images"))
+    return usage_error(kName, "no image reference given");
   const std::string output = (*args)["output"].as<std::string>();
   if (output != "cosign" && output != "text" && output != "json")
     return usage_error(kName, "--output must be cosign, text or json, not '" + output + "'");
@@ -284,17 +317,20 @@ int cmd_verify(int argc, char** argv) {
       return usage_error(kName, "--platform and --recursive exclude each other: --recursive "
                                 "verifies every child, --platform the one a node pulls");
     auto platform = verify::Platform::parse((*args)["platform"].as<std::string>());
-    if (!platform) return report(platform.error());
+    if (!platform)
+      return report(platform.error());
     selection.platform = std::move(*platform);
   }
   verify::Limits limits;
   limits.max_layers = (*args)["max-signature-layers"].as<std::size_t>();
   limits.max_payload_size = (*args)["max-payload-size"].as<std::size_t>();
-  if (limits.max_layers == 0) return usage_error(kName, "--max-signature-layers must be at least 1");
+  if (limits.max_layers == 0)
+    return usage_error(kName, "--max-signature-layers must be at least 1");
 
   const auto inputs = (*args)["images"].as<std::vector<std::string>>();
   auto parsed_refs = parse_references(inputs);
-  if (!parsed_refs) return report(parsed_refs.error());
+  if (!parsed_refs)
+    return report(parsed_refs.error());
   const std::vector<registry::Reference> refs = std::move(*parsed_refs);
 
   // The rules: the policy's, or one rule made of the flags.
@@ -302,33 +338,38 @@ int cmd_verify(int argc, char** argv) {
   if (use_policy) {
     const std::string path = (*args)["policy"].as<std::string>();
     auto loaded = verify::load_policy_file(path);
-    if (!loaded) return report(std::move(loaded).error().context("policy '" + path + "'"));
+    if (!loaded)
+      return report(std::move(loaded).error().context("policy '" + path + "'"));
     policy = std::move(*loaded);
   } else {
     verify::Requirement req;
     if (args->count("annotations")) {
       auto parsed = parse_annotations((*args)["annotations"].as<std::vector<std::string>>());
-      if (!parsed) return report(parsed.error());
+      if (!parsed)
+        return report(parsed.error());
       req.options.required_annotations = std::move(*parsed);
     }
-    if (args->count("skip-identity-check")) req.options.identity = verify::IdentityRule::none;
+    if (args->count("skip-identity-check"))
+      req.options.identity = verify::IdentityRule::none;
     auto keys = load_public_keys((*args)["key"].as<std::vector<std::string>>());
-    if (!keys) return report(keys.error());
+    if (!keys)
+      return report(keys.error());
     req.options.threshold = (*args)["threshold"].as<std::size_t>();
     const std::size_t distinct = distinct_keys(*keys);
-    if (req.options.threshold == 0) return usage_error(kName, "--threshold must be at least 1");
+    if (req.options.threshold == 0)
+      return usage_error(kName, "--threshold must be at least 1");
     if (req.options.threshold > distinct)
-      return usage_error(kName, "--threshold " + std::to_string(req.options.threshold) +
-                                    " needs " + std::to_string(req.options.threshold) +
-                                    " distinct keys, but " + std::to_string(distinct) +
-                                    " were given with --key");
+      return usage_error(kName, "--threshold " + std::to_string(req.options.threshold) + " needs " +
+                                    std::to_string(req.options.threshold) + " distinct keys, but " +
+                                    std::to_string(distinct) + " were given with --key");
     req.keys = std::move(*keys);
     policy.default_rule.scope = "--key";
     policy.default_rule.requirements.push_back(std::move(req));
   }
 
   auto client = make_client(*args);
-  if (!client) return report(client.error());
+  if (!client)
+    return report(client.error());
   const bool stats = [] {
     const char* v = std::getenv("ISIGN_DEBUG_STATS");
     return v && std::string_view(v) == "1";
@@ -358,7 +399,8 @@ int cmd_verify(int argc, char** argv) {
   std::vector<std::pair<std::size_t, std::size_t>> jobs;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     outcomes[i].results.resize(outcomes[i].targets.size());
-    for (std::size_t t = 0; t < outcomes[i].targets.size(); ++t) jobs.emplace_back(i, t);
+    for (std::size_t t = 0; t < outcomes[i].targets.size(); ++t)
+      jobs.emplace_back(i, t);
   }
   parallel_for(jobs.size(), kParallelImages, [&](std::size_t j) {
     auto [i, t] = jobs[j];
@@ -373,15 +415,18 @@ int cmd_verify(int argc, char** argv) {
     const std::string& input = inputs[i];
     if (o.error) {
       int code = report(common::Error(*o.error).context("verifying '" + input + "'"));
-      if (first_failure == kOk) first_failure = code;
+      if (first_failure == kOk)
+        first_failure = code;
       continue;
     }
     if (o.resolution && !refs[i].by_digest())
-      warn("'" + input + "' names the image by tag, and a tag can be moved to another image at "
-           "any time. Verified the digest it points to now: " + refs[i].repository.str() + "@" +
-           o.resolution->digest + ".");
+      warn("'" + input +
+           "' names the image by tag, and a tag can be moved to another image at "
+           "any time. Verified the digest it points to now: " +
+           refs[i].repository.str() + "@" + o.resolution->digest + ".");
     if (o.resolution && o.resolution->is_index && !selection.recursive && !selection.platform)
-      warn("'" + input + "' is an image index: verified the index itself, not its children "
+      warn("'" + input +
+           "' is an image index: verified the index itself, not its children "
            "(--recursive verifies every child, --platform OS/ARCH the one a node pulls)");
     if (o.resolution && !o.resolution->is_index && selection.platform)
       warn("'" + input + "' is a single image, not an index: verified it as it is for --platform " +
@@ -391,21 +436,24 @@ int cmd_verify(int argc, char** argv) {
     std::string failed_children;
     for (const auto& r : o.results) {
       const bool child = r.target.role == verify::Target::Role::child && selection.recursive;
-      if (child) ++children;
+      if (child)
+        ++children;
       if (r.error) {
         all_ok = false;
         std::string what = "verifying '" + input + "'";
         if (o.targets.size() > 1 || r.target.role == verify::Target::Role::child)
           what += " " + target_label(r.target);
         int code = report(common::Error(*r.error).context(what));
-        if (first_failure == kOk) first_failure = code;
+        if (first_failure == kOk)
+          first_failure = code;
         if (child)
           failed_children += (failed_children.empty() ? "" : ", ") +
                              (r.target.platform ? r.target.platform->str() : std::string("?")) +
                              " (" + r.target.digest + ")";
         continue;
       }
-      if (child) ++children_ok;
+      if (child)
+        ++children_ok;
       if (r.accepted_unsigned) {
         warn("'" + input + "': " +
              (o.rule->scope == "default" ? std::string("the policy's default")
@@ -413,21 +461,25 @@ int cmd_verify(int argc, char** argv) {
              " accepts any image without verification (insecureAcceptAnything)");
         continue;
       }
-      std::cerr << "isign: verified " << (o.targets.size() > 1 || r.target.role ==
-                                                  verify::Target::Role::child
-                                              ? target_label(r.target) + " of "
-                                              : std::string())
-                << refs[i].repository.str() << "@" << r.target.digest << " ("
-                << valid_count(r) << " valid of " << signature_count(r) << " signatures)\n";
+      // The label holds the index's platform strings: the registry's text, made printable.
+      const bool labelled = o.targets.size() > 1 || r.target.role == verify::Target::Role::child;
+      std::cerr << "isign: verified "
+                << one_line((labelled ? target_label(r.target) + " of " : std::string()) +
+                            refs[i].repository.str() + "@" + r.target.digest)
+                << " (" << valid_count(r) << " valid of " << signature_count(r) << " signatures)\n";
     }
     if (selection.recursive && children > 0)
       std::cerr << "isign: '" << one_line(input) << "': " << children_ok << " of " << children
                 << " children verified"
-                << (failed_children.empty() ? "" : "; failed: " + failed_children) << "\n";
-    if (!all_ok || output == "json") continue;
+                << (failed_children.empty() ? "" : "; failed: " + one_line(failed_children))
+                << "\n";
+    if (!all_ok || output == "json")
+      continue;
     bool any_signed = false;
-    for (const auto& r : o.results) any_signed = any_signed || !r.accepted_unsigned;
-    if (!any_signed) continue;
+    for (const auto& r : o.results)
+      any_signed = any_signed || !r.accepted_unsigned;
+    if (!any_signed)
+      continue;
     const auto& req = o.rule->requirements.front();
     std::cerr << "\nVerification for " << one_line(input) << " --\n"
               << "The following checks were performed on each of these signatures:\n"
@@ -437,32 +489,37 @@ int cmd_verify(int argc, char** argv) {
               << "  - The signatures were verified against the specified public key"
               << (use_policy ? "s of the policy" : "") << "\n";
     for (const auto& r : o.results) {
-      if (r.accepted_unsigned) continue;
+      if (r.accepted_unsigned)
+        continue;
       if (output == "cosign") {
         std::cout << payload_array(r) << '\n';
       } else {
         for (const auto& report : r.reports)
-          for (auto v : report.valid()) std::cout << report.signatures[v].payload_bytes << '\n';
+          for (auto v : report.valid())
+            std::cout << report.signatures[v].payload_bytes << '\n';
       }
     }
   }
 
   if (output == "json" || args->count("report")) {
     const std::string doc = report_document(inputs, outcomes, first_failure) + "\n";
-    if (output == "json") std::cout << doc;
+    if (output == "json")
+      std::cout << doc;
     if (args->count("report")) {
       const std::string path = (*args)["report"].as<std::string>();
       auto written = common::write_file_atomic(path, doc, 0644, common::Overwrite::yes);
       if (!written) {
         int code = report(std::move(written).error().context("writing the report"));
-        if (first_failure == kOk) first_failure = code;
+        if (first_failure == kOk)
+          first_failure = code;
       }
     }
   }
   std::cout << std::flush;
   if (stats) {
     std::cerr << "requests: " << (*client)->request_count() << "\n";
-    if (auto kib = peak_rss_kib()) std::cerr << "peak-rss-kib: " << *kib << "\n";
+    if (auto kib = peak_rss_kib())
+      std::cerr << "peak-rss-kib: " << *kib << "\n";
   }
   return first_failure;
 }

@@ -1,6 +1,7 @@
 #include "tests/support/fault_proxy.h"
 
 #include <algorithm>
+#include <thread>
 #include <cctype>
 #include <cstdlib>
 #include <curl/curl.h>
@@ -74,6 +75,18 @@ Fault Fault::replace_body(std::string body) {
   return {.kind = Kind::replace_body, .body = std::move(body)};
 }
 
+Fault Fault::set_header(std::string name, std::string value) {
+  return {.kind = Kind::set_header, .body = std::move(value), .header = std::move(name)};
+}
+
+Fault Fault::hold(std::chrono::milliseconds delay) {
+  return {.kind = Kind::hold, .delay = delay};
+}
+
+Fault Fault::stored_then_status(int code) {
+  return {.kind = Kind::stored_then_status, .status = code};
+}
+
 const char* Fault::name() const {
   switch (kind) {
   case Kind::pass:
@@ -96,6 +109,12 @@ const char* Fault::name() const {
     return "redirect";
   case Kind::replace_body:
     return "replace_body";
+  case Kind::set_header:
+    return "set_header";
+  case Kind::hold:
+    return "hold";
+  case Kind::stored_then_status:
+    return "stored_then_status";
   }
   return "?";
 }
@@ -140,6 +159,7 @@ FaultProxy::~FaultProxy() {
 }
 
 void FaultProxy::stop() {
+  stopping_ = true;
   server_->stop();
 }
 
@@ -245,6 +265,18 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
   case Fault::Kind::drop:
     reply.drop = true;
     break;
+  case Fault::Kind::hold: {
+    const auto until = std::chrono::steady_clock::now() + fault.delay;
+    while (!stopping_ && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    reply = forward(request);
+    break;
+  }
+  case Fault::Kind::stored_then_status:
+    forward(request);
+    reply = error_reply(fault.status, fault.status >= 500 ? "UNKNOWN" : "DENIED",
+                        "fault injected by the test proxy after the request was stored");
+    break;
   case Fault::Kind::redirect:
     // A 307 keeps the method, as registries do when they send blob downloads to storage.
     reply.status = fault.status;
@@ -280,6 +312,11 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
     break;
   case Fault::Kind::replace_body:
     reply.body = fault.body;
+    break;
+  case Fault::Kind::set_header:
+    std::erase_if(reply.headers,
+                  [&](const auto& h) { return lower(h.first) == lower(fault.header); });
+    reply.headers.emplace_back(fault.header, fault.body);
     break;
   default:
     break;

@@ -9,6 +9,7 @@
 //   run_isign({"--allow-http-registry", "inspect", proxy.ref("app:v1")});
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -35,14 +36,20 @@ struct Fault {
     redirect,      // answer 307 with Location: `location` + the request target; nothing forwarded
     replace_body,  // forward; send `body` instead of the upstream body, with the upstream headers
                    // (so Docker-Content-Digest still names the original bytes). GET only.
+    set_header,    // forward; replace the response header `header` (any case) with `body`
+    hold,          // wait `delay`, then forward: the request reaches the registry late, even
+                   // after the client gave up on it (an abandoned PUT that lands later)
+    stored_then_status, // forward, then answer `status` with a registry-style error instead of
+                        // the upstream's answer (a write that was stored but reported failed)
   };
   Kind kind = Kind::pass;
   int status = 500;
   int retry_after_seconds = 1;
   std::chrono::milliseconds delay{0};
-  std::size_t keep = 0; // 0: half of the body
+  std::size_t keep = 0;   // 0: half of the body
   std::string location{}; // redirect: "http://HOST:PORT", the request target is appended
-  std::string body{};     // replace_body
+  std::string body{};     // replace_body; set_header: the header's value
+  std::string header{};   // set_header: the header's name
 
   static Fault pass() { return {}; }
   static Fault http_status(int code);
@@ -55,6 +62,9 @@ struct Fault {
   // location: an origin such as "http://127.0.0.1:5000" (the registry itself, another proxy).
   static Fault redirect(std::string location);
   static Fault replace_body(std::string body);
+  static Fault set_header(std::string name, std::string value);
+  static Fault hold(std::chrono::milliseconds delay);
+  static Fault stored_then_status(int code);
   const char* name() const;
 };
 
@@ -122,6 +132,7 @@ private:
   std::vector<FaultRule> rules_;
   std::vector<ProxiedRequest> log_;
   std::size_t tag_page_size_ = 0;
+  std::atomic<bool> stopping_{false}; // ends holds early
   std::unique_ptr<HttpServer> server_; // last: stops before the rest is destroyed
 };
 
