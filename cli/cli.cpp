@@ -275,8 +275,9 @@ std::string overlong_flag(int argc, char** argv) {
     std::string_view arg = argv[i];
     if (arg.size() <= kMaxFlagArgument || arg[0] != '-')
       continue;
-    std::string_view name =
-        arg.substr(0, arg.rfind("--", 0) == 0 ? std::min<std::size_t>(arg.find('='), 64) : 2);
+    std::string_view name = arg.substr(0, arg.rfind("--", 0) == 0 ? arg.find('=') : 2);
+    if (name.size() > 64) // no flag has such a name: it may be a value
+      name = name.substr(0, 2);
     return "the argument '" + std::string(name) + "...' is " + std::to_string(arg.size()) +
            " bytes long; give a long value as the next argument (" + std::string(name) + " VALUE)";
   }
