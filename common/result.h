@@ -9,7 +9,7 @@
 
 namespace isign::common {
 
-// What went wrong, coarse enough to pick an exit code (see cli/exit_codes.h).
+// What went wrong, coarse enough to pick an exit code (cli/cli.h, ExitCode).
 enum class ErrorKind {
   usage,        // the user's input is malformed (bad flag, bad reference, bad annotation)
   io,           // reading or writing a local file failed
@@ -32,6 +32,14 @@ public:
 
   ErrorKind kind() const noexcept { return kind_; }
   const std::string& message() const noexcept { return message_; }
+  // The HTTP status of the registry answer this error reports, or 0 when it is not one (a
+  // transport failure, a local error). Kept through context().
+  long http_status() const noexcept { return http_status_; }
+  Error& with_http_status(long status) & {
+    http_status_ = status;
+    return *this;
+  }
+  Error&& with_http_status(long status) && { return std::move(with_http_status(status)); }
 
   // Prefixes what the caller was doing: "what: <previous message>".
   Error& context(std::string_view what) & {
@@ -43,6 +51,7 @@ public:
 private:
   ErrorKind kind_;
   std::string message_;
+  long http_status_ = 0;
 };
 
 inline Error make_error(ErrorKind kind, std::string message) {

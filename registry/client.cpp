@@ -94,7 +94,7 @@ Error http_error(const HttpRequest& req, const HttpResponse& resp) {
   if (resp.status == 401 || resp.status == 403)
     msg += "; check the credentials (isign login, --registry-username/--registry-password, or "
            "--registry-token)";
-  return make_error(kind, msg);
+  return make_error(kind, msg).with_http_status(resp.status);
 }
 
 bool is_sha256_digest(std::string_view d) { return common::validate_sha256_digest(d).ok(); }
@@ -260,7 +260,7 @@ public:
           changed = true;
         }
     }
-    return changed ? Error(e.kind(), std::move(m)) : e;
+    return changed ? Error(e.kind(), std::move(m)).with_http_status(e.http_status()) : e;
   }
 
 private:

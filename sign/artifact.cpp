@@ -324,6 +324,20 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
   return out;
 }
 
+Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_bytes) {
+  auto doc = JsonText::parse(manifest_bytes);
+  if (!doc)
+    return fail("is not valid JSON (" + doc.error().message() + ")").error();
+  auto scan = scan_manifest(*doc);
+  if (!scan)
+    return std::move(scan).error();
+  std::vector<SignatureLayer> out;
+  for (auto& layer : scan->layer_infos)
+    if (layer.media_type == kSimpleSigningMediaType && layer.signature)
+      out.push_back({std::move(layer.digest), layer.size, std::move(*layer.signature)});
+  return out;
+}
+
 Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSignature& sig) {
   auto doc = JsonText::parse(manifest_bytes);
   if (!doc)

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,17 @@ common::Result<ExistingArtifact> parse_existing_artifact(std::string_view manife
 common::Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& existing,
                                                             std::string_view config_bytes,
                                                             const NewSignature& sig);
+
+// A simple-signing layer of a .sig manifest that carries a string signature annotation.
+struct SignatureLayer {
+  std::string digest; // of the payload blob, as written
+  std::uint64_t size = 0;
+  std::string signature; // the annotation value
+};
+
+// The simple-signing layers of manifest_bytes that have a signature annotation, in order. Error
+// when the manifest is not one that parse_existing_artifact accepts.
+common::Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_bytes);
 
 // True when manifest_bytes (e.g. read back after a PUT) has a simple-signing layer for sig: same
 // payload digest and size, same signature annotation. Error when the manifest is not one that

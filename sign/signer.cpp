@@ -1,7 +1,9 @@
 #include "sign/signer.h"
 
 #include <chrono>
+#include <optional>
 #include <random>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 
 namespace isign::sign {
 
+using common::Error;
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
@@ -22,130 +25,197 @@ bool is_index(std::string_view media_type) {
   return media_type == registry::kOciIndex || media_type == registry::kDockerManifestList;
 }
 
-// Child manifest digests of an index, in order.
-void sleep_ms(long ms) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-}
-
 long jitter(long max_ms) {
   thread_local std::mt19937 rng{std::random_device{}()};
-  return std::uniform_int_distribution<long>(0, max_ms)(rng);
+  return std::uniform_int_distribution<long>(0, std::max(0L, max_ms))(rng);
 }
 
-// True when the artifact already has a simple-signing layer over exactly payload whose signature
-// verifies under key.
-bool signed_by(std::string_view manifest, std::string_view payload, const keys::PublicKey& key) {
-  auto doc = nlohmann::json::parse(manifest, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("layers") ||
-      !doc["layers"].is_array())
-    return false;
-  const std::string digest = common::sha256_digest(payload);
-  for (const auto& layer : doc["layers"]) {
-    if (!layer.is_object() || layer.value("mediaType", "") != kSimpleSigningMediaType ||
-        layer.value("digest", "") != digest || !layer.contains("annotations") ||
-        !layer["annotations"].is_object())
-      continue;
-    const auto& ann = layer["annotations"];
-    auto it = ann.find(std::string(kSignatureAnnotation));
-    if (it == ann.end() || !it->is_string())
-      continue;
-    auto raw = common::base64_decode(it->get<std::string>());
-    if (raw && key.verify(payload, *raw))
-      return true;
-  }
-  return false;
+// A PUT whose outcome the client cannot know: the request may have been stored (a timeout or a
+// lost connection after sending, a 5xx from a proxy in front of a registry that stored it).
+bool outcome_unknown(const common::Error& e) {
+  return e.kind() == ErrorKind::network || e.http_status() >= 500;
 }
 
 bool retryable_put_failure(const common::Error& e) {
   if (e.kind() != ErrorKind::registry && e.kind() != ErrorKind::network) return false;
-  const auto& m = e.message();
-  return m.find(": 401 ") == std::string::npos && m.find(": 403 ") == std::string::npos;
+  return e.http_status() != 401 && e.http_status() != 403;
 }
 
-} // namespace
+// One attach_signature run: the options, the client and what it has seen so far.
+class Attacher {
+public:
+  Attacher(registry::Client& client, const registry::Repository& repo, std::string tag,
+           const NewSignature& sig, const AttachOptions& options)
+      : client_(client), repo_(repo), tag_(std::move(tag)), sig_(sig), options_(options) {}
 
-Result<std::vector<Target>> resolve_targets(registry::Client& client,
-                                            const registry::Reference& ref, bool recursive) {
-  auto head = client.head_manifest(ref.repository, ref.identifier());
-  if (!head)
-    return std::move(head).error();
-  if (ref.by_digest() && head->digest != ref.digest)
-    return make_error(ErrorKind::registry,
-                      "the registry answered digest " + head->digest + " for " + ref.digest);
-  std::vector<Target> targets{
-      {ref.repository, head->digest, head->media_type, !ref.by_digest(), false}};
-  if (!recursive || !is_index(head->media_type))
-    return targets;
+  Result<AttachResult> run();
 
-  auto index = client.get_manifest(ref.repository, head->digest);
-  if (!index)
-    return std::move(index).error();
-  auto children = registry::parse_index(index->bytes);
-  if (!children)
-    return std::move(children).error();
-  for (auto& child : *children)
-    targets.push_back({ref.repository, std::move(child.digest), "", false, true});
-  return targets;
-}
+private:
+  void sleep_ms(long ms) {
+    auto d = std::chrono::milliseconds(std::max(0L, ms));
+    if (options_.sleep)
+      options_.sleep(d);
+    else
+      std::this_thread::sleep_for(d);
+  }
 
-Result<AttachOutcome> attach_signature(registry::Client& client, const registry::Repository& repo,
-                                       const std::string& image_digest, const NewSignature& sig,
-                                       const AttachOptions& options) {
-  auto tag = signature_tag(image_digest);
-  if (!tag)
-    return std::move(tag).error();
+  // The artifact at the tag, or nullopt once its absence is confirmed: a 404 alone is not proof
+  // (a CDN or pull-through cache may serve an earlier 404, a replica may lag), and replacing an
+  // artifact that exists would drop every signature in it. The tag list is asked, then the
+  // manifest again after a pause.
+  Result<std::optional<registry::Manifest>> read_current() {
+    auto got = client_.get_manifest(repo_, tag_);
+    if (got) return std::optional(std::move(*got));
+    if (got.error().kind() != ErrorKind::not_found)
+      return std::move(got).error().context("reading the existing signatures");
+    auto listed = client_.has_tag(repo_, tag_);
+    if (!listed && (listed.error().kind() == ErrorKind::network ||
+                    listed.error().kind() == ErrorKind::throttled))
+      return std::move(listed).error().context("confirming that " + tag_ + " does not exist");
+    const bool in_list = listed && *listed; // a list that cannot be read leaves the second read
+    constexpr int kRereads = 3;
+    for (int i = 0; i < (in_list ? kRereads : 1); ++i) {
+      sleep_ms(options_.confirm_delay.count() * (i + 1) + jitter(50));
+      auto again = client_.get_manifest(repo_, tag_);
+      if (again) return std::optional(std::move(*again));
+      if (again.error().kind() != ErrorKind::not_found)
+        return std::move(again).error().context("reading the existing signatures");
+    }
+    if (in_list)
+      return make_error(ErrorKind::registry,
+                        "the registry lists " + tag_ + " among the repository's tags but answers "
+                        "404 for it; refusing to create a new signature artifact, which would "
+                        "replace the signatures it holds; try again later");
+    return std::optional<registry::Manifest>();
+  }
+
+  // The outcome when current already has a layer that verify would accept for our payload and
+  // key: same digest and size, a signature that verifies, and the payload blob present (a layer
+  // whose blob is missing is repaired by uploading it again). nullopt when there is none.
+  Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) {
+    if (!options_.signer_key) return std::optional<AttachOutcome>();
+    auto layers = signature_layers(current.bytes);
+    if (!layers) return std::move(layers).error().context("existing " + tag_);
+    const std::string digest = common::sha256_digest(sig_.payload);
+    for (const auto& layer : *layers) {
+      if (layer.digest != digest || layer.size != sig_.payload.size()) continue;
+      auto raw = common::base64_decode(layer.signature);
+      if (!raw || raw->empty() || !options_.signer_key->verify(sig_.payload, *raw)) continue;
+      auto exists = client_.blob_exists(repo_, digest);
+      if (!exists) return std::move(exists).error().context("checking the payload blob " + digest);
+      if (*exists) return std::optional(AttachOutcome::already_present);
+      if (auto put = client_.put_blob(repo_, digest, sig_.payload); !put)
+        return std::move(put).error().context("uploading the missing payload blob " + digest);
+      return std::optional(AttachOutcome::repaired);
+    }
+    return std::optional<AttachOutcome>();
+  }
+
+  // The artifact to write over current (or a new one when there is none).
+  Result<SignatureArtifact> build(const std::optional<registry::Manifest>& current) {
+    if (!current) return new_signature_artifact(sig_);
+    auto existing = parse_existing_artifact(current->bytes);
+    if (!existing) return std::move(existing).error().context("existing " + tag_);
+    auto config = client_.get_blob(repo_, existing->config.digest, 4u << 20);
+    if (!config) {
+      // The artifact names a config blob the registry does not have: the registry's fault, and
+      // not one sign can repair without knowing the config's bytes.
+      if (config.error().kind() == ErrorKind::not_found)
+        return make_error(ErrorKind::registry,
+                          "the existing " + tag_ + " names config blob " +
+                              existing->config.digest +
+                              ", which the registry does not have; the artifact is damaged");
+      return std::move(config).error().context("reading the existing signature config");
+    }
+    auto extended = extend_signature_artifact(*existing, *config, sig_);
+    if (!extended) return std::move(extended).error().context("existing " + tag_);
+    return extended;
+  }
+
+  Result<bool> has_ours(const registry::Manifest& m) {
+    auto present = artifact_has_signature(m.bytes, sig_);
+    if (!present) return std::move(present).error().context("reading back " + tag_);
+    return *present;
+  }
+
+  Result<AttachResult> after_success(AttachOutcome outcome);
+  Result<void> watch_abandoned_puts();
+  Error exhausted() const;
+
+  registry::Client& client_;
+  const registry::Repository& repo_;
+  std::string tag_;
+  const NewSignature& sig_;
+  const AttachOptions& options_;
+  AttachResult result_;
+  std::set<std::string> abandoned_;  // digests of PUT bodies whose outcome is unknown
+  std::string written_;              // digest of the manifest we last saw holding our layer
+  int not_stored_ = 0, replaced_ = 0; // read-backs without our layer, by cause
+  std::string last_put_error_;
+  bool in_flight_ = false; // an abandoned PUT may still be on its way to the registry
+};
+
+Result<AttachResult> Attacher::run() {
   // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
   // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
   // registry's ETags are not usable and only the read-back below protects concurrent signers.
   int precondition_failures = 0;
   constexpr int kMaxPreconditionFailures = 3;
-  for (int attempt = 1; attempt <= options.max_attempts; ++attempt) {
+  for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto started = std::chrono::steady_clock::now();
-    // Read: the current artifact, if any.
-    SignatureArtifact artifact;
+    auto current = read_current();
+    if (!current) return std::move(current).error();
     registry::PutCondition condition;
-    auto current = client.get_manifest(repo, *tag);
-    if (!current) {
-      if (current.error().kind() != ErrorKind::not_found)
-        return std::move(current).error().context("reading the existing signatures");
-      artifact = new_signature_artifact(sig);
-      condition.if_none_match_any = true;
+    std::string before; // digest of the artifact we extend, "" when there is none
+    if (*current) {
+      condition.if_match = (*current)->etag;
+      before = (*current)->digest;
+      // An earlier PUT of ours that failed may have been stored after all.
+      if (!abandoned_.empty()) {
+        auto ours = has_ours(**current);
+        if (!ours) return std::move(ours).error();
+        if (*ours) {
+          result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
+                                  " (" + last_put_error_ + ") but had stored it");
+          written_ = (*current)->digest;
+          return after_success(AttachOutcome::attached);
+        }
+      }
+      auto there = already_there(**current);
+      if (!there) return std::move(there).error();
+      if (*there) return after_success(**there);
     } else {
-      condition.if_match = current->etag;
-      if (options.signer_key && signed_by(current->bytes, sig.payload, *options.signer_key))
-        return AttachOutcome::already_present;
-      auto existing = parse_existing_artifact(current->bytes);
-      if (!existing)
-        return std::move(existing).error().context("existing " + *tag);
-      auto config = client.get_blob(repo, existing->config.digest, 4u << 20);
-      if (!config)
-        return std::move(config).error().context("reading the existing signature config");
-      auto extended = extend_signature_artifact(*existing, *config, sig);
-      if (!extended)
-        return std::move(extended).error().context("existing " + *tag);
-      artifact = std::move(*extended);
+      condition.if_none_match_any = true;
     }
-    if (!artifact.changed)
-      return AttachOutcome::already_present;
+    auto artifact = build(*current);
+    if (!artifact) return std::move(artifact).error();
+    if (!artifact->changed) return after_success(AttachOutcome::already_present);
 
     // Write: blobs first, the manifest last, so a failure never leaves a dangling manifest.
-    for (const auto& blob : artifact.blobs_to_upload)
-      if (auto put = client.put_blob(repo, blob.digest, blob.bytes); !put)
+    for (const auto& blob : artifact->blobs_to_upload)
+      if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
         return std::move(put).error().context("uploading signature blob " + blob.digest);
-    if (precondition_failures >= kMaxPreconditionFailures)
-      condition = registry::PutCondition{};
-    auto put = client.put_manifest(repo, *tag, artifact.manifest, artifact.media_type, condition);
+    if (precondition_failures >= kMaxPreconditionFailures) condition = registry::PutCondition{};
+    auto put = client_.put_manifest(repo_, tag_, artifact->manifest, artifact->media_type,
+                                    condition);
     if (!put) {
-      if (put.error().message().find(": 412 ") != std::string::npos)
-        ++precondition_failures;
+      if (put.error().http_status() == 412) ++precondition_failures;
+      if (outcome_unknown(put.error())) {
+        abandoned_.insert(common::sha256_digest(artifact->manifest));
+        last_put_error_ = put.error().message();
+        // A gateway that gave up on the registry (502, 504) or a request we gave up on may
+        // still be in flight; a registry's own 500 has ended.
+        const long status = put.error().http_status();
+        in_flight_ = in_flight_ || status == 0 || status == 502 || status == 504;
+      }
       // Under concurrent writers distribution can refuse a PUT (e.g. DIGEST_INVALID while another
       // signer's blobs are being linked). Redoing the whole read-modify-write is safe: blobs are
       // content-addressed and the manifest is rebuilt from what is there now.
-      if (retryable_put_failure(put.error()) && attempt < options.max_attempts) {
+      if (retryable_put_failure(put.error()) && attempt < options_.max_attempts) {
         sleep_ms(20 + jitter(100 * attempt));
         continue;
       }
-      return std::move(put).error().context("pushing " + *tag);
+      return std::move(put).error().context("pushing " + tag_);
     }
 
     // Check: distribution has no compare-and-swap on tags, so a concurrent signer that read the
@@ -156,19 +226,135 @@ Result<AttachOutcome> attach_signature(registry::Client& client, const registry:
                        std::chrono::steady_clock::now() - started)
                        .count();
     sleep_ms(std::min<long>(2000, 3 * elapsed + 20 + jitter(30)));
-    auto back = client.get_manifest(repo, *tag);
-    if (!back)
-      return std::move(back).error().context("reading back " + *tag);
-    auto present = artifact_has_signature(back->bytes, sig);
-    if (!present)
-      return std::move(present).error().context("reading back " + *tag);
-    if (*present)
-      return AttachOutcome::attached;
+    auto back = client_.get_manifest(repo_, tag_);
+    if (!back && back.error().kind() != ErrorKind::not_found)
+      return std::move(back).error().context("reading back " + tag_);
+    if (back) {
+      auto ours = has_ours(*back);
+      if (!ours) return std::move(ours).error();
+      if (*ours) {
+        written_ = back->digest;
+        return after_success(*current ? AttachOutcome::attached : AttachOutcome::created);
+      }
+    }
+    // Our layer is not there: either the registry kept what was there before (it acknowledged
+    // the PUT without storing it) or another signer's write replaced ours.
+    const std::string now = back ? back->digest : std::string();
+    if (now == before)
+      ++not_stored_;
+    else
+      ++replaced_;
     sleep_ms(jitter(50 * attempt));
   }
+  return exhausted();
+}
+
+Error Attacher::exhausted() const {
+  const std::string tries = std::to_string(options_.max_attempts) + " attempts";
+  if (replaced_ == 0 && not_stored_ > 0)
+    return make_error(ErrorKind::registry,
+                      "pushing " + tag_ + ": the registry accepted every PUT (" + tries +
+                          ") but reading it back shows the artifact unchanged: it does not store "
+                          "what it acknowledges; check the registry");
+  if (!last_put_error_.empty() && replaced_ == 0 && not_stored_ == 0)
+    return make_error(ErrorKind::registry, "pushing " + tag_ + ": " + last_put_error_);
   return make_error(ErrorKind::registry,
-                    "pushing " + *tag + ": other signers kept replacing the signature artifact; " +
-                        std::to_string(options.max_attempts) + " attempts failed, try again");
+                    "pushing " + tag_ + ": other signers kept replacing the signature artifact (" +
+                        tries + ", " + std::to_string(replaced_) + " replaced, " +
+                        std::to_string(not_stored_) + " not stored); try again");
+}
+
+Result<AttachResult> Attacher::after_success(AttachOutcome outcome) {
+  result_.outcome = outcome;
+  if (!abandoned_.empty())
+    if (auto watched = watch_abandoned_puts(); !watched) return std::move(watched).error();
+  return std::move(result_);
+}
+
+// A PUT we gave up on may still be stored later, replacing whatever was written since (another
+// signer's layer). For the window after success the artifact is read every poll interval; when
+// the tag turns out to hold one of our abandoned bodies, the last artifact seen that holds our
+// layer is put back (If-Match the abandoned one). What another signer writes between our last
+// read and such a late landing stays exposed: README's Reliability section names that window.
+Result<void> Attacher::watch_abandoned_puts() {
+  const auto window = in_flight_ ? options_.unknown_outcome_window
+                                 : std::min(options_.unknown_outcome_window,
+                                            std::chrono::milliseconds(2000));
+  const auto until = std::chrono::steady_clock::now() + window;
+  std::optional<registry::Manifest> last_good;
+  int restores = 0;
+  constexpr int kMaxRestores = 3;
+  while (std::chrono::steady_clock::now() < until) {
+    sleep_ms(options_.poll_interval.count());
+    auto now = client_.get_manifest(repo_, tag_);
+    if (!now) continue; // a transient failure: the next poll decides
+    if (abandoned_.count(now->digest) && now->digest != written_) {
+      if (!last_good || ++restores > kMaxRestores)
+        return make_error(ErrorKind::registry,
+                          "a PUT of " + tag_ + " that had failed (" + last_put_error_ +
+                              ") was stored late and replaced the artifact; signatures written "
+                              "meanwhile may be lost: sign again to check");
+      registry::PutCondition condition;
+      condition.if_match = now->etag;
+      auto put = client_.put_manifest(repo_, tag_, last_good->bytes, last_good->media_type,
+                                      condition);
+      if (!put) return std::move(put).error().context("restoring " + tag_ + " after a late PUT");
+      result_.notes.push_back("a PUT of " + tag_ + " that had failed was stored late; the "
+                              "artifact as it was before that was put back");
+      continue;
+    }
+    auto ours = has_ours(*now);
+    if (!ours) return std::move(ours).error();
+    if (*ours) {
+      last_good = std::move(*now);
+      written_ = last_good->digest;
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+Result<std::vector<Target>> resolve_targets(registry::Client& client,
+                                            const registry::Reference& ref, bool recursive) {
+  auto check = [&](const std::string& digest) -> Result<void> {
+    if (ref.by_digest() && digest != ref.digest)
+      return make_error(ErrorKind::registry,
+                        "the registry answered digest " + digest + " for " + ref.digest);
+    return {};
+  };
+  if (!recursive) {
+    auto head = client.head_manifest(ref.repository, ref.identifier());
+    if (!head) return std::move(head).error();
+    if (auto ok = check(head->digest); !ok) return std::move(ok).error();
+    return std::vector<Target>{{ref.repository, head->digest, !ref.by_digest()}};
+  }
+  // One GET: the media type is decided by the Content-Type and the body together, so an index
+  // served with an image manifest's Content-Type cannot have its children skipped.
+  auto top = client.get_manifest(ref.repository, ref.identifier());
+  if (!top) return std::move(top).error();
+  if (auto ok = check(top->digest); !ok) return std::move(ok).error();
+  std::vector<Target> targets{{ref.repository, top->digest, !ref.by_digest()}};
+  if (!is_index(top->media_type)) return targets;
+  auto children = registry::parse_index(top->bytes);
+  if (!children) return std::move(children).error();
+  for (auto& child : *children)
+    targets.push_back({ref.repository, std::move(child.digest), false});
+  return targets;
+}
+
+Result<AttachResult> attach_signature(registry::Client& client, const registry::Repository& repo,
+                                      const std::string& image_digest, const NewSignature& sig,
+                                      const AttachOptions& options) {
+  auto tag = signature_tag(image_digest);
+  if (!tag) return std::move(tag).error();
+  if (sig.payload.size() > kMaxPayloadSize)
+    return make_error(ErrorKind::limit,
+                      "the payload is " + std::to_string(sig.payload.size()) +
+                          " bytes, more than verifiers fetch by default (" +
+                          std::to_string(kMaxPayloadSize) +
+                          " bytes, verify's --max-payload-size): use fewer or shorter annotations");
+  return Attacher(client, repo, *tag, sig, options).run();
 }
 
 } // namespace isign::sign
