@@ -24,6 +24,11 @@ std::string tag_warning(const std::string& input, const sign::Target& t) {
          t.repository.str() + "@" + t.digest + ". Name images by digest to be sure what you sign.\n";
 }
 
+std::string sig_tag_for(const std::string& digest) {
+  auto tag = sign::signature_tag(digest);
+  return tag ? *tag : digest;
+}
+
 struct Outputs {
   std::string signature_file;
   std::string payload_file;
@@ -88,6 +93,10 @@ int cmd_sign(int argc, char** argv) {
   const keys::PublicKey public_key = key->public_key();
   sign::AttachOptions attach_options;
   attach_options.signer_key = &public_key;
+  // A PUT given up on after --timeout may land up to about as long again later.
+  attach_options.unknown_outcome_window = std::clamp(
+      std::chrono::milliseconds(static_cast<long>(3000 * (*args)["timeout"].as<double>())),
+      std::chrono::milliseconds(2000), std::chrono::milliseconds(30000));
   auto client = make_client(*args);
   if (!client) return report(client.error());
 
@@ -144,9 +153,25 @@ int cmd_sign(int argc, char** argv) {
         failed(std::move(attached).error(), "signing '" + name + "'");
         continue;
       }
-      if (*attached == sign::AttachOutcome::already_present)
+      for (const auto& note : attached->notes) out.messages += "isign: warning: " + note + "\n";
+      switch (attached->outcome) {
+      case sign::AttachOutcome::already_present:
         out.messages += "isign: " + name +
                         " already has this signature (same key and annotations); nothing pushed\n";
+        break;
+      case sign::AttachOutcome::repaired:
+        out.messages += "isign: " + name +
+                        " already had this signature, but its payload blob was missing; "
+                        "uploaded it again\n";
+        break;
+      case sign::AttachOutcome::created:
+        out.messages += "isign: created " + t.repository.str() + ":" + sig_tag_for(t.digest) +
+                        " (the registry had no signatures for this image; confirmed by its tag "
+                        "list and a second read)\n";
+        break;
+      case sign::AttachOutcome::attached:
+        break;
+      }
     }
     return out;
   };
