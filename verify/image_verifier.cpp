@@ -40,7 +40,10 @@ std::string normalized_variant(const Platform& p) {
   return p.architecture == "arm64" && p.variant == "v8" ? std::string() : p.variant;
 }
 
-// Blobs fetched once per target, whatever the number of requirements checking them.
+// Blobs fetched once per target, whatever the number of requirements checking them. Failures are
+// kept too: a digest that failed is not asked for again, and after a network failure (a stall, a
+// timeout, a dropped connection) no further payload of the target is fetched: the registry is not
+// answering, and each further stalled fetch would cost the whole timeout and its retries again.
 class CachingFetcher {
 public:
   CachingFetcher(registry::Client& client, const registry::Repository& repo)
@@ -48,11 +51,22 @@ public:
 
   Result<std::string> operator()(std::string_view digest, std::size_t max_size) {
     std::string key(digest);
+    if (auto it = failed_.find(key); it != failed_.end())
+      return it->second;
     if (auto it = cache_.find(key); it != cache_.end() && it->second.first <= max_size)
       return it->second.second;
+    if (network_failure_)
+      return Error(network_failure_->kind(),
+                   "not fetched after an earlier payload fetch failed: " +
+                       network_failure_->message());
     auto blob = client_.get_blob(repo_, digest, max_size);
-    if (blob)
+    if (blob) {
       cache_[key] = {blob->size(), *blob};
+    } else if (blob.error().kind() != ErrorKind::limit) {
+      failed_.emplace(key, blob.error());
+      if (blob.error().kind() == ErrorKind::network)
+        network_failure_ = blob.error();
+    }
     return blob;
   }
 
@@ -60,6 +74,8 @@ private:
   registry::Client& client_;
   const registry::Repository& repo_;
   std::map<std::string, std::pair<std::size_t, std::string>> cache_;
+  std::map<std::string, Error> failed_;
+  std::optional<Error> network_failure_;
 };
 
 } // namespace
