@@ -23,7 +23,11 @@ void add_registry_options(cxxopts::Options& opts) {
       cxxopts::value<std::string>(),
       "PASSWORD")("registry-token", "a bearer token sent as is", cxxopts::value<std::string>(),
                   "TOKEN")("timeout", "timeout of each registry request, in seconds",
-                           cxxopts::value<double>()->default_value("120"), "SECONDS");
+                           cxxopts::value<double>()->default_value("120"), "SECONDS")(
+      "deadline",
+      "give up on the registry this many seconds after the start, however many requests are "
+      "still to make or stalled (0: no deadline)",
+      cxxopts::value<double>()->default_value("600"), "SECONDS");
 }
 
 common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args) {
@@ -52,6 +56,13 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   options.transport.timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
   options.transport.connect_timeout =
       std::min(options.transport.connect_timeout, options.transport.timeout);
+  double deadline = args["deadline"].as<double>();
+  if (!(deadline == 0 || (deadline >= 0.001 && deadline <= 7 * 86400)))
+    return make_error(ErrorKind::usage,
+                      "--deadline must be 0 (none) or from 0.001 to 604800 seconds (a week)");
+  if (deadline > 0)
+    options.deadline = std::chrono::steady_clock::now() +
+                       std::chrono::milliseconds(std::llround(deadline * 1000));
   return registry::Client::create(std::move(options));
 }
 

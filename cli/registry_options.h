@@ -13,7 +13,8 @@
 namespace isign::cli {
 
 // --allow-insecure-registry, --allow-http-registry, --registry-cacert, --registry-client-cert,
-// --registry-client-key, --registry-username, --registry-password, --registry-token, --timeout.
+// --registry-client-key, --registry-username, --registry-password, --registry-token, --timeout,
+// --deadline.
 void add_registry_options(cxxopts::Options& opts);
 
 // A client configured from the parsed flags. Usage error for inconsistent flags (a username

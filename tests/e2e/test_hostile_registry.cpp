@@ -382,6 +382,23 @@ TEST_CASE("hostile: ten stalled payload blobs do not multiply into minutes", "[e
   CHECK(proxy.count("GET", "/blobs/") <= 4);
 }
 
+TEST_CASE("hostile: --deadline bounds a whole run however many requests stall",
+          "[e2e][hostile]") {
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
+  FaultProxy proxy(reg);
+  proxy.inject({"", "/v2/app/", Fault::stall(std::chrono::seconds(30)), -1});
+  Timer timer;
+  auto r = verify_via(proxy.ref("app@" + digest), key, {"--timeout", "5", "--deadline", "2"});
+  CHECK(r.exit_code == ec::kNetwork);
+  CHECK(timer.seconds() < 4);
+  CHECK(error_lines(r.err) == 1);
+  auto bad = verify_via(proxy.ref("app@" + digest), key, {"--deadline", "-1"});
+  CHECK(bad.exit_code == ec::kUsage);
+  CHECK(contains(bad.err, "--deadline"));
+}
+
 TEST_CASE("hostile: an index with more entries than the limit is refused at once",
           "[e2e][hostile]") {
   RegistryFixture reg;
