@@ -280,11 +280,12 @@ Result<void> Attacher::watch_abandoned_puts() {
   const auto window = in_flight_ ? options_.unknown_outcome_window
                                  : std::min(options_.unknown_outcome_window,
                                             std::chrono::milliseconds(2000));
-  const auto until = std::chrono::steady_clock::now() + window;
+  // Counted in polls rather than clock time, so that an injected sleep stands in for time.
+  const long polls = window.count() / std::max(1L, static_cast<long>(options_.poll_interval.count()));
   std::optional<registry::Manifest> last_good;
   int restores = 0;
   constexpr int kMaxRestores = 3;
-  while (std::chrono::steady_clock::now() < until) {
+  for (long poll = 0; poll < polls; ++poll) {
     sleep_ms(options_.poll_interval.count());
     auto now = client_.get_manifest(repo_, tag_);
     if (!now) continue; // a transient failure: the next poll decides
