@@ -173,6 +173,14 @@ Result<ManifestScan> scan_manifest(const JsonText& doc) {
   return scan;
 }
 
+// The checked scan of manifest bytes (its spans are offsets into them).
+Result<ManifestScan> scan_bytes(std::string_view manifest_bytes) {
+  auto doc = JsonText::parse(manifest_bytes);
+  if (!doc)
+    return fail("is not valid JSON (" + doc.error().message() + ")").error();
+  return scan_manifest(*doc);
+}
+
 bool has_layer(const ManifestScan& scan, const std::string& payload_digest, std::size_t size,
                std::string_view signature) {
   for (const auto& layer : scan.layer_infos)
@@ -221,10 +229,7 @@ SignatureArtifact new_signature_artifact(const NewSignature& sig) {
 }
 
 Result<ExistingArtifact> parse_existing_artifact(std::string_view manifest_bytes) {
-  auto doc = JsonText::parse(manifest_bytes);
-  if (!doc)
-    return fail("is not valid JSON (" + doc.error().message() + ")").error();
-  auto scan = scan_manifest(*doc);
+  auto scan = scan_bytes(manifest_bytes);
   if (!scan)
     return std::move(scan).error();
   ExistingArtifact out;
@@ -325,10 +330,7 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
 }
 
 Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_bytes) {
-  auto doc = JsonText::parse(manifest_bytes);
-  if (!doc)
-    return fail("is not valid JSON (" + doc.error().message() + ")").error();
-  auto scan = scan_manifest(*doc);
+  auto scan = scan_bytes(manifest_bytes);
   if (!scan)
     return std::move(scan).error();
   std::vector<SignatureLayer> out;
@@ -339,10 +341,7 @@ Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_b
 }
 
 Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSignature& sig) {
-  auto doc = JsonText::parse(manifest_bytes);
-  if (!doc)
-    return fail("is not valid JSON (" + doc.error().message() + ")").error();
-  auto scan = scan_manifest(*doc);
+  auto scan = scan_bytes(manifest_bytes);
   if (!scan)
     return std::move(scan).error();
   return has_layer(*scan, common::sha256_digest(sig.payload), sig.payload.size(), sig.signature);

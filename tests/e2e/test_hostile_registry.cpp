@@ -78,15 +78,20 @@ std::size_t error_lines(const std::string& s) {
   return count_of(s, "isign: error:");
 }
 
+// An image signed once with key "k", and a second key pair that has not signed.
+struct SignedScene : SignScene {
+  std::string second = new_key_pair(dir, "second");
+  SignedScene() { REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk); }
+};
+
 } // namespace
 
 // --- data loss ---------------------------------------------------------------------------------
 
 TEST_CASE("hostile: one transient 404 on an existing .sig never replaces it", "[e2e][hostile]") {
-  SignScene scene;
-  auto& [reg, dir, key, digest, ref] = scene;
-  std::string second = new_key_pair(dir, "second");
-  REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
+  SignedScene scene;
+  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
+  const std::string& second = scene.second;
   FaultProxy proxy(reg);
   proxy.inject({"GET", "/manifests/" + sig_tag_of(digest), Fault::http_status(404), 1});
   auto r = sign_via(proxy.ref("app@" + digest), second);
@@ -100,10 +105,9 @@ TEST_CASE("hostile: one transient 404 on an existing .sig never replaces it", "[
 
 TEST_CASE("hostile: a .sig the tag list has but GET keeps answering 404 for is not replaced",
           "[e2e][hostile]") {
-  SignScene scene;
-  auto& [reg, dir, key, digest, ref] = scene;
-  std::string second = new_key_pair(dir, "second");
-  REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
+  SignedScene scene;
+  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
+  const std::string& second = scene.second;
   const std::string before = get_manifest(reg, "app", sig_tag_of(digest)).body;
   FaultProxy proxy(reg);
   proxy.inject({"GET", "/manifests/" + sig_tag_of(digest), Fault::http_status(404), -1});
@@ -164,10 +168,9 @@ TEST_CASE("hostile: a PUT stored but answered 500 is reported as what happened",
 
 TEST_CASE("hostile: a registry that answers 201 without storing is named, not other signers",
           "[e2e][hostile]") {
-  SignScene scene;
-  auto& [reg, dir, key, digest, ref] = scene;
-  std::string second = new_key_pair(dir, "second");
-  REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
+  SignedScene scene;
+  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
+  const std::string& second = scene.second;
   FaultProxy proxy(reg);
   proxy.inject({"PUT", "/manifests/" + sig_tag_of(digest), Fault::http_status(201), -1});
   auto r = sign_via(proxy.ref("app@" + digest), second);
@@ -438,10 +441,9 @@ TEST_CASE("hostile: list-tags stops following empty pages", "[e2e][hostile]") {
 
 TEST_CASE("hostile: an existing .sig whose config blob is missing is a registry error (7)",
           "[e2e][hostile]") {
-  SignScene scene;
-  auto& [reg, dir, key, digest, ref] = scene;
-  std::string second = new_key_pair(dir, "second");
-  REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
+  SignedScene scene;
+  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
+  const std::string& second = scene.second;
   auto doc = sig_manifest_of(reg, "app", digest);
   unlink_blob(reg, "app", doc["config"]["digest"].get<std::string>());
   auto r = sign_image(reg, second, {ref});
