@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh >/dev/null
-ISIGN=$PWD/${BUILD_DIR:-build}/cli/isign
+# The demo runs the isign binary alone: it builds only that, without the tests, in its own build
+# dir (scripts/test.sh builds and runs everything in build/).
+DEMO_BUILD_DIR=${DEMO_BUILD_DIR:-build-demo}
+BUILD_DIR=$DEMO_BUILD_DIR BUILD_TARGETS=isign scripts/build.sh -DISIGN_BUILD_TESTS=OFF >/dev/null
+ISIGN=$PWD/$DEMO_BUILD_DIR/cli/isign
 . scripts/lib-registry.sh
 
 WORK=$(mktemp -d /tmp/isign-demo.XXXXXX)
