@@ -245,6 +245,11 @@ TEST_CASE("hostile cli: --timeout below 1 ms is a usage error, not 'no timeout'"
   auto ok = run_isign(
       {"inspect", "--allow-http-registry", "--timeout", "0.001", down.address() + "/app:v1"});
   CHECK(ok.exit_code == cli::kNetwork);
+  // --deadline, the other duration flag: 0 is documented as "none", less than 1 ms is refused.
+  auto deadline = run_isign(
+      {"inspect", "--allow-http-registry", "--deadline", "0.0001", down.address() + "/app:v1"});
+  CHECK(deadline.exit_code == cli::kUsage);
+  CHECK(contains(deadline.err, "--deadline must be 0 (none) or from 0.001"));
 }
 
 TEST_CASE("hostile cli: a Content-Type that is not UTF-8 or holds escapes never aborts inspect",

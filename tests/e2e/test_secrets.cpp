@@ -269,7 +269,7 @@ TEST_CASE("secrets: key files are 0600 under any umask and replaced atomically",
                                           "imp-077.key", "imp-077.pub"});
 }
 
-TEST_CASE("secrets: login keeps config.json's other entries, its mode and its symlink",
+TEST_CASE("secrets: login keeps config.json's other entries and its symlink, makes it 0600",
           "[e2e][secrets][login]") {
   TempDir dir;
   std::filesystem::create_directories(dir / "docker");
@@ -300,7 +300,9 @@ TEST_CASE("secrets: login keeps config.json's other entries, its mode and its sy
   CHECK(after == expected);
   // Key order too: docker's other entries stay where they were.
   CHECK(after.dump() == expected.dump());
-  CHECK(mode_of(path) == 0640);
+  // It holds secrets: no longer group-readable, and login says so (test_hostile_cli.cpp).
+  CHECK(mode_of(path) == 0600);
+  CHECK(contains(r.err, "tightened from 0640 to 0600"));
   CHECK(inode_of(path) != inode); // replaced by rename, never rewritten in place
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(dir / "docker"))
@@ -315,7 +317,7 @@ TEST_CASE("secrets: login keeps config.json's other entries, its mode and its sy
   auto again = run_isign({"login", "quay.io", "-u", "bob", "--password-stdin"}, o);
   REQUIRE(again.exit_code == cli::kOk);
   CHECK(std::filesystem::is_symlink(path));
-  CHECK(mode_of(dir / "dotfiles/docker-config.json") == 0640);
+  CHECK(mode_of(dir / "dotfiles/docker-config.json") == 0600);
   auto linked = nlohmann::ordered_json::parse(read_text(dir / "dotfiles/docker-config.json"));
   CHECK(linked["auths"]["quay.io"]["auth"] == b64("bob:0ther-pw"));
   CHECK(linked["auths"]["127.0.0.1:5000"]["auth"] == b64("alice:S3cret-login-pw"));
