@@ -150,6 +150,7 @@ private:
   AttachResult result_;
   std::set<std::string> abandoned_;  // digests of PUT bodies whose outcome is unknown
   std::string written_;              // digest of the manifest we last saw holding our layer
+  std::optional<registry::Manifest> last_good_; // that manifest
   int not_stored_ = 0, replaced_ = 0; // read-backs without our layer, by cause
   std::string last_put_error_;
   bool in_flight_ = false; // an abandoned PUT may still be on its way to the registry
@@ -178,6 +179,7 @@ Result<AttachResult> Attacher::run() {
           result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
                                   " (" + last_put_error_ + ") but had stored it");
           written_ = (*current)->digest;
+          last_good_ = std::move(**current);
           return after_success(AttachOutcome::attached);
         }
       }
@@ -234,6 +236,7 @@ Result<AttachResult> Attacher::run() {
       if (!ours) return std::move(ours).error();
       if (*ours) {
         written_ = back->digest;
+        last_good_ = std::move(*back);
         return after_success(*current ? AttachOutcome::attached : AttachOutcome::created);
       }
     }
@@ -256,8 +259,6 @@ Error Attacher::exhausted() const {
                       "pushing " + tag_ + ": the registry accepted every PUT (" + tries +
                           ") but reading it back shows the artifact unchanged: it does not store "
                           "what it acknowledges; check the registry");
-  if (!last_put_error_.empty() && replaced_ == 0 && not_stored_ == 0)
-    return make_error(ErrorKind::registry, "pushing " + tag_ + ": " + last_put_error_);
   return make_error(ErrorKind::registry,
                     "pushing " + tag_ + ": other signers kept replacing the signature artifact (" +
                         tries + ", " + std::to_string(replaced_) + " replaced, " +
@@ -282,7 +283,7 @@ Result<void> Attacher::watch_abandoned_puts() {
                                             std::chrono::milliseconds(2000));
   // Counted in polls rather than clock time, so that an injected sleep stands in for time.
   const long polls = window.count() / std::max(1L, static_cast<long>(options_.poll_interval.count()));
-  std::optional<registry::Manifest> last_good;
+  std::optional<registry::Manifest>& last_good = last_good_;
   int restores = 0;
   constexpr int kMaxRestores = 3;
   for (long poll = 0; poll < polls; ++poll) {
