@@ -37,7 +37,8 @@ bool outcome_unknown(const common::Error& e) {
 }
 
 bool retryable_put_failure(const common::Error& e) {
-  if (e.kind() != ErrorKind::registry && e.kind() != ErrorKind::network) return false;
+  if (e.kind() != ErrorKind::registry && e.kind() != ErrorKind::network)
+    return false;
   return e.http_status() != 401 && e.http_status() != 403;
 }
 
@@ -65,7 +66,8 @@ private:
   // manifest again after a pause.
   Result<std::optional<registry::Manifest>> read_current() {
     auto got = client_.get_manifest(repo_, tag_);
-    if (got) return std::optional(std::move(*got));
+    if (got)
+      return std::optional(std::move(*got));
     if (got.error().kind() != ErrorKind::not_found)
       return std::move(got).error().context("reading the existing signatures");
     auto listed = client_.has_tag(repo_, tag_);
@@ -77,15 +79,17 @@ private:
     for (int i = 0; i < (in_list ? kRereads : 1); ++i) {
       sleep_ms(options_.confirm_delay.count() * (i + 1) + jitter(50));
       auto again = client_.get_manifest(repo_, tag_);
-      if (again) return std::optional(std::move(*again));
+      if (again)
+        return std::optional(std::move(*again));
       if (again.error().kind() != ErrorKind::not_found)
         return std::move(again).error().context("reading the existing signatures");
     }
     if (in_list)
       return make_error(ErrorKind::registry,
-                        "the registry lists " + tag_ + " among the repository's tags but answers "
-                        "404 for it; refusing to create a new signature artifact, which would "
-                        "replace the signatures it holds; try again later");
+                        "the registry lists " + tag_ +
+                            " among the repository's tags but answers "
+                            "404 for it; refusing to create a new signature artifact, which would "
+                            "replace the signatures it holds; try again later");
     return std::optional<registry::Manifest>();
   }
 
@@ -93,17 +97,23 @@ private:
   // key: same digest and size, a signature that verifies, and the payload blob present (a layer
   // whose blob is missing is repaired by uploading it again). nullopt when there is none.
   Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) {
-    if (!options_.signer_key) return std::optional<AttachOutcome>();
+    if (!options_.signer_key)
+      return std::optional<AttachOutcome>();
     auto layers = signature_layers(current.bytes);
-    if (!layers) return std::move(layers).error().context("existing " + tag_);
+    if (!layers)
+      return std::move(layers).error().context("existing " + tag_);
     const std::string digest = common::sha256_digest(sig_.payload);
     for (const auto& layer : *layers) {
-      if (layer.digest != digest || layer.size != sig_.payload.size()) continue;
+      if (layer.digest != digest || layer.size != sig_.payload.size())
+        continue;
       auto raw = common::base64_decode(layer.signature);
-      if (!raw || raw->empty() || !options_.signer_key->verify(sig_.payload, *raw)) continue;
+      if (!raw || raw->empty() || !options_.signer_key->verify(sig_.payload, *raw))
+        continue;
       auto exists = client_.blob_exists(repo_, digest);
-      if (!exists) return std::move(exists).error().context("checking the payload blob " + digest);
-      if (*exists) return std::optional(AttachOutcome::already_present);
+      if (!exists)
+        return std::move(exists).error().context("checking the payload blob " + digest);
+      if (*exists)
+        return std::optional(AttachOutcome::already_present);
       if (auto put = client_.put_blob(repo_, digest, sig_.payload); !put)
         return std::move(put).error().context("uploading the missing payload blob " + digest);
       return std::optional(AttachOutcome::repaired);
@@ -113,28 +123,31 @@ private:
 
   // The artifact to write over current (or a new one when there is none).
   Result<SignatureArtifact> build(const std::optional<registry::Manifest>& current) {
-    if (!current) return new_signature_artifact(sig_);
+    if (!current)
+      return new_signature_artifact(sig_);
     auto existing = parse_existing_artifact(current->bytes);
-    if (!existing) return std::move(existing).error().context("existing " + tag_);
+    if (!existing)
+      return std::move(existing).error().context("existing " + tag_);
     auto config = client_.get_blob(repo_, existing->config.digest, 4u << 20);
     if (!config) {
       // The artifact names a config blob the registry does not have: the registry's fault, and
       // not one sign can repair without knowing the config's bytes.
       if (config.error().kind() == ErrorKind::not_found)
         return make_error(ErrorKind::registry,
-                          "the existing " + tag_ + " names config blob " +
-                              existing->config.digest +
+                          "the existing " + tag_ + " names config blob " + existing->config.digest +
                               ", which the registry does not have; the artifact is damaged");
       return std::move(config).error().context("reading the existing signature config");
     }
     auto extended = extend_signature_artifact(*existing, *config, sig_);
-    if (!extended) return std::move(extended).error().context("existing " + tag_);
+    if (!extended)
+      return std::move(extended).error().context("existing " + tag_);
     return extended;
   }
 
   Result<bool> has_ours(const registry::Manifest& m) {
     auto present = artifact_has_signature(m.bytes, sig_);
-    if (!present) return std::move(present).error().context("reading back " + tag_);
+    if (!present)
+      return std::move(present).error().context("reading back " + tag_);
     return *present;
   }
 
@@ -148,10 +161,10 @@ private:
   const NewSignature& sig_;
   const AttachOptions& options_;
   AttachResult result_;
-  std::set<std::string> abandoned_;  // digests of PUT bodies whose outcome is unknown
-  std::string written_;              // digest of the manifest we last saw holding our layer
+  std::set<std::string> abandoned_; // digests of PUT bodies whose outcome is unknown
+  std::string written_;             // digest of the manifest we last saw holding our layer
   std::optional<registry::Manifest> last_good_; // that manifest
-  int not_stored_ = 0, replaced_ = 0; // read-backs without our layer, by cause
+  int not_stored_ = 0, replaced_ = 0;           // read-backs without our layer, by cause
   std::string last_put_error_;
   bool in_flight_ = false; // an abandoned PUT may still be on its way to the registry
 };
@@ -165,7 +178,8 @@ Result<AttachResult> Attacher::run() {
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto started = std::chrono::steady_clock::now();
     auto current = read_current();
-    if (!current) return std::move(current).error();
+    if (!current)
+      return std::move(current).error();
     registry::PutCondition condition;
     std::string before; // digest of the artifact we extend, "" when there is none
     if (*current) {
@@ -174,7 +188,8 @@ Result<AttachResult> Attacher::run() {
       // An earlier PUT of ours that failed may have been stored after all.
       if (!abandoned_.empty()) {
         auto ours = has_ours(**current);
-        if (!ours) return std::move(ours).error();
+        if (!ours)
+          return std::move(ours).error();
         if (*ours) {
           result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
                                   " (" + last_put_error_ + ") but had stored it");
@@ -184,24 +199,30 @@ Result<AttachResult> Attacher::run() {
         }
       }
       auto there = already_there(**current);
-      if (!there) return std::move(there).error();
-      if (*there) return after_success(**there);
+      if (!there)
+        return std::move(there).error();
+      if (*there)
+        return after_success(**there);
     } else {
       condition.if_none_match_any = true;
     }
     auto artifact = build(*current);
-    if (!artifact) return std::move(artifact).error();
-    if (!artifact->changed) return after_success(AttachOutcome::already_present);
+    if (!artifact)
+      return std::move(artifact).error();
+    if (!artifact->changed)
+      return after_success(AttachOutcome::already_present);
 
     // Write: blobs first, the manifest last, so a failure never leaves a dangling manifest.
     for (const auto& blob : artifact->blobs_to_upload)
       if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
         return std::move(put).error().context("uploading signature blob " + blob.digest);
-    if (precondition_failures >= kMaxPreconditionFailures) condition = registry::PutCondition{};
-    auto put = client_.put_manifest(repo_, tag_, artifact->manifest, artifact->media_type,
-                                    condition);
+    if (precondition_failures >= kMaxPreconditionFailures)
+      condition = registry::PutCondition{};
+    auto put =
+        client_.put_manifest(repo_, tag_, artifact->manifest, artifact->media_type, condition);
     if (!put) {
-      if (put.error().http_status() == 412) ++precondition_failures;
+      if (put.error().http_status() == 412)
+        ++precondition_failures;
       if (outcome_unknown(put.error())) {
         abandoned_.insert(common::sha256_digest(artifact->manifest));
         last_put_error_ = put.error().message();
@@ -233,7 +254,8 @@ Result<AttachResult> Attacher::run() {
       return std::move(back).error().context("reading back " + tag_);
     if (back) {
       auto ours = has_ours(*back);
-      if (!ours) return std::move(ours).error();
+      if (!ours)
+        return std::move(ours).error();
       if (*ours) {
         written_ = back->digest;
         last_good_ = std::move(*back);
@@ -268,7 +290,8 @@ Error Attacher::exhausted() const {
 Result<AttachResult> Attacher::after_success(AttachOutcome outcome) {
   result_.outcome = outcome;
   if (!abandoned_.empty())
-    if (auto watched = watch_abandoned_puts(); !watched) return std::move(watched).error();
+    if (auto watched = watch_abandoned_puts(); !watched)
+      return std::move(watched).error();
   return std::move(result_);
 }
 
@@ -278,18 +301,20 @@ Result<AttachResult> Attacher::after_success(AttachOutcome outcome) {
 // layer is put back (If-Match the abandoned one). What another signer writes between our last
 // read and such a late landing stays exposed: README's Reliability section names that window.
 Result<void> Attacher::watch_abandoned_puts() {
-  const auto window = in_flight_ ? options_.unknown_outcome_window
-                                 : std::min(options_.unknown_outcome_window,
-                                            std::chrono::milliseconds(2000));
+  const auto window =
+      in_flight_ ? options_.unknown_outcome_window
+                 : std::min(options_.unknown_outcome_window, std::chrono::milliseconds(2000));
   // Counted in polls rather than clock time, so that an injected sleep stands in for time.
-  const long polls = window.count() / std::max(1L, static_cast<long>(options_.poll_interval.count()));
+  const long polls =
+      window.count() / std::max(1L, static_cast<long>(options_.poll_interval.count()));
   std::optional<registry::Manifest>& last_good = last_good_;
   int restores = 0;
   constexpr int kMaxRestores = 3;
   for (long poll = 0; poll < polls; ++poll) {
     sleep_ms(options_.poll_interval.count());
     auto now = client_.get_manifest(repo_, tag_);
-    if (!now) continue; // a transient failure: the next poll decides
+    if (!now)
+      continue; // a transient failure: the next poll decides
     if (abandoned_.count(now->digest) && now->digest != written_) {
       if (!last_good || ++restores > kMaxRestores)
         return make_error(ErrorKind::registry,
@@ -298,15 +323,18 @@ Result<void> Attacher::watch_abandoned_puts() {
                               "meanwhile may be lost: sign again to check");
       registry::PutCondition condition;
       condition.if_match = now->etag;
-      auto put = client_.put_manifest(repo_, tag_, last_good->bytes, last_good->media_type,
-                                      condition);
-      if (!put) return std::move(put).error().context("restoring " + tag_ + " after a late PUT");
-      result_.notes.push_back("a PUT of " + tag_ + " that had failed was stored late; the "
+      auto put =
+          client_.put_manifest(repo_, tag_, last_good->bytes, last_good->media_type, condition);
+      if (!put)
+        return std::move(put).error().context("restoring " + tag_ + " after a late PUT");
+      result_.notes.push_back("a PUT of " + tag_ +
+                              " that had failed was stored late; the "
                               "artifact as it was before that was put back");
       continue;
     }
     auto ours = has_ours(*now);
-    if (!ours) return std::move(ours).error();
+    if (!ours)
+      return std::move(ours).error();
     if (*ours) {
       last_good = std::move(*now);
       written_ = last_good->digest;
@@ -327,19 +355,25 @@ Result<std::vector<Target>> resolve_targets(registry::Client& client,
   };
   if (!recursive) {
     auto head = client.head_manifest(ref.repository, ref.identifier());
-    if (!head) return std::move(head).error();
-    if (auto ok = check(head->digest); !ok) return std::move(ok).error();
+    if (!head)
+      return std::move(head).error();
+    if (auto ok = check(head->digest); !ok)
+      return std::move(ok).error();
     return std::vector<Target>{{ref.repository, head->digest, !ref.by_digest()}};
   }
   // One GET: the media type is decided by the Content-Type and the body together, so an index
   // served with an image manifest's Content-Type cannot have its children skipped.
   auto top = client.get_manifest(ref.repository, ref.identifier());
-  if (!top) return std::move(top).error();
-  if (auto ok = check(top->digest); !ok) return std::move(ok).error();
+  if (!top)
+    return std::move(top).error();
+  if (auto ok = check(top->digest); !ok)
+    return std::move(ok).error();
   std::vector<Target> targets{{ref.repository, top->digest, !ref.by_digest()}};
-  if (!is_index(top->media_type)) return targets;
+  if (!is_index(top->media_type))
+    return targets;
   auto children = registry::parse_index(top->bytes);
-  if (!children) return std::move(children).error();
+  if (!children)
+    return std::move(children).error();
   for (auto& child : *children)
     targets.push_back({ref.repository, std::move(child.digest), false});
   return targets;
@@ -349,7 +383,8 @@ Result<AttachResult> attach_signature(registry::Client& client, const registry::
                                       const std::string& image_digest, const NewSignature& sig,
                                       const AttachOptions& options) {
   auto tag = signature_tag(image_digest);
-  if (!tag) return std::move(tag).error();
+  if (!tag)
+    return std::move(tag).error();
   if (sig.payload.size() > kMaxPayloadSize)
     return make_error(ErrorKind::limit,
                       "the payload is " + std::to_string(sig.payload.size()) +

@@ -19,7 +19,7 @@ namespace isign::sign {
 // An image manifest digest to sign, resolved from what the user typed.
 struct Target {
   registry::Repository repository;
-  std::string digest;     // "sha256:<hex>"
+  std::string digest; // "sha256:<hex>"
   bool named_by_tag = false;
 };
 

@@ -36,9 +36,12 @@ struct ScriptedRegistry {
   ServerReply handle(const ServerRequest& r) {
     std::lock_guard lock(mu);
     seen.push_back(r.method + " " + r.target);
-    if (auto it = replies.find(r.method + " " + r.path); it != replies.end()) return it->second;
-    if (r.path == "/v2/") return ServerReply{200, {}, "{}"};
-    return ServerReply{404, {{"Content-Type", "application/json"}},
+    if (auto it = replies.find(r.method + " " + r.path); it != replies.end())
+      return it->second;
+    if (r.path == "/v2/")
+      return ServerReply{200, {}, "{}"};
+    return ServerReply{404,
+                       {{"Content-Type", "application/json"}},
                        R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]})"};
   }
   std::string ref(const std::string& rest) const { return server.address() + "/" + rest; }
@@ -47,7 +50,8 @@ struct ScriptedRegistry {
 ServerReply manifest_reply(const std::string& body, const std::string& content_type,
                            const std::string& digest_header = "") {
   ServerReply r{200, {{"Content-Type", content_type}}, body};
-  if (!digest_header.empty()) r.headers.emplace_back("Docker-Content-Digest", digest_header);
+  if (!digest_header.empty())
+    r.headers.emplace_back("Docker-Content-Digest", digest_header);
   return r;
 }
 
@@ -137,7 +141,8 @@ TEST_CASE("hostile: a PUT that timed out and lands later does not erase another 
   FaultProxy proxy(reg);
   // Signer A's first manifest PUT reaches the registry 3 s late, long after A gave up on it
   // (--timeout 1) and wrote again; signer B writes in between, straight to the registry.
-  proxy.inject({"PUT", "/manifests/" + sig_tag_of(digest), Fault::hold(std::chrono::seconds(3)), 1});
+  proxy.inject(
+      {"PUT", "/manifests/" + sig_tag_of(digest), Fault::hold(std::chrono::seconds(3)), 1});
   auto a = std::async(std::launch::async, [&] {
     return sign_via(proxy.ref("app@" + digest), a_key, {"--timeout", "1"});
   });
@@ -153,8 +158,7 @@ TEST_CASE("hostile: a PUT that timed out and lands later does not erase another 
   CHECK(verify_via(proxy.ref("app@" + digest), a_key).exit_code == ec::kOk);
 }
 
-TEST_CASE("hostile: a PUT stored but answered 500 is reported as what happened",
-          "[e2e][hostile]") {
+TEST_CASE("hostile: a PUT stored but answered 500 is reported as what happened", "[e2e][hostile]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
   FaultProxy proxy(reg);
@@ -319,10 +323,12 @@ TEST_CASE("hostile: registry error text never shows the credentials sent", "[e2e
     INFO(command);
     RunOptions o;
     o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
-    std::vector<std::string> flags = with(kHttp, {"--registry-username", user,
-                                                  "--registry-password", password});
-    if (std::string(command) == "verify") flags = with(flags, key_flags({key}));
-    if (std::string(command) == "sign") flags = with(flags, {"--key", key + ".key"});
+    std::vector<std::string> flags =
+        with(kHttp, {"--registry-username", user, "--registry-password", password});
+    if (std::string(command) == "verify")
+      flags = with(flags, key_flags({key}));
+    if (std::string(command) == "sign")
+      flags = with(flags, {"--key", key + ".key"});
     auto r = isign_cmd(command, flags, {echo.address() + "/app:v1"}, o);
     CHECK(r.exit_code == ec::kRegistryError);
     if (std::string(command) == "inspect") // a GET: its error body is read (HEAD has none)
@@ -385,8 +391,7 @@ TEST_CASE("hostile: ten stalled payload blobs do not multiply into minutes", "[e
   CHECK(proxy.count("GET", "/blobs/") <= 4);
 }
 
-TEST_CASE("hostile: --deadline bounds a whole run however many requests stall",
-          "[e2e][hostile]") {
+TEST_CASE("hostile: --deadline bounds a whole run however many requests stall", "[e2e][hostile]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
   REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
@@ -422,13 +427,14 @@ TEST_CASE("hostile: an index with more entries than the limit is refused at once
 TEST_CASE("hostile: list-tags stops following empty pages", "[e2e][hostile]") {
   std::atomic<int> pages{0};
   HttpServer fake([&](const ServerRequest& r) {
-    if (r.path == "/v2/") return ServerReply{200, {}, "{}"};
+    if (r.path == "/v2/")
+      return ServerReply{200, {}, "{}"};
     int n = ++pages;
-    return ServerReply{200,
-                       {{"Content-Type", "application/json"},
-                        {"Link", "</v2/app/tags/list?n=10&last=p" + std::to_string(n) +
-                                     ">; rel=\"next\""}},
-                       R"({"name":"app","tags":[]})"};
+    return ServerReply{
+        200,
+        {{"Content-Type", "application/json"},
+         {"Link", "</v2/app/tags/list?n=10&last=p" + std::to_string(n) + ">; rel=\"next\""}},
+        R"({"name":"app","tags":[]})"};
   });
   Timer timer;
   auto r = isign_cmd("list-tags", kHttp, {fake.address() + "/app"});

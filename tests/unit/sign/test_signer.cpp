@@ -42,9 +42,11 @@ public:
                                           std::string_view ref) override {
     ++gets;
     if (on_get)
-      if (auto e = on_get(gets)) return *e;
+      if (auto e = on_get(gets))
+        return *e;
     auto it = tags.find(std::string(ref));
-    if (it == tags.end()) return make_error(ErrorKind::not_found, "404");
+    if (it == tags.end())
+      return make_error(ErrorKind::not_found, "404");
     registry::Manifest m;
     m.bytes = it->second;
     m.digest = common::sha256_digest(m.bytes);
@@ -57,8 +59,10 @@ public:
                                    const registry::PutCondition&) override {
     ++puts;
     auto [error, store] = on_put ? on_put(puts) : std::pair{std::optional<common::Error>(), true};
-    if (store) tags[std::string(ref)] = std::string(bytes);
-    if (error) return *error;
+    if (store)
+      tags[std::string(ref)] = std::string(bytes);
+    if (error)
+      return *error;
     return common::sha256_digest(bytes);
   }
   Result<void> delete_manifest(const registry::Repository&, std::string_view) override {
@@ -70,7 +74,8 @@ public:
   Result<std::string> get_blob(const registry::Repository&, std::string_view d,
                                std::size_t) override {
     auto it = blobs.find(std::string(d));
-    if (it == blobs.end()) return make_error(ErrorKind::not_found, "blob 404");
+    if (it == blobs.end())
+      return make_error(ErrorKind::not_found, "blob 404");
     return it->second;
   }
   Result<void> put_blob(const registry::Repository&, std::string_view d,
@@ -127,8 +132,7 @@ struct Scene {
 
 } // namespace
 
-TEST_CASE("attach: a first signature creates the artifact after confirming the 404",
-          "[signer]") {
+TEST_CASE("attach: a first signature creates the artifact after confirming the 404", "[signer]") {
   Scene s;
   auto r = s.attach(s.signer.sign("payload-1"));
   REQUIRE(r);
@@ -144,7 +148,8 @@ TEST_CASE("attach: one 404 for an existing artifact extends it", "[signer]") {
   s.options.signer_key = &other.pub;
   const int before = s.client.gets;
   s.client.on_get = [before](int n) -> std::optional<common::Error> {
-    if (n == before + 1) return make_error(ErrorKind::not_found, "cached 404");
+    if (n == before + 1)
+      return make_error(ErrorKind::not_found, "cached 404");
     return std::nullopt;
   };
   auto r = s.attach(other.sign("payload-2"));
@@ -166,10 +171,10 @@ TEST_CASE("attach: a tag the list has but GET denies is never replaced", "[signe
 TEST_CASE("attach: a PUT stored but answered 500 is attached, with a note", "[signer]") {
   Scene s;
   s.client.on_put = [](int n) {
-    return std::pair{n == 1 ? std::optional(make_error(ErrorKind::registry, "PUT: 500")
-                                                .with_http_status(500))
-                            : std::nullopt,
-                     true};
+    return std::pair{
+        n == 1 ? std::optional(make_error(ErrorKind::registry, "PUT: 500").with_http_status(500))
+               : std::nullopt,
+        true};
   };
   auto r = s.attach(s.signer.sign("payload"));
   REQUIRE(r);
@@ -210,7 +215,8 @@ TEST_CASE("attach: an abandoned PUT that lands late is undone", "[signer]") {
   const auto sig_a = a.sign("payload-a");
   s.options.sleep = [&](std::chrono::milliseconds ms) {
     s.waits.push_back(ms);
-    if (ms != s.options.poll_interval) return;
+    if (ms != s.options.poll_interval)
+      return;
     ++polls;
     if (polls == 2) { // another signer writes
       Scene other_scene;
