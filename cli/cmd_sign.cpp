@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <mutex>
 #include <optional>
 #include <iostream>
@@ -93,12 +94,12 @@ int cmd_sign(int argc, char** argv) {
   const keys::PublicKey public_key = key->public_key();
   sign::AttachOptions attach_options;
   attach_options.signer_key = &public_key;
-  // A PUT given up on after --timeout may land up to about as long again later.
-  attach_options.unknown_outcome_window = std::clamp(
-      std::chrono::milliseconds(static_cast<long>(3000 * (*args)["timeout"].as<double>())),
-      std::chrono::milliseconds(2000), std::chrono::milliseconds(30000));
   auto client = make_client(*args);
   if (!client) return report(client.error());
+  // A PUT given up on after --timeout (validated by make_client: 0.001 to 3600 s) may land up to
+  // about as long again later.
+  attach_options.unknown_outcome_window = std::chrono::milliseconds(
+      std::lround(std::clamp(3000 * (*args)["timeout"].as<double>(), 2000.0, 30000.0)));
 
   // Each reference is signed on its own thread (a bounded number at a time) over the one client;
   // what each prints is collected and shown in the order the references were given.
@@ -153,7 +154,9 @@ int cmd_sign(int argc, char** argv) {
         failed(std::move(attached).error(), "signing '" + name + "'");
         continue;
       }
-      for (const auto& note : attached->notes) out.messages += "isign: warning: " + note + "\n";
+      // Notes quote the registry's error text: one printable line each.
+      for (const auto& note : attached->notes)
+        out.messages += "isign: warning: " + one_line(note) + "\n";
       switch (attached->outcome) {
       case sign::AttachOutcome::already_present:
         out.messages += "isign: " + name +

@@ -22,6 +22,14 @@ namespace {
 constexpr int kLimit = 11;
 const std::vector<std::string> kHttp = {"--allow-http-registry"};
 
+ServerReply reply(int status, HeaderList headers, std::string body) {
+  ServerReply r;
+  r.status = status;
+  r.headers = std::move(headers);
+  r.body = std::move(body);
+  return r;
+}
+
 // A registry that answers from a script: exact paths to replies, 404 otherwise, /v2/ 200.
 struct ScriptedRegistry {
   std::mutex mu;
@@ -39,17 +47,16 @@ struct ScriptedRegistry {
     if (auto it = replies.find(r.method + " " + r.path); it != replies.end())
       return it->second;
     if (r.path == "/v2/")
-      return ServerReply{200, {}, "{}"};
-    return ServerReply{404,
-                       {{"Content-Type", "application/json"}},
-                       R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]})"};
+      return reply(200, {}, "{}");
+    return reply(404, {{"Content-Type", "application/json"}},
+                 R"({"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]})");
   }
   std::string ref(const std::string& rest) const { return server.address() + "/" + rest; }
 };
 
 ServerReply manifest_reply(const std::string& body, const std::string& content_type,
                            const std::string& digest_header = "") {
-  ServerReply r{200, {{"Content-Type", content_type}}, body};
+  ServerReply r = reply(200, {{"Content-Type", content_type}}, body);
   if (!digest_header.empty())
     r.headers.emplace_back("Docker-Content-Digest", digest_header);
   return r;
@@ -313,11 +320,10 @@ TEST_CASE("hostile: registry error text never shows the credentials sent", "[e2e
   fake.server.stop();
   HttpServer echo([&](const ServerRequest& r) {
     if (r.header("authorization").empty())
-      return ServerReply{401, {{"WWW-Authenticate", R"(Basic realm="r")"}}, ""};
-    return ServerReply{403,
-                       {{"Content-Type", "application/json"}},
-                       R"({"errors":[{"code":"DENIED","message":"denied for )" +
-                           r.header("authorization") + " (" + password + ")\"}]}"};
+      return reply(401, {{"WWW-Authenticate", R"(Basic realm="r")"}}, "");
+    return reply(403, {{"Content-Type", "application/json"}},
+                 R"({"errors":[{"code":"DENIED","message":"denied for )" +
+                     r.header("authorization") + " (" + password + ")\"}]}");
   });
   for (const char* command : {"verify", "inspect", "sign"}) {
     INFO(command);
@@ -428,13 +434,13 @@ TEST_CASE("hostile: list-tags stops following empty pages", "[e2e][hostile]") {
   std::atomic<int> pages{0};
   HttpServer fake([&](const ServerRequest& r) {
     if (r.path == "/v2/")
-      return ServerReply{200, {}, "{}"};
+      return reply(200, {}, "{}");
     int n = ++pages;
-    return ServerReply{
+    return reply(
         200,
         {{"Content-Type", "application/json"},
          {"Link", "</v2/app/tags/list?n=10&last=p" + std::to_string(n) + ">; rel=\"next\""}},
-        R"({"name":"app","tags":[]})"};
+        R"({"name":"app","tags":[]})");
   });
   Timer timer;
   auto r = isign_cmd("list-tags", kHttp, {fake.address() + "/app"});
