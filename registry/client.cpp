@@ -61,42 +61,6 @@ std::string url_path(const std::string& url) {
   return url.substr(start, end == std::string::npos ? std::string::npos : end - start);
 }
 
-// The registry's error code and message from a distribution-spec error body, if any.
-std::string registry_detail(const std::string& body) {
-  auto doc = detail::parse_json(body);
-  if (doc.is_discarded() || !doc.is_object()) return "";
-  auto it = doc.find("errors");
-  if (it == doc.end() || !it->is_array() || it->empty()) return "";
-  std::string out;
-  for (const auto& e : *it) {
-    if (!e.is_object()) continue;
-    std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
-    std::string msg =
-        e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
-    if (code.empty() && msg.empty()) continue;
-    if (!out.empty()) out += "; ";
-    out += code + (code.empty() || msg.empty() ? "" : ": ") + msg;
-  }
-  // Registry text is untrusted: keep it to one printable line.
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  if (out.size() > 300) out = out.substr(0, 300) + "...";
-  return out;
-}
-
-Error http_error(const HttpRequest& req, const HttpResponse& resp) {
-  std::string msg = req.method + " " + url_path(req.url) + ": " + std::to_string(resp.status);
-  if (auto phrase = reason_phrase(resp.status); !phrase.empty()) msg += " " + phrase;
-  if (auto detail = registry_detail(resp.body); !detail.empty()) msg += " (" + detail + ")";
-  ErrorKind kind = ErrorKind::registry;
-  if (resp.status == 404) kind = ErrorKind::not_found;
-  if (resp.status == 429) kind = ErrorKind::throttled;
-  if (resp.status == 401 || resp.status == 403)
-    msg += "; check the credentials (isign login, --registry-username/--registry-password, or "
-           "--registry-token)";
-  return make_error(kind, msg).with_http_status(resp.status);
-}
-
 bool is_sha256_digest(std::string_view d) { return common::validate_sha256_digest(d).ok(); }
 
 std::string url_encode(std::string_view s) {
@@ -112,6 +76,99 @@ std::string url_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+// Every secret the client sends (passwords, Basic credentials, tokens), so that no message can
+// carry one back: a registry that echoes the Authorization header in its error text must not get
+// base64(user:password) printed on the terminal.
+class Secrets {
+public:
+  void add(std::string_view secret) {
+    // Shorter strings are too likely to occur in ordinary text to be masked usefully.
+    constexpr std::size_t kMinLength = 4;
+    std::string s(secret);
+    while (!s.empty() && s.back() == '=') s.pop_back(); // base64 echoed without its padding
+    if (s.size() < kMinLength) return;
+    std::lock_guard lock(mu_);
+    if (std::find(secrets_.begin(), secrets_.end(), s) != secrets_.end()) return;
+    secrets_.push_back(std::move(s));
+    std::stable_sort(secrets_.begin(), secrets_.end(),
+                     [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  }
+  // A credential and the forms a registry might echo it in: as sent in a form body (%20 or '+'
+  // for spaces), base64 alone and as Basic user:password.
+  void add_credentials(const Credentials& c) {
+    for (const std::string& secret : {c.password, c.registry_token}) {
+      add(secret);
+      std::string form = url_encode(secret);
+      add(form);
+      for (auto pos = form.find("%20"); pos != std::string::npos; pos = form.find("%20", pos))
+        form.replace(pos, 3, "+");
+      add(form);
+      add(common::base64_encode(secret));
+    }
+    if (!c.username.empty()) add(common::base64_encode(c.username + ":" + c.password));
+  }
+  // text with every known secret (with its base64 padding, if any) replaced by "***".
+  std::string mask(std::string text) const {
+    std::lock_guard lock(mu_);
+    for (const auto& secret : secrets_) // longest first: one that holds another goes whole
+      for (auto pos = text.find(secret); pos != std::string::npos;
+           pos = text.find(secret, pos + 3)) {
+        auto end = pos + secret.size();
+        while (end < text.size() && text[end] == '=') ++end;
+        text.replace(pos, end - pos, "***");
+      }
+    return text;
+  }
+  // e with its message masked.
+  Error scrub(Error e) const {
+    std::string m = mask(e.message());
+    return m == e.message() ? e : Error(e.kind(), std::move(m)).with_http_status(e.http_status());
+  }
+
+private:
+  mutable std::mutex mu_;
+  std::vector<std::string> secrets_;
+};
+
+// The registry's error code and message from a distribution-spec error body, if any.
+std::string registry_detail(const std::string& body, const Secrets* secrets) {
+  auto doc = detail::parse_json(body);
+  if (doc.is_discarded() || !doc.is_object()) return "";
+  auto it = doc.find("errors");
+  if (it == doc.end() || !it->is_array() || it->empty()) return "";
+  std::string out;
+  for (const auto& e : *it) {
+    if (!e.is_object()) continue;
+    std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+    std::string msg =
+        e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
+    if (code.empty() && msg.empty()) continue;
+    if (!out.empty()) out += "; ";
+    out += code + (code.empty() || msg.empty() ? "" : ": ") + msg;
+  }
+  // Secrets are masked before the text is cut, so that no part of one is left to show.
+  if (secrets) out = secrets->mask(std::move(out));
+  // Registry text is untrusted: keep it to one printable line.
+  for (auto& c : out)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out;
+}
+
+Error http_error(const HttpRequest& req, const HttpResponse& resp,
+                 const Secrets* secrets = nullptr) {
+  std::string msg = req.method + " " + url_path(req.url) + ": " + std::to_string(resp.status);
+  if (auto phrase = reason_phrase(resp.status); !phrase.empty()) msg += " " + phrase;
+  if (auto detail = registry_detail(resp.body, secrets); !detail.empty()) msg += " (" + detail + ")";
+  ErrorKind kind = ErrorKind::registry;
+  if (resp.status == 404) kind = ErrorKind::not_found;
+  if (resp.status == 429) kind = ErrorKind::throttled;
+  if (resp.status == 401 || resp.status == 403)
+    msg += "; check the credentials (isign login, --registry-username/--registry-password, or "
+           "--registry-token)";
+  return make_error(kind, msg).with_http_status(resp.status);
 }
 
 // host[:port] of an absolute URL, lowercased, without user info; "" for a relative one.
@@ -223,51 +280,6 @@ Result<std::string> manifest_media_type(const HttpResponse& resp, const std::str
   return type;
 }
 
-// Every secret the client sends (passwords, Basic credentials, tokens), so that no message can
-// carry one back: a registry that echoes the Authorization header in its error text must not get
-// base64(user:password) printed on the terminal.
-class Secrets {
-public:
-  void add(std::string_view secret) {
-    // Shorter strings are too likely to occur in ordinary text to be masked usefully.
-    constexpr std::size_t kMinLength = 4;
-    std::string s(secret);
-    while (!s.empty() && s.back() == '=') s.pop_back(); // base64 echoed without its padding
-    if (s.size() < kMinLength) return;
-    std::lock_guard lock(mu_);
-    if (std::find(secrets_.begin(), secrets_.end(), s) == secrets_.end())
-      secrets_.push_back(std::move(s));
-  }
-  void add_credentials(const Credentials& c) {
-    add(c.password);
-    add(url_encode(c.password));
-    add(c.registry_token);
-    if (!c.username.empty()) add(common::base64_encode(c.username + ":" + c.password));
-  }
-  // e with every known secret in its message replaced by "***".
-  Error scrub(Error e) const {
-    std::string m = e.message();
-    bool changed = false;
-    {
-      std::lock_guard lock(mu_);
-      // Longest first, so a secret that contains another is masked whole.
-      std::vector<std::string> by_length = secrets_;
-      std::sort(by_length.begin(), by_length.end(),
-                [](const auto& a, const auto& b) { return a.size() > b.size(); });
-      for (const auto& secret : by_length)
-        for (auto pos = m.find(secret); pos != std::string::npos; pos = m.find(secret, pos + 3)) {
-          m.replace(pos, secret.size(), "***");
-          changed = true;
-        }
-    }
-    return changed ? Error(e.kind(), std::move(m)).with_http_status(e.http_status()) : e;
-  }
-
-private:
-  mutable std::mutex mu_;
-  std::vector<std::string> secrets_;
-};
-
 class RegistryClient final : public Client {
 public:
   RegistryClient(ClientOptions options, std::unique_ptr<Transport> transport,
@@ -282,7 +294,7 @@ public:
     req.headers.emplace_back("Accept", kManifestAccept);
     auto resp = send(req, repo, Access::pull, true);
     if (!resp) return std::move(resp).error();
-    if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, ref);
+    if (resp->status != 200) return not_found_context(http_error(req, *resp, secrets_.get()), repo, ref);
     std::string digest = resp->header("docker-content-digest");
     if (!is_sha256_digest(digest)) {
       // Some registries omit the digest on HEAD: the bytes tell.
@@ -316,7 +328,7 @@ public:
                                                 std::to_string(req.max_body) + " bytes");
       return std::move(resp).error();
     }
-    if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, ref);
+    if (resp->status != 200) return not_found_context(http_error(req, *resp, secrets_.get()), repo, ref);
     Manifest m;
     m.bytes = std::move(resp->body);
     m.digest = common::sha256_digest(m.bytes);
@@ -348,7 +360,7 @@ public:
     req.body = std::string(bytes);
     auto resp = send(req, repo, Access::push, false);
     if (!resp) return std::move(resp).error();
-    if (resp->status != 201 && resp->status != 200) return http_error(req, *resp);
+    if (resp->status != 201 && resp->status != 200) return http_error(req, *resp, secrets_.get());
     std::string digest = common::sha256_digest(bytes);
     if (auto stored = resp->header("docker-content-digest");
         is_sha256_digest(stored) && stored != digest)
@@ -363,7 +375,7 @@ public:
     HttpRequest req = request("DELETE", manifest_url(repo, digest));
     auto resp = send(req, repo, Access::push, false);
     if (!resp) return std::move(resp).error();
-    if (resp->status != 202 && resp->status != 200) return http_error(req, *resp);
+    if (resp->status != 202 && resp->status != 200) return http_error(req, *resp, secrets_.get());
     return {};
   }
 
@@ -373,7 +385,7 @@ public:
     if (!resp) return std::move(resp).error();
     if (resp->status == 200) return true;
     if (resp->status == 404) return false;
-    return http_error(req, *resp);
+    return http_error(req, *resp, secrets_.get());
   }
 
   Result<std::string> get_blob(const Repository& repo, std::string_view digest,
@@ -402,7 +414,7 @@ public:
                                                 std::to_string(max_size) + " bytes");
       return std::move(resp).error();
     }
-    if (resp->status != 200) return http_error(req, *resp);
+    if (resp->status != 200) return http_error(req, *resp, secrets_.get());
     if (auto got = hash->finish_digest(); got != digest)
       return make_error(ErrorKind::registry, "GET " + url_path(req.url) +
                                                  ": the blob's bytes hash to " + got +
@@ -418,7 +430,7 @@ public:
     HttpRequest start = request("POST", base(repo) + "/blobs/uploads/");
     auto started = send(start, repo, Access::push, false);
     if (!started) return std::move(started).error();
-    if (started->status != 202) return http_error(start, *started);
+    if (started->status != 202) return http_error(start, *started, secrets_.get());
     std::string location = started->header("location");
     if (location.empty())
       return make_error(ErrorKind::registry,
@@ -434,7 +446,7 @@ public:
     put.body = std::string(bytes);
     auto done = send(put, repo, Access::push, false);
     if (!done) return std::move(done).error();
-    if (done->status != 201) return http_error(put, *done);
+    if (done->status != 201) return http_error(put, *done, secrets_.get());
     return {};
   }
 
@@ -541,7 +553,7 @@ private:
       HttpRequest req = request("GET", url);
       auto resp = send(req, repo, Access::pull, true);
       if (!resp) return std::move(resp).error();
-      if (resp->status != 200) return not_found_context(http_error(req, *resp), repo, "");
+      if (resp->status != 200) return not_found_context(http_error(req, *resp, secrets_.get()), repo, "");
       auto doc = detail::parse_json(resp->body);
       if (doc.is_discarded() || !doc.is_object())
         return make_error(ErrorKind::registry, "GET " + url_path(url) + ": the answer is not JSON");
@@ -714,7 +726,10 @@ private:
       if (!resp) return std::move(resp).error().context("fetching a token from " + url_path(realm));
     }
     if (resp->status != 200) {
-      Error e = http_error(req, *resp);
+      Error e = http_error(req, *resp, secrets_.get());
+      // A token service that answers 404 is a broken auth setup, not a missing image.
+      if (e.kind() == ErrorKind::not_found)
+        e = Error(ErrorKind::registry, e.message()).with_http_status(e.http_status());
       return std::move(e).context("fetching a token for " + scope);
     }
     auto doc = detail::parse_json(resp->body);
@@ -838,7 +853,7 @@ private:
       }
       if (!retryable || attempt >= attempts) {
         if (resp && resp->status == 429) {
-          Error e = http_error(req, *resp);
+          Error e = http_error(req, *resp, secrets_.get());
           return std::move(e).context("the registry kept throttling (" +
                                       std::to_string(attempt) + " attempts)");
         }

@@ -1228,3 +1228,41 @@ TEST_CASE("an overall deadline bounds every request and retry", "[client][hostil
   CHECK_THAT(m.error().message(), Catch::Contains("deadline"));
   CHECK(h.log.empty());
 }
+
+TEST_CASE("secrets are masked before long registry text is cut, in every echoed form",
+          "[client][hostile]") {
+  ClientOptions o;
+  const std::string password = "p@ss w/rd+S\xc3\xab" "cret!x";
+  o.credentials = {"alice", password, ""};
+  const std::string basic = common::base64_encode("alice:" + password);
+  const std::vector<std::string> echoes = {
+      std::string(240, 'A') + " " + password,         // cut inside the password at 300 bytes
+      "form p%40ss+w%2Frd%2BS%C3%ABcret%21x",            // form-encoded with '+' for spaces
+      "alone " + common::base64_encode(password),        // base64 of the password alone
+      "basic " + basic,                                  // with its padding
+  };
+  for (const auto& echo : echoes) {
+    INFO(echo);
+    Harness h(o);
+    h.reply(resp(401, "", {{"www-authenticate", R"(Basic realm="r")"}}));
+    h.reply(resp(400, R"({"errors":[{"code":"DENIED","message":")" + echo + R"("}]})"));
+    auto m = h.client->get_manifest(kRepo, "v1");
+    REQUIRE_FALSE(m);
+    const std::string& msg = m.error().message();
+    CHECK(msg.find("p@ss w") == std::string::npos);
+    CHECK(msg.find("p%40ss") == std::string::npos);
+    CHECK(msg.find(common::base64_encode(password).substr(0, 12)) == std::string::npos);
+    CHECK(msg.find(basic.substr(0, 12)) == std::string::npos);
+    CHECK(msg.find("***=") == std::string::npos);
+  }
+}
+
+TEST_CASE("a token service answering 404 is a registry error, not a missing image",
+          "[client][hostile]") {
+  Harness h;
+  h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/t")"}}));
+  h.reply(resp(404));
+  auto m = h.client->get_manifest(kRepo, "v1");
+  REQUIRE_FALSE(m);
+  CHECK(m.error().kind() == ErrorKind::registry);
+}
