@@ -47,6 +47,7 @@ struct LayerInfo {
   std::string digest;
   std::uint64_t size = 0;
   std::optional<std::string> signature; // the signature annotation, when a string
+  std::string text;                     // the descriptor's exact JSON text
 };
 
 // A checked manifest, with the spans an edit needs.
@@ -91,6 +92,7 @@ Result<LayerInfo> scan_layer(const JsonText& doc, Span layer, std::size_t index)
   if (!members)
     return fail(where + " (" + members.error().message() + ")").error();
   LayerInfo info;
+  info.text = std::string(doc.raw(layer));
   auto f = descriptor_fields(doc, *members);
   if (!f.media_type_value)
     return fail(where + " (no string mediaType)").error();
@@ -199,6 +201,85 @@ Edit append_element(const JsonText& doc, std::optional<Span> array, Span null_va
   return Edit{close, close, (doc.empty_container(*array) ? "" : ",") + element};
 }
 
+// Appends layer descriptors (exact JSON text) to the manifest doc/scan of manifest bytes whose
+// config is config_bytes: their digests to rootfs.diff_ids (and a history entry each when the
+// config has a history, as go-containerregistry's mutate.Append does for cosign); every other
+// byte is kept. Returns the new manifest and config, with the config blob to upload.
+Result<SignatureArtifact> append_layers(const JsonText& doc, const ManifestScan& scan,
+                                        std::string_view manifest, std::string_view config_bytes,
+                                        const std::vector<std::string>& descriptors,
+                                        const std::vector<std::string>& digests) {
+  if (common::sha256_digest(config_bytes) != scan.config_digest_value ||
+      config_bytes.size() != scan.config_size_value)
+    return make_error(ErrorKind::registry,
+                      "the signature config blob does not match its descriptor " +
+                          scan.config_digest_value);
+
+  // The config: extend rootfs.diff_ids (and history when present, as go-containerregistry's
+  // mutate.Append does for cosign), keep every other byte.
+  auto config_doc = JsonText::parse(config_bytes);
+  if (!config_doc)
+    return fail("has a config blob that is not valid JSON (" + config_doc.error().message() + ")")
+        .error();
+  if (config_doc->type(config_doc->root()) != JsonType::object)
+    return fail("has a config blob that is not a JSON object").error();
+  auto config_top = config_doc->members(config_doc->root());
+  if (!config_top)
+    return fail("has an invalid config blob (" + config_top.error().message() + ")").error();
+  auto rootfs = config_doc->find(*config_top, "rootfs");
+  if (!rootfs || config_doc->type(*rootfs) != JsonType::object)
+    return fail("has a config blob without rootfs").error();
+  auto rootfs_members = config_doc->members(*rootfs);
+  if (!rootfs_members)
+    return fail("has an invalid config rootfs (" + rootfs_members.error().message() + ")").error();
+  auto diff_ids = config_doc->find(*rootfs_members, "diff_ids");
+  std::vector<Edit> config_edits;
+  std::string quoted_digest, history_entries, joined_layers; // comma-separated elements
+  for (const auto& d : digests) {
+    quoted_digest += (quoted_digest.empty() ? "" : ",") + go_json_string(d);
+    history_entries += (history_entries.empty() ? "" : ",") + history_entry();
+  }
+  for (const auto& l : descriptors)
+    joined_layers += (joined_layers.empty() ? "" : ",") + l;
+  if (!diff_ids) {
+    std::size_t close = config_doc->closing(*rootfs);
+    config_edits.push_back(Edit{close, close,
+                                std::string(config_doc->empty_container(*rootfs) ? "" : ",") +
+                                    "\"diff_ids\":[" + quoted_digest + "]"});
+  } else if (config_doc->type(*diff_ids) == JsonType::array) {
+    config_edits.push_back(append_element(*config_doc, *diff_ids, *diff_ids, quoted_digest));
+  } else if (config_doc->type(*diff_ids) == JsonType::null) {
+    config_edits.push_back(append_element(*config_doc, std::nullopt, *diff_ids, quoted_digest));
+  } else {
+    return fail("has a config whose rootfs.diff_ids is not an array").error();
+  }
+  if (auto history = config_doc->find(*config_top, "history");
+      history && config_doc->type(*history) == JsonType::array)
+    config_edits.push_back(append_element(*config_doc, *history, *history, history_entries));
+
+  SignatureArtifact out;
+  out.config = detail::apply_edits(config_bytes, std::move(config_edits));
+  const std::string config_digest = common::sha256_digest(out.config);
+
+  // The manifest: new config digest and size in place, the new layer appended.
+  std::vector<Edit> edits;
+  edits.push_back(
+      Edit{scan.config_digest.begin, scan.config_digest.end, go_json_string(config_digest)});
+  edits.push_back(
+      Edit{scan.config_size.begin, scan.config_size.end, std::to_string(out.config.size())});
+  if (scan.layers) {
+    edits.push_back(append_element(doc, scan.layers, *scan.layers, joined_layers));
+  } else {
+    auto top = doc.members(doc.root());
+    edits.push_back(append_element(doc, std::nullopt, *doc.find(*top, "layers"), joined_layers));
+  }
+  out.manifest = detail::apply_edits(manifest, std::move(edits));
+  out.media_type = scan.media_type;
+  out.blobs_to_upload.push_back(Blob{config_digest, out.config});
+  out.changed = true;
+  return out;
+}
+
 } // namespace
 
 Result<std::string> signature_tag(std::string_view manifest_digest) {
@@ -262,70 +343,11 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
     return same;
   }
 
-  if (common::sha256_digest(config_bytes) != scan->config_digest_value ||
-      config_bytes.size() != scan->config_size_value)
-    return make_error(ErrorKind::registry,
-                      "the signature config blob does not match its descriptor " +
-                          scan->config_digest_value);
-
-  // The config: extend rootfs.diff_ids (and history when present, as go-containerregistry's
-  // mutate.Append does for cosign), keep every other byte.
-  auto config_doc = JsonText::parse(config_bytes);
-  if (!config_doc)
-    return fail("has a config blob that is not valid JSON (" + config_doc.error().message() + ")")
-        .error();
-  if (config_doc->type(config_doc->root()) != JsonType::object)
-    return fail("has a config blob that is not a JSON object").error();
-  auto config_top = config_doc->members(config_doc->root());
-  if (!config_top)
-    return fail("has an invalid config blob (" + config_top.error().message() + ")").error();
-  auto rootfs = config_doc->find(*config_top, "rootfs");
-  if (!rootfs || config_doc->type(*rootfs) != JsonType::object)
-    return fail("has a config blob without rootfs").error();
-  auto rootfs_members = config_doc->members(*rootfs);
-  if (!rootfs_members)
-    return fail("has an invalid config rootfs (" + rootfs_members.error().message() + ")").error();
-  auto diff_ids = config_doc->find(*rootfs_members, "diff_ids");
-  std::vector<Edit> config_edits;
-  const std::string quoted_digest = go_json_string(payload_digest);
-  if (!diff_ids) {
-    std::size_t close = config_doc->closing(*rootfs);
-    config_edits.push_back(Edit{close, close,
-                                std::string(config_doc->empty_container(*rootfs) ? "" : ",") +
-                                    "\"diff_ids\":[" + quoted_digest + "]"});
-  } else if (config_doc->type(*diff_ids) == JsonType::array) {
-    config_edits.push_back(append_element(*config_doc, *diff_ids, *diff_ids, quoted_digest));
-  } else if (config_doc->type(*diff_ids) == JsonType::null) {
-    config_edits.push_back(append_element(*config_doc, std::nullopt, *diff_ids, quoted_digest));
-  } else {
-    return fail("has a config whose rootfs.diff_ids is not an array").error();
-  }
-  if (auto history = config_doc->find(*config_top, "history");
-      history && config_doc->type(*history) == JsonType::array)
-    config_edits.push_back(append_element(*config_doc, *history, *history, history_entry()));
-
-  SignatureArtifact out;
-  out.config = detail::apply_edits(config_bytes, std::move(config_edits));
-  const std::string config_digest = common::sha256_digest(out.config);
-
-  // The manifest: new config digest and size in place, the new layer appended.
-  std::vector<Edit> edits;
-  edits.push_back(
-      Edit{scan->config_digest.begin, scan->config_digest.end, go_json_string(config_digest)});
-  edits.push_back(
-      Edit{scan->config_size.begin, scan->config_size.end, std::to_string(out.config.size())});
   const std::string layer = layer_descriptor(payload_digest, sig.payload.size(), sig.signature);
-  if (scan->layers) {
-    edits.push_back(append_element(*doc, scan->layers, *scan->layers, layer));
-  } else {
-    auto top = doc->members(doc->root());
-    edits.push_back(append_element(*doc, std::nullopt, *doc->find(*top, "layers"), layer));
-  }
-  out.manifest = detail::apply_edits(existing.manifest, std::move(edits));
-  out.media_type = scan->media_type;
-  out.blobs_to_upload.push_back(Blob{payload_digest, sig.payload});
-  out.blobs_to_upload.push_back(Blob{config_digest, out.config});
-  out.changed = true;
+  auto out = append_layers(*doc, *scan, existing.manifest, config_bytes, {layer}, {payload_digest});
+  if (!out)
+    return out;
+  out->blobs_to_upload.insert(out->blobs_to_upload.begin(), Blob{payload_digest, sig.payload});
   return out;
 }
 
@@ -338,6 +360,33 @@ Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_b
     if (layer.media_type == kSimpleSigningMediaType && layer.signature)
       out.push_back({std::move(layer.digest), layer.size, std::move(*layer.signature)});
   return out;
+}
+
+Result<std::vector<LayerDescriptor>> layer_descriptors(std::string_view manifest_bytes) {
+  auto scan = scan_bytes(manifest_bytes);
+  if (!scan)
+    return std::move(scan).error();
+  std::vector<LayerDescriptor> out;
+  for (auto& layer : scan->layer_infos)
+    out.push_back({std::move(layer.text), std::move(layer.digest), layer.signature.value_or("")});
+  return out;
+}
+
+Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
+                                             std::string_view config_bytes,
+                                             const std::vector<LayerDescriptor>& layers) {
+  auto doc = JsonText::parse(existing.manifest);
+  if (!doc)
+    return fail("is not valid JSON (" + doc.error().message() + ")").error();
+  auto scan = scan_manifest(*doc);
+  if (!scan)
+    return std::move(scan).error();
+  std::vector<std::string> texts, digests;
+  for (const auto& l : layers) {
+    texts.push_back(l.text);
+    digests.push_back(l.digest);
+  }
+  return append_layers(*doc, *scan, existing.manifest, config_bytes, texts, digests);
 }
 
 Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSignature& sig) {

@@ -82,6 +82,26 @@ struct SignatureLayer {
 // when the manifest is not one that parse_existing_artifact accepts.
 common::Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_bytes);
 
+// A layer descriptor of a .sig manifest as written, of any media type.
+struct LayerDescriptor {
+  std::string text;      // its exact JSON text
+  std::string digest;    // its digest, as written
+  std::string signature; // its signature annotation, "" when none
+
+  // What makes two descriptors the same signature: digest and signature (or the whole text).
+  std::string identity() const { return digest + "|" + (signature.empty() ? text : signature); }
+};
+
+// Every layer descriptor of manifest_bytes, in order. Error as parse_existing_artifact.
+common::Result<std::vector<LayerDescriptor>> layer_descriptors(std::string_view manifest_bytes);
+
+// Appends layers (descriptors of another version of the artifact, whose blobs the repository
+// already holds) to existing, as extend_signature_artifact does one new layer; only the new config
+// blob is to upload.
+common::Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
+                                                     std::string_view config_bytes,
+                                                     const std::vector<LayerDescriptor>& layers);
+
 // True when manifest_bytes (e.g. read back after a PUT) has a simple-signing layer for sig: same
 // payload digest and size, same signature annotation. Error when the manifest is not one that
 // parse_existing_artifact accepts.

@@ -1,6 +1,7 @@
 #include "sign/signer.h"
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <random>
 #include <set>
@@ -153,6 +154,7 @@ private:
 
   Result<AttachResult> after_success(AttachOutcome outcome);
   Result<void> watch_abandoned_puts();
+  Result<void> restore(const registry::Manifest& now, const std::vector<LayerDescriptor>& missing);
   Error exhausted() const;
 
   registry::Client& client_;
@@ -161,9 +163,8 @@ private:
   const NewSignature& sig_;
   const AttachOptions& options_;
   AttachResult result_;
-  std::set<std::string> abandoned_; // digests of PUT bodies whose outcome is unknown
-  std::string written_;             // digest of the manifest we last saw holding our layer
-  std::optional<registry::Manifest> last_good_; // that manifest
+  std::set<std::string> abandoned_;             // digests of PUT bodies whose outcome is unknown
+  std::optional<registry::Manifest> last_good_; // the artifact read back holding our layer
   int not_stored_ = 0, replaced_ = 0;           // read-backs without our layer, by cause
   std::string last_put_error_;
   bool in_flight_ = false; // an abandoned PUT may still be on its way to the registry
@@ -193,7 +194,6 @@ Result<AttachResult> Attacher::run() {
         if (*ours) {
           result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
                                   " (" + last_put_error_ + ") but had stored it");
-          written_ = (*current)->digest;
           last_good_ = std::move(**current);
           return after_success(AttachOutcome::attached);
         }
@@ -252,20 +252,25 @@ Result<AttachResult> Attacher::run() {
     auto back = client_.get_manifest(repo_, tag_);
     if (!back && back.error().kind() != ErrorKind::not_found)
       return std::move(back).error().context("reading back " + tag_);
-    if (back) {
-      auto ours = has_ours(*back);
-      if (!ours)
-        return std::move(ours).error();
-      if (*ours) {
-        written_ = back->digest;
-        last_good_ = std::move(*back);
-        return after_success(*current ? AttachOutcome::attached : AttachOutcome::created);
-      }
+    // A registry that acknowledged the PUT yet has no such tag cannot be read to merge again:
+    // another round would only write blind over whatever it really holds.
+    if (!back)
+      return make_error(ErrorKind::registry,
+                        "pushing " + tag_ +
+                            ": the registry accepted the PUT but answers 404 when it is read "
+                            "back, so its reads cannot be trusted (a cache in front of it?); "
+                            "whether the signatures it held were kept is unknown: check with "
+                            "verify");
+    auto ours = has_ours(*back);
+    if (!ours)
+      return std::move(ours).error();
+    if (*ours) {
+      last_good_ = std::move(*back);
+      return after_success(*current ? AttachOutcome::attached : AttachOutcome::created);
     }
     // Our layer is not there: either the registry kept what was there before (it acknowledged
     // the PUT without storing it) or another signer's write replaced ours.
-    const std::string now = back ? back->digest : std::string();
-    if (now == before)
+    if (back->digest == before)
       ++not_stored_;
     else
       ++replaced_;
@@ -295,11 +300,12 @@ Result<AttachResult> Attacher::after_success(AttachOutcome outcome) {
   return std::move(result_);
 }
 
-// A PUT we gave up on may still be stored later, replacing whatever was written since (another
-// signer's layer). For the window after success the artifact is read every poll interval; when
-// the tag turns out to hold one of our abandoned bodies, the last artifact seen that holds our
-// layer is put back (If-Match the abandoned one). What another signer writes between our last
-// read and such a late landing stays exposed: README's Reliability section names that window.
+// A PUT we gave up on may still be stored later, replacing whatever was written since (other
+// signers' layers). For the window after success the artifact is read every poll interval, and
+// every layer seen in any of those reads is remembered; when a read lacks layers seen before (the
+// abandoned PUT landed, or a writer with a stale copy replaced the artifact), they are appended
+// again. What another signer writes between our last read and such a landing stays exposed:
+// README's Reliability section names that window.
 Result<void> Attacher::watch_abandoned_puts() {
   const auto window =
       in_flight_ ? options_.unknown_outcome_window
@@ -307,39 +313,69 @@ Result<void> Attacher::watch_abandoned_puts() {
   // Counted in polls rather than clock time, so that an injected sleep stands in for time.
   const long polls =
       window.count() / std::max(1L, static_cast<long>(options_.poll_interval.count()));
-  std::optional<registry::Manifest>& last_good = last_good_;
-  int restores = 0;
-  constexpr int kMaxRestores = 3;
+  std::map<std::string, LayerDescriptor> seen; // by identity()
+  auto observe = [&](const std::vector<LayerDescriptor>& layers) {
+    for (const auto& l : layers)
+      seen.emplace(l.identity(), l);
+  };
+  if (last_good_)
+    if (auto layers = layer_descriptors(last_good_->bytes))
+      observe(*layers);
+  int repairs = 0;
+  constexpr int kMaxRepairs = 5;
   for (long poll = 0; poll < polls; ++poll) {
     sleep_ms(options_.poll_interval.count());
     auto now = client_.get_manifest(repo_, tag_);
     if (!now)
       continue; // a transient failure: the next poll decides
-    if (abandoned_.count(now->digest) && now->digest != written_) {
-      if (!last_good || ++restores > kMaxRestores)
-        return make_error(ErrorKind::registry,
-                          "a PUT of " + tag_ + " that had failed (" + last_put_error_ +
-                              ") was stored late and replaced the artifact; signatures written "
-                              "meanwhile may be lost: sign again to check");
-      registry::PutCondition condition;
-      condition.if_match = now->etag;
-      auto put =
-          client_.put_manifest(repo_, tag_, last_good->bytes, last_good->media_type, condition);
-      if (!put)
-        return std::move(put).error().context("restoring " + tag_ + " after a late PUT");
-      result_.notes.push_back("a PUT of " + tag_ +
-                              " that had failed was stored late; the "
-                              "artifact as it was before that was put back");
+    auto present = layer_descriptors(now->bytes);
+    if (!present)
+      return std::move(present).error().context("watching " + tag_);
+    std::set<std::string> ids;
+    for (const auto& l : *present)
+      ids.insert(l.identity());
+    std::vector<LayerDescriptor> missing;
+    for (const auto& [id, layer] : seen)
+      if (!ids.count(id))
+        missing.push_back(layer);
+    observe(*present);
+    if (missing.empty())
       continue;
-    }
-    auto ours = has_ours(*now);
-    if (!ours)
-      return std::move(ours).error();
-    if (*ours) {
-      last_good = std::move(*now);
-      written_ = last_good->digest;
-    }
+    if (++repairs > kMaxRepairs)
+      return make_error(ErrorKind::registry, "signature layers kept disappearing from " + tag_ +
+                                                 " after a PUT of ours "
+                                                 "had failed (" +
+                                                 last_put_error_ + "); verify each signer's key");
+    if (auto put = restore(*now, missing); !put)
+      return std::move(put).error().context("putting back layers erased from " + tag_);
+    result_.notes.push_back(std::to_string(missing.size()) + " signature layer(s) erased from " +
+                            tag_ +
+                            " (by a PUT that had failed and landed late, or a stale copy) "
+                            "were put back");
   }
+  return {};
+}
+
+// Appends missing (layers whose blobs the repository holds) to the artifact now holds.
+Result<void> Attacher::restore(const registry::Manifest& now,
+                               const std::vector<LayerDescriptor>& missing) {
+  auto existing = parse_existing_artifact(now.bytes);
+  if (!existing)
+    return std::move(existing).error();
+  auto config = client_.get_blob(repo_, existing->config.digest, 4u << 20);
+  if (!config)
+    return std::move(config).error();
+  auto extended = extend_with_layers(*existing, *config, missing);
+  if (!extended)
+    return std::move(extended).error();
+  for (const auto& blob : extended->blobs_to_upload)
+    if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
+      return std::move(put).error();
+  registry::PutCondition condition;
+  condition.if_match = now.etag;
+  auto put = client_.put_manifest(repo_, tag_, extended->manifest, extended->media_type, condition);
+  if (!put)
+    return std::move(put).error();
   return {};
 }
 

@@ -138,31 +138,55 @@ TEST_CASE("hostile: a first signature says it created the artifact", "[e2e][host
   CHECK(contains(r.err, sig_tag_of(digest)));
 }
 
-TEST_CASE("hostile: a PUT that timed out and lands later does not erase another signer's layer",
+TEST_CASE("hostile: a PUT that timed out and lands later does not erase other signers' layers",
           "[e2e][hostile]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
   std::string a_key = new_key_pair(dir, "a");
-  std::string b_key = new_key_pair(dir, "b");
+  std::vector<std::string> others = {new_key_pair(dir, "b"), new_key_pair(dir, "c"),
+                                     new_key_pair(dir, "d")};
   REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk);
   FaultProxy proxy(reg);
   // Signer A's first manifest PUT reaches the registry 3 s late, long after A gave up on it
-  // (--timeout 1) and wrote again; signer B writes in between, straight to the registry.
+  // (--timeout 1) and wrote again; three other signers write in between, straight to the
+  // registry, 0.3 s apart.
   proxy.inject(
       {"PUT", "/manifests/" + sig_tag_of(digest), Fault::hold(std::chrono::seconds(3)), 1});
   auto a = std::async(std::launch::async, [&] {
     return sign_via(proxy.ref("app@" + digest), a_key, {"--timeout", "1"});
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  auto b = sign_image(reg, b_key, {ref});
-  auto a_result = a.get();
-  CHECK(b.exit_code == ec::kOk);
-  CHECK(a_result.exit_code == ec::kOk);
+  std::vector<std::future<RunResult>> writers;
+  for (std::size_t i = 0; i < others.size(); ++i) {
+    writers.push_back(std::async(std::launch::async, [&, i] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1600 + 300 * static_cast<int>(i)));
+      return sign_image(reg, others[i], {ref});
+    }));
+  }
+  for (auto& w : writers)
+    CHECK(w.get().exit_code == ec::kOk);
+  CHECK(a.get().exit_code == ec::kOk);
   // The held PUT has landed by now (3 s): every signature must still be there.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   CHECK(verify_with_key(reg, key, {ref}).exit_code == ec::kOk);
-  CHECK(verify_with_key(reg, b_key, {ref}).exit_code == ec::kOk);
+  for (const auto& k : others) {
+    INFO("key " << k);
+    CHECK(verify_with_key(reg, k, {ref}).exit_code == ec::kOk);
+  }
   CHECK(verify_via(proxy.ref("app@" + digest), a_key).exit_code == ec::kOk);
+}
+
+TEST_CASE("hostile: a PUT acknowledged but answered 404 on read-back stops at once",
+          "[e2e][hostile]") {
+  SignedScene scene;
+  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
+  FaultProxy proxy(reg);
+  // A cache that answers 404 for the .sig whatever the registry holds, and hides it from the list.
+  proxy.inject({"GET", "/manifests/" + sig_tag_of(digest), Fault::http_status(404), -1});
+  proxy.inject({"GET", "/tags/list", Fault::replace_body(R"({"name":"app","tags":[]})"), -1});
+  auto r = sign_via(proxy.ref("app@" + digest), scene.second);
+  CHECK(r.exit_code == ec::kRegistryError);
+  CHECK(contains(r.err, "cannot be trusted"));
+  CHECK(proxy.count("PUT", "/manifests/") == 1);
 }
 
 TEST_CASE("hostile: a PUT stored but answered 500 is reported as what happened", "[e2e][hostile]") {
