@@ -98,8 +98,8 @@ int cmd_sign(int argc, char** argv) {
   if (!client) return report(client.error());
   // A PUT given up on after --timeout (validated by make_client: 0.001 to 3600 s) may land up to
   // about as long again later.
-  attach_options.unknown_outcome_window = std::chrono::milliseconds(
-      std::lround(std::clamp(3000 * (*args)["timeout"].as<double>(), 2000.0, 30000.0)));
+  attach_options.unknown_outcome_window = std::chrono::milliseconds(std::lround(
+      std::clamp(3000 * seconds_option(*args, "timeout").value(), 2000.0, 30000.0)));
 
   // Each reference is signed on its own thread (a bounded number at a time) over the one client;
   // what each prints is collected and shown in the order the references were given.

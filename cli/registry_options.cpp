@@ -23,11 +23,24 @@ void add_registry_options(cxxopts::Options& opts) {
       cxxopts::value<std::string>(),
       "PASSWORD")("registry-token", "a bearer token sent as is", cxxopts::value<std::string>(),
                   "TOKEN")("timeout", "timeout of each registry request, in seconds",
-                           cxxopts::value<double>()->default_value("120"), "SECONDS")(
+                           cxxopts::value<std::string>()->default_value("120"), "SECONDS")(
       "deadline",
       "give up on the registry this many seconds after the start, however many requests are "
       "still to make or stalled (0: no deadline)",
-      cxxopts::value<double>()->default_value("600"), "SECONDS");
+      cxxopts::value<std::string>()->default_value("600"), "SECONDS");
+}
+
+common::Result<double> seconds_option(const cxxopts::ParseResult& args, const char* name) {
+  const std::string text = args[name].as<std::string>();
+  // Decimal digits, a point and an exponent only: strtod alone would also take "5x" as 5,
+  // "0x10" as 16 (or 0), " 5", "inf" and "nan".
+  const bool plain = !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+  char* end = nullptr;
+  const double value = plain ? std::strtod(text.c_str(), &end) : 0;
+  if (!plain || end != text.c_str() + text.size() || !std::isfinite(value))
+    return make_error(ErrorKind::usage, "invalid value '" + text.substr(0, 64) + "' for --" +
+                                            name + ": expected a number of seconds, e.g. 30 or 0.5");
+  return value;
 }
 
 common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args) {
@@ -50,13 +63,19 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
     return make_error(ErrorKind::usage, "--registry-username and --registry-password go together");
   // libcurl counts in whole milliseconds and takes 0 as "no timeout": less than 1 ms would turn
   // the limit off.
-  double timeout = args["timeout"].as<double>();
+  auto timeout_value = seconds_option(args, "timeout");
+  if (!timeout_value)
+    return std::move(timeout_value).error();
+  const double timeout = *timeout_value;
   if (!(timeout >= 0.001 && timeout <= 3600))
     return make_error(ErrorKind::usage, "--timeout must be from 0.001 (1 ms) to 3600 seconds");
   options.transport.timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
   options.transport.connect_timeout =
       std::min(options.transport.connect_timeout, options.transport.timeout);
-  double deadline = args["deadline"].as<double>();
+  auto deadline_value = seconds_option(args, "deadline");
+  if (!deadline_value)
+    return std::move(deadline_value).error();
+  const double deadline = *deadline_value;
   if (!(deadline == 0 || (deadline >= 0.001 && deadline <= 7 * 86400)))
     return make_error(ErrorKind::usage,
                       "--deadline must be 0 (none) or from 0.001 to 604800 seconds (a week)");

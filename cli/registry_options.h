@@ -21,6 +21,10 @@ void add_registry_options(cxxopts::Options& opts);
 // without a password, a client certificate without its key, a bad timeout).
 common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args);
 
+// The value of a seconds flag (--timeout, --deadline): a plain decimal number, nothing after it.
+// Usage error naming the flag otherwise. Ranges are the caller's to check.
+common::Result<double> seconds_option(const cxxopts::ParseResult& args, const char* name);
+
 // Parses every image reference given; the first that does not parse is the error.
 common::Result<std::vector<registry::Reference>> parse_references(
     const std::vector<std::string>& inputs);

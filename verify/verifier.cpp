@@ -28,9 +28,11 @@ void fail(LayerResult& r, Failure failure, std::string reason) {
 }
 
 // A fetch error that says nothing about the signature itself: the registry or the network let us
-// down, so "unsigned" cannot be concluded.
+// down (a payload blob the registry does not have included), so neither "unsigned" nor "forged"
+// can be concluded.
 bool is_transport_error(const Error& e) {
   switch (e.kind()) {
+  case ErrorKind::not_found:
   case ErrorKind::network:
   case ErrorKind::registry:
   case ErrorKind::throttled:
@@ -42,8 +44,10 @@ bool is_transport_error(const Error& e) {
   }
 }
 
+// A .sig manifest isign cannot read is the registry's (or a writer's) damage, not a forgery: exit 1
+// means signatures exist and none is valid, and here none could even be looked at.
 Result<void> manifest_error(const std::string& problem) {
-  return make_error(ErrorKind::verification, "the signature manifest " + problem);
+  return make_error(ErrorKind::registry, "the signature manifest " + problem);
 }
 
 void check_annotations(LayerResult& r, const Payload& p,
@@ -219,7 +223,9 @@ Error Report::failure_error() const {
                                           : std::string()));
   for (const auto& s : signatures)
     if (s.fetch_error && is_transport_error(*s.fetch_error))
-      return Error(s.fetch_error->kind(), s.fetch_error->message())
+      return Error(s.fetch_error->kind() == ErrorKind::not_found ? ErrorKind::registry
+                                                                 : s.fetch_error->kind(),
+                   s.fetch_error->message())
           .context("fetching signature layer " + std::to_string(s.index) + " (" + s.payload_digest +
                    ")");
   auto layer_name = [](const LayerResult& s) {

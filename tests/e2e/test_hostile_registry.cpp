@@ -501,3 +501,15 @@ TEST_CASE("hostile: sign refuses a payload larger than verify fetches by default
   CHECK(contains(r.err, "max-payload-size"));
   CHECK(get_manifest(reg, "app", sig_tag_of(digest)).status == 404);
 }
+
+TEST_CASE("hostile: --timeout and --deadline take plain numbers only", "[e2e][hostile]") {
+  for (const char* flag : {"--timeout", "--deadline"}) {
+    for (const char* value : {"5x", " 5", "10m", "1,5", "0s", "0x10", "inf", "nan", ""}) {
+      INFO(flag << " '" << value << "'");
+      auto r = isign_cmd("inspect", with(kHttp, {flag, value}), {"127.0.0.1:1/app:v1"});
+      CHECK(r.exit_code == ec::kUsage);
+      CHECK(contains(r.err, flag));
+      CHECK(error_lines(r.err) == 1);
+    }
+  }
+}

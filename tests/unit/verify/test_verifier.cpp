@@ -447,7 +447,8 @@ TEST_CASE("verifier: fetch failures", "[verifier]") {
   CHECK(r.signatures[0].failure == Failure::fetch_failed);
   REQUIRE(r.signatures[0].fetch_error);
   CHECK(r.signatures[0].fetch_error->kind() == ErrorKind::not_found);
-  CHECK(r.failure_error().kind() == ErrorKind::verification);
+  // The registry lost a blob: a registry error (exit 7), never "forged" (exit 1).
+  CHECK(r.failure_error().kind() == ErrorKind::registry);
 
   Blobs down;
   down.errors.emplace(common::sha256_digest(payload),
@@ -487,7 +488,7 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
     auto r =
         verify::verify_signatures(c.manifest, blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
     REQUIRE_FALSE(r);
-    CHECK(r.error().kind() == ErrorKind::verification);
+    CHECK(r.error().kind() == ErrorKind::registry);
     CHECK_THAT(r.error().message(), Catch::Contains(c.why));
   }
 
