@@ -60,3 +60,15 @@ TEST_CASE("parse_index: a NUL byte ends nothing", "[index]") {
   auto parsed = registry::parse_index(std::string(R"({"manifests":[]})") + '\0' + "]");
   REQUIRE_FALSE(parsed);
 }
+
+TEST_CASE("parse_index: duplicate keys, a byte-order mark or deep nesting are refused", "[index]") {
+  const std::string d = "sha256:" + std::string(64, 'a');
+  const std::string entry = R"([{"digest":")" + d + R"("}])";
+  CHECK_FALSE(registry::parse_index(R"({"manifests":)" + entry + R"(,"manifests":[]})"));
+  CHECK_FALSE(registry::parse_index(R"({"manifests":[{"digest":")" + d + R"(","digest":")" + d +
+                                    R"("}]})"));
+  CHECK_FALSE(registry::parse_index("\xEF\xBB\xBF" R"({"manifests":)" + entry + "}"));
+  CHECK_FALSE(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":)" +
+                                    std::string(100, '[') + std::string(100, ']') + "}"));
+  CHECK(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":{"manifests":1}})"));
+}
