@@ -220,6 +220,13 @@ public:
         msg += " (check --registry-client-cert and --registry-client-key)";
       if (rc == CURLE_COULDNT_CONNECT) msg += " (is the registry running at that address?)";
       if (rc == CURLE_OPERATION_TIMEDOUT) msg += " (timed out; see --timeout)";
+      // The registry answered, with a redirect we refuse to follow (HTTPS to plain HTTP, too many
+      // hops): its answer is wrong, the network is fine.
+      if (rc == CURLE_TOO_MANY_REDIRECTS ||
+          (rc == CURLE_UNSUPPORTED_PROTOCOL && transfer.status >= 300 && transfer.status < 400))
+        return make_error(ErrorKind::registry,
+                          "the registry redirected to where isign does not follow (" + msg +
+                              "; HTTPS is never redirected to plain HTTP)");
       return make_error(ErrorKind::network, msg);
     }
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);

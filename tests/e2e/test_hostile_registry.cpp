@@ -513,3 +513,14 @@ TEST_CASE("hostile: --timeout and --deadline take plain numbers only", "[e2e][ho
     }
   }
 }
+
+TEST_CASE("hostile: a redirect loop is a registry error (7), not a network one", "[e2e][hostile]") {
+  SignedScene scene;
+  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
+  FaultProxy proxy(reg);
+  proxy.inject({"GET", "/blobs/sha256:", Fault::redirect("http://" + proxy.url()), -1});
+  auto r = verify_via(proxy.ref("app@" + digest), key);
+  CHECK(r.exit_code == ec::kRegistryError);
+  CHECK(contains(r.err, "redirect"));
+  CHECK(error_lines(r.err) == 1);
+}
