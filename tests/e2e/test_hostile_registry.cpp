@@ -89,10 +89,16 @@ std::size_t error_lines(const std::string& s) {
   return count_of(s, "isign: error:");
 }
 
-// An image signed once with key "k", and a second key pair that has not signed.
+// An image signed once with key "k", a second key pair that has not signed, and a fault proxy in
+// front of the registry.
 struct SignedScene : SignScene {
   std::string second = new_key_pair(dir, "second");
+  FaultProxy proxy{reg};
   SignedScene() { REQUIRE(sign_image(reg, key, {ref}).exit_code == ec::kOk); }
+  // The image through the proxy.
+  std::string proxied() const { return proxy.ref("app@" + digest); }
+  // The .sig manifest's path, for fault rules.
+  std::string sig_path() const { return "/manifests/" + sig_tag_of(digest); }
 };
 
 } // namespace
@@ -103,15 +109,15 @@ TEST_CASE("hostile: one transient 404 on an existing .sig never replaces it", "[
   SignedScene scene;
   auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
   const std::string& second = scene.second;
-  FaultProxy proxy(reg);
-  proxy.inject({"GET", "/manifests/" + sig_tag_of(digest), Fault::http_status(404), 1});
-  auto r = sign_via(proxy.ref("app@" + digest), second);
+  auto& proxy = scene.proxy;
+  proxy.inject({"GET", scene.sig_path(), Fault::http_status(404), 1});
+  auto r = sign_via(scene.proxied(), second);
   CHECK(r.exit_code == ec::kOk);
   auto a = fetch_artifact(reg, "app", digest);
   REQUIRE(a.signatures.size() == 2); // the first signature is still there
   CHECK(verify_with_key(reg, key, {ref}).exit_code == ec::kOk);
   // Signed through the proxy, the payload names the proxy's address.
-  CHECK(verify_via(proxy.ref("app@" + digest), second).exit_code == ec::kOk);
+  CHECK(verify_via(scene.proxied(), second).exit_code == ec::kOk);
 }
 
 TEST_CASE("hostile: a .sig the tag list has but GET keeps answering 404 for is not replaced",
@@ -120,9 +126,9 @@ TEST_CASE("hostile: a .sig the tag list has but GET keeps answering 404 for is n
   auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
   const std::string& second = scene.second;
   const std::string before = get_manifest(reg, "app", sig_tag_of(digest)).body;
-  FaultProxy proxy(reg);
-  proxy.inject({"GET", "/manifests/" + sig_tag_of(digest), Fault::http_status(404), -1});
-  auto r = sign_via(proxy.ref("app@" + digest), second);
+  auto& proxy = scene.proxy;
+  proxy.inject({"GET", scene.sig_path(), Fault::http_status(404), -1});
+  auto r = sign_via(scene.proxied(), second);
   CHECK(r.exit_code == ec::kRegistryError);
   CHECK(contains(r.err, "lists"));
   CHECK(error_lines(r.err) == 1);
@@ -179,11 +185,11 @@ TEST_CASE("hostile: a PUT acknowledged but answered 404 on read-back stops at on
           "[e2e][hostile]") {
   SignedScene scene;
   auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
-  FaultProxy proxy(reg);
+  auto& proxy = scene.proxy;
   // A cache that answers 404 for the .sig whatever the registry holds, and hides it from the list.
-  proxy.inject({"GET", "/manifests/" + sig_tag_of(digest), Fault::http_status(404), -1});
+  proxy.inject({"GET", scene.sig_path(), Fault::http_status(404), -1});
   proxy.inject({"GET", "/tags/list", Fault::replace_body(R"({"name":"app","tags":[]})"), -1});
-  auto r = sign_via(proxy.ref("app@" + digest), scene.second);
+  auto r = sign_via(scene.proxied(), scene.second);
   CHECK(r.exit_code == ec::kRegistryError);
   CHECK(contains(r.err, "cannot be trusted"));
   CHECK(proxy.count("PUT", "/manifests/") == 1);
@@ -206,9 +212,9 @@ TEST_CASE("hostile: a registry that answers 201 without storing is named, not ot
   SignedScene scene;
   auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
   const std::string& second = scene.second;
-  FaultProxy proxy(reg);
-  proxy.inject({"PUT", "/manifests/" + sig_tag_of(digest), Fault::http_status(201), -1});
-  auto r = sign_via(proxy.ref("app@" + digest), second);
+  auto& proxy = scene.proxy;
+  proxy.inject({"PUT", scene.sig_path(), Fault::http_status(201), -1});
+  auto r = sign_via(scene.proxied(), second);
   CHECK(r.exit_code == ec::kRegistryError);
   CHECK(contains(r.err, "does not store"));
   CHECK_FALSE(contains(r.err, "other signers"));
@@ -517,9 +523,9 @@ TEST_CASE("hostile: --timeout and --deadline take plain numbers only", "[e2e][ho
 TEST_CASE("hostile: a redirect loop is a registry error (7), not a network one", "[e2e][hostile]") {
   SignedScene scene;
   auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
-  FaultProxy proxy(reg);
+  auto& proxy = scene.proxy;
   proxy.inject({"GET", "/blobs/sha256:", Fault::redirect("http://" + proxy.url()), -1});
-  auto r = verify_via(proxy.ref("app@" + digest), key);
+  auto r = verify_via(scene.proxied(), key);
   CHECK(r.exit_code == ec::kRegistryError);
   CHECK(contains(r.err, "redirect"));
   CHECK(error_lines(r.err) == 1);

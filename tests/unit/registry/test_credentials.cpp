@@ -16,8 +16,12 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "registry/credentials.h"
+#include "tests/unit/registry/file_helpers.h"
 
 using namespace isign;
+using isign::testing::mode_of;
+using isign::testing::read;
+using isign::testing::write;
 using common::ErrorKind;
 using registry::Credentials;
 using registry::GetEnv;
@@ -46,24 +50,6 @@ private:
   std::string path_;
 };
 
-void write(const std::string& path, const std::string& data, mode_t mode = 0600) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
-  REQUIRE(::chmod(path.c_str(), mode) == 0);
-}
-
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 std::string auth(const std::string& user, const std::string& pass) {
   return common::base64_encode(user + ":" + pass);

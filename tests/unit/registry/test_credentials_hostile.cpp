@@ -11,8 +11,12 @@
 #include <sys/stat.h>
 
 #include "registry/credentials.h"
+#include "tests/unit/registry/file_helpers.h"
 
 using namespace isign;
+using isign::testing::mode_of;
+using isign::testing::read;
+using isign::testing::write;
 using common::ErrorKind;
 using registry::GetEnv;
 
@@ -55,25 +59,8 @@ struct HostileEnv {
           "#!/bin/sh\ncat >/dev/null\ncat '" + dir + "/" + name + ".reply'\n", 0755);
   }
 
-  static void write(const std::string& path, const std::string& data, mode_t mode = 0600) {
-    fs::create_directories(fs::path(path).parent_path());
-    std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
-    REQUIRE(::chmod(path.c_str(), mode) == 0);
-  }
 };
 
-std::string read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-mode_t mode_of(const std::string& path) {
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 std::string nested(std::size_t levels) {
   std::string text;
@@ -91,7 +78,7 @@ const std::string kValid = R"({"auths":{"ghcr.io":{"auth":"dTpw"}}})"; // u:p
 TEST_CASE("credentials: a NUL byte in config.json is invalid JSON for lookup, login and logout") {
   HostileEnv env;
   const std::string text = kValid + std::string(1, '\0') + R"({"auths":{"quay.io":{}}})";
-  HostileEnv::write(env.config(), text);
+  write(env.config(), text);
   auto creds = registry::find_credentials("ghcr.io", env.get());
   REQUIRE_FALSE(creds.ok());
   INFO(creds.error().message());
@@ -111,7 +98,7 @@ TEST_CASE("credentials: nesting deeper than 64 levels is refused, never recursed
   for (std::size_t levels : {65u, 10000u, 100000u}) {
     INFO(levels << " levels");
     const std::string text = nested(levels);
-    HostileEnv::write(env.config(), text);
+    write(env.config(), text);
     auto creds = registry::find_credentials("ghcr.io", env.get());
     REQUIRE_FALSE(creds.ok());
     CHECK(creds.error().message().find("': JSON nested more than 64 levels deep") !=
@@ -122,7 +109,7 @@ TEST_CASE("credentials: nesting deeper than 64 levels is refused, never recursed
     CHECK(read(env.config()) == text);
   }
   // 64 levels (brackets inside strings do not count) is still a config.
-  HostileEnv::write(env.config(), R"({"s":"[[[[{{{{", "deep":)" + nested(63) + "}");
+  write(env.config(), R"({"s":"[[[[{{{{", "deep":)" + nested(63) + "}");
   CHECK(registry::store_login(env.config(), "ghcr.io", "u", "p", env.get()).ok());
 }
 
@@ -137,7 +124,7 @@ TEST_CASE("credentials: login refuses to write a file larger than it could read 
     text += ",0";
   text.append(60, ']');
   text = R"({"junk":)" + text + "}";
-  HostileEnv::write(env.config(), text);
+  write(env.config(), text);
   auto stored = registry::store_login(env.config(), "ghcr.io", "u", "p", env.get());
   REQUIRE_FALSE(stored.ok());
   CHECK(stored.error().kind() == ErrorKind::limit);
@@ -148,7 +135,7 @@ TEST_CASE("credentials: login refuses to write a file larger than it could read 
 
 TEST_CASE("credentials: login and logout take group and other bits off the config") {
   HostileEnv env;
-  HostileEnv::write(env.config(), kValid, 0644);
+  write(env.config(), kValid, 0644);
   auto stored = registry::store_login(env.config(), "quay.io", "u", "p", env.get());
   REQUIRE(stored.ok());
   CHECK(stored->tightened());
@@ -169,7 +156,7 @@ TEST_CASE("credentials: login and logout take group and other bits off the confi
 
 TEST_CASE("credentials: a helper reply with a NUL byte or deep nesting is refused") {
   HostileEnv env;
-  HostileEnv::write(env.config(), R"({"credHelpers":{"ghcr.io":"evil"}})");
+  write(env.config(), R"({"credHelpers":{"ghcr.io":"evil"}})");
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"Username":"u","Secret":"p"})" + std::string(1, '\0') + "junk",
        "reply: not valid JSON (a NUL byte at byte 29)"},
