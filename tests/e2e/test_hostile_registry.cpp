@@ -184,7 +184,6 @@ TEST_CASE("hostile: a PUT that timed out and lands later does not erase other si
 TEST_CASE("hostile: a PUT acknowledged but answered 404 on read-back stops at once",
           "[e2e][hostile]") {
   SignedScene scene;
-  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
   auto& proxy = scene.proxy;
   // A cache that answers 404 for the .sig whatever the registry holds, and hides it from the list.
   proxy.inject({"GET", scene.sig_path(), Fault::http_status(404), -1});
@@ -210,11 +209,9 @@ TEST_CASE("hostile: a PUT stored but answered 500 is reported as what happened",
 TEST_CASE("hostile: a registry that answers 201 without storing is named, not other signers",
           "[e2e][hostile]") {
   SignedScene scene;
-  auto& [reg, dir, key, digest, ref] = static_cast<SignScene&>(scene);
-  const std::string& second = scene.second;
   auto& proxy = scene.proxy;
   proxy.inject({"PUT", scene.sig_path(), Fault::http_status(201), -1});
-  auto r = sign_via(scene.proxied(), second);
+  auto r = sign_via(scene.proxied(), scene.second);
   CHECK(r.exit_code == ec::kRegistryError);
   CHECK(contains(r.err, "does not store"));
   CHECK_FALSE(contains(r.err, "other signers"));
