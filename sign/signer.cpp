@@ -163,7 +163,7 @@ private:
   const NewSignature& sig_;
   const AttachOptions& options_;
   AttachResult result_;
-  std::set<std::string> abandoned_;             // digests of PUT bodies whose outcome is unknown
+  bool abandoned_ = false;                      // a PUT whose outcome is unknown was given up on
   std::optional<registry::Manifest> last_good_; // the artifact read back holding our layer
   int not_stored_ = 0, replaced_ = 0;           // read-backs without our layer, by cause
   std::string last_put_error_;
@@ -187,7 +187,7 @@ Result<AttachResult> Attacher::run() {
       condition.if_match = (*current)->etag;
       before = (*current)->digest;
       // An earlier PUT of ours that failed may have been stored after all.
-      if (!abandoned_.empty()) {
+      if (abandoned_) {
         auto ours = has_ours(**current);
         if (!ours)
           return std::move(ours).error();
@@ -224,7 +224,7 @@ Result<AttachResult> Attacher::run() {
       if (put.error().http_status() == 412)
         ++precondition_failures;
       if (outcome_unknown(put.error())) {
-        abandoned_.insert(common::sha256_digest(artifact->manifest));
+        abandoned_ = true;
         last_put_error_ = put.error().message();
         // A gateway that gave up on the registry (502, 504) or a request we gave up on may
         // still be in flight; a registry's own 500 has ended.
@@ -294,7 +294,7 @@ Error Attacher::exhausted() const {
 
 Result<AttachResult> Attacher::after_success(AttachOutcome outcome) {
   result_.outcome = outcome;
-  if (!abandoned_.empty())
+  if (abandoned_)
     if (auto watched = watch_abandoned_puts(); !watched)
       return std::move(watched).error();
   return std::move(result_);
