@@ -8,6 +8,7 @@ packages=(
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev catch2 libsodium-dev
   docker-registry apache2-utils openssl ca-certificates curl skopeo
   clang libclang-rt-14-dev llvm # scripts/fuzz.sh: clang 14, libFuzzer + sanitizer runtimes, symbolizer
+  clang-format-14 # scripts/check-format.sh (.ci/run's checks)
 )
 missing=()
 for p in "${packages[@]}"; do
