@@ -25,11 +25,6 @@ std::string tag_warning(const std::string& input, const sign::Target& t) {
          t.repository.str() + "@" + t.digest + ". Name images by digest to be sure what you sign.\n";
 }
 
-std::string sig_tag_for(const std::string& digest) {
-  auto tag = sign::signature_tag(digest);
-  return tag ? *tag : digest;
-}
-
 struct Outputs {
   std::string signature_file;
   std::string payload_file;
@@ -69,7 +64,7 @@ int cmd_sign(int argc, char** argv) {
   auto parsed_refs = parse_references(inputs);
   if (!parsed_refs) return report(parsed_refs.error());
   const std::vector<registry::Reference> refs = std::move(*parsed_refs);
-  sign::Annotations annotations;
+  cosign::Annotations annotations;
   if (args->count("annotations")) {
     auto parsed = parse_annotations((*args)["annotations"].as<std::vector<std::string>>());
     if (!parsed) return report(parsed.error());
@@ -92,7 +87,7 @@ int cmd_sign(int argc, char** argv) {
                               (*args)["password-file"].as<std::string>());
   if (!key) return report(key.error());
   const keys::PublicKey public_key = key->public_key();
-  sign::AttachOptions attach_options;
+  cosign::AttachOptions attach_options;
   attach_options.signer_key = &public_key;
   auto client = make_client(*args);
   if (!client) return report(client.error());
@@ -107,6 +102,8 @@ int cmd_sign(int argc, char** argv) {
     std::string messages;
     std::vector<common::Error> errors;
   };
+  // Where signatures are stored: the legacy .sig tag of each image's repository.
+  auto store = cosign::make_tag_store(**client);
   auto sign_ref = [&](std::size_t i) {
     Outcome out;
     auto targets = sign::resolve_targets(**client, refs[i], recursive);
@@ -120,18 +117,16 @@ int cmd_sign(int argc, char** argv) {
         out.errors.push_back(std::move(e).context(what));
       };
       if (t.named_by_tag) out.messages += tag_warning(inputs[i], t);
-      auto payload = sign::make_payload(t.repository.str(), t.digest, annotations);
-      if (!payload) {
-        failed(std::move(payload).error(), "signing '" + name + "'");
+      const cosign::Subject subject{t.repository, t.digest};
+      auto signed_image = sign::sign_image(*key, subject, annotations);
+      if (!signed_image) {
+        failed(std::move(signed_image).error(), "signing '" + name + "'");
         continue;
       }
-      auto signature = sign::sign_payload(*key, *payload);
-      if (!signature) {
-        failed(std::move(signature).error(), "signing '" + name + "'");
-        continue;
-      }
+      const std::string& payload = signed_image->payload;
+      const std::string& signature = signed_image->signature;
       if (!outputs.signature_file.empty()) {
-        if (auto w = common::write_file_atomic(outputs.signature_file, *signature, 0644,
+        if (auto w = common::write_file_atomic(outputs.signature_file, signature, 0644,
                                                common::Overwrite::yes);
             !w) {
           failed(std::move(w).error(), "writing the signature");
@@ -139,7 +134,7 @@ int cmd_sign(int argc, char** argv) {
         }
       }
       if (!outputs.payload_file.empty()) {
-        if (auto w = common::write_file_atomic(outputs.payload_file, *payload, 0644,
+        if (auto w = common::write_file_atomic(outputs.payload_file, payload, 0644,
                                                common::Overwrite::yes);
             !w) {
           failed(std::move(w).error(), "writing the payload");
@@ -148,8 +143,7 @@ int cmd_sign(int argc, char** argv) {
       }
       if (!upload) continue;
       out.messages += "Pushing signature to: " + t.repository.str() + "\n";
-      auto attached = sign::attach_signature(**client, t.repository, t.digest,
-                                             {*payload, *signature}, attach_options);
+      auto attached = store->attach(subject, *signed_image, attach_options);
       if (!attached) {
         failed(std::move(attached).error(), "signing '" + name + "'");
         continue;
@@ -158,21 +152,21 @@ int cmd_sign(int argc, char** argv) {
       for (const auto& note : attached->notes)
         out.messages += "isign: warning: " + one_line(note) + "\n";
       switch (attached->outcome) {
-      case sign::AttachOutcome::already_present:
+      case cosign::AttachOutcome::already_present:
         out.messages += "isign: " + name +
                         " already has this signature (same key and annotations); nothing pushed\n";
         break;
-      case sign::AttachOutcome::repaired:
+      case cosign::AttachOutcome::repaired:
         out.messages += "isign: " + name +
                         " already had this signature, but its payload blob was missing; "
                         "uploaded it again\n";
         break;
-      case sign::AttachOutcome::created:
-        out.messages += "isign: created " + t.repository.str() + ":" + sig_tag_for(t.digest) +
+      case cosign::AttachOutcome::created:
+        out.messages += "isign: created " + store->location(subject).value_or(name) +
                         " (the registry had no signatures for this image; confirmed by its tag "
                         "list and a second read)\n";
         break;
-      case sign::AttachOutcome::attached:
+      case cosign::AttachOutcome::attached:
         break;
       }
     }

@@ -2,6 +2,7 @@
 
 #include "cli/cli.h"
 #include "cli/registry_options.h"
+#include "cosign/constants.h"
 #include "registry/reference.h"
 
 namespace isign::cli {
@@ -34,7 +35,9 @@ int cmd_triangulate(int argc, char** argv) {
     if (!head) return report(std::move(head).error().context("resolving '" + ref->str() + "'"));
     digest = head->digest;
   }
-  std::cout << ref->repository.str() << ":sha256-" << digest.substr(7) << ".sig\n";
+  auto tag = cosign::signature_tag(digest);
+  if (!tag) return report(tag.error());
+  std::cout << ref->repository.str() << ":" << *tag << "\n";
   return kOk;
 }
 

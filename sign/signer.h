@@ -1,18 +1,18 @@
-// Signing images end to end: resolve a reference, build and sign the payload, and attach the
-// signature to the image's .sig artifact without losing anyone else's signature.
+// Signing images: resolve what the user named to the manifests to sign, and make the signature
+// of one (the simple-signing payload and its ECDSA signature). Where the signature is stored is
+// a cosign::SignatureStore's business.
 #pragma once
 
-#include <chrono>
-#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "cosign/payload.h"
+#include "cosign/store.h"
 #include "keys/keys.h"
 #include "registry/client.h"
 #include "registry/reference.h"
-#include "sign/artifact.h"
-#include "sign/payload.h"
 
 namespace isign::sign {
 
@@ -29,50 +29,14 @@ struct Target {
 common::Result<std::vector<Target>> resolve_targets(registry::Client& client,
                                                     const registry::Reference& ref, bool recursive);
 
-enum class AttachOutcome {
-  created,         // no artifact existed (confirmed twice): a new one holds only this signature
-  attached,        // added to the existing artifact
-  already_present, // a layer verify accepts, by the same key over the same payload, was there
-  repaired,        // such a layer was there but its payload blob was missing: uploaded again
-};
+// The signature annotation value for payload: standard base64 (padded) of key.sign(payload), i.e.
+// ASN.1 DER ECDSA over SHA-256 for a P-256 key. Fails as keys::PrivateKey::sign fails.
+common::Result<std::string> sign_payload(const keys::PrivateKey& key, std::string_view payload);
 
-// What attach_signature did, with what the user should know about how it went (e.g. "the
-// registry answered 500 to the PUT but had stored it").
-struct AttachResult {
-  AttachOutcome outcome = AttachOutcome::attached;
-  std::vector<std::string> notes;
-};
-
-// Larger payloads are refused: verify's default --max-payload-size would never fetch them.
-inline constexpr std::size_t kMaxPayloadSize = 1u << 20;
-
-struct AttachOptions {
-  int max_attempts = 8; // read-modify-write rounds when concurrent signers overwrite each other
-  // When set, an existing layer with the same payload bytes whose signature verifies under this
-  // key counts as already present (ECDSA signatures differ on every run, so comparing signature
-  // strings alone would add a layer each time the same key signs the same payload again).
-  const keys::PublicKey* signer_key = nullptr;
-  // After a PUT whose outcome is unknown (timed out, connection lost, 5xx), the abandoned request
-  // may still land later and replace what was written since. For this long after success the
-  // artifact is read again (every poll_interval) and repaired if that happens.
-  std::chrono::milliseconds unknown_outcome_window{3000};
-  std::chrono::milliseconds poll_interval{250};
-  // Pause before the second read that confirms a 404 (a cache or replica may lag).
-  std::chrono::milliseconds confirm_delay{200};
-  // Waits between steps; unset: std::this_thread::sleep_for. Tests record the waits instead.
-  std::function<void(std::chrono::milliseconds)> sleep;
-};
-
-// Adds sig to <repo>:sha256-<hex>.sig without losing anyone else's signature: fetch the existing
-// artifact (a 404 is confirmed by the tag list and a second read before a new artifact is made),
-// extend it, upload blobs, PUT the manifest (If-Match / If-None-Match), then read it back after a
-// short settle delay; when another signer's write replaced ours, merge again (bounded). Blobs are
-// pushed before the manifest, so a failure leaves the existing artifact as it was. Errors say
-// what happened: a registry that acknowledges PUTs without storing them, a PUT that failed.
-common::Result<AttachResult> attach_signature(registry::Client& client,
-                                              const registry::Repository& repo,
-                                              const std::string& image_digest,
-                                              const NewSignature& sig,
-                                              const AttachOptions& options = {});
+// The signature of subject as cosign makes it: the payload naming subject's repository and
+// digest with annotations, signed with key. Usage error for a digest that is not sha256.
+common::Result<cosign::NewSignature> sign_image(const keys::PrivateKey& key,
+                                                const cosign::Subject& subject,
+                                                const cosign::Annotations& annotations = {});
 
 } // namespace isign::sign

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 
+#include "cosign/store.h"
 #include "registry/index.h"
 
 namespace isign::verify {
@@ -46,8 +47,8 @@ std::string normalized_variant(const Platform& p) {
 // answering, and each further stalled fetch would cost the whole timeout and its retries again.
 class CachingFetcher {
 public:
-  CachingFetcher(registry::Client& client, const registry::Repository& repo)
-      : client_(client), repo_(repo) {}
+  CachingFetcher(cosign::SignatureStore& store, const cosign::Subject& subject)
+      : store_(store), subject_(subject) {}
 
   Result<std::string> operator()(std::string_view digest, std::size_t max_size) {
     std::string key(digest);
@@ -59,7 +60,7 @@ public:
       return Error(network_failure_->kind(),
                    "not fetched after an earlier payload fetch failed: " +
                        network_failure_->message());
-    auto blob = client_.get_blob(repo_, digest, max_size);
+    auto blob = store_.fetch_payload(subject_, digest, max_size);
     if (blob) {
       cache_[key] = {blob->size(), *blob};
     } else if (blob.error().kind() != ErrorKind::limit) {
@@ -71,8 +72,8 @@ public:
   }
 
 private:
-  registry::Client& client_;
-  const registry::Repository& repo_;
+  cosign::SignatureStore& store_;
+  const cosign::Subject& subject_;
   std::map<std::string, std::pair<std::size_t, std::string>> cache_;
   std::map<std::string, Error> failed_;
   std::optional<Error> network_failure_;
@@ -231,18 +232,14 @@ TargetResult verify_target(registry::Client& client, const registry::Reference& 
     return out;
   }
 
-  const std::string tag = "sha256-" + target.digest.substr(7) + ".sig";
-  auto sig = client.get_manifest(named.repository, tag);
-  if (!sig) {
-    if (sig.error().kind() == ErrorKind::not_found)
-      out.error = make_error(ErrorKind::no_signature,
-                             "no signatures found for " + named.repository.str() + "@" +
-                                 target.digest + " (no " + tag + " in the repository)");
-    else
-      out.error = std::move(sig).error().context("fetching " + tag);
+  auto store = cosign::make_tag_store(client);
+  const cosign::Subject subject{named.repository, target.digest};
+  auto found = store->find(subject);
+  if (!found) {
+    out.error = std::move(found).error();
     return out;
   }
-  CachingFetcher cache(client, named.repository);
+  CachingFetcher cache(*store, subject);
   BlobFetcher fetch = [&cache](std::string_view digest, std::size_t max_size) {
     return cache(digest, max_size);
   };
@@ -253,11 +250,12 @@ TargetResult verify_target(registry::Client& client, const registry::Reference& 
       continue;
     VerifyOptions options = r.options;
     options.limits = limits;
-    auto report = verify_signatures(sig->bytes, fetch, target.digest, named, r.keys, options);
+    auto report =
+        verify_signatures(found->layers, fetch, target.digest, named, r.keys, options);
     if (!report) {
       // The manifest itself is refused (not JSON, too many layers): the same for every
       // requirement.
-      out.error = std::move(report).error().context(tag);
+      out.error = std::move(report).error().context(found->where);
       return out;
     }
     out.reports[i] = std::move(*report);

@@ -8,7 +8,7 @@
 
 #include "common/encoding.h"
 #include "common/file.h"
-#include "verify/strict_json.h"
+#include "common/json.h"
 
 namespace isign::verify {
 
@@ -16,8 +16,8 @@ using common::Error;
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
-using detail::json_type_name;
-using detail::quote_for_message;
+using common::json_type_name;
+using common::quote_for_message;
 using nlohmann::json;
 
 namespace {
@@ -640,7 +640,7 @@ Result<Policy> parse_policy(std::string_view text, const PolicyLoadOptions& opti
   if (text.size() > kMaxPolicySize)
     return make_error(ErrorKind::limit, "the policy is larger than " +
                                             std::to_string(kMaxPolicySize) + " bytes");
-  auto doc = detail::parse_strict_json(text);
+  auto doc = common::parse_strict_json(text);
   if (!doc)
     return bad("", "not valid JSON: " + doc.error().message());
   if (!doc->is_object())

@@ -2,12 +2,10 @@
 
 #include <algorithm>
 
-#include <nlohmann/json.hpp>
-
 #include "common/digest.h"
 #include "common/encoding.h"
-#include "registry/client.h"
-#include "verify/strict_json.h"
+#include "common/json.h"
+#include "cosign/constants.h"
 
 namespace isign::verify {
 
@@ -15,8 +13,9 @@ using common::Error;
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
-using detail::quote_for_message;
-using nlohmann::json;
+using common::quote_for_message;
+using cosign::Payload;
+using cosign::StoredLayer;
 
 namespace {
 
@@ -44,12 +43,6 @@ bool is_transport_error(const Error& e) {
   }
 }
 
-// A .sig manifest isign cannot read is the registry's (or a writer's) damage, not a forgery: exit 1
-// means signatures exist and none is valid, and here none could even be looked at.
-Result<void> manifest_error(const std::string& problem) {
-  return make_error(ErrorKind::registry, "the signature manifest " + problem);
-}
-
 void check_annotations(LayerResult& r, const Payload& p,
                        const std::map<std::string, std::string>& required) {
   for (const auto& [key, want] : required) {
@@ -71,33 +64,26 @@ void check_annotations(LayerResult& r, const Payload& p,
   }
 }
 
-void verify_layer(LayerResult& r, const json& layer, const BlobFetcher& fetch,
+void verify_layer(LayerResult& r, const StoredLayer& layer, const BlobFetcher& fetch,
                   std::string_view image_digest, const registry::Reference& named,
                   const std::vector<keys::PublicKey>& keys, const std::vector<std::string>& key_ids,
                   const VerifyOptions& options) {
-  const json* digest = layer.contains("digest") ? &layer.at("digest") : nullptr;
-  if (!digest || !digest->is_string() ||
-      !common::validate_sha256_digest(digest->get<std::string>()))
+  if (!layer.digest || !common::validate_sha256_digest(*layer.digest))
     return fail(r, Failure::bad_descriptor, "the layer digest is not sha256:<64 hex>");
-  r.payload_digest = digest->get<std::string>();
-  const json* size = layer.contains("size") ? &layer.at("size") : nullptr;
-  if (!size || !size->is_number_unsigned())
+  r.payload_digest = *layer.digest;
+  if (!layer.size)
     return fail(r, Failure::bad_descriptor, "the layer size is not a non-negative integer");
-  const auto size_value = size->get<std::uint64_t>();
+  const std::uint64_t size_value = *layer.size;
   if (size_value > options.limits.max_payload_size)
     return fail(r, Failure::too_large,
                 "the payload is " + std::to_string(size_value) + " bytes, more than the limit of " +
                     std::to_string(options.limits.max_payload_size));
 
   // The signature annotation is checked before fetching: a layer without one costs no request.
-  const json* annotations = layer.contains("annotations") ? &layer.at("annotations") : nullptr;
-  const json* signature = nullptr;
-  if (annotations && annotations->is_object() && annotations->contains(kSignatureAnnotation))
-    signature = &annotations->at(kSignatureAnnotation);
-  if (!signature || !signature->is_string())
+  if (!layer.signature)
     return fail(r, Failure::missing_signature,
-                "no " + std::string(kSignatureAnnotation) + " annotation");
-  auto der = common::base64_decode(signature->get<std::string>());
+                "no " + std::string(cosign::kSignatureAnnotation) + " annotation");
+  auto der = common::base64_decode(*layer.signature);
   if (!der || der->empty())
     return fail(r, Failure::bad_encoding, "the signature annotation is not valid base64");
 
@@ -124,7 +110,7 @@ void verify_layer(LayerResult& r, const json& layer, const BlobFetcher& fetch,
                                  : "the signature does not verify with any of the " +
                                        std::to_string(keys.size()) + " given keys");
 
-  auto payload = parse_payload(r.payload_bytes);
+  auto payload = cosign::parse_payload(r.payload_bytes);
   if (!payload)
     return fail(r, Failure::payload_invalid, "payload rule broken: " + payload.error().message());
   r.payload = std::move(*payload);
@@ -217,7 +203,7 @@ Error Report::failure_error() const {
   if (signatures.empty())
     return make_error(ErrorKind::no_signature,
                       "no signatures: the signature manifest has no " +
-                          std::string(kSimpleSigningMediaType) + " layers" +
+                          std::string(cosign::kSimpleSigningMediaType) + " layers" +
                           (ignored_layers ? " (" + std::to_string(ignored_layers) +
                                                 " layers of other media types ignored)"
                                           : std::string()));
@@ -380,7 +366,7 @@ bool identity_matches(std::string_view docker_reference, const registry::Referen
   }
 }
 
-Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
+Result<Report> verify_signatures(const std::vector<StoredLayer>& layers, const BlobFetcher& fetch,
                                  std::string_view image_digest,
                                  const registry::Repository& image_repository,
                                  const std::vector<keys::PublicKey>& keys,
@@ -388,10 +374,10 @@ Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetche
   registry::Reference named;
   named.repository = image_repository;
   named.digest = std::string(image_digest);
-  return verify_signatures(sig_manifest, fetch, image_digest, named, keys, options);
+  return verify_signatures(layers, fetch, image_digest, named, keys, options);
 }
 
-Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
+Result<Report> verify_signatures(const std::vector<StoredLayer>& layers, const BlobFetcher& fetch,
                                  std::string_view image_digest, const registry::Reference& named,
                                  const std::vector<keys::PublicKey>& keys,
                                  const VerifyOptions& options) {
@@ -399,25 +385,6 @@ Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetche
     return make_error(ErrorKind::usage, "no public key to verify with");
   if (auto valid = common::validate_sha256_digest(image_digest); !valid)
     return std::move(valid).error();
-
-  auto parsed = detail::parse_strict_json(sig_manifest);
-  if (!parsed)
-    return manifest_error("is not valid JSON: " + parsed.error().message()).error();
-  const json& manifest = *parsed;
-  if (!manifest.is_object())
-    return manifest_error("is not a JSON object").error();
-  if (manifest.contains("mediaType")) {
-    const json& mt = manifest.at("mediaType");
-    if (!mt.is_string() || (mt.get<std::string>() != registry::kOciManifest &&
-                            mt.get<std::string>() != registry::kDockerManifest))
-      return manifest_error("has media type " +
-                            quote_for_message(mt.is_string() ? mt.get<std::string>() : mt.dump()) +
-                            ", not an image manifest")
-          .error();
-  }
-  if (!manifest.contains("layers") || !manifest.at("layers").is_array())
-    return manifest_error("has no layers array").error();
-  const json& layers = manifest.at("layers");
   if (layers.size() > options.limits.max_layers)
     return make_error(ErrorKind::limit, "the signature manifest has " +
                                             std::to_string(layers.size()) +
@@ -431,18 +398,17 @@ Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetche
 
   Report report;
   report.threshold = options.threshold == 0 ? 1 : options.threshold;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    const json& layer = layers[i];
-    if (!layer.is_object())
-      return manifest_error("layer " + std::to_string(i) + " is not a JSON object").error();
-    auto media_type = layer.find("mediaType");
-    if (media_type == layer.end() || !media_type->is_string() ||
-        media_type->get<std::string>() != kSimpleSigningMediaType) {
+  for (const auto& layer : layers) {
+    if (!layer.is_object)
+      return make_error(ErrorKind::registry, "the signature manifest layer " +
+                                                 std::to_string(layer.index) +
+                                                 " is not a JSON object");
+    if (!layer.is_signature()) {
       ++report.ignored_layers;
       continue;
     }
     LayerResult r;
-    r.index = i;
+    r.index = layer.index;
     verify_layer(r, layer, fetch, image_digest, named, keys, key_ids, options);
     report.signatures.push_back(std::move(r));
   }

@@ -1,6 +1,7 @@
-// Checking the signatures of one image: every simple-signing layer of its .sig manifest against
-// the given public keys and rules (FORMATS.md section 5). No network here: blobs come through a
-// callback, so the same code serves the CLI (registry::Client) and unit tests (a map).
+// Checking the signatures of one image: every simple-signing layer a store holds for it against
+// the given public keys and rules (FORMATS.md section 5). No network here: layers come from a
+// cosign::SignatureStore and blobs through a callback, so the same code serves the CLI and unit
+// tests (a map).
 #pragma once
 
 #include <cstddef>
@@ -12,15 +13,12 @@
 #include <vector>
 
 #include "common/result.h"
+#include "cosign/payload.h"
+#include "cosign/signature_manifest.h"
 #include "keys/keys.h"
 #include "registry/reference.h"
-#include "verify/payload.h"
 
 namespace isign::verify {
-
-inline constexpr std::string_view kSimpleSigningMediaType =
-    "application/vnd.dev.cosign.simplesigning.v1+json";
-inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
 
 // Fetches the blob `digest` of the signature repository, refusing more than max_size bytes.
 // Errors keep their kind (network, registry, not_found, ...): the report tells them apart.
@@ -95,7 +93,7 @@ struct LayerResult {
   std::optional<std::size_t> key_index;     // which of the given keys verified the signature
   std::string key_id;                       // key_id() of that key
   std::string payload_bytes;                // the exact payload, once fetched and checked
-  std::optional<Payload> payload;           // once the signature verified and it parsed
+  std::optional<cosign::Payload> payload;   // once the signature verified and it parsed
 
   bool ok() const noexcept { return failure == Failure::none; }
 };
@@ -124,13 +122,13 @@ struct Report {
 // several keys (and thresholds) can be counted by distinct key.
 std::string key_id(const keys::PublicKey& key);
 
-// Verifies every simple-signing layer of sig_manifest (the bytes of <repo>:sha256-<hex>.sig) for
-// the image image_digest in image_repository. Layers of other media types are ignored. Errors
-// (rather than a report): the manifest is not a JSON image manifest with a layers array
-// (verification), has more layers than options.limits.max_layers (limit), or keys is empty
-// (usage). The report holds every layer's outcome.
-common::Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
-                                         std::string_view image_digest,
+// Verifies every simple-signing layer of layers (as a store found them) for the image
+// image_digest in image_repository. Layers of other media types are ignored. Errors (rather than
+// a report): more layers than options.limits.max_layers (limit), a layer that is not a JSON object
+// (registry: the artifact is damaged), keys empty or image_digest not sha256 (usage). The report
+// holds every layer's outcome.
+common::Result<Report> verify_signatures(const std::vector<cosign::StoredLayer>& layers,
+                                         const BlobFetcher& fetch, std::string_view image_digest,
                                          const registry::Repository& image_repository,
                                          const std::vector<keys::PublicKey>& keys,
                                          const VerifyOptions& options = {});
@@ -138,8 +136,8 @@ common::Result<Report> verify_signatures(std::string_view sig_manifest, const Bl
 // As above, for the image as the user named it (named: its tag and/or digest; for a child of an
 // index, the reference to the index) whose manifest image_digest is being verified. The identity
 // rules exact, repo_digest_or_exact and remap compare with named's tag and digest.
-common::Result<Report> verify_signatures(std::string_view sig_manifest, const BlobFetcher& fetch,
-                                         std::string_view image_digest,
+common::Result<Report> verify_signatures(const std::vector<cosign::StoredLayer>& layers,
+                                         const BlobFetcher& fetch, std::string_view image_digest,
                                          const registry::Reference& named,
                                          const std::vector<keys::PublicKey>& keys,
                                          const VerifyOptions& options);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/cosign_oracle.h"
 #include "cli/cli.h"
 #include "common/digest.h"
 #include "common/encoding.h"
@@ -98,11 +99,6 @@ inline std::string key_id_of(const std::string& prefix) {
   return isign::common::sha256_digest(pem_body(read_text(prefix + ".pub")));
 }
 
-// The signature tag "sha256-<hex>.sig" of a manifest digest "sha256:<hex>".
-inline std::string sig_tag_of(const std::string& digest) {
-  return "sha256-" + digest.substr(7) + ".sig";
-}
-
 // The .sig manifest of repo@digest, parsed; it must exist.
 inline nlohmann::json sig_manifest_of(const RegistryEndpoint& ep, const std::string& repo,
                                       const std::string& digest) {
@@ -129,44 +125,6 @@ inline bool signature_verifies(const std::string& pub_path, const std::string& b
   REQUIRE(pub);
   auto raw = isign::common::base64_decode(signature_b64);
   return raw && pub->verify(bytes, *raw);
-}
-
-// cosign's payload (FORMATS.md section 3): compact, sorted keys, repository-only reference.
-// optional_json is the exact JSON of "optional" ("null" or a sorted object).
-inline std::string cosign_payload(const std::string& repository, const std::string& digest,
-                                  const std::string& optional_json = "null") {
-  return R"({"critical":{"identity":{"docker-reference":")" + repository +
-         R"("},"image":{"docker-manifest-digest":")" + digest +
-         R"("},"type":"cosign container image signature"},"optional":)" + optional_json + "}";
-}
-
-// cosign's config blob for these payload digests (FORMATS.md section 4): one zero-time history
-// entry per layer.
-inline std::string cosign_config(const std::vector<std::string>& diff_ids) {
-  std::string history, ids;
-  for (const auto& d : diff_ids) {
-    history += std::string(history.empty() ? "" : ",") + R"({"created":"0001-01-01T00:00:00Z"})";
-    ids += std::string(ids.empty() ? "" : ",") + "\"" + d + "\"";
-  }
-  return R"({"architecture":"","created":"0001-01-01T00:00:00Z","history":[)" + history +
-         R"(],"os":"","rootfs":{"type":"layers","diff_ids":[)" + ids + R"(]},"config":{}})";
-}
-
-// cosign's layer descriptor: mediaType, size, digest, annotations.
-inline std::string cosign_layer(const std::string& payload, const std::string& signature_b64) {
-  return R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
-         std::to_string(payload.size()) + R"(,"digest":")" +
-         isign::common::sha256_digest(payload) +
-         R"(","annotations":{"dev.cosignproject.cosign/signature":")" + signature_b64 + R"("}})";
-}
-
-// cosign's manifest over a config blob and already serialised layer descriptors.
-inline std::string cosign_manifest(const std::string& config, const std::vector<std::string>& layers) {
-  std::string joined;
-  for (const auto& l : layers) joined += (joined.empty() ? "" : ",") + l;
-  return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":)" +
-         std::to_string(config.size()) + R"(,"digest":")" + isign::common::sha256_digest(config) +
-         R"("},"layers":[)" + joined + "]}";
 }
 
 // A .sig artifact as the registry holds it, read with the independent image helpers; every blob

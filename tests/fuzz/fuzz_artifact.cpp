@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "common/digest.h"
-#include "sign/artifact.h"
+#include "cosign/signature_manifest.h"
 #include "tests/fuzz/fuzz_support.h"
 
 using namespace isign;
@@ -20,12 +20,12 @@ namespace {
 
 // testdata/payloads/containers-image.json and its signature (also the layer of
 // testdata/manifests/containers-image-sig.json).
-const sign::NewSignature kContainersImage{
+const cosign::NewSignature kContainersImage{
     R"({"critical":{"identity":{"docker-reference":"127.0.0.1:5000/test/app:signed"},"image":{"docker-manifest-digest":"sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7"},"type":"cosign container image signature"},"optional":{"creator":"containers/image 5.23.1","timestamp":1700000000}})",
     "MEUCIQC32LNsX+YrTV6/mucWWOjNku3CPZFG8/"
     "STNLlHPEblrwIgY91Kz+lmh5l50C0bVemd9irfhPpJqf2V50qKknFTJGo="};
 // testdata/signatures/sigstore-rs: a cosign payload and signature.
-const sign::NewSignature kSigstoreRs{
+const cosign::NewSignature kSigstoreRs{
     R"({"critical":{"identity":{"docker-reference":"registry-testing.svc.lan/busybox"},"image":{"docker-manifest-digest":"sha256:f3cfc9d0dbf931d3db4685ec659b7ac68e2a578219da4aae65427886e649b06b"},"type":"cosign container image signature"},"optional":null})",
     "MEUCIQD6q/"
     "COgzOyW0YH1Dk+CCYSt4uAhm3FDHUwvPI55zwnlwIgE0ZK58ZOWpZw8YVmBapJhBqCfdPekIknimuO0xH8Jh8="};
@@ -35,9 +35,9 @@ void replace_all(std::string& text, std::string_view from, const std::string& to
     text.replace(at, from.size(), to);
 }
 
-void check_extend(const sign::ExistingArtifact& existing, std::string_view config,
-                  const sign::NewSignature& sig) {
-  auto out = sign::extend_signature_artifact(existing, config, sig);
+void check_extend(const cosign::ExistingArtifact& existing, std::string_view config,
+                  const cosign::NewSignature& sig) {
+  auto out = cosign::extend_signature_artifact(existing, config, sig);
   if (!out) {
     ISIGN_FUZZ_CHECK(!out.error().message().empty());
     return;
@@ -45,18 +45,21 @@ void check_extend(const sign::ExistingArtifact& existing, std::string_view confi
   if (!out->changed) {
     ISIGN_FUZZ_CHECK(out->blobs_to_upload.empty());
     ISIGN_FUZZ_CHECK(out->manifest == existing.manifest);
-    auto has = sign::artifact_has_signature(existing.manifest, sig);
+    auto has = cosign::artifact_has_signature(existing.manifest, sig);
     ISIGN_FUZZ_CHECK(has.ok() && *has);
     return;
   }
-  auto reparsed = sign::parse_existing_artifact(out->manifest);
+  auto reparsed = cosign::parse_existing_artifact(out->manifest);
   ISIGN_FUZZ_CHECK(reparsed.ok());
-  ISIGN_FUZZ_CHECK(reparsed->layer_count == existing.layer_count + 1);
+  auto layers_before = cosign::read_signature_manifest(existing.manifest);
+  auto layers_after = cosign::read_signature_manifest(out->manifest);
+  ISIGN_FUZZ_CHECK(layers_before.ok() && layers_after.ok());
+  ISIGN_FUZZ_CHECK(layers_after->layers.size() == layers_before->layers.size() + 1);
   ISIGN_FUZZ_CHECK(reparsed->media_type == existing.media_type);
   ISIGN_FUZZ_CHECK(out->media_type == existing.media_type);
   ISIGN_FUZZ_CHECK(reparsed->config.digest == common::sha256_digest(out->config));
   ISIGN_FUZZ_CHECK(reparsed->config.size == out->config.size());
-  auto has = sign::artifact_has_signature(out->manifest, sig);
+  auto has = cosign::artifact_has_signature(out->manifest, sig);
   ISIGN_FUZZ_CHECK(has.ok() && *has);
   bool payload_uploaded = false, config_uploaded = false;
   for (const auto& blob : out->blobs_to_upload) {
@@ -66,7 +69,7 @@ void check_extend(const sign::ExistingArtifact& existing, std::string_view confi
   }
   ISIGN_FUZZ_CHECK(payload_uploaded && config_uploaded);
   // Signing twice with the same signature adds nothing the second time.
-  auto again = sign::extend_signature_artifact(*reparsed, out->config, sig);
+  auto again = cosign::extend_signature_artifact(*reparsed, out->config, sig);
   ISIGN_FUZZ_CHECK(again.ok() && !again->changed);
 }
 
@@ -78,10 +81,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   replace_all(manifest, "@CONFIG_DIGEST@", common::sha256_digest(config));
   replace_all(manifest, "@CONFIG_SIZE@", std::to_string(config.size()));
 
-  auto existing = sign::parse_existing_artifact(manifest);
+  auto existing = cosign::parse_existing_artifact(manifest);
   if (!existing) {
     ISIGN_FUZZ_CHECK(!existing.error().message().empty());
-    auto has = sign::artifact_has_signature(manifest, kSigstoreRs);
+    auto has = cosign::artifact_has_signature(manifest, kSigstoreRs);
     ISIGN_FUZZ_CHECK(!has.ok());
     return 0;
   }

@@ -1,15 +1,14 @@
 // Simple-signing payloads (the signed bytes), parsed only after their signature verified, but
 // anyone holding a key, or any tool, may have written them. A payload that parses is rebuilt
-// with sign::make_payload, which must give a payload that parses to the same content: what isign
+// with cosign::make_payload, which must give a payload that parses to the same content: what isign
 // signs, isign reads back.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-#include "sign/payload.h"
 #include "tests/fuzz/fuzz_support.h"
-#include "verify/payload.h"
+#include "cosign/payload.h"
 
 using namespace isign;
 
@@ -55,7 +54,7 @@ bool valid_utf8_without_surrogates(std::string_view s) {
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  auto payload = verify::parse_payload(fuzz::as_view(data, size));
+  auto payload = cosign::parse_payload(fuzz::as_view(data, size));
   if (!payload) {
     ISIGN_FUZZ_CHECK(!payload.error().message().empty());
     return 0;
@@ -75,11 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         representable && valid_utf8_without_surrogates(key) && valid_utf8_without_surrogates(value);
   if (!representable)
     return 0;
-  auto made = sign::make_payload(
+  auto made = cosign::make_payload(
       payload->docker_reference, payload->manifest_digest,
-      sign::Annotations(payload->annotations.begin(), payload->annotations.end()));
+      cosign::Annotations(payload->annotations.begin(), payload->annotations.end()));
   ISIGN_FUZZ_CHECK(made.ok());
-  auto again = verify::parse_payload(*made);
+  auto again = cosign::parse_payload(*made);
   ISIGN_FUZZ_CHECK(again.ok());
   ISIGN_FUZZ_CHECK(again->docker_reference == payload->docker_reference);
   ISIGN_FUZZ_CHECK(again->manifest_digest == payload->manifest_digest);

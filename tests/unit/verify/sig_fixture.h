@@ -12,15 +12,16 @@
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "keys/keys.h"
+#include "cosign/signature_manifest.h"
+#include "tests/support/cosign_oracle.h"
 #include "verify/verifier.h"
 
 namespace isign::verify::testing {
 
+// The cosign-format oracle (tests/support/cosign_oracle.h) under the names these tests use.
 inline std::string payload_for(const std::string& reference, const std::string& digest,
                                const std::string& optional = "null") {
-  return R"({"critical":{"identity":{"docker-reference":")" + reference +
-         R"("},"image":{"docker-manifest-digest":")" + digest +
-         R"("},"type":"cosign container image signature"},"optional":)" + optional + "}";
+  return isign::testing::cosign_payload(reference, digest, optional);
 }
 
 struct Signer {
@@ -41,26 +42,26 @@ inline Signer new_signer() {
   return Signer{std::move(*key), std::move(pub)};
 }
 
-// A cosign-style layer descriptor; annotations_json replaces the annotations object when given.
 inline std::string layer(const std::string& payload, const std::string& signature_b64,
                          const std::string& annotations_json = "") {
-  return R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
-         std::to_string(payload.size()) + R"(,"digest":")" + common::sha256_digest(payload) +
-         R"(","annotations":)" +
-         (annotations_json.empty()
-              ? R"({"dev.cosignproject.cosign/signature":")" + signature_b64 + R"("})"
-              : annotations_json) +
-         "}";
+  return isign::testing::cosign_layer(payload, signature_b64, annotations_json);
 }
 
 inline std::string manifest(const std::vector<std::string>& layers) {
-  std::string out =
-      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-      R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,)"
-      R"("digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[)";
-  for (std::size_t i = 0; i < layers.size(); ++i)
-    out += (i ? "," : "") + layers[i];
-  return out + "]}";
+  return isign::testing::cosign_manifest(layers);
+}
+
+// The layers of a signature manifest as the tag store reads them, then verified: the manifest's
+// own errors come from cosign::read_signature_manifest, as they do for a stored artifact.
+template <class Named>
+common::Result<Report> verify_manifest(const std::string& sig_manifest, const BlobFetcher& fetch,
+                                       std::string_view image_digest, const Named& named,
+                                       const std::vector<keys::PublicKey>& keys,
+                                       const VerifyOptions& options = {}) {
+  auto read = cosign::read_signature_manifest(sig_manifest);
+  if (!read)
+    return std::move(read).error();
+  return verify_signatures(read->layers, fetch, image_digest, named, keys, options);
 }
 
 // Blobs by digest, counting fetches; a digest may be made to fail with a given error, and a blob

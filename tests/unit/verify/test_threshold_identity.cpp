@@ -22,7 +22,7 @@ verify::Report run(const std::string& sig_manifest, Blobs& blobs,
                    const std::vector<keys::PublicKey>& keys, const verify::VerifyOptions& options,
                    const std::string& named = kRepo + "@" + kImage) {
   auto report =
-      verify::verify_signatures(sig_manifest, blobs.fetcher(), kImage, image_ref(named), keys, options);
+      verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), kImage, image_ref(named), keys, options);
   REQUIRE(report);
   return *report;
 }

@@ -44,7 +44,7 @@ verify::Report run(const std::string& sig_manifest, Blobs& blobs,
                    const std::vector<keys::PublicKey>& keys,
                    const verify::VerifyOptions& options = {}, const std::string& image = kImage,
                    const std::string& image_repo = kRepo) {
-  auto report = verify::verify_signatures(sig_manifest, blobs.fetcher(), image, repo(image_repo),
+  auto report = verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), image, repo(image_repo),
                                           keys, options);
   REQUIRE(report);
   return *report;
@@ -127,7 +127,7 @@ TEST_CASE("verifier: wrong key, several keys, key identity", "[verifier]") {
   auto none = run(sig_manifest, blobs, {bob.pub, new_signer().pub});
   CHECK(none.signatures[0].reason == "the signature does not verify with any of the 2 given keys");
 
-  auto empty = verify::verify_signatures(sig_manifest, blobs.fetcher(), kImage, repo(kRepo), {});
+  auto empty = verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), kImage, repo(kRepo), {});
   REQUIRE_FALSE(empty);
   CHECK(empty.error().kind() == ErrorKind::usage);
 }
@@ -391,7 +391,7 @@ TEST_CASE("verifier: limits", "[verifier]") {
 
   std::vector<std::string> many(101, l);
   auto too_many =
-      verify::verify_signatures(manifest(many), blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
+      verify::testing::verify_manifest(manifest(many), blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
   REQUIRE_FALSE(too_many);
   CHECK(too_many.error().kind() == ErrorKind::limit);
   CHECK(too_many.error().message() ==
@@ -403,7 +403,7 @@ TEST_CASE("verifier: limits", "[verifier]") {
 
   verify::VerifyOptions options;
   options.limits.max_layers = 2;
-  auto custom = verify::verify_signatures(manifest({l, l, l}), blobs.fetcher(), kImage, repo(kRepo),
+  auto custom = verify::testing::verify_manifest(manifest({l, l, l}), blobs.fetcher(), kImage, repo(kRepo),
                                           {alice.pub}, options);
   REQUIRE_FALSE(custom);
   CHECK(custom.error().kind() == ErrorKind::limit);
@@ -486,7 +486,7 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
   for (const auto& c : cases) {
     INFO(c.name);
     auto r =
-        verify::verify_signatures(c.manifest, blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
+        verify::testing::verify_manifest(c.manifest, blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
     REQUIRE_FALSE(r);
     CHECK(r.error().kind() == ErrorKind::registry);
     CHECK_THAT(r.error().message(), Catch::Contains(c.why));
@@ -496,18 +496,18 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
   const std::string payload = payload_for(kRepo, kImage);
   blobs.add(payload);
   const std::string l = layer(payload, alice.sign_b64(payload));
-  auto docker = verify::verify_signatures(
+  auto docker = verify::testing::verify_manifest(
       R"({"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","layers":[)" +
           l + "]}",
       blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
   REQUIRE(docker);
   CHECK(docker->verified());
-  auto bare = verify::verify_signatures(R"({"layers":[)" + l + "]}", blobs.fetcher(), kImage,
+  auto bare = verify::testing::verify_manifest(R"({"layers":[)" + l + "]}", blobs.fetcher(), kImage,
                                         repo(kRepo), {alice.pub});
   REQUIRE(bare);
   CHECK(bare->verified());
 
-  auto bad_digest = verify::verify_signatures(manifest({l}), blobs.fetcher(), "sha256:abc",
+  auto bad_digest = verify::testing::verify_manifest(manifest({l}), blobs.fetcher(), "sha256:abc",
                                               repo(kRepo), {alice.pub});
   REQUIRE_FALSE(bad_digest);
   CHECK(bad_digest.error().kind() == ErrorKind::usage);

@@ -1,12 +1,12 @@
-#include "sign/payload.h"
+#include "cosign/payload.h"
 
 #include <cstddef>
 #include <cstdint>
 
 #include "common/digest.h"
-#include "common/encoding.h"
+#include "cosign/constants.h"
 
-namespace isign::sign {
+namespace isign::cosign {
 
 using common::ErrorKind;
 using common::make_error;
@@ -156,11 +156,4 @@ Result<std::string> make_payload(std::string_view docker_reference,
   return out;
 }
 
-Result<std::string> sign_payload(const keys::PrivateKey& key, std::string_view payload) {
-  auto signature = key.sign(payload);
-  if (!signature)
-    return std::move(signature).error().context("signing the payload");
-  return common::base64_encode(*signature);
-}
-
-} // namespace isign::sign
+} // namespace isign::cosign

@@ -6,7 +6,8 @@
 
 #include "common/digest.h"
 #include "common/file.h"
-#include "sign/artifact.h"
+#include "cosign/constants.h"
+#include "cosign/signature_manifest.h"
 #include "tests/unit/testdata.h"
 
 using namespace isign;
@@ -16,12 +17,12 @@ using common::ErrorKind;
 namespace {
 
 // The sigstore-rs vector: a payload made by cosign and its signature.
-sign::NewSignature sigstore_rs_signature() {
+cosign::NewSignature sigstore_rs_signature() {
   return {testdata_file("signatures/sigstore-rs/payload.json"),
           testdata_file("signatures/sigstore-rs/signature.b64")};
 }
 
-sign::NewSignature other_signature() {
+cosign::NewSignature other_signature() {
   return {
       R"({"critical":{"identity":{"docker-reference":"reg.example/app"},)"
       R"("image":{"docker-manifest-digest":"sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7"},)"
@@ -42,7 +43,7 @@ const std::string kCosignLayer =
     R"("digest":"sha256:3af4414d20c9e1cb76ccc72aae8b242166dabe6af531a4a790db8e2f0e5ee7c9",)"
     R"("annotations":{"dev.cosignproject.cosign/signature":"MEUCIQD6q/COgzOyW0YH1Dk+CCYSt4uAhm3FDHUwvPI55zwnlwIgE0ZK58ZOWpZw8YVmBapJhBqCfdPekIknimuO0xH8Jh8="}})";
 
-std::string layer_for(const sign::NewSignature& sig) {
+std::string layer_for(const cosign::NewSignature& sig) {
   return R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
          std::to_string(sig.payload.size()) + R"(,"digest":")" +
          common::sha256_digest(sig.payload) +
@@ -56,13 +57,13 @@ std::string oci_manifest(const std::string& config, const std::string& layers) {
          R"("},"layers":[)" + layers + "]}";
 }
 
-sign::SignatureArtifact extend(const std::string& manifest, const std::string& config,
-                               const sign::NewSignature& sig) {
-  auto existing = sign::parse_existing_artifact(manifest);
+cosign::SignatureArtifact extend(const std::string& manifest, const std::string& config,
+                               const cosign::NewSignature& sig) {
+  auto existing = cosign::parse_existing_artifact(manifest);
   REQUIRE(existing);
   CHECK(existing->config.digest == common::sha256_digest(config));
   CHECK(existing->config.size == config.size());
-  auto out = sign::extend_signature_artifact(*existing, config, sig);
+  auto out = cosign::extend_signature_artifact(*existing, config, sig);
   REQUIRE(out);
   return *out;
 }
@@ -70,19 +71,19 @@ sign::SignatureArtifact extend(const std::string& manifest, const std::string& c
 } // namespace
 
 TEST_CASE("signature_tag", "[artifact]") {
-  auto tag = sign::signature_tag(
+  auto tag = cosign::signature_tag(
       "sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7");
   REQUIRE(tag);
   CHECK(*tag == "sha256-6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7.sig");
-  CHECK_FALSE(sign::signature_tag("sha256:abc"));
-  CHECK_FALSE(sign::signature_tag("latest"));
+  CHECK_FALSE(cosign::signature_tag("sha256:abc"));
+  CHECK_FALSE(cosign::signature_tag("latest"));
 }
 
 TEST_CASE("new artifact: cosign's exact config, layer and manifest bytes", "[artifact]") {
   auto sig = sigstore_rs_signature();
   REQUIRE(common::sha256_digest(sig.payload) == kPayloadDigest);
   REQUIRE(sig.signature == kSignatureB64);
-  auto art = sign::new_signature_artifact(sig);
+  auto art = cosign::new_signature_artifact(sig);
 
   const std::string config =
       R"({"architecture":"","created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],)"
@@ -107,7 +108,7 @@ TEST_CASE("new artifact: cosign's exact config, layer and manifest bytes", "[art
 }
 
 TEST_CASE("extending cosign's artifact gives what cosign writes for two signatures", "[artifact]") {
-  auto first = sign::new_signature_artifact(sigstore_rs_signature());
+  auto first = cosign::new_signature_artifact(sigstore_rs_signature());
   auto second = other_signature();
   auto art = extend(first.manifest, first.config, second);
 
@@ -157,7 +158,7 @@ TEST_CASE("extending containers/image's layout keeps its bytes", "[artifact]") {
 
 TEST_CASE("an identical layer is not added twice", "[artifact]") {
   auto sig = sigstore_rs_signature();
-  auto first = sign::new_signature_artifact(sig);
+  auto first = cosign::new_signature_artifact(sig);
   auto again = extend(first.manifest, first.config, sig);
   CHECK_FALSE(again.changed);
   CHECK(again.manifest == first.manifest);
@@ -304,22 +305,22 @@ TEST_CASE("existing manifests we do not understand are refused", "[artifact]") {
   };
   for (const auto& c : cases) {
     INFO(c.name);
-    auto existing = sign::parse_existing_artifact(c.manifest);
+    auto existing = cosign::parse_existing_artifact(c.manifest);
     REQUIRE_FALSE(existing);
     CHECK(existing.error().kind() == ErrorKind::registry);
     CHECK_THAT(existing.error().message(), Catch::Contains(c.why));
     CHECK_THAT(existing.error().message(), Catch::Contains("refusing to rewrite"));
-    auto has = sign::artifact_has_signature(c.manifest, sigstore_rs_signature());
+    auto has = cosign::artifact_has_signature(c.manifest, sigstore_rs_signature());
     CHECK_FALSE(has);
   }
 }
 
 TEST_CASE("extending refuses a config that does not match or has no rootfs", "[artifact]") {
   auto sig = sigstore_rs_signature();
-  auto first = sign::new_signature_artifact(other_signature());
-  auto existing = sign::parse_existing_artifact(first.manifest);
+  auto first = cosign::new_signature_artifact(other_signature());
+  auto existing = cosign::parse_existing_artifact(first.manifest);
   REQUIRE(existing);
-  auto tampered = sign::extend_signature_artifact(*existing, first.config + " ", sig);
+  auto tampered = cosign::extend_signature_artifact(*existing, first.config + " ", sig);
   REQUIRE_FALSE(tampered);
   CHECK(tampered.error().kind() == ErrorKind::registry);
   CHECK_THAT(tampered.error().message(), Catch::Contains("does not match its descriptor"));
@@ -329,9 +330,9 @@ TEST_CASE("extending refuses a config that does not match or has no rootfs", "[a
         std::string(R"({"rootfs":{"diff_ids":"x"}})"), std::string("[]"), std::string("nope")}) {
     INFO(config);
     auto manifest = oci_manifest(config, "");
-    auto e = sign::parse_existing_artifact(manifest);
+    auto e = cosign::parse_existing_artifact(manifest);
     REQUIRE(e);
-    auto out = sign::extend_signature_artifact(*e, config, sig);
+    auto out = cosign::extend_signature_artifact(*e, config, sig);
     REQUIRE_FALSE(out);
     CHECK(out.error().kind() == ErrorKind::registry);
   }
@@ -340,23 +341,23 @@ TEST_CASE("extending refuses a config that does not match or has no rootfs", "[a
 TEST_CASE("artifact_has_signature finds our layer after a read-back", "[artifact]") {
   auto ours = sigstore_rs_signature();
   auto theirs = other_signature();
-  auto only_theirs = sign::new_signature_artifact(theirs);
+  auto only_theirs = cosign::new_signature_artifact(theirs);
   auto both = extend(only_theirs.manifest, only_theirs.config, ours);
 
-  auto has = sign::artifact_has_signature(only_theirs.manifest, ours);
+  auto has = cosign::artifact_has_signature(only_theirs.manifest, ours);
   REQUIRE(has);
   CHECK_FALSE(*has);
-  has = sign::artifact_has_signature(both.manifest, ours);
+  has = cosign::artifact_has_signature(both.manifest, ours);
   REQUIRE(has);
   CHECK(*has);
-  has = sign::artifact_has_signature(both.manifest, theirs);
+  has = cosign::artifact_has_signature(both.manifest, theirs);
   REQUIRE(has);
   CHECK(*has);
 
   // Same payload under another signature does not count as ours.
   auto other_key = ours;
   other_key.signature = theirs.signature;
-  has = sign::artifact_has_signature(sign::new_signature_artifact(ours).manifest, other_key);
+  has = cosign::artifact_has_signature(cosign::new_signature_artifact(ours).manifest, other_key);
   REQUIRE(has);
   CHECK_FALSE(*has);
 }

@@ -1,10 +1,12 @@
-#include "sign/json_scan.h"
+#include "cosign/json_scan.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <limits>
 #include <set>
 
-namespace isign::sign::detail {
+#include "common/json.h"
+
+namespace isign::cosign::detail {
 
 using common::ErrorKind;
 using common::make_error;
@@ -12,81 +14,16 @@ using common::Result;
 
 namespace {
 
-constexpr std::size_t kMaxDepth = 64;
-
 bool is_ws(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-// Validates with nlohmann's SAX parser (iterative, so hostile nesting cannot exhaust the stack)
-// and bounds the nesting depth.
-class Validator : public nlohmann::json_sax<nlohmann::json> {
-public:
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return enter(); }
-  bool key(string_t&) override { return true; }
-  bool end_object() override { return leave(); }
-  bool start_array(std::size_t) override { return enter(); }
-  bool end_array() override { return leave(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    // nlohmann's message quotes input ("last read: ..."): keep it one short printable ASCII line.
-    constexpr std::size_t kMaxMessage = 200;
-    error = e.what();
-    if (auto pos = error.find("] "); pos != std::string::npos)
-      error = error.substr(pos + 2);
-    if (error.size() > kMaxMessage)
-      error = error.substr(0, kMaxMessage) + "...";
-    for (char& c : error) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u >= 0x7f)
-        c = '?';
-    }
-    return false;
-  }
-  std::string error;
-
-private:
-  bool enter() {
-    if (++depth_ > kMaxDepth) {
-      error = "nested more than " + std::to_string(kMaxDepth) + " levels deep";
-      return false;
-    }
-    return true;
-  }
-  bool leave() {
-    --depth_;
-    return true;
-  }
-  std::size_t depth_ = 0;
-};
-
 } // namespace
 
 Result<JsonText> JsonText::parse(std::string_view text) {
-  // nlohmann skips a UTF-8 byte-order mark; Go's decoder (cosign, containers/image) rejects it.
-  if (text.substr(0, 3) == "\xEF\xBB\xBF")
-    return make_error(ErrorKind::registry, "invalid JSON: starts with a byte-order mark");
-  // nlohmann's lexer stops at a NUL byte as at the end of input; JSON text never holds one.
-  if (text.find('\0') != std::string_view::npos)
-    return make_error(ErrorKind::registry, "invalid JSON: contains a NUL byte");
-  Validator validator;
-  bool ok = false;
-  try {
-    ok = nlohmann::json::sax_parse(text.begin(), text.end(), &validator,
-                                   nlohmann::json::input_format_t::json, true);
-  } catch (const std::exception& e) {
-    validator.error = e.what();
-  }
-  if (!ok) {
-    std::string why = validator.error.empty() ? "not well formed" : validator.error;
-    return make_error(ErrorKind::registry, "invalid JSON: " + why);
-  }
+  // The one strict parser decides what is JSON; the DOM it builds is not needed here.
+  if (auto valid = common::parse_strict_json(text); !valid)
+    return make_error(ErrorKind::registry, valid.error().message());
   JsonText doc(text);
   std::size_t begin = doc.skip_ws(0);
   doc.root_ = Span{begin, doc.skip_value(begin)};
@@ -207,13 +144,17 @@ std::optional<std::string> JsonText::string_value(Span s) const {
 
 std::optional<std::uint64_t> JsonText::uint_value(Span s) const {
   std::string_view r = raw(s);
-  if (r.empty() || r.size() > 19)
+  if (r.empty())
     return std::nullopt;
+  constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
   std::uint64_t v = 0;
   for (char c : r) {
     if (c < '0' || c > '9')
       return std::nullopt;
-    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    const auto digit = static_cast<std::uint64_t>(c - '0');
+    if (v > (kMax - digit) / 10) // beyond uint64, as a JSON decoder into uint64 refuses it
+      return std::nullopt;
+    v = v * 10 + digit;
   }
   return v;
 }
@@ -233,4 +174,4 @@ std::string apply_edits(std::string_view text, std::vector<Edit> edits) {
   return out;
 }
 
-} // namespace isign::sign::detail
+} // namespace isign::cosign::detail

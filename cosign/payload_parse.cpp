@@ -1,19 +1,20 @@
-#include "verify/payload.h"
+#include "cosign/constants.h"
+#include "cosign/payload.h"
 
 #include <cmath>
 #include <initializer_list>
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "verify/strict_json.h"
+#include "common/json.h"
 
-namespace isign::verify {
+namespace isign::cosign {
 
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
-using detail::json_type_name;
-using detail::quote_for_message;
+using common::json_type_name;
+using common::quote_for_message;
 using nlohmann::json;
 
 namespace {
@@ -89,7 +90,7 @@ std::optional<std::int64_t> integral(const json& v) {
 } // namespace
 
 Result<Payload> parse_payload(std::string_view bytes) {
-  auto parsed = detail::parse_strict_json(bytes);
+  auto parsed = common::parse_strict_json(bytes);
   if (!parsed)
     return std::move(parsed).error().context("invalid payload JSON");
   const json& root = *parsed;
@@ -163,4 +164,4 @@ Result<Payload> parse_payload(std::string_view bytes) {
   return out;
 }
 
-} // namespace isign::verify
+} // namespace isign::cosign

@@ -1,11 +1,12 @@
-// The signature artifact: the OCI image manifest at tag sha256-<hex>.sig with one layer per
-// signature (FORMATS.md section 4). Building a new one, adding a signature to one that exists
-// (written by cosign, containers/image or us) without disturbing its other bytes, and checking a
-// read-back manifest for our layer (the read-modify-write loop of concurrent signers).
+// The legacy signature artifact: the OCI image manifest at tag sha256-<hex>.sig with one layer per
+// signature (FORMATS.md section 4). One reader for everyone (read_signature_manifest), and the
+// edits a signer makes: a new artifact, or a signature added to one that exists (written by
+// cosign, containers/image or us) without disturbing its other bytes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,16 +14,39 @@
 #include "common/result.h"
 #include "registry/client.h"
 
-namespace isign::sign {
+namespace isign::cosign {
 
-inline constexpr std::string_view kSimpleSigningMediaType =
-    "application/vnd.dev.cosign.simplesigning.v1+json";
-inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
-inline constexpr std::string_view kOciConfigMediaType = "application/vnd.oci.image.config.v1+json";
+// One layer descriptor of a signature manifest, as stored. Fields that are absent or of the wrong
+// JSON type are empty: a verifier judges each layer on its own, a signer refuses to rewrite a
+// manifest with a malformed one (problem).
+struct StoredLayer {
+  std::size_t index = 0;                // position in the manifest's "layers" array
+  bool is_object = true;                // false: the element is not a JSON object at all
+  std::string media_type;               // "" when absent or not a string
+  std::optional<std::string> digest;    // when a string, as written (not validated)
+  std::optional<std::uint64_t> size;    // when a non-negative integer
+  std::optional<std::string> signature; // the signature annotation, when a string
+  std::string problem; // why it is not a well-formed descriptor ("no string digest"); "" if it is
+  std::string text;    // its exact JSON text
 
-// The tag holding the signatures of manifest_digest: "sha256-<hex>.sig". Usage error when the
-// digest is not "sha256:<64 hex>".
-common::Result<std::string> signature_tag(std::string_view manifest_digest);
+  // A simple-signing layer (whatever else it holds): what verify checks, sign counts.
+  bool is_signature() const;
+  // What makes two descriptors the same signature: digest and signature (or the whole text).
+  std::string identity() const;
+};
+
+// A signature manifest as read.
+struct SignatureManifest {
+  std::string media_type;          // its mediaType (OCI when the field is absent)
+  std::vector<StoredLayer> layers; // in order; empty when "layers" is null
+  bool layers_null = false;        // "layers": null (cosign writes it for an empty image)
+};
+
+// Reads manifest_bytes: strict JSON (common::parse_strict_json), an object, an OCI or Docker
+// schema 2 image manifest, with a layers array. Registry error otherwise ("the signature manifest
+// is not valid JSON: ...", "... has no layers array"): a damaged artifact, never a forgery.
+// Layers are returned whatever they hold (a layer that is not an object included).
+common::Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes);
 
 // One signature to attach.
 struct NewSignature {
@@ -49,7 +73,6 @@ struct ExistingArtifact {
   std::string manifest;        // the bytes as fetched
   std::string media_type;      // its mediaType (OCI when the field is absent)
   registry::Descriptor config; // the config blob to fetch before calling extend
-  std::size_t layer_count = 0;
 };
 
 // A fresh artifact holding only sig: cosign's exact manifest, config and layer descriptor bytes.
@@ -71,36 +94,12 @@ common::Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifa
                                                             std::string_view config_bytes,
                                                             const NewSignature& sig);
 
-// A simple-signing layer of a .sig manifest that carries a string signature annotation.
-struct SignatureLayer {
-  std::string digest; // of the payload blob, as written
-  std::uint64_t size = 0;
-  std::string signature; // the annotation value
-};
-
-// The simple-signing layers of manifest_bytes that have a signature annotation, in order. Error
-// when the manifest is not one that parse_existing_artifact accepts.
-common::Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_bytes);
-
-// A layer descriptor of a .sig manifest as written, of any media type.
-struct LayerDescriptor {
-  std::string text;      // its exact JSON text
-  std::string digest;    // its digest, as written
-  std::string signature; // its signature annotation, "" when none
-
-  // What makes two descriptors the same signature: digest and signature (or the whole text).
-  std::string identity() const { return digest + "|" + (signature.empty() ? text : signature); }
-};
-
-// Every layer descriptor of manifest_bytes, in order. Error as parse_existing_artifact.
-common::Result<std::vector<LayerDescriptor>> layer_descriptors(std::string_view manifest_bytes);
-
 // Appends layers (descriptors of another version of the artifact, whose blobs the repository
 // already holds) to existing, as extend_signature_artifact does one new layer; only the new config
 // blob is to upload.
 common::Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
                                                      std::string_view config_bytes,
-                                                     const std::vector<LayerDescriptor>& layers);
+                                                     const std::vector<StoredLayer>& layers);
 
 // True when manifest_bytes (e.g. read back after a PUT) has a simple-signing layer for sig: same
 // payload digest and size, same signature annotation. Error when the manifest is not one that
@@ -108,4 +107,4 @@ common::Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& exi
 common::Result<bool> artifact_has_signature(std::string_view manifest_bytes,
                                             const NewSignature& sig);
 
-} // namespace isign::sign
+} // namespace isign::cosign

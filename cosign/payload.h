@@ -1,5 +1,6 @@
-// Strict parsing of a simple-signing payload (FORMATS.md section 5): at least as strict as
-// containers/image v5.23 (signature/internal/sigstore_payload.go and json.go).
+// The simple-signing payload: the exact bytes a signature covers (FORMATS.md section 3), made as
+// cosign makes them and parsed at least as strictly as containers/image v5.23 parses them
+// (signature/internal/sigstore_payload.go and json.go; FORMATS.md section 5).
 #pragma once
 
 #include <cstdint>
@@ -10,9 +11,25 @@
 
 #include "common/result.h"
 
-namespace isign::verify {
+namespace isign::cosign {
 
-inline constexpr std::string_view kSignatureType = "cosign container image signature";
+// Annotations given with -a key=value; an ordered map so they serialise with sorted keys.
+using Annotations = std::map<std::string, std::string>;
+
+// s as a JSON string literal (with the quotes), escaped exactly as Go's encoding/json does it
+// (HTML-safe, as json.Marshal): \" \\ \b \f \n \r \t; other control bytes and < > & as \u00xx;
+// U+2028/U+2029 as \u2028/\u2029; each byte of invalid UTF-8 as \ufffd; everything else verbatim.
+std::string go_json_string(std::string_view s);
+
+// The payload cosign writes for an image: compact JSON with keys sorted at every level,
+//   {"critical":{"identity":{"docker-reference":REF},"image":{"docker-manifest-digest":DIGEST},
+//    "type":"cosign container image signature"},"optional":null}
+// with "optional" an object of the annotations when there are any. docker_reference is the
+// repository as cosign names it (registry::Repository::str()). Usage error when manifest_digest
+// is not "sha256:<64 hex>" or docker_reference is empty.
+common::Result<std::string> make_payload(std::string_view docker_reference,
+                                         std::string_view manifest_digest,
+                                         const Annotations& annotations = {});
 
 // A payload that passed every rule. Nothing in it is trusted until its signature verified.
 struct Payload {
@@ -34,4 +51,4 @@ struct Payload {
 // Other members of optional may hold any JSON. Verification error naming the broken rule.
 common::Result<Payload> parse_payload(std::string_view bytes);
 
-} // namespace isign::verify
+} // namespace isign::cosign

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/file.h"
-#include "verify/payload.h"
+#include "cosign/payload.h"
 #include "tests/unit/testdata.h"
 
 using namespace isign;
@@ -30,7 +30,7 @@ const std::string kValid = with_optional("null");
 } // namespace
 
 TEST_CASE("payload: cosign's payload (sigstore-rs vector)", "[payload]") {
-  auto p = verify::parse_payload(testdata_file("signatures/sigstore-rs/payload.json"));
+  auto p = cosign::parse_payload(testdata_file("signatures/sigstore-rs/payload.json"));
   REQUIRE(p);
   CHECK(p->docker_reference == "registry-testing.svc.lan/busybox");
   CHECK(p->manifest_digest == kDigest);
@@ -42,7 +42,7 @@ TEST_CASE("payload: cosign's payload (sigstore-rs vector)", "[payload]") {
 }
 
 TEST_CASE("payload: containers/image's payload (creator, timestamp, tag)", "[payload]") {
-  auto p = verify::parse_payload(testdata_file("payloads/containers-image.json"));
+  auto p = cosign::parse_payload(testdata_file("payloads/containers-image.json"));
   REQUIRE(p);
   CHECK(p->docker_reference == "127.0.0.1:5000/test/app:signed");
   CHECK(p->manifest_digest ==
@@ -83,10 +83,10 @@ TEST_CASE("payload: accepted variations", "[payload]") {
   };
   for (const auto& c : cases) {
     INFO(c.name << ": " << c.payload);
-    auto p = verify::parse_payload(c.payload);
+    auto p = cosign::parse_payload(c.payload);
     CHECK(p);
   }
-  auto annotated = verify::parse_payload(with_optional(R"({"env":"prod","n":1,"b":""})"));
+  auto annotated = cosign::parse_payload(with_optional(R"({"env":"prod","n":1,"b":""})"));
   REQUIRE(annotated);
   CHECK(annotated->annotations == std::map<std::string, std::string>{{"b", ""}, {"env", "prod"}});
   CHECK(annotated->optional_json == R"({"b":"","env":"prod","n":1})");
@@ -94,11 +94,11 @@ TEST_CASE("payload: accepted variations", "[payload]") {
 
 TEST_CASE("payload: an integral float timestamp is accepted, as containers/image does",
           "[payload]") {
-  auto p = verify::parse_payload(with_optional(R"({"timestamp":1.7e9})"));
+  auto p = cosign::parse_payload(with_optional(R"({"timestamp":1.7e9})"));
   REQUIRE(p);
   REQUIRE(p->timestamp);
   CHECK(*p->timestamp == 1700000000);
-  p = verify::parse_payload(with_optional(R"({"timestamp":1700000000.0})"));
+  p = cosign::parse_payload(with_optional(R"({"timestamp":1700000000.0})"));
   REQUIRE(p);
   CHECK(*p->timestamp == 1700000000);
 }
@@ -253,7 +253,7 @@ TEST_CASE("payload: every broken rule is rejected with its reason", "[payload]")
   };
   auto check = [](const std::string& name, const std::string& payload, const std::string& why) {
     INFO(name << ": " << payload);
-    auto p = verify::parse_payload(payload);
+    auto p = cosign::parse_payload(payload);
     REQUIRE_FALSE(p);
     CHECK(p.error().kind() == ErrorKind::verification);
     CHECK_THAT(p.error().message(), Catch::Contains(why));

@@ -1,4 +1,4 @@
-// Internal to sign/: locating values inside JSON text by byte offsets, so that a document written
+// Internal to cosign/: locating values inside JSON text by byte offsets, so that a document written
 // by another tool can be edited in place (a value replaced, an array element appended) while every
 // other byte stays as it was.
 #pragma once
@@ -12,7 +12,7 @@
 
 #include "common/result.h"
 
-namespace isign::sign::detail {
+namespace isign::cosign::detail {
 
 // A value's text: [begin, end) in the document.
 struct Span {
@@ -30,8 +30,9 @@ struct Member {
 // A document accepted by validate_json. Every function below expects spans that came from it.
 class JsonText {
 public:
-  // Checks that text is one well-formed JSON value (RFC 8259, UTF-8, no byte-order mark, nesting
-  // at most 64 deep) and returns it. The error message says what is wrong.
+  // Checks that text is JSON common::parse_strict_json accepts (one well-formed value, UTF-8, no
+  // byte-order mark, NUL or duplicate key, nesting at most 64 deep) and returns it. Registry
+  // error saying what is wrong (e.g. "duplicate key \"layers\"").
   static common::Result<JsonText> parse(std::string_view text);
 
   std::string_view text() const { return text_; }
@@ -75,4 +76,4 @@ struct Edit {
 // Applies non-overlapping edits to text.
 std::string apply_edits(std::string_view text, std::vector<Edit> edits);
 
-} // namespace isign::sign::detail
+} // namespace isign::cosign::detail

@@ -1,12 +1,14 @@
-#include "sign/artifact.h"
+#include "cosign/signature_manifest.h"
 
 #include <optional>
 
 #include "common/digest.h"
-#include "sign/json_scan.h"
-#include "sign/payload.h"
+#include "common/json.h"
+#include "cosign/constants.h"
+#include "cosign/json_scan.h"
+#include "cosign/payload.h"
 
-namespace isign::sign {
+namespace isign::cosign {
 
 using common::ErrorKind;
 using common::make_error;
@@ -41,25 +43,14 @@ std::string history_entry() {
   return "{\"created\":\"" + std::string(kZeroTime) + "\"}";
 }
 
-// A checked layer descriptor of an existing manifest.
-struct LayerInfo {
-  std::string media_type;
-  std::string digest;
-  std::uint64_t size = 0;
-  std::optional<std::string> signature; // the signature annotation, when a string
-  std::string text;                     // the descriptor's exact JSON text
-};
-
-// A checked manifest, with the spans an edit needs.
+// A manifest scanned once, with the spans an edit needs. Nothing here is judged yet: the reader
+// (verify) and the extender (sign) ask different questions of the same scan.
 struct ManifestScan {
-  std::string media_type;
-  Span config_digest;
-  Span config_size;
-  std::string config_media_type;
-  std::string config_digest_value;
-  std::uint64_t config_size_value = 0;
-  std::optional<Span> layers; // absent: "layers" is null
-  std::vector<LayerInfo> layer_infos;
+  std::optional<Span> media_type;     // the mediaType member, when present
+  std::optional<std::uint64_t> schema_version;
+  std::optional<Span> config;         // the config member, when present
+  std::optional<Span> layers;         // the layers member, when present (any type)
+  std::vector<StoredLayer> layer_infos; // when layers is an array
 };
 
 // A descriptor's mediaType, digest and size members, each where present with the right type.
@@ -84,65 +75,111 @@ DescriptorFields descriptor_fields(const JsonText& doc, const Members& members) 
   return f;
 }
 
-Result<LayerInfo> scan_layer(const JsonText& doc, Span layer, std::size_t index) {
-  auto where = "has a malformed layer " + std::to_string(index);
-  if (doc.type(layer) != JsonType::object)
-    return fail(where + " (not an object)").error();
-  auto members = doc.members(layer);
-  if (!members)
-    return fail(where + " (" + members.error().message() + ")").error();
-  LayerInfo info;
+StoredLayer scan_layer(const JsonText& doc, Span layer, std::size_t index) {
+  StoredLayer info;
+  info.index = index;
   info.text = std::string(doc.raw(layer));
+  auto members = doc.type(layer) == JsonType::object ? doc.members(layer)
+                                                     : Result<std::vector<Member>>(std::vector<Member>{});
+  if (doc.type(layer) != JsonType::object || !members) {
+    info.is_object = false;
+    info.problem = "not an object";
+    return info;
+  }
   auto f = descriptor_fields(doc, *members);
-  if (!f.media_type_value)
-    return fail(where + " (no string mediaType)").error();
-  if (!f.digest_value)
-    return fail(where + " (no string digest)").error();
-  if (!f.size_value)
-    return fail(where + " (no integer size)").error();
-  info.media_type = std::move(*f.media_type_value);
-  info.digest = std::move(*f.digest_value);
-  info.size = *f.size_value;
+  info.media_type = f.media_type_value.value_or("");
+  info.digest = std::move(f.digest_value);
+  info.size = f.size_value;
   if (auto annotations = doc.find(*members, "annotations")) {
     if (doc.type(*annotations) == JsonType::object) {
-      auto entries = doc.members(*annotations);
-      if (!entries)
-        return fail(where + " (" + entries.error().message() + ")").error();
-      if (auto sig = doc.find(*entries, kSignatureAnnotation))
-        info.signature = doc.string_value(*sig);
+      if (auto entries = doc.members(*annotations))
+        if (auto sig = doc.find(*entries, kSignatureAnnotation))
+          info.signature = doc.string_value(*sig);
     } else if (doc.type(*annotations) != JsonType::null) {
-      return fail(where + " (annotations is not an object)").error();
+      info.problem = "annotations is not an object";
     }
   }
+  if (!f.media_type_value)
+    info.problem = "no string mediaType";
+  else if (!info.digest)
+    info.problem = "no string digest";
+  else if (!info.size)
+    info.problem = "no integer size";
   return info;
 }
 
+// The scan of a parsed document; error (the bare problem) when it is not a JSON object.
 Result<ManifestScan> scan_manifest(const JsonText& doc) {
   if (doc.type(doc.root()) != JsonType::object)
-    return fail("is not a JSON object").error();
+    return make_error(ErrorKind::registry, "is not a JSON object");
   auto top = doc.members(doc.root());
   if (!top)
-    return fail("is not valid (" + top.error().message() + ")").error();
+    return make_error(ErrorKind::registry, "is not valid (" + top.error().message() + ")");
   ManifestScan scan;
-
-  auto schema_version = doc.find(*top, "schemaVersion");
-  if (!schema_version || doc.uint_value(*schema_version) != 2u)
-    return fail("does not have schemaVersion 2").error();
-
-  scan.media_type = std::string(registry::kOciManifest);
-  if (auto media_type = doc.find(*top, "mediaType")) {
-    auto value = doc.string_value(*media_type);
-    if (!value)
-      return fail("has a mediaType that is not a string").error();
-    if (*value != registry::kOciManifest && *value != registry::kDockerManifest)
-      return fail("has media type '" + *value + "', not an image manifest").error();
-    scan.media_type = *value;
+  if (auto v = doc.find(*top, "schemaVersion"))
+    scan.schema_version = doc.uint_value(*v);
+  scan.media_type = doc.find(*top, "mediaType");
+  scan.config = doc.find(*top, "config");
+  scan.layers = doc.find(*top, "layers");
+  if (scan.layers && doc.type(*scan.layers) == JsonType::array) {
+    std::size_t index = 0;
+    for (Span layer : doc.elements(*scan.layers))
+      scan.layer_infos.push_back(scan_layer(doc, layer, index++));
   }
+  return scan;
+}
 
-  auto config = doc.find(*top, "config");
-  if (!config || doc.type(*config) != JsonType::object)
+// The manifest's media type when it is an image manifest's (OCI when absent); the problem when not.
+Result<std::string> image_media_type(const JsonText& doc, const ManifestScan& scan) {
+  if (!scan.media_type)
+    return std::string(registry::kOciManifest);
+  auto value = doc.string_value(*scan.media_type);
+  if (value && (*value == registry::kOciManifest || *value == registry::kDockerManifest))
+    return *value;
+  return make_error(ErrorKind::registry,
+                    "has media type " +
+                        (value ? common::quote_for_message(*value)
+                               : common::quote_for_message(doc.raw(*scan.media_type))) +
+                        ", not an image manifest");
+}
+
+std::string layers_problem(const JsonText& doc, const ManifestScan& scan) {
+  if (!scan.layers)
+    return "has no layers array";
+  return "has no layers array (its layers is " +
+         std::string(doc.type(*scan.layers) == JsonType::object ? "an object" : "not an array") +
+         ", not an array)";
+}
+
+// What a signer needs to extend a manifest: the spans of the config descriptor's digest and
+// size, their values, and the layers array (absent: "layers" is null).
+struct Extendable {
+  ManifestScan scan;
+  std::string media_type;
+  Span config_digest;
+  Span config_size;
+  std::string config_media_type;
+  std::string config_digest_value;
+  std::uint64_t config_size_value = 0;
+  std::optional<Span> layers;
+  Span layers_member; // the value of "layers" (null or an array)
+};
+
+// The sign-side checks over a scan, in the order a reader of the manifest meets them.
+Result<Extendable> check_extendable(const JsonText& doc) {
+  auto scan = scan_manifest(doc);
+  if (!scan)
+    return fail(scan.error().message()).error();
+  Extendable out;
+  if (scan->schema_version != 2u)
+    return fail("does not have schemaVersion 2").error();
+  auto media_type = image_media_type(doc, *scan);
+  if (!media_type)
+    return fail(media_type.error().message()).error();
+  out.media_type = std::move(*media_type);
+  if (!scan->config || doc.type(*scan->config) != JsonType::object)
     return fail("has no config descriptor").error();
-  auto config_members = doc.members(*config);
+  auto config_members = doc.members(*scan->config);
   if (!config_members)
     return fail("has an invalid config descriptor (" + config_members.error().message() + ")")
         .error();
@@ -151,42 +188,46 @@ Result<ManifestScan> scan_manifest(const JsonText& doc) {
     return fail("has a config descriptor without a sha256 digest").error();
   if (!f.size_value)
     return fail("has a config descriptor without an integer size").error();
-  scan.config_digest = *f.digest;
-  scan.config_size = *f.size;
-  scan.config_digest_value = *f.digest_value;
-  scan.config_size_value = *f.size_value;
-  scan.config_media_type = f.media_type_value.value_or("");
-
-  auto layers = doc.find(*top, "layers");
-  if (!layers)
+  out.config_digest = *f.digest;
+  out.config_size = *f.size;
+  out.config_digest_value = *f.digest_value;
+  out.config_size_value = *f.size_value;
+  out.config_media_type = f.media_type_value.value_or("");
+  if (!scan->layers)
     return fail("has no layers").error();
-  if (doc.type(*layers) == JsonType::array) {
-    scan.layers = *layers;
-    std::size_t index = 0;
-    for (Span layer : doc.elements(*layers)) {
-      auto info = scan_layer(doc, layer, index++);
-      if (!info)
-        return std::move(info).error();
-      scan.layer_infos.push_back(std::move(*info));
-    }
-  } else if (doc.type(*layers) != JsonType::null) {
+  out.layers_member = *scan->layers;
+  if (doc.type(*scan->layers) == JsonType::array)
+    out.layers = *scan->layers;
+  else if (doc.type(*scan->layers) != JsonType::null)
     return fail("has layers that are not an array").error();
-  }
-  return scan;
+  for (const auto& layer : scan->layer_infos)
+    if (!layer.problem.empty())
+      return fail("has a malformed layer " + std::to_string(layer.index) + " (" + layer.problem +
+                  ")")
+          .error();
+  out.scan = std::move(*scan);
+  return out;
 }
 
 // The checked scan of manifest bytes (its spans are offsets into them).
-Result<ManifestScan> scan_bytes(std::string_view manifest_bytes) {
+Result<JsonText> parse_existing(std::string_view manifest_bytes) {
   auto doc = JsonText::parse(manifest_bytes);
   if (!doc)
-    return fail("is not valid JSON (" + doc.error().message() + ")").error();
-  return scan_manifest(*doc);
+    return fail("is not valid JSON: " + doc.error().message()).error();
+  return doc;
 }
 
-bool has_layer(const ManifestScan& scan, const std::string& payload_digest, std::size_t size,
+Result<Extendable> extendable_bytes(std::string_view manifest_bytes) {
+  auto doc = parse_existing(manifest_bytes);
+  if (!doc)
+    return std::move(doc).error();
+  return check_extendable(*doc);
+}
+
+bool has_layer(const Extendable& scan, const std::string& payload_digest, std::size_t size,
                std::string_view signature) {
-  for (const auto& layer : scan.layer_infos)
-    if (layer.media_type == kSimpleSigningMediaType && layer.digest == payload_digest &&
+  for (const auto& layer : scan.scan.layer_infos)
+    if (layer.is_signature() && layer.digest == payload_digest &&
         layer.size == size && layer.signature && *layer.signature == signature)
       return true;
   return false;
@@ -205,7 +246,7 @@ Edit append_element(const JsonText& doc, std::optional<Span> array, Span null_va
 // config is config_bytes: their digests to rootfs.diff_ids (and a history entry each when the
 // config has a history, as go-containerregistry's mutate.Append does for cosign); every other
 // byte is kept. Returns the new manifest and config, with the config blob to upload.
-Result<SignatureArtifact> append_layers(const JsonText& doc, const ManifestScan& scan,
+Result<SignatureArtifact> append_layers(const JsonText& doc, const Extendable& scan,
                                         std::string_view manifest, std::string_view config_bytes,
                                         const std::vector<std::string>& descriptors,
                                         const std::vector<std::string>& digests) {
@@ -267,12 +308,7 @@ Result<SignatureArtifact> append_layers(const JsonText& doc, const ManifestScan&
       Edit{scan.config_digest.begin, scan.config_digest.end, go_json_string(config_digest)});
   edits.push_back(
       Edit{scan.config_size.begin, scan.config_size.end, std::to_string(out.config.size())});
-  if (scan.layers) {
-    edits.push_back(append_element(doc, scan.layers, *scan.layers, joined_layers));
-  } else {
-    auto top = doc.members(doc.root());
-    edits.push_back(append_element(doc, std::nullopt, *doc.find(*top, "layers"), joined_layers));
-  }
+  edits.push_back(append_element(doc, scan.layers, scan.layers_member, joined_layers));
   out.manifest = detail::apply_edits(manifest, std::move(edits));
   out.media_type = scan.media_type;
   out.blobs_to_upload.push_back(Blob{config_digest, out.config});
@@ -281,6 +317,37 @@ Result<SignatureArtifact> append_layers(const JsonText& doc, const ManifestScan&
 }
 
 } // namespace
+
+bool StoredLayer::is_signature() const {
+  return is_object && media_type == kSimpleSigningMediaType;
+}
+
+std::string StoredLayer::identity() const {
+  return digest.value_or("") + "|" + (signature && !signature->empty() ? *signature : text);
+}
+
+Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes) {
+  auto problem = [](const std::string& what) {
+    return make_error(ErrorKind::registry, "the signature manifest " + what);
+  };
+  auto doc = JsonText::parse(manifest_bytes);
+  if (!doc)
+    return problem("is not valid JSON: " + doc.error().message());
+  auto scan = scan_manifest(*doc);
+  if (!scan)
+    return problem(scan.error().message());
+  SignatureManifest out;
+  auto media_type = image_media_type(*doc, *scan);
+  if (!media_type)
+    return problem(media_type.error().message());
+  out.media_type = std::move(*media_type);
+  if (!scan->layers || (doc->type(*scan->layers) != JsonType::array &&
+                        doc->type(*scan->layers) != JsonType::null))
+    return problem(layers_problem(*doc, *scan));
+  out.layers_null = doc->type(*scan->layers) == JsonType::null;
+  out.layers = std::move(scan->layer_infos);
+  return out;
+}
 
 Result<std::string> signature_tag(std::string_view manifest_digest) {
   if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
@@ -310,7 +377,7 @@ SignatureArtifact new_signature_artifact(const NewSignature& sig) {
 }
 
 Result<ExistingArtifact> parse_existing_artifact(std::string_view manifest_bytes) {
-  auto scan = scan_bytes(manifest_bytes);
+  auto scan = extendable_bytes(manifest_bytes);
   if (!scan)
     return std::move(scan).error();
   ExistingArtifact out;
@@ -319,17 +386,16 @@ Result<ExistingArtifact> parse_existing_artifact(std::string_view manifest_bytes
   out.config.media_type = scan->config_media_type;
   out.config.digest = scan->config_digest_value;
   out.config.size = static_cast<std::size_t>(scan->config_size_value);
-  out.layer_count = scan->layer_infos.size();
   return out;
 }
 
 Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& existing,
                                                     std::string_view config_bytes,
                                                     const NewSignature& sig) {
-  auto doc = JsonText::parse(existing.manifest);
+  auto doc = parse_existing(existing.manifest);
   if (!doc)
-    return fail("is not valid JSON (" + doc.error().message() + ")").error();
-  auto scan = scan_manifest(*doc);
+    return std::move(doc).error();
+  auto scan = check_extendable(*doc);
   if (!scan)
     return std::move(scan).error();
 
@@ -351,49 +417,28 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
   return out;
 }
 
-Result<std::vector<SignatureLayer>> signature_layers(std::string_view manifest_bytes) {
-  auto scan = scan_bytes(manifest_bytes);
-  if (!scan)
-    return std::move(scan).error();
-  std::vector<SignatureLayer> out;
-  for (auto& layer : scan->layer_infos)
-    if (layer.media_type == kSimpleSigningMediaType && layer.signature)
-      out.push_back({std::move(layer.digest), layer.size, std::move(*layer.signature)});
-  return out;
-}
-
-Result<std::vector<LayerDescriptor>> layer_descriptors(std::string_view manifest_bytes) {
-  auto scan = scan_bytes(manifest_bytes);
-  if (!scan)
-    return std::move(scan).error();
-  std::vector<LayerDescriptor> out;
-  for (auto& layer : scan->layer_infos)
-    out.push_back({std::move(layer.text), std::move(layer.digest), layer.signature.value_or("")});
-  return out;
-}
-
 Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
                                              std::string_view config_bytes,
-                                             const std::vector<LayerDescriptor>& layers) {
-  auto doc = JsonText::parse(existing.manifest);
+                                             const std::vector<StoredLayer>& layers) {
+  auto doc = parse_existing(existing.manifest);
   if (!doc)
-    return fail("is not valid JSON (" + doc.error().message() + ")").error();
-  auto scan = scan_manifest(*doc);
+    return std::move(doc).error();
+  auto scan = check_extendable(*doc);
   if (!scan)
     return std::move(scan).error();
   std::vector<std::string> texts, digests;
   for (const auto& l : layers) {
     texts.push_back(l.text);
-    digests.push_back(l.digest);
+    digests.push_back(l.digest.value_or(""));
   }
   return append_layers(*doc, *scan, existing.manifest, config_bytes, texts, digests);
 }
 
 Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSignature& sig) {
-  auto scan = scan_bytes(manifest_bytes);
+  auto scan = extendable_bytes(manifest_bytes);
   if (!scan)
     return std::move(scan).error();
   return has_layer(*scan, common::sha256_digest(sig.payload), sig.payload.size(), sig.signature);
 }
 
-} // namespace isign::sign
+} // namespace isign::cosign

@@ -1,14 +1,11 @@
-#include "verify/strict_json.h"
+#include "common/json.h"
 
 #include <set>
 #include <utility>
 #include <vector>
 
-namespace isign::verify::detail {
+namespace isign::common {
 
-using common::ErrorKind;
-using common::make_error;
-using common::Result;
 using nlohmann::json;
 
 namespace {
@@ -152,4 +149,4 @@ std::string quote_for_message(std::string_view s) {
   return out;
 }
 
-} // namespace isign::verify::detail
+} // namespace isign::common

@@ -1,0 +1,26 @@
+// The names cosign's legacy signature format is made of (FORMATS.md sections 3 and 4). Only
+// cosign/ spells them out; every other folder asks cosign/ (scripts/check-layers.sh checks it).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace isign::cosign {
+
+// The media type of a signature layer, whose blob is the simple-signing payload.
+inline constexpr std::string_view kSimpleSigningMediaType =
+    "application/vnd.dev.cosign.simplesigning.v1+json";
+// The layer annotation holding the base64 signature over the payload.
+inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
+// The config media type of cosign's signature manifest.
+inline constexpr std::string_view kOciConfigMediaType = "application/vnd.oci.image.config.v1+json";
+// critical.type of a simple-signing payload.
+inline constexpr std::string_view kSignatureType = "cosign container image signature";
+
+// The tag holding the signatures of manifest_digest: "sha256-<hex>.sig". Usage error when the
+// digest is not "sha256:<64 hex>".
+common::Result<std::string> signature_tag(std::string_view manifest_digest);
+
+} // namespace isign::cosign
