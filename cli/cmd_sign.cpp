@@ -6,7 +6,7 @@
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
-#include "cli/parallel.h"
+#include "common/parallel.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
@@ -184,7 +184,7 @@ int cmd_sign(int argc, char** argv) {
   std::mutex print_mutex;
   std::size_t next_to_print = 0;
   int first_failure = kOk;
-  parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
+  common::parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
     Outcome done = sign_ref(i);
     std::lock_guard lock(print_mutex);
     outcomes[i] = std::move(done);

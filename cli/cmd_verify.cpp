@@ -7,7 +7,7 @@
 #include "cli/annotations.h"
 #include "cli/cli.h"
 #include "cli/key_source.h"
-#include "cli/parallel.h"
+#include "common/parallel.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
 #include "verify/image_verifier.h"
@@ -378,7 +378,7 @@ int cmd_verify(int argc, char** argv) {
   // 1. Resolve every reference to its targets, concurrently over the one client (shared
   //    connections and tokens).
   std::vector<RefOutcome> outcomes(refs.size());
-  parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
+  common::parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
     auto& o = outcomes[i];
     o.rule = &policy.rule_for(refs[i]);
     if (!verify::rule_needs_registry(*o.rule)) {
@@ -402,7 +402,7 @@ int cmd_verify(int argc, char** argv) {
     for (std::size_t t = 0; t < outcomes[i].targets.size(); ++t)
       jobs.emplace_back(i, t);
   }
-  parallel_for(jobs.size(), kParallelImages, [&](std::size_t j) {
+  common::parallel_for(jobs.size(), kParallelImages, [&](std::size_t j) {
     auto [i, t] = jobs[j];
     auto& o = outcomes[i];
     o.results[t] = verify::verify_target(**client, refs[i], o.targets[t], *o.rule, limits);
