@@ -10,6 +10,7 @@
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
+#include "registry/resolve.h"
 #include "sign/signer.h"
 
 namespace isign::cli {
@@ -18,11 +19,12 @@ namespace {
 
 constexpr std::string_view kName = "sign";
 
-std::string tag_warning(const std::string& input, const sign::Target& t) {
+std::string tag_warning(const std::string& input, const registry::Reference& ref,
+                        const registry::Target& t) {
   return "isign: warning: '" + input +
          "' names the image by tag, and a tag can be moved to another image at any time. "
          "Signing the digest it points to now: " +
-         t.repository.str() + "@" + t.digest + ". Name images by digest to be sure what you sign.\n";
+         ref.repository.str() + "@" + t.digest + ". Name images by digest to be sure what you sign.\n";
 }
 
 std::string sig_tag_for(const std::string& digest) {
@@ -109,18 +111,23 @@ int cmd_sign(int argc, char** argv) {
   };
   auto sign_ref = [&](std::size_t i) {
     Outcome out;
-    auto targets = sign::resolve_targets(**client, refs[i], recursive);
-    if (!targets) {
-      out.errors.push_back(std::move(targets).error().context("signing '" + inputs[i] + "'"));
+    const auto& ref = refs[i];
+    registry::Selection selection;
+    selection.recursive = recursive;
+    auto resolved = registry::resolve_targets(**client, ref, selection);
+    if (!resolved) {
+      out.errors.push_back(std::move(resolved).error().context("signing '" + inputs[i] + "'"));
       return out;
     }
-    for (const auto& t : *targets) {
-      std::string name = t.repository.str() + "@" + t.digest;
+    for (const auto& t : resolved->targets) {
+      std::string name = ref.repository.str() + "@" + t.digest;
       auto failed = [&](common::Error e, const std::string& what) {
         out.errors.push_back(std::move(e).context(what));
       };
-      if (t.named_by_tag) out.messages += tag_warning(inputs[i], t);
-      auto payload = sign::make_payload(t.repository.str(), t.digest, annotations);
+      // Index children are named by digest in the index: only what the user named can be a tag.
+      if (!ref.by_digest() && t.role != registry::Target::Role::child)
+        out.messages += tag_warning(inputs[i], ref, t);
+      auto payload = sign::make_payload(ref.repository.str(), t.digest, annotations);
       if (!payload) {
         failed(std::move(payload).error(), "signing '" + name + "'");
         continue;
@@ -147,8 +154,8 @@ int cmd_sign(int argc, char** argv) {
         }
       }
       if (!upload) continue;
-      out.messages += "Pushing signature to: " + t.repository.str() + "\n";
-      auto attached = sign::attach_signature(**client, t.repository, t.digest,
+      out.messages += "Pushing signature to: " + ref.repository.str() + "\n";
+      auto attached = sign::attach_signature(**client, ref.repository, t.digest,
                                              {*payload, *signature}, attach_options);
       if (!attached) {
         failed(std::move(attached).error(), "signing '" + name + "'");
@@ -168,7 +175,7 @@ int cmd_sign(int argc, char** argv) {
                         "uploaded it again\n";
         break;
       case sign::AttachOutcome::created:
-        out.messages += "isign: created " + t.repository.str() + ":" + sig_tag_for(t.digest) +
+        out.messages += "isign: created " + ref.repository.str() + ":" + sig_tag_for(t.digest) +
                         " (the registry had no signatures for this image; confirmed by its tag "
                         "list and a second read)\n";
         break;

@@ -10,6 +10,7 @@
 #include "common/parallel.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
+#include "registry/resolve.h"
 #include "verify/image_verifier.h"
 #include "verify/policy.h"
 
@@ -70,11 +71,11 @@ std::string status_for(const common::Error& e, bool rejected) {
   }
 }
 
-std::string role_name(verify::Target::Role role) {
+std::string role_name(registry::Target::Role role) {
   switch (role) {
-  case verify::Target::Role::index:
+  case registry::Target::Role::index:
     return "index";
-  case verify::Target::Role::child:
+  case registry::Target::Role::child:
     return "child";
   default:
     return "image";
@@ -82,7 +83,7 @@ std::string role_name(verify::Target::Role role) {
 }
 
 // How a target is named in messages: "child linux/arm64 (sha256:...)".
-std::string target_label(const verify::Target& t) {
+std::string target_label(const registry::Target& t) {
   std::string out = role_name(t.role);
   if (t.platform)
     out += " " + t.platform->str();
@@ -93,8 +94,8 @@ std::string target_label(const verify::Target& t) {
 struct RefOutcome {
   const verify::Rule* rule = nullptr;
   std::optional<common::Error> error;           // resolving failed (nothing verified)
-  std::optional<verify::Resolution> resolution; // none when the rule alone decides
-  std::vector<verify::Target> targets;
+  std::optional<registry::Resolution> resolution; // none when the rule alone decides
+  std::vector<registry::Target> targets;
   std::vector<verify::TargetResult> results; // one per target
 
   // The first failure: resolution, then the targets in order.
@@ -310,13 +311,13 @@ int cmd_verify(int argc, char** argv) {
   const std::string output = (*args)["output"].as<std::string>();
   if (output != "cosign" && output != "text" && output != "json")
     return usage_error(kName, "--output must be cosign, text or json, not '" + output + "'");
-  verify::Selection selection;
+  registry::Selection selection;
   selection.recursive = args->count("recursive") > 0;
   if (args->count("platform")) {
     if (selection.recursive)
       return usage_error(kName, "--platform and --recursive exclude each other: --recursive "
                                 "verifies every child, --platform the one a node pulls");
-    auto platform = verify::Platform::parse((*args)["platform"].as<std::string>());
+    auto platform = registry::Platform::parse((*args)["platform"].as<std::string>());
     if (!platform)
       return report(platform.error());
     selection.platform = std::move(*platform);
@@ -382,10 +383,10 @@ int cmd_verify(int argc, char** argv) {
     auto& o = outcomes[i];
     o.rule = &policy.rule_for(refs[i]);
     if (!verify::rule_needs_registry(*o.rule)) {
-      o.targets.push_back(verify::Target{}); // judged by the rule alone
+      o.targets.push_back(registry::Target{}); // judged by the rule alone
       return;
     }
-    auto resolved = verify::resolve_targets(**client, refs[i], selection);
+    auto resolved = registry::resolve_targets(**client, refs[i], selection);
     if (!resolved) {
       o.error = std::move(resolved).error();
       return;
@@ -435,13 +436,13 @@ int cmd_verify(int argc, char** argv) {
     std::size_t children = 0, children_ok = 0;
     std::string failed_children;
     for (const auto& r : o.results) {
-      const bool child = r.target.role == verify::Target::Role::child && selection.recursive;
+      const bool child = r.target.role == registry::Target::Role::child && selection.recursive;
       if (child)
         ++children;
       if (r.error) {
         all_ok = false;
         std::string what = "verifying '" + input + "'";
-        if (o.targets.size() > 1 || r.target.role == verify::Target::Role::child)
+        if (o.targets.size() > 1 || r.target.role == registry::Target::Role::child)
           what += " " + target_label(r.target);
         int code = report(common::Error(*r.error).context(what));
         if (first_failure == kOk)
@@ -462,7 +463,7 @@ int cmd_verify(int argc, char** argv) {
         continue;
       }
       // The label holds the index's platform strings: the registry's text, made printable.
-      const bool labelled = o.targets.size() > 1 || r.target.role == verify::Target::Role::child;
+      const bool labelled = o.targets.size() > 1 || r.target.role == registry::Target::Role::child;
       std::cerr << "isign: verified "
                 << one_line((labelled ? target_label(r.target) + " of " : std::string()) +
                             refs[i].repository.str() + "@" + r.target.digest)

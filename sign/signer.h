@@ -1,5 +1,5 @@
-// Signing images end to end: resolve a reference, build and sign the payload, and attach the
-// signature to the image's .sig artifact without losing anyone else's signature.
+// Attaching a signature to an image's .sig artifact without losing anyone else's signature (what
+// to sign comes from registry/resolve.h).
 #pragma once
 
 #include <chrono>
@@ -15,19 +15,6 @@
 #include "sign/payload.h"
 
 namespace isign::sign {
-
-// An image manifest digest to sign, resolved from what the user typed.
-struct Target {
-  registry::Repository repository;
-  std::string digest; // "sha256:<hex>"
-  bool named_by_tag = false;
-};
-
-// Resolves ref to its manifest digest (HEAD by tag or digest; not_found if the image does not
-// exist). With recursive, one GET: for an index (by its Content-Type and body together), the
-// index is followed by each child manifest.
-common::Result<std::vector<Target>> resolve_targets(registry::Client& client,
-                                                    const registry::Reference& ref, bool recursive);
 
 enum class AttachOutcome {
   created,         // no artifact existed (confirmed twice): a new one holds only this signature
