@@ -8,38 +8,6 @@
 
 namespace isign::cli {
 
-using common::ErrorKind;
-
-int exit_code_for(ErrorKind kind) {
-  switch (kind) {
-  case ErrorKind::usage:
-    return kUsage;
-  case ErrorKind::io:
-    return kIo;
-  case ErrorKind::key:
-    return kKey;
-  case ErrorKind::password:
-    return kPassword;
-  case ErrorKind::network:
-    return kNetwork;
-  case ErrorKind::registry:
-    return kRegistry;
-  case ErrorKind::not_found:
-    return kNotFound;
-  case ErrorKind::throttled:
-    return kThrottled;
-  case ErrorKind::verification:
-    return kVerificationFailed;
-  case ErrorKind::no_signature:
-    return kNoSignature;
-  case ErrorKind::limit:
-    return kLimit;
-  case ErrorKind::internal:
-    return kInternal;
-  }
-  return kInternal;
-}
-
 namespace {
 
 // Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates,

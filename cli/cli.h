@@ -1,34 +1,38 @@
 // Shared plumbing of the isign command line: the command table, option parsing, error reporting.
 #pragma once
 
+#include <cstddef>
 #include <cxxopts.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "common/exit_codes.h"
 #include "common/result.h"
 
 namespace isign::cli {
 
-// Exit codes, documented in README.md ("Exit codes"). Stable: scripts depend on them.
-enum ExitCode : int {
-  kOk = 0,
-  kVerificationFailed = 1, // signatures present, none valid for the given keys/policy
-  kUsage = 2,
-  kIo = 3,
-  kKey = 4,
-  kPassword = 5,
-  kNetwork = 6,
-  kRegistry = 7,
-  kNotFound = 8,
-  kThrottled = 9,
-  kNoSignature = 10,
-  kLimit = 11,
-  kInternal = 70,
-};
+// Exit codes (common/exit_codes.h), documented in README.md ("Exit codes").
+using common::exit_code_for;
+using common::ExitCode;
+using common::kInternal;
+using common::kIo;
+using common::kKey;
+using common::kLimit;
+using common::kNetwork;
+using common::kNoSignature;
+using common::kNotFound;
+using common::kOk;
+using common::kPassword;
+using common::kRegistry;
+using common::kThrottled;
+using common::kUsage;
+using common::kVerificationFailed;
 
-int exit_code_for(common::ErrorKind kind);
+// Images (and index children) a command works on at once (common::parallel_for): enough to hide
+// registry round trips, few enough not to flood a registry.
+inline constexpr std::size_t kParallelImages = 8;
 
 // Returns text made safe to print as part of one terminal line: control bytes and invalid UTF-8
 // become \xNN, and text longer than max_bytes keeps its start and end around "[... N bytes ...]".

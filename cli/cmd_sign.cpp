@@ -1,15 +1,16 @@
 #include <algorithm>
 #include <cmath>
+#include <iostream>
 #include <mutex>
 #include <optional>
-#include <iostream>
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
-#include "cli/parallel.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
+#include "common/parallel.h"
+#include "registry/resolve.h"
 #include "sign/signer.h"
 
 namespace isign::cli {
@@ -18,17 +19,201 @@ namespace {
 
 constexpr std::string_view kName = "sign";
 
-std::string tag_warning(const std::string& input, const sign::Target& t) {
+std::string tag_warning(const std::string& input, const registry::Reference& ref,
+                        const registry::Target& t) {
   return "isign: warning: '" + input +
          "' names the image by tag, and a tag can be moved to another image at any time. "
          "Signing the digest it points to now: " +
-         t.repository.str() + "@" + t.digest + ". Name images by digest to be sure what you sign.\n";
+         ref.repository.str() + "@" + t.digest +
+         ". Name images by digest to be sure what you sign.\n";
 }
 
 struct Outputs {
   std::string signature_file;
   std::string payload_file;
 };
+
+void add_sign_options(cxxopts::Options& opts) {
+  opts.add_options()("key", "the encrypted private key", cxxopts::value<std::string>(), "FILE")(
+      "a,annotations", "extra key=value pairs to sign (repeatable)",
+      cxxopts::value<std::vector<std::string>>(),
+      "KEY=VALUE")("recursive", "for an image index, also sign every child manifest")(
+      "upload", "push the signature to the registry (--upload=false: only write the outputs)",
+      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
+      "output-signature", "write the base64 signature to FILE", cxxopts::value<std::string>(),
+      "FILE")("output-payload", "write the signed payload to FILE", cxxopts::value<std::string>(),
+              "FILE")("tlog-upload",
+                      "accepted for cosign compatibility; isign has no transparency log",
+                      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))(
+      "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
+      "images", "image references", cxxopts::value<std::vector<std::string>>())("h,help",
+                                                                                "show this help");
+  add_password_file_option(opts);
+  add_registry_options(opts);
+  opts.parse_positional({"images"});
+  opts.positional_help("REF...");
+}
+
+// What the flags ask for.
+struct Request {
+  std::vector<std::string> inputs; // the references as given
+  std::vector<registry::Reference> refs;
+  cosign::Annotations annotations;
+  Outputs outputs;
+  bool upload = true;
+  bool recursive = false;
+};
+
+// Checks the flags (not the key): kOk, or the exit code of the error printed.
+int read_request(const cxxopts::ParseResult& args, Request& req) {
+  if (!args.count("key"))
+    return usage_error(kName, "--key FILE is required");
+  if (!args.count("images"))
+    return usage_error(kName, "no image reference given");
+  req.inputs = args["images"].as<std::vector<std::string>>();
+  auto parsed_refs = parse_references(req.inputs);
+  if (!parsed_refs)
+    return report(parsed_refs.error());
+  req.refs = std::move(*parsed_refs);
+  if (args.count("annotations")) {
+    auto parsed = parse_annotations(args["annotations"].as<std::vector<std::string>>());
+    if (!parsed)
+      return report(parsed.error());
+    req.annotations = std::move(*parsed);
+  }
+  if (args.count("output-signature"))
+    req.outputs.signature_file = args["output-signature"].as<std::string>();
+  if (args.count("output-payload"))
+    req.outputs.payload_file = args["output-payload"].as<std::string>();
+  req.upload = args["upload"].as<bool>();
+  req.recursive = args.count("recursive") > 0;
+  const bool writes_outputs =
+      !req.outputs.signature_file.empty() || !req.outputs.payload_file.empty();
+  if (writes_outputs && (req.refs.size() > 1 || req.recursive))
+    return usage_error(kName, "--output-signature/--output-payload take exactly one image "
+                              "(and no --recursive)");
+  return kOk;
+}
+
+// What signing one reference printed and the errors it met, shown in the order given.
+struct Outcome {
+  std::string messages;
+  std::vector<common::Error> errors;
+};
+
+// What every reference is signed with.
+struct Signing {
+  const Request& req;
+  const keys::PrivateKey& key;
+  registry::Client& client;
+  cosign::SignatureStore& store; // where signatures are attached
+  const cosign::AttachOptions& attach_options;
+};
+
+// The line that says what attaching did when it did something else than add a layer.
+std::string attach_message(const std::string& name, const std::string& location,
+                           cosign::AttachOutcome outcome) {
+  switch (outcome) {
+  case cosign::AttachOutcome::already_present:
+    return "isign: " + name +
+           " already has this signature (same key and annotations); nothing pushed\n";
+  case cosign::AttachOutcome::repaired:
+    return "isign: " + name +
+           " already had this signature, but its payload blob was missing; uploaded it again\n";
+  case cosign::AttachOutcome::created:
+    return "isign: created " + location +
+           " (the registry had no signatures for this image; confirmed by its tag list and a "
+           "second read)\n";
+  case cosign::AttachOutcome::attached:
+    break;
+  }
+  return "";
+}
+
+// Writes what --output-signature and --output-payload ask for.
+common::Result<void> write_outputs(const Outputs& outputs, const std::string& payload,
+                                   const std::string& signature) {
+  if (!outputs.signature_file.empty())
+    if (auto w = common::write_file_atomic(outputs.signature_file, signature, 0644,
+                                           common::Overwrite::yes);
+        !w)
+      return std::move(w).error().context("writing the signature");
+  if (!outputs.payload_file.empty())
+    if (auto w =
+            common::write_file_atomic(outputs.payload_file, payload, 0644, common::Overwrite::yes);
+        !w)
+      return std::move(w).error().context("writing the payload");
+  return {};
+}
+
+// Signs one manifest of ref and attaches the signature (unless --upload=false).
+void sign_target(const Signing& s, const registry::Reference& ref, const registry::Target& t,
+                 Outcome& out) {
+  const std::string repo = ref.repository.str();
+  const std::string name = repo + "@" + t.digest;
+  const cosign::Subject subject{ref.repository, t.digest};
+  auto sig = sign::sign_image(s.key, subject, s.req.annotations);
+  if (!sig)
+    return out.errors.push_back(std::move(sig).error().context("signing '" + name + "'"));
+  if (auto written = write_outputs(s.req.outputs, sig->payload, sig->signature); !written)
+    return out.errors.push_back(std::move(written).error());
+  if (!s.req.upload)
+    return;
+  out.messages += "Pushing signature to: " + repo + "\n";
+  auto attached = s.store.attach(subject, *sig, s.attach_options);
+  if (!attached)
+    return out.errors.push_back(std::move(attached).error().context("signing '" + name + "'"));
+  // Notes quote the registry's error text: one printable line each.
+  for (const auto& note : attached->notes)
+    out.messages += "isign: warning: " + one_line(note) + "\n";
+  out.messages +=
+      attach_message(name, s.store.location(subject).value_or(name), attached->outcome);
+}
+
+// Resolves reference i and signs each manifest it stands for.
+Outcome sign_ref(const Signing& s, std::size_t i) {
+  Outcome out;
+  const auto& ref = s.req.refs[i];
+  registry::Selection selection;
+  selection.recursive = s.req.recursive;
+  auto resolved = registry::resolve_targets(s.client, ref, selection);
+  if (!resolved) {
+    out.errors.push_back(std::move(resolved).error().context("signing '" + s.req.inputs[i] + "'"));
+    return out;
+  }
+  for (const auto& t : resolved->targets) {
+    // Index children are named by digest in the index: only what the user named can be a tag.
+    if (!ref.by_digest() && t.role != registry::Target::Role::child)
+      out.messages += tag_warning(s.req.inputs[i], ref, t);
+    sign_target(s, ref, t, out);
+  }
+  return out;
+}
+
+// Signs every reference concurrently; each outcome is printed as soon as those before it have
+// been. Returns the first failure's exit code.
+int sign_all(const Signing& s) {
+  const std::size_t n = s.req.refs.size();
+  std::vector<std::optional<Outcome>> outcomes(n);
+  std::mutex print_mutex;
+  std::size_t next_to_print = 0;
+  int first_failure = kOk;
+  common::parallel_for(n, kParallelImages, [&](std::size_t i) {
+    Outcome done = sign_ref(s, i);
+    std::lock_guard lock(print_mutex);
+    outcomes[i] = std::move(done);
+    for (; next_to_print < n && outcomes[next_to_print]; ++next_to_print) {
+      const Outcome& o = *outcomes[next_to_print];
+      std::cerr << o.messages;
+      for (const auto& e : o.errors) {
+        int code = report(e);
+        if (first_failure == kOk)
+          first_failure = code;
+      }
+    }
+  });
+  return first_failure;
+}
 
 } // namespace
 
@@ -37,161 +222,35 @@ int cmd_sign(int argc, char** argv) {
                         "Sign image manifest digests and push each signature to "
                         "REPO:sha256-<hex>.sig in the image's repository (cosign's layout).\n"
                         "Usage: isign sign --key cosign.key [flags] REF...");
-  opts.add_options()("key", "the encrypted private key", cxxopts::value<std::string>(), "FILE")(
-      "a,annotations", "extra key=value pairs to sign (repeatable)",
-      cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
-      "recursive", "for an image index, also sign every child manifest")(
-      "upload", "push the signature to the registry (--upload=false: only write the outputs)",
-      cxxopts::value<bool>()->default_value("true")->implicit_value("true"))(
-      "output-signature", "write the base64 signature to FILE", cxxopts::value<std::string>(),
-      "FILE")("output-payload", "write the signed payload to FILE", cxxopts::value<std::string>(),
-              "FILE")(
-      "tlog-upload", "accepted for cosign compatibility; isign has no transparency log",
-      cxxopts::value<bool>()->default_value("false")->implicit_value("true"))(
-      "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
-      "images", "image references", cxxopts::value<std::vector<std::string>>())(
-      "h,help", "show this help");
-  add_password_file_option(opts);
-  add_registry_options(opts);
-  opts.parse_positional({"images"});
-  opts.positional_help("REF...");
+  add_sign_options(opts);
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
-  if (!args) return exit;
-  if (!args->count("key")) return usage_error(kName, "--key FILE is required");
-  if (!args->count("images")) return usage_error(kName, "no image reference given");
-  const auto inputs = (*args)["images"].as<std::vector<std::string>>();
-  auto parsed_refs = parse_references(inputs);
-  if (!parsed_refs) return report(parsed_refs.error());
-  const std::vector<registry::Reference> refs = std::move(*parsed_refs);
-  cosign::Annotations annotations;
-  if (args->count("annotations")) {
-    auto parsed = parse_annotations((*args)["annotations"].as<std::vector<std::string>>());
-    if (!parsed) return report(parsed.error());
-    annotations = std::move(*parsed);
-  }
-  Outputs outputs;
-  if (args->count("output-signature"))
-    outputs.signature_file = (*args)["output-signature"].as<std::string>();
-  if (args->count("output-payload"))
-    outputs.payload_file = (*args)["output-payload"].as<std::string>();
-  const bool upload = (*args)["upload"].as<bool>();
-  const bool recursive = args->count("recursive") > 0;
-  const bool writes_outputs = !outputs.signature_file.empty() || !outputs.payload_file.empty();
-  if (writes_outputs && (refs.size() > 1 || recursive))
-    return usage_error(kName, "--output-signature/--output-payload take exactly one image "
-                              "(and no --recursive)");
+  if (!args)
+    return exit;
+  Request req;
+  if (int code = read_request(*args, req); code != kOk)
+    return code;
 
   // The key first: a wrong password must stop us before anything touches the registry.
   auto key = load_private_key((*args)["key"].as<std::string>(),
                               (*args)["password-file"].as<std::string>());
-  if (!key) return report(key.error());
+  if (!key)
+    return report(key.error());
   const keys::PublicKey public_key = key->public_key();
   cosign::AttachOptions attach_options;
   attach_options.signer_key = &public_key;
   auto client = make_client(*args);
-  if (!client) return report(client.error());
+  if (!client)
+    return report(client.error());
   // A PUT given up on after --timeout (validated by make_client: 0.001 to 3600 s) may land up to
   // about as long again later.
-  attach_options.unknown_outcome_window = std::chrono::milliseconds(std::lround(
-      std::clamp(3000 * seconds_option(*args, "timeout").value(), 2000.0, 30000.0)));
+  attach_options.unknown_outcome_window = std::chrono::milliseconds(
+      std::lround(std::clamp(3000 * seconds_option(*args, "timeout").value(), 2000.0, 30000.0)));
 
-  // Each reference is signed on its own thread (a bounded number at a time) over the one client;
-  // what each prints is collected and shown in the order the references were given.
-  struct Outcome {
-    std::string messages;
-    std::vector<common::Error> errors;
-  };
-  // Where signatures are stored: the legacy .sig tag of each image's repository.
+  // Each reference is signed on its own thread (a bounded number at a time) over the one client.
+  // Signatures go to the legacy .sig tag of each image's repository.
   auto store = cosign::make_tag_store(**client);
-  auto sign_ref = [&](std::size_t i) {
-    Outcome out;
-    auto targets = sign::resolve_targets(**client, refs[i], recursive);
-    if (!targets) {
-      out.errors.push_back(std::move(targets).error().context("signing '" + inputs[i] + "'"));
-      return out;
-    }
-    for (const auto& t : *targets) {
-      std::string name = t.repository.str() + "@" + t.digest;
-      auto failed = [&](common::Error e, const std::string& what) {
-        out.errors.push_back(std::move(e).context(what));
-      };
-      if (t.named_by_tag) out.messages += tag_warning(inputs[i], t);
-      const cosign::Subject subject{t.repository, t.digest};
-      auto signed_image = sign::sign_image(*key, subject, annotations);
-      if (!signed_image) {
-        failed(std::move(signed_image).error(), "signing '" + name + "'");
-        continue;
-      }
-      const std::string& payload = signed_image->payload;
-      const std::string& signature = signed_image->signature;
-      if (!outputs.signature_file.empty()) {
-        if (auto w = common::write_file_atomic(outputs.signature_file, signature, 0644,
-                                               common::Overwrite::yes);
-            !w) {
-          failed(std::move(w).error(), "writing the signature");
-          continue;
-        }
-      }
-      if (!outputs.payload_file.empty()) {
-        if (auto w = common::write_file_atomic(outputs.payload_file, payload, 0644,
-                                               common::Overwrite::yes);
-            !w) {
-          failed(std::move(w).error(), "writing the payload");
-          continue;
-        }
-      }
-      if (!upload) continue;
-      out.messages += "Pushing signature to: " + t.repository.str() + "\n";
-      auto attached = store->attach(subject, *signed_image, attach_options);
-      if (!attached) {
-        failed(std::move(attached).error(), "signing '" + name + "'");
-        continue;
-      }
-      // Notes quote the registry's error text: one printable line each.
-      for (const auto& note : attached->notes)
-        out.messages += "isign: warning: " + one_line(note) + "\n";
-      switch (attached->outcome) {
-      case cosign::AttachOutcome::already_present:
-        out.messages += "isign: " + name +
-                        " already has this signature (same key and annotations); nothing pushed\n";
-        break;
-      case cosign::AttachOutcome::repaired:
-        out.messages += "isign: " + name +
-                        " already had this signature, but its payload blob was missing; "
-                        "uploaded it again\n";
-        break;
-      case cosign::AttachOutcome::created:
-        out.messages += "isign: created " + store->location(subject).value_or(name) +
-                        " (the registry had no signatures for this image; confirmed by its tag "
-                        "list and a second read)\n";
-        break;
-      case cosign::AttachOutcome::attached:
-        break;
-      }
-    }
-    return out;
-  };
-
-  // Signed concurrently; each outcome is printed as soon as those before it have been.
-  std::vector<std::optional<Outcome>> outcomes(refs.size());
-  std::mutex print_mutex;
-  std::size_t next_to_print = 0;
-  int first_failure = kOk;
-  parallel_for(refs.size(), kParallelImages, [&](std::size_t i) {
-    Outcome done = sign_ref(i);
-    std::lock_guard lock(print_mutex);
-    outcomes[i] = std::move(done);
-    for (; next_to_print < outcomes.size() && outcomes[next_to_print]; ++next_to_print) {
-      const Outcome& o = *outcomes[next_to_print];
-      std::cerr << o.messages;
-      for (const auto& e : o.errors) {
-        int code = report(e);
-        if (first_failure == kOk) first_failure = code;
-      }
-    }
-  });
-  return first_failure;
+  return sign_all(Signing{req, *key, **client, *store, attach_options});
 }
 
 } // namespace isign::cli

@@ -1,6 +1,6 @@
 // Everything a registry (or whoever answers in its place) sends: statuses, headers, challenges,
 // token replies, manifests, indexes, blobs, tag lists and error bodies, through the real
-// registry::Client and the verify and sign code above it. The input scripts the responses, in
+// registry::Client, the resolver and the verify code above it. The input scripts the responses, in
 // order, separated by "\n--response--\n"; each is a status line, header lines ("name: value"), an
 // empty line and the body. In headers, @BODY_DIGEST@ becomes the sha256 digest of the response's
 // body, so mutated bodies can still carry a matching Docker-Content-Digest. When the script runs
@@ -18,9 +18,10 @@
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "keys/keys.h"
+#include "cosign/store.h"
 #include "registry/client.h"
 #include "registry/reference.h"
-#include "sign/signer.h"
+#include "registry/resolve.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "verify/image_verifier.h"
 
@@ -179,10 +180,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ISIGN_FUZZ_CHECK(ref.ok());
 
   // Every child of an index too, so children lists and their digests are fuzzed.
-  auto resolved = verify::resolve_targets(*client, *ref, verify::Selection{true, std::nullopt});
+  auto resolved = registry::resolve_targets(*client, *ref, registry::Selection{true, std::nullopt});
   if (resolved) {
+    auto store = cosign::make_tag_store(*client);
     for (const auto& target : resolved->targets) {
-      auto result = verify::verify_target(*client, *ref, target, rule, verify::Limits{});
+      auto result = verify::verify_target(*store, *ref, target, rule, verify::Limits{});
       for (const auto& report : result.reports)
         for (const auto& layer : report.signatures)
           if (!layer.ok())
@@ -194,7 +196,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check_error(resolved.error());
   }
 
-  check(sign::resolve_targets(*client, *ref, /*recursive=*/true));
+  // Without a selection: the HEAD that sign and verify send for a plain reference.
+  check(registry::resolve_targets(*client, *ref, registry::Selection{}));
   check(client->list_tags(ref->repository));
   check(client->get_blob(ref->repository,
                          "sha256:7ae123c5a2c653e39044b3c58c3d10a2d5f78f613863d182c24716391ef98a65",

@@ -1,4 +1,4 @@
-// Running the per-image work of a command on a few threads over the one registry client.
+// Running independent pieces of work (images, index children) on a few threads.
 #pragma once
 
 #include <algorithm>
@@ -10,11 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace isign::cli {
-
-// Images (and index children) a command works on at once: enough to hide registry round trips,
-// few enough not to flood a registry.
-inline constexpr std::size_t kParallelImages = 8;
+namespace isign::common {
 
 // Runs fn(0), ..., fn(n-1) on up to `workers` threads (the calling thread among them), each
 // taking the next index as soon as it is free; returns when all have returned. When no more
@@ -52,4 +48,4 @@ template <class F> void parallel_for(std::size_t n, std::size_t workers, F fn) {
     std::rethrow_exception(failure);
 }
 
-} // namespace isign::cli
+} // namespace isign::common
