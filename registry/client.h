@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "registry/credentials_types.h"
 #include "registry/reference.h"
 #include "registry/transport.h"
 
@@ -21,12 +22,6 @@ inline constexpr std::string_view kDockerManifest =
     "application/vnd.docker.distribution.manifest.v2+json";
 inline constexpr std::string_view kDockerManifestList =
     "application/vnd.docker.distribution.manifest.list.v2+json";
-
-struct Credentials {
-  std::string username;
-  std::string password;      // or identity token when username is "<token>"
-  std::string registry_token; // --registry-token: a bearer token used as is
-};
 
 struct ClientOptions {
   TransportOptions transport;
