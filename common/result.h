@@ -9,7 +9,8 @@
 
 namespace isign::common {
 
-// What went wrong, coarse enough to pick an exit code (cli/cli.h, ExitCode).
+// What went wrong, coarse enough to pick an exit code: common/exit_codes.h's exit_code_for maps
+// each kind to one.
 enum class ErrorKind {
   usage,        // the user's input is malformed (bad flag, bad reference, bad annotation)
   io,           // reading or writing a local file failed

@@ -3,41 +3,30 @@
 
 #include <chrono>
 #include <functional>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.h"
+#include "registry/credentials_types.h"
+#include "registry/media_types.h" // the media type constants, for the callers of the client
 #include "registry/reference.h"
 #include "registry/transport.h"
 
 namespace isign::registry {
 
-inline constexpr std::string_view kOciManifest = "application/vnd.oci.image.manifest.v1+json";
-inline constexpr std::string_view kOciIndex = "application/vnd.oci.image.index.v1+json";
-inline constexpr std::string_view kDockerManifest =
-    "application/vnd.docker.distribution.manifest.v2+json";
-inline constexpr std::string_view kDockerManifestList =
-    "application/vnd.docker.distribution.manifest.list.v2+json";
-
-struct Credentials {
-  std::string username;
-  std::string password;      // or identity token when username is "<token>"
-  std::string registry_token; // --registry-token: a bearer token used as is
-};
-
 struct ClientOptions {
   TransportOptions transport;
-  bool allow_http = false;      // --allow-http-registry: plain HTTP for every registry
-  Credentials credentials;      // from flags; empty means: look in auth files/helpers
+  bool allow_http = false; // --allow-http-registry: plain HTTP for every registry
+  Credentials credentials; // from flags; empty means: look in auth files/helpers
   // Looks up stored credentials for a registry host when `credentials` is empty; when unset,
   // registry::find_credentials (credentials.h) is used. Tests inject their own.
   std::function<common::Result<std::optional<Credentials>>(std::string_view registry)>
       credential_lookup;
   bool use_credential_store = true;
-  int max_retries = 3;          // idempotent requests only (GET/HEAD)
+  int max_retries = 3; // idempotent requests only (GET/HEAD)
   std::chrono::milliseconds max_backoff{8000};
   // Waits between retries; unset: std::this_thread::sleep_for. Tests record the waits instead.
   std::function<void(std::chrono::milliseconds)> sleep;
@@ -59,7 +48,7 @@ struct Manifest {
 // refuses the PUT with 412 when the tag changed since it was read; one that does not (CNCF
 // distribution 2.8) ignores them.
 struct PutCondition {
-  std::string if_match;   // sent as If-Match: the ETag of the manifest the new one replaces
+  std::string if_match;           // sent as If-Match: the ETag of the manifest the new one replaces
   bool if_none_match_any = false; // If-None-Match: *, the tag must not exist yet
 };
 
@@ -87,19 +76,16 @@ public:
   // (when by digest) and Docker-Content-Digest. not_found if absent.
   virtual common::Result<Manifest> get_manifest(const Repository& repo,
                                                 std::string_view tag_or_digest) = 0;
-  // PUT; returns the digest of bytes. A 412 (a precondition failed) is a registry error whose
-  // message contains ": 412 ".
-  virtual common::Result<std::string> put_manifest(const Repository& repo,
-                                                   std::string_view tag_or_digest,
-                                                   std::string_view bytes,
-                                                   std::string_view media_type,
-                                                   const PutCondition& condition) = 0;
+  // PUT; returns the digest of bytes. A refused precondition is a registry error with
+  // error.http_status() == 412: callers test that, never the message.
+  virtual common::Result<std::string>
+  put_manifest(const Repository& repo, std::string_view tag_or_digest, std::string_view bytes,
+               std::string_view media_type, const PutCondition& condition) = 0;
   common::Result<std::string> put_manifest(const Repository& repo, std::string_view tag_or_digest,
                                            std::string_view bytes, std::string_view media_type) {
     return put_manifest(repo, tag_or_digest, bytes, media_type, PutCondition{});
   }
-  virtual common::Result<void> delete_manifest(const Repository& repo,
-                                               std::string_view digest) = 0;
+  virtual common::Result<void> delete_manifest(const Repository& repo, std::string_view digest) = 0;
 
   virtual common::Result<bool> blob_exists(const Repository& repo, std::string_view digest) = 0;
   // GET into memory, refusing more than max_size; sha256 checked while streaming.
@@ -115,7 +101,7 @@ public:
   // opinion when a manifest GET answered 404). Reads only the pages it needs.
   virtual common::Result<bool> has_tag(const Repository& repo, std::string_view tag) = 0;
 
-  // Counters for benchmarks: HTTP requests sent and token fetches made.
+  // For benchmarks: the HTTP requests sent so far, token requests and retries included.
   virtual std::size_t request_count() const = 0;
 };
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "registry/client.h"
+#include "registry/credentials_types.h"
 
 namespace isign::registry {
 

@@ -245,35 +245,38 @@ bool is_docker_hub_alias(std::string_view host) {
   return host == kDockerHub || host == kDockerHubPrinted;
 }
 
-Result<Reference> parse_reference(std::string_view text, std::string_view what) {
-  auto fail = [&](const std::string& problem) -> Result<Reference> {
-    return make_error(ErrorKind::usage,
-                      "invalid " + std::string(what) + " " + quoted(text) + ": " + problem);
-  };
+// What is wrong with text as a whole before it is split: empty, user-info, a URL scheme, an
+// image ID; "" when nothing. A user-info problem is a credentials_problem() (it must not be
+// shown with the text around it).
+std::string whole_text_problem(std::string_view text, bool* has_credentials) {
+  *has_credentials = false;
   if (text.empty())
-    return fail("it is empty");
-  if (auto userinfo = userinfo_of(text); !userinfo.empty())
-    return make_error(ErrorKind::usage, "invalid " + std::string(what) + ": " +
-                                            credentials_problem(userinfo, kCredentialsFix));
+    return "it is empty";
+  if (auto userinfo = userinfo_of(text); !userinfo.empty()) {
+    *has_credentials = true;
+    return credentials_problem(userinfo, kCredentialsFix);
+  }
   for (std::string_view scheme : {"http://", "https://"})
     if (text.substr(0, scheme.size()) == scheme)
-      return fail("remove the '" + std::string(scheme) +
-                  "' scheme (use --allow-http-registry for a plain HTTP registry)");
+      return "remove the '" + std::string(scheme) +
+             "' scheme (use --allow-http-registry for a plain HTTP registry)";
   // docker refuses a bare 64-hex name: it is an image ID, not a repository.
   if (text.size() == kSha256HexLength) {
     bool all_hex = true;
     for (char c : text)
       all_hex = all_hex && (is_digit(c) || (c >= 'a' && c <= 'f'));
     if (all_hex)
-      return fail("a 64-character hex string is an image ID, not a repository name");
+      return "a 64-character hex string is an image ID, not a repository name";
   }
+  return "";
+}
 
-  Reference ref;
-  std::string_view name = text;
+// Takes "@digest" and then ":tag" off the end of name into ref; the problem with either, or "".
+std::string split_digest_and_tag(std::string_view& name, Reference& ref) {
   if (auto at = name.find('@'); at != std::string_view::npos) {
     std::string_view digest = name.substr(at + 1);
     if (auto problem = digest_problem(digest); !problem.empty())
-      return fail(problem);
+      return problem;
     ref.digest = std::string(digest);
     name = name.substr(0, at);
   }
@@ -283,39 +286,64 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
   if (tag_colon != std::string_view::npos) {
     std::string_view tag = name.substr(tag_colon + 1);
     if (auto problem = tag_problem(tag); !problem.empty())
-      return fail(problem);
+      return problem;
     ref.tag = std::string(tag);
     name = name.substr(0, tag_colon);
   }
-  if (name.empty())
-    return fail("the repository name is missing");
+  return "";
+}
 
-  // docker's rule: the first component names a registry when it has a '.' or ':' or is
-  // "localhost"; otherwise the whole name is a Docker Hub repository.
-  std::string_view path = name;
-  std::string registry(kDockerHub);
+// Splits name into registry and path by docker's rule: the first component names a registry
+// when it has a '.' or ':' or is "localhost"; otherwise the whole name is a Docker Hub
+// repository. The problem with the registry or the path's components, or "".
+std::string split_registry(std::string_view name, std::string& registry, std::string_view& path) {
+  path = name;
+  registry = std::string(kDockerHub);
   if (auto slash = name.find('/'); slash != std::string_view::npos) {
     std::string_view first = name.substr(0, slash);
     if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
       if (auto problem = host_problem(first); !problem.empty())
-        return fail(problem);
+        return problem;
       registry = is_docker_hub_alias(first) ? std::string(kDockerHub) : std::string(first);
       path = name.substr(slash + 1);
     }
   }
   if (path.empty())
-    return fail("the repository name after the registry is missing");
+    return "the repository name after the registry is missing";
   std::size_t start = 0;
   for (;;) {
     auto slash = path.find('/', start);
     std::string_view component = path.substr(
         start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (auto problem = component_problem(component); !problem.empty())
-      return fail(problem);
+      return problem;
     if (slash == std::string_view::npos)
-      break;
+      return "";
     start = slash + 1;
   }
+}
+
+Result<Reference> parse_reference(std::string_view text, std::string_view what) {
+  auto fail = [&](const std::string& problem) -> Result<Reference> {
+    return make_error(ErrorKind::usage,
+                      "invalid " + std::string(what) + " " + quoted(text) + ": " + problem);
+  };
+  bool has_credentials = false;
+  if (auto problem = whole_text_problem(text, &has_credentials); !problem.empty()) {
+    if (has_credentials) // never quoted: the text holds a password
+      return make_error(ErrorKind::usage, "invalid " + std::string(what) + ": " + problem);
+    return fail(problem);
+  }
+  Reference ref;
+  std::string_view name = text;
+  if (auto problem = split_digest_and_tag(name, ref); !problem.empty())
+    return fail(problem);
+  if (name.empty())
+    return fail("the repository name is missing");
+  std::string registry;
+  std::string_view path;
+  if (auto problem = split_registry(name, registry, path); !problem.empty())
+    return fail(problem);
   ref.repository.registry = registry;
   ref.repository.name = std::string(path);
   // Official Docker Hub images live in "library/".

@@ -1071,6 +1071,7 @@ TEST_CASE("manifest PUT preconditions: If-Match with the ETag read, If-None-Matc
   CHECK(h.log.back().header("If-None-Match").empty());
   CHECK(refused.error().kind() == ErrorKind::registry);
   CHECK(refused.error().message().find(": 412 ") != std::string::npos);
+  CHECK(refused.error().http_status() == 412); // what callers test (client.h)
 }
 
 TEST_CASE("list_tags refuses a Link that loops back", "[client]") {

@@ -1,0 +1,247 @@
+#include "registry/auth.h"
+
+#include "common/encoding.h"
+#include "registry/credentials.h"
+#include "registry/http_util.h"
+#include "registry/json_util.h"
+
+namespace isign::registry::detail {
+
+using common::Error;
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+
+namespace {
+
+std::string scope_for(const Repository& repo, Access access) {
+  return "repository:" + repo.name + (access == Access::push ? ":pull,push" : ":pull");
+}
+
+std::string cache_key(const Repository& repo, Access access) {
+  return repo.registry + "|" + scope_for(repo, access);
+}
+
+std::string basic_header(const Credentials& creds) {
+  return "Basic " + common::base64_encode(creds.username + ":" + creds.password);
+}
+
+// A token realm must be an http(s) URL. A plain-HTTP realm only on this machine or when plain
+// HTTP is allowed: an HTTPS registry must not be able to have credentials sent, or a token
+// fetched, in clear over the network.
+Result<void> check_realm(const std::string& realm, bool allow_http, bool with_credentials) {
+  if (realm.rfind("https://", 0) != 0 && realm.rfind("http://", 0) != 0)
+    return make_error(ErrorKind::registry,
+                      "the registry's token realm '" + realm + "' is not an http(s) URL");
+  if (realm.rfind("http://", 0) == 0 && !allow_http && !is_loopback_host(host_of(realm)))
+    return make_error(ErrorKind::registry,
+                      "the registry's token service " + host_of(realm) + " is plain HTTP; " +
+                          (with_credentials ? "refusing to send credentials there"
+                                            : "refusing to fetch a token from it") +
+                          " (--allow-http-registry allows it)");
+  return {};
+}
+
+// The token of a token service's 200 answer: "token", else OAuth2's "access_token".
+std::optional<std::string> token_in(const HttpResponse& resp) {
+  auto doc = detail::parse_json(resp.body);
+  if (doc.is_discarded() || !doc.is_object())
+    return std::nullopt;
+  for (const char* field : {"token", "access_token"})
+    if (doc.contains(field) && doc[field].is_string() && !doc[field].get<std::string>().empty())
+      return doc[field].get<std::string>();
+  return std::nullopt;
+}
+
+} // namespace
+
+Authenticator::Authenticator(const ClientOptions& options, std::shared_ptr<SecretMask> secrets,
+                             SendRaw send)
+    : given_(options.credentials), allow_http_(options.allow_http),
+      use_credential_store_(options.use_credential_store), lookup_(options.credential_lookup),
+      secrets_(std::move(secrets)), send_(std::move(send)) {}
+
+std::string Authenticator::cached_authorization(const Repository& repo, Access access) {
+  if (!given_.registry_token.empty())
+    return "Bearer " + given_.registry_token;
+  std::lock_guard lock(mu_);
+  // A registry token stored for the registry (config.json "registrytoken") is used as is.
+  if (auto it = stored_credentials_.find(repo.registry);
+      it != stored_credentials_.end() && it->second && !it->second->registry_token.empty())
+    return "Bearer " + it->second->registry_token;
+  if (auto it = authorizations_.find(cache_key(repo, access)); it != authorizations_.end())
+    return it->second;
+  // A push token also allows pulls.
+  if (access == Access::pull)
+    if (auto it = authorizations_.find(cache_key(repo, Access::push)); it != authorizations_.end())
+      return it->second;
+  if (auto it = authorizations_.find(repo.registry + "|basic"); it != authorizations_.end())
+    return it->second;
+  return "";
+}
+
+Result<std::string> Authenticator::authorize(const Repository& repo, Access access,
+                                             const HttpResponse& resp,
+                                             const std::string& rejected) {
+  auto challenges = parse_www_authenticate(resp.header("www-authenticate"));
+  if (!challenges)
+    return std::move(challenges).error().context("reading the auth challenge");
+  const Challenge* bearer = nullptr;
+  const Challenge* basic = nullptr;
+  for (const auto& c : *challenges) {
+    if (c.scheme == "bearer" && !bearer)
+      bearer = &c;
+    if (c.scheme == "basic" && !basic)
+      basic = &c;
+  }
+  auto creds = credentials_for(repo.registry);
+  if (!creds)
+    return std::move(creds).error();
+  if (*creds && !(*creds)->registry_token.empty())
+    return "Bearer " + (*creds)->registry_token;
+  if (bearer)
+    return bearer_authorization(*bearer, repo, access, *creds, rejected);
+  if (!basic)
+    return make_error(ErrorKind::registry,
+                      repo.registry + " asked for an unsupported authentication scheme");
+  if (!*creds || (*creds)->username.empty())
+    return make_error(ErrorKind::registry,
+                      "401 Unauthorized: " + repo.registry +
+                          " requires credentials and none are configured; run 'isign login " +
+                          repo.registry + "' or pass --registry-username/--registry-password");
+  std::string header = basic_header(**creds);
+  std::lock_guard lock(mu_);
+  authorizations_[repo.registry + "|basic"] = header;
+  return header;
+}
+
+Result<std::optional<Credentials>> Authenticator::credentials_for(const std::string& registry) {
+  if (!given_.username.empty() || !given_.registry_token.empty())
+    return std::optional<Credentials>(given_);
+  if (!use_credential_store_)
+    return std::optional<Credentials>();
+  std::lock_guard lock(mu_);
+  if (auto it = stored_credentials_.find(registry); it != stored_credentials_.end())
+    return it->second;
+  auto found = lookup_ ? lookup_(registry) : find_credentials(registry);
+  if (!found)
+    return std::move(found).error().context("reading credentials for " + registry);
+  stored_credentials_[registry] = *found;
+  if (*found)
+    secrets_->add_credentials(**found);
+  return *found;
+}
+
+Result<std::string> Authenticator::bearer_authorization(const Challenge& bearer,
+                                                        const Repository& repo, Access access,
+                                                        const std::optional<Credentials>& creds,
+                                                        const std::string& rejected) {
+  // One fetch per scope at a time: threads that hit the same 401 together (verify checks
+  // images concurrently) wait for the first one's token instead of each fetching their own.
+  const std::string key = cache_key(repo, access);
+  std::unique_lock fetching(keyed_mutex(fetch_mutexes_, key));
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = authorizations_.find(key); it != authorizations_.end() && it->second != rejected)
+      return it->second;
+  }
+  auto token = fetch_token(bearer, repo, access, creds);
+  if (!token)
+    return std::move(token).error();
+  std::string header = "Bearer " + *token;
+  std::lock_guard lock(mu_);
+  authorizations_[key] = header;
+  return header;
+}
+
+Result<std::string> Authenticator::fetch_token(const Challenge& c, const Repository& repo,
+                                               Access access,
+                                               const std::optional<Credentials>& creds) {
+  const std::string realm = c.param("realm");
+  if (auto refused = check_realm(realm, allow_http_, creds.has_value()); !refused)
+    return std::move(refused).error();
+  const std::string service = c.param("service");
+  const std::string scope = scope_for(repo, access);
+  const std::string query = (service.empty() ? "" : "service=" + url_encode(service) + "&") +
+                            "scope=" + url_encode(scope);
+  HttpRequest req;
+  auto resp = request_token(realm, query, creds, req);
+  if (!resp)
+    return std::move(resp).error().context("fetching a token from " + url_path(realm));
+  if (resp->status != 200) {
+    Error e = http_error(req, *resp, secrets_.get());
+    // A token service that answers 404 is a broken auth setup, not a missing image.
+    if (e.kind() == ErrorKind::not_found)
+      e = Error(ErrorKind::registry, e.message()).with_http_status(e.http_status());
+    return std::move(e).context("fetching a token for " + scope);
+  }
+  auto token = token_in(*resp);
+  if (!token)
+    return make_error(ErrorKind::registry,
+                      "the token service at " + url_path(realm) + " answered without a token");
+  secrets_->add(*token);
+  return *token;
+}
+
+// The token request, left in req: GET with Basic credentials (docker's token protocol), and the
+// OAuth2 form POST for identity tokens always, and as a fallback when the GET is refused.
+Result<HttpResponse> Authenticator::request_token(const std::string& realm,
+                                                  const std::string& query,
+                                                  const std::optional<Credentials>& creds,
+                                                  HttpRequest& req) {
+  const bool identity_token = creds && creds->username == "<token>";
+  const bool has_user = creds && !creds->username.empty();
+  if (!identity_token) {
+    req = make_request("GET", realm + (realm.find('?') == std::string::npos ? "?" : "&") + query);
+    if (has_user)
+      req.headers.emplace_back("Authorization", basic_header(*creds));
+    auto resp = send_(req, true);
+    if (!resp || !has_user || resp->status < 400 || resp->status == 401 || resp->status == 403)
+      return resp;
+  }
+  req = make_request("POST", realm);
+  req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  req.body = query + "&client_id=isign&";
+  if (identity_token)
+    req.body += "grant_type=refresh_token&refresh_token=" + url_encode(creds->password);
+  else
+    req.body += "grant_type=password&username=" + url_encode(creds->username) +
+                "&password=" + url_encode(creds->password);
+  return send_(req, false);
+}
+
+std::mutex& Authenticator::keyed_mutex(std::map<std::string, std::unique_ptr<std::mutex>>& mutexes,
+                                       const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto& m = mutexes[key];
+  if (!m)
+    m = std::make_unique<std::mutex>();
+  return *m;
+}
+
+bool Authenticator::probed(const std::string& key) {
+  std::lock_guard lock(mu_);
+  return probed_.count(key) > 0;
+}
+
+Authenticator::FirstRequest::FirstRequest(Authenticator& auth, const Repository& repo,
+                                          Access access)
+    : auth_(auth), key_(cache_key(repo, access)) {
+  if (auth_.probed(key_))
+    return;
+  lock_ = std::unique_lock(auth_.keyed_mutex(auth_.probe_mutexes_, key_));
+  if (auth_.probed(key_))
+    lock_.unlock();
+}
+
+Authenticator::FirstRequest::~FirstRequest() {
+  if (!lock_.owns_lock())
+    return;
+  {
+    std::lock_guard lock(auth_.mu_);
+    auth_.probed_.insert(key_);
+  }
+  lock_.unlock();
+}
+
+} // namespace isign::registry::detail

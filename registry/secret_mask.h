@@ -1,0 +1,34 @@
+// Internal to registry/: every secret a client sends (passwords, Basic credentials, tokens), so
+// that no message can carry one back: a registry that echoes the Authorization header in its
+// error text must not get base64(user:password) printed on the terminal.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "registry/credentials_types.h"
+
+namespace isign::registry::detail {
+
+// Thread-safe; shared by a client, its auth and the wrapper that scrubs its errors.
+class SecretMask {
+public:
+  // Remembers secret (without base64 padding); strings under 4 characters are ignored.
+  void add(std::string_view secret);
+  // A credential and the forms a registry might echo it in: as sent in a form body (%20 or '+'
+  // for spaces), base64 alone and as Basic user:password.
+  void add_credentials(const Credentials& c);
+  // text with every known secret (with its base64 padding, if any) replaced by "***".
+  std::string mask(std::string text) const;
+  // e with its message masked (kind and HTTP status kept).
+  common::Error scrub(common::Error e) const;
+
+private:
+  mutable std::mutex mu_;
+  std::vector<std::string> secrets_; // longest first
+};
+
+} // namespace isign::registry::detail
