@@ -1,5 +1,7 @@
 #include "registry/resolve.h"
 
+#include "registry/media_types.h"
+
 #include "registry/index.h"
 
 namespace isign::registry {
@@ -9,10 +11,6 @@ using common::make_error;
 using common::Result;
 
 namespace {
-
-bool is_index(std::string_view media_type) {
-  return media_type == kOciIndex || media_type == kDockerManifestList;
-}
 
 std::string normalized_variant(const Platform& p) {
   return p.architecture == "arm64" && p.variant == "v8" ? std::string() : p.variant;
@@ -117,7 +115,7 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
       return std::move(ok).error();
     out.digest = head->digest;
     out.media_type = head->media_type;
-    out.is_index = is_index(head->media_type);
+    out.is_index = is_index_type(head->media_type);
     Target t;
     t.role = out.is_index ? Target::Role::index : Target::Role::image;
     t.digest = head->digest;
@@ -135,7 +133,7 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
     return std::move(ok).error();
   out.digest = manifest->digest;
   out.media_type = manifest->media_type;
-  out.is_index = is_index(manifest->media_type);
+  out.is_index = is_index_type(manifest->media_type);
   Target top;
   top.digest = manifest->digest;
   top.media_type = manifest->media_type;
