@@ -10,8 +10,7 @@ int cmd_import_key_pair(int argc, char** argv) {
                         "Import an unencrypted PEM private key (EC P-256 as SEC1 or PKCS#8, RSA as "
                         "PKCS#1 or PKCS#8, Ed25519 as PKCS#8) into an encrypted private key "
                         "(NAME.key) and its public key (NAME.pub).");
-  opts.add_options()("key", "the PEM private key to import", cxxopts::value<std::string>(),
-                     "FILE");
+  opts.add_options()("key", "the PEM private key to import", cxxopts::value<std::string>(), "FILE");
   add_key_pair_output_options(opts, "import-cosign");
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);

@@ -166,8 +166,7 @@ void sign_target(const Signing& s, const registry::Reference& ref, const registr
   // Notes quote the registry's error text: one printable line each.
   for (const auto& note : attached->notes)
     out.messages += "isign: warning: " + one_line(note) + "\n";
-  out.messages +=
-      attach_message(name, s.store.location(subject).value_or(name), attached->outcome);
+  out.messages += attach_message(name, s.store.location(subject).value_or(name), attached->outcome);
 }
 
 // Resolves reference i and signs each manifest it stands for.

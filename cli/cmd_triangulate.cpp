@@ -21,22 +21,28 @@ int cmd_triangulate(int argc, char** argv) {
   opts.positional_help("REF");
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
-  if (!args) return exit;
-  if (!args->count("image")) return usage_error(kName, "no image reference given");
+  if (!args)
+    return exit;
+  if (!args->count("image"))
+    return usage_error(kName, "no image reference given");
   if (auto type = (*args)["type"].as<std::string>(); type != "signature")
     return usage_error(kName, "unsupported --type '" + type + "': isign stores only signatures");
   auto ref = registry::Reference::parse((*args)["image"].as<std::string>());
-  if (!ref) return report(ref.error());
+  if (!ref)
+    return report(ref.error());
   std::string digest = ref->digest;
   if (digest.empty()) {
     auto client = make_client(*args);
-    if (!client) return report(client.error());
+    if (!client)
+      return report(client.error());
     auto head = (*client)->head_manifest(ref->repository, ref->identifier());
-    if (!head) return report(std::move(head).error().context("resolving '" + ref->str() + "'"));
+    if (!head)
+      return report(std::move(head).error().context("resolving '" + ref->str() + "'"));
     digest = head->digest;
   }
   auto tag = cosign::signature_tag(digest);
-  if (!tag) return report(tag.error());
+  if (!tag)
+    return report(tag.error());
   std::cout << ref->repository.str() << ":" << *tag << "\n";
   return kOk;
 }

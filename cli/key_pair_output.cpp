@@ -126,8 +126,8 @@ int write_new_key_pair(const keys::PrivateKey& key, const KeyPairOutput& output)
 
 void add_key_pair_output_options(cxxopts::Options& opts, const std::string& default_prefix) {
   opts.add_options()("output-key-prefix", "write NAME.key and NAME.pub",
-                     cxxopts::value<std::string>()->default_value(default_prefix), "NAME")(
-      "force", "overwrite existing files without asking")(
+                     cxxopts::value<std::string>()->default_value(default_prefix),
+                     "NAME")("force", "overwrite existing files without asking")(
       "legacy", "write the older 'ENCRYPTED COSIGN PRIVATE KEY' form (scrypt N=32768) that "
                 "containers/image 5.23 (podman, skopeo) reads")("h,help", "show this help");
   add_password_file_option(opts);

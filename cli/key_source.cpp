@@ -11,7 +11,8 @@ common::Result<std::string> read_key_source(const std::string& ref) {
   constexpr std::size_t kMaxKey = 1u << 20;
   if (ref.empty())
     return common::make_error(common::ErrorKind::usage, "the key path is empty");
-  if (ref.rfind(kEnv, 0) != 0) return common::read_file(ref, kMaxKey);
+  if (ref.rfind(kEnv, 0) != 0)
+    return common::read_file(ref, kMaxKey);
   std::string name = ref.substr(kEnv.size());
   const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
   if (value == nullptr || *value == '\0')

@@ -34,12 +34,13 @@ common::Result<double> seconds_option(const cxxopts::ParseResult& args, const ch
   const std::string text = args[name].as<std::string>();
   // Decimal digits, a point and an exponent only: strtod alone would also take "5x" as 5,
   // "0x10" as 16 (or 0), " 5", "inf" and "nan".
-  const bool plain = !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
+  const bool plain =
+      !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos;
   char* end = nullptr;
   const double value = plain ? std::strtod(text.c_str(), &end) : 0;
   if (!plain || end != text.c_str() + text.size() || !std::isfinite(value))
-    return make_error(ErrorKind::usage, "invalid value '" + text.substr(0, 64) + "' for --" +
-                                            name + ": expected a number of seconds, e.g. 30 or 0.5");
+    return make_error(ErrorKind::usage, "invalid value '" + text.substr(0, 64) + "' for --" + name +
+                                            ": expected a number of seconds, e.g. 30 or 0.5");
   return value;
 }
 
@@ -80,8 +81,8 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
     return make_error(ErrorKind::usage,
                       "--deadline must be 0 (none) or from 0.001 to 604800 seconds (a week)");
   if (deadline > 0)
-    options.deadline = std::chrono::steady_clock::now() +
-                       std::chrono::milliseconds(std::llround(deadline * 1000));
+    options.deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(std::llround(deadline * 1000));
   return registry::Client::create(std::move(options));
 }
 

@@ -26,7 +26,7 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
 common::Result<double> seconds_option(const cxxopts::ParseResult& args, const char* name);
 
 // Parses every image reference given; the first that does not parse is the error.
-common::Result<std::vector<registry::Reference>> parse_references(
-    const std::vector<std::string>& inputs);
+common::Result<std::vector<registry::Reference>>
+parse_references(const std::vector<std::string>& inputs);
 
 } // namespace isign::cli

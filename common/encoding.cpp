@@ -9,8 +9,10 @@ constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 constexpr std::array<int8_t, 256> make_reverse() {
   std::array<int8_t, 256> r{};
-  for (auto& v : r) v = -1;
-  for (int i = 0; i < 64; ++i) r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
+  for (auto& v : r)
+    v = -1;
+  for (int i = 0; i < 64; ++i)
+    r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int8_t>(i);
   return r;
 }
 constexpr auto kReverse = make_reverse();
@@ -20,7 +22,9 @@ std::string base64_encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  auto at = [&](std::size_t k) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     uint32_t n = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += kAlphabet[(n >> 18) & 63];
@@ -45,7 +49,8 @@ std::string base64_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
+  if (text.size() % 4 != 0)
+    return std::nullopt;
   std::string out;
   out.reserve(text.size() / 4 * 3);
   for (std::size_t i = 0; i < text.size(); i += 4) {
@@ -55,23 +60,31 @@ std::optional<std::string> base64_decode(std::string_view text) {
       char c = text[i + static_cast<std::size_t>(k)];
       if (c == '=') {
         // Padding only in the last quantum, only in its last two places, and only trailing.
-        if (i + 4 != text.size() || k < 2) return std::nullopt;
+        if (i + 4 != text.size() || k < 2)
+          return std::nullopt;
         ++pad;
         v[k] = 0;
         continue;
       }
-      if (pad) return std::nullopt;
+      if (pad)
+        return std::nullopt;
       v[k] = kReverse[static_cast<unsigned char>(c)];
-      if (v[k] < 0) return std::nullopt;
+      if (v[k] < 0)
+        return std::nullopt;
     }
     uint32_t n = (static_cast<uint32_t>(v[0]) << 18) | (static_cast<uint32_t>(v[1]) << 12) |
                  (static_cast<uint32_t>(v[2]) << 6) | static_cast<uint32_t>(v[3]);
-    // Non-canonical encodings (stray bits under the padding) are rejected, as Go's StdEncoding.Strict.
-    if (pad == 2 && (n & 0xFFFF) != 0) return std::nullopt;
-    if (pad == 1 && (n & 0xFF) != 0) return std::nullopt;
+    // Non-canonical encodings (stray bits under the padding) are rejected, as Go's
+    // StdEncoding.Strict.
+    if (pad == 2 && (n & 0xFFFF) != 0)
+      return std::nullopt;
+    if (pad == 1 && (n & 0xFF) != 0)
+      return std::nullopt;
     out += static_cast<char>((n >> 16) & 0xFF);
-    if (pad < 2) out += static_cast<char>((n >> 8) & 0xFF);
-    if (pad < 1) out += static_cast<char>(n & 0xFF);
+    if (pad < 2)
+      out += static_cast<char>((n >> 8) & 0xFF);
+    if (pad < 1)
+      out += static_cast<char>(n & 0xFF);
   }
   return out;
 }
@@ -89,9 +102,11 @@ std::string hex_encode(std::string_view bytes) {
 }
 
 bool is_lower_hex(std::string_view s, std::size_t n) {
-  if (s.size() != n) return false;
+  if (s.size() != n)
+    return false;
   for (char c : s)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
   return true;
 }
 

@@ -19,14 +19,17 @@ Error io_error(const std::string& what, const std::string& path, int err) {
 struct Fd {
   int fd = -1;
   ~Fd() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0)
+      ::close(fd);
   }
 };
 
 std::string dir_of(const std::string& path) {
   auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
+  if (slash == std::string::npos)
+    return ".";
+  if (slash == 0)
+    return "/";
   return path.substr(0, slash);
 }
 
@@ -36,9 +39,11 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size) {
   // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait forever. A pipe with a
   // writer (--password-file <(...)) is then read normally; one without reads as empty.
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
-  if (f.fd < 0) return io_error("cannot open", path, errno);
+  if (f.fd < 0)
+    return io_error("cannot open", path, errno);
   struct stat st {};
-  if (::fstat(f.fd, &st) != 0) return io_error("cannot stat", path, errno);
+  if (::fstat(f.fd, &st) != 0)
+    return io_error("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode))
     return make_error(ErrorKind::io, "cannot read '" + path + "': it is a directory, not a file");
   if (!S_ISREG(st.st_mode)) {
@@ -47,21 +52,23 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size) {
       return io_error("cannot read", path, errno);
   }
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_size)
-    return make_error(ErrorKind::limit, "'" + path + "' is larger than " +
-                                            std::to_string(max_size) + " bytes");
+    return make_error(ErrorKind::limit,
+                      "'" + path + "' is larger than " + std::to_string(max_size) + " bytes");
   std::string out;
   char buf[65536];
   for (;;) {
     ssize_t n = ::read(f.fd, buf, sizeof buf);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return io_error("cannot read", path, errno);
     }
-    if (n == 0) break;
+    if (n == 0)
+      break;
     out.append(buf, static_cast<std::size_t>(n));
     if (out.size() > max_size)
-      return make_error(ErrorKind::limit, "'" + path + "' is larger than " +
-                                              std::to_string(max_size) + " bytes");
+      return make_error(ErrorKind::limit,
+                        "'" + path + "' is larger than " + std::to_string(max_size) + " bytes");
   }
   return out;
 }
@@ -74,7 +81,8 @@ namespace {
 Result<void> write_special(const std::string& path, std::string_view data) {
   // O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of blocking the open forever.
   Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
-  if (f.fd < 0) return io_error("cannot open", path, errno);
+  if (f.fd < 0)
+    return io_error("cannot open", path, errno);
   int flags = ::fcntl(f.fd, F_GETFL);
   if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
     return io_error("cannot write", path, errno);
@@ -82,14 +90,16 @@ Result<void> write_special(const std::string& path, std::string_view data) {
   while (off < data.size()) {
     ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return io_error("cannot write", path, errno);
     }
     off += static_cast<std::size_t>(n);
   }
   int fd = f.fd;
   f.fd = -1;
-  if (::close(fd) != 0) return io_error("cannot write", path, errno);
+  if (::close(fd) != 0)
+    return io_error("cannot write", path, errno);
   return {};
 }
 
@@ -99,14 +109,16 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
                                Overwrite overwrite) {
   if (overwrite == Overwrite::no && path_exists(path))
     return make_error(ErrorKind::io, "'" + path + "' already exists");
-  if (struct stat st {}; ::stat(path.c_str(), &st) == 0) {
+  if (struct stat st{}; ::stat(path.c_str(), &st) == 0) {
     if (S_ISDIR(st.st_mode))
       return make_error(ErrorKind::io, "cannot write '" + path + "': it is a directory");
-    if (!S_ISREG(st.st_mode)) return write_special(path, data);
+    if (!S_ISREG(st.st_mode))
+      return write_special(path, data);
   }
   std::string tmpl = dir_of(path) + "/.isign-tmp-XXXXXX";
   int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return io_error("cannot create a temporary file in", dir_of(path), errno);
+  if (fd < 0)
+    return io_error("cannot create a temporary file in", dir_of(path), errno);
   Fd f{fd};
   auto fail = [&](const char* what) {
     int err = errno;
@@ -114,17 +126,20 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
     return io_error(what, path, err);
   };
   // mkstemp creates 0600; set the final mode before any byte is written.
-  if (::fchmod(f.fd, mode) != 0) return fail("cannot set the mode of");
+  if (::fchmod(f.fd, mode) != 0)
+    return fail("cannot set the mode of");
   std::size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR)
+        continue;
       return fail("cannot write");
     }
     off += static_cast<std::size_t>(n);
   }
-  if (::fsync(f.fd) != 0) return fail("cannot write");
+  if (::fsync(f.fd) != 0)
+    return fail("cannot write");
   if (::close(f.fd) != 0) {
     f.fd = -1;
     return fail("cannot write");
@@ -135,7 +150,8 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
     if (::link(tmpl.c_str(), path.c_str()) != 0) {
       int err = errno;
       ::unlink(tmpl.c_str());
-      if (err == EEXIST) return make_error(ErrorKind::io, "'" + path + "' already exists");
+      if (err == EEXIST)
+        return make_error(ErrorKind::io, "'" + path + "' already exists");
       return io_error("cannot write", path, err);
     }
     ::unlink(tmpl.c_str());

@@ -5,7 +5,8 @@
 namespace isign::common {
 
 void secure_wipe(void* data, std::size_t size) noexcept {
-  if (data != nullptr && size != 0) OPENSSL_cleanse(data, size);
+  if (data != nullptr && size != 0)
+    OPENSSL_cleanse(data, size);
 }
 
 } // namespace isign::common

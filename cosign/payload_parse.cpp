@@ -11,10 +11,10 @@
 namespace isign::cosign {
 
 using common::ErrorKind;
-using common::make_error;
-using common::Result;
 using common::json_type_name;
+using common::make_error;
 using common::quote_for_message;
+using common::Result;
 using nlohmann::json;
 
 namespace {
@@ -45,8 +45,8 @@ Result<void> exact_keys(const json& object, std::string_view where,
 Result<std::string> string_member(const json& object, std::string_view where, const char* key) {
   const json& v = object.at(key);
   if (!v.is_string())
-    return make_error(ErrorKind::verification,
-                      std::string(where) + "." + key + " is " + json_type_name(v) + ", not a string");
+    return make_error(ErrorKind::verification, std::string(where) + "." + key + " is " +
+                                                   json_type_name(v) + ", not a string");
   return v.get<std::string>();
 }
 
@@ -136,7 +136,8 @@ Result<Payload> parse_payload(std::string_view bytes) {
   out.optional_json = optional.dump(-1, ' ', false, json::error_handler_t::replace);
   if (!optional.is_null()) {
     if (!optional.is_object())
-      return make_error(ErrorKind::verification, std::string("optional is ") + json_type_name(optional) +
+      return make_error(ErrorKind::verification, std::string("optional is ") +
+                                                     json_type_name(optional) +
                                                      ", not null or an object");
     out.optional_null = false;
     for (const auto& [key, value] : optional.items())

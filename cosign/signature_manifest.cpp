@@ -46,10 +46,10 @@ std::string history_entry() {
 // A manifest scanned once, with the spans an edit needs. Nothing here is judged yet: the reader
 // (verify) and the extender (sign) ask different questions of the same scan.
 struct ManifestScan {
-  std::optional<Span> media_type;     // the mediaType member, when present
+  std::optional<Span> media_type; // the mediaType member, when present
   std::optional<std::uint64_t> schema_version;
-  std::optional<Span> config;         // the config member, when present
-  std::optional<Span> layers;         // the layers member, when present (any type)
+  std::optional<Span> config;           // the config member, when present
+  std::optional<Span> layers;           // the layers member, when present (any type)
   std::vector<StoredLayer> layer_infos; // when layers is an array
 };
 
@@ -79,8 +79,9 @@ StoredLayer scan_layer(const JsonText& doc, Span layer, std::size_t index) {
   StoredLayer info;
   info.index = index;
   info.text = std::string(doc.raw(layer));
-  auto members = doc.type(layer) == JsonType::object ? doc.members(layer)
-                                                     : Result<std::vector<Member>>(std::vector<Member>{});
+  auto members = doc.type(layer) == JsonType::object
+                     ? doc.members(layer)
+                     : Result<std::vector<Member>>(std::vector<Member>{});
   if (doc.type(layer) != JsonType::object || !members) {
     info.is_object = false;
     info.problem = "not an object";
@@ -227,8 +228,8 @@ Result<Extendable> extendable_bytes(std::string_view manifest_bytes) {
 bool has_layer(const Extendable& scan, const std::string& payload_digest, std::size_t size,
                std::string_view signature) {
   for (const auto& layer : scan.scan.layer_infos)
-    if (layer.is_signature() && layer.digest == payload_digest &&
-        layer.size == size && layer.signature && *layer.signature == signature)
+    if (layer.is_signature() && layer.digest == payload_digest && layer.size == size &&
+        layer.signature && *layer.signature == signature)
       return true;
   return false;
 }
@@ -341,8 +342,8 @@ Result<SignatureManifest> read_signature_manifest(std::string_view manifest_byte
   if (!media_type)
     return problem(media_type.error().message());
   out.media_type = std::move(*media_type);
-  if (!scan->layers || (doc->type(*scan->layers) != JsonType::array &&
-                        doc->type(*scan->layers) != JsonType::null))
+  if (!scan->layers ||
+      (doc->type(*scan->layers) != JsonType::array && doc->type(*scan->layers) != JsonType::null))
     return problem(layers_problem(*doc, *scan));
   out.layers_null = doc->type(*scan->layers) == JsonType::null;
   out.layers = std::move(scan->layer_infos);

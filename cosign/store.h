@@ -81,8 +81,7 @@ public:
 
   // The payload blob `digest` named by one of subject's stored layers, refusing more than
   // max_size bytes; errors keep their kinds (not_found for a blob the store lost).
-  virtual common::Result<std::string> fetch_payload(const Subject& subject,
-                                                    std::string_view digest,
+  virtual common::Result<std::string> fetch_payload(const Subject& subject, std::string_view digest,
                                                     std::size_t max_size) = 0;
 
   // Adds sig to subject's signatures without losing anyone else's: a failure leaves what was

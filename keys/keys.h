@@ -16,7 +16,7 @@ enum class Algorithm { ecdsa_p256, rsa, ed25519 };
 // Which encrypted-key layout to write (reading accepts every layout of FORMATS.md section 1).
 enum class KeyFileFormat {
   sigstore, // "ENCRYPTED SIGSTORE PRIVATE KEY", scrypt N=65536 (cosign >= 2.2)
-  legacy,   // "ENCRYPTED COSIGN PRIVATE KEY", scrypt N=32768 (containers/image 5.23, podman, skopeo)
+  legacy, // "ENCRYPTED COSIGN PRIVATE KEY", scrypt N=32768 (containers/image 5.23, podman, skopeo)
 };
 
 class PublicKey;

@@ -26,14 +26,15 @@ common::Result<std::vector<IndexEntry>> parse_index(std::string_view bytes) {
   // Real indexes list a few dozen platforms; a registry's 20,000-entry index would otherwise cost
   // 20,000 requests.
   if (doc["manifests"].size() > kMaxIndexEntries)
-    return common::make_error(ErrorKind::limit,
-                              "the image index has " + std::to_string(doc["manifests"].size()) +
-                                  " entries, more than the limit of " +
-                                  std::to_string(kMaxIndexEntries));
+    return common::make_error(ErrorKind::limit, "the image index has " +
+                                                    std::to_string(doc["manifests"].size()) +
+                                                    " entries, more than the limit of " +
+                                                    std::to_string(kMaxIndexEntries));
   std::vector<IndexEntry> out;
   for (const auto& m : doc["manifests"]) {
     if (!m.is_object())
-      return common::make_error(ErrorKind::registry, "an entry of the image index is not an object");
+      return common::make_error(ErrorKind::registry,
+                                "an entry of the image index is not an object");
     IndexEntry e;
     e.digest = string_member(m, "digest");
     // The registry's bytes are wrong, not the user's input: a registry error, not a usage one.

@@ -21,8 +21,9 @@ struct IndexEntry {
 // More entries than this in one index is a limit error.
 inline constexpr std::size_t kMaxIndexEntries = 1000;
 
-// The entries of an index, in order. A limit error past kMaxIndexEntries. A registry error when the bytes are not a JSON object with
-// a "manifests" list, or an entry is not an object with a sha256 digest.
+// The entries of an index, in order. A limit error past kMaxIndexEntries. A registry error when the
+// bytes are not a JSON object with a "manifests" list, or an entry is not an object with a sha256
+// digest.
 common::Result<std::vector<IndexEntry>> parse_index(std::string_view bytes);
 
 } // namespace isign::registry

@@ -13,8 +13,7 @@ Result<std::string> sign_payload(const keys::PrivateKey& key, std::string_view p
   return common::base64_encode(*signature);
 }
 
-Result<cosign::NewSignature> sign_image(const keys::PrivateKey& key,
-                                        const cosign::Subject& subject,
+Result<cosign::NewSignature> sign_image(const keys::PrivateKey& key, const cosign::Subject& subject,
                                         const cosign::Annotations& annotations) {
   auto payload = cosign::make_payload(subject.repository.str(), subject.digest, annotations);
   if (!payload)

@@ -31,9 +31,8 @@ public:
     if (auto it = cache_.find(key); it != cache_.end() && it->second.first <= max_size)
       return it->second.second;
     if (network_failure_)
-      return Error(network_failure_->kind(),
-                   "not fetched after an earlier payload fetch failed: " +
-                       network_failure_->message());
+      return Error(network_failure_->kind(), "not fetched after an earlier payload fetch failed: " +
+                                                 network_failure_->message());
     auto blob = store_.fetch_payload(subject_, digest, max_size);
     if (blob) {
       cache_[key] = {blob->size(), *blob};
@@ -70,8 +69,8 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
   TargetResult out;
   out.target = target;
   out.reports.resize(rule.requirements.size());
-  const std::string scope = rule.scope == "default" ? "the policy's default"
-                                                    : "the policy's scope '" + rule.scope + "'";
+  const std::string scope =
+      rule.scope == "default" ? "the policy's default" : "the policy's scope '" + rule.scope + "'";
   bool any_signed = false;
   for (const auto& r : rule.requirements) {
     if (r.type == Requirement::Type::reject) {
@@ -80,8 +79,8 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
       return out;
     }
     if (r.type == Requirement::Type::unsupported) {
-      out.error = make_error(ErrorKind::usage,
-                             scope + " cannot be checked: " + r.unsupported_reason);
+      out.error =
+          make_error(ErrorKind::usage, scope + " cannot be checked: " + r.unsupported_reason);
       return out;
     }
     any_signed = any_signed || r.type == Requirement::Type::signed_by;
@@ -108,8 +107,7 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
       continue;
     VerifyOptions options = r.options;
     options.limits = limits;
-    auto report =
-        verify_signatures(found->layers, fetch, target.digest, named, r.keys, options);
+    auto report = verify_signatures(found->layers, fetch, target.digest, named, r.keys, options);
     if (!report) {
       // The manifest itself is refused (not JSON, too many layers): the same for every
       // requirement.

@@ -14,10 +14,10 @@ namespace isign::verify {
 
 using common::Error;
 using common::ErrorKind;
-using common::make_error;
-using common::Result;
 using common::json_type_name;
+using common::make_error;
 using common::quote_for_message;
+using common::Result;
 using nlohmann::json;
 
 namespace {
@@ -75,7 +75,8 @@ Result<std::vector<std::string>> get_strings(const json& obj, const std::string&
                                              const std::string& where) {
   const json& v = obj.at(key);
   if (!v.is_array())
-    return bad(member(where, key), std::string("must be a list of strings, not ") + json_type_name(v));
+    return bad(member(where, key),
+               std::string("must be a list of strings, not ") + json_type_name(v));
   if (v.empty())
     return bad(member(where, key), "must not be empty");
   std::vector<std::string> out;
@@ -256,7 +257,8 @@ Result<void> parse_identity(const json& v, const std::string& where, bool contai
     out.identity = IdentityRule::remap;
     // cosign's docker-reference has no tag, which containers/image's rule after remapping
     // (matchRepoDigestOrExact) never accepts; isign's own format compares repositories instead.
-    out.remap_then = containers ? IdentityRule::repo_digest_or_exact : IdentityRule::same_repository;
+    out.remap_then =
+        containers ? IdentityRule::repo_digest_or_exact : IdentityRule::same_repository;
     out.remap_prefix = *prefix;
     out.remap_signed_prefix = *signed_prefix;
     return {};
@@ -337,9 +339,9 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
     if (!t.is_number_integer() || t.get<long long>() < 1)
       return bad(member(where, "threshold"), "must be a whole number of at least 1");
     if (static_cast<unsigned long long>(t.get<long long>()) > distinct)
-      return bad(member(where, "threshold"),
-                 std::to_string(t.get<long long>()) + " is more than the " +
-                     std::to_string(distinct) + " distinct key" + (distinct == 1 ? "" : "s"));
+      return bad(member(where, "threshold"), std::to_string(t.get<long long>()) +
+                                                 " is more than the " + std::to_string(distinct) +
+                                                 " distinct key" + (distinct == 1 ? "" : "s"));
     req.options.threshold = static_cast<std::size_t>(t.get<long long>());
   }
   if (v.contains("annotations")) {
@@ -349,7 +351,8 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
       return bad(at, std::string("must be an object of strings, not ") + json_type_name(a));
     for (const auto& [key, value] : a.items()) {
       if (!value.is_string())
-        return bad(quoted_member(at, key), std::string("must be a string, not ") + json_type_name(value));
+        return bad(quoted_member(at, key),
+                   std::string("must be a string, not ") + json_type_name(value));
       req.options.required_annotations[key] = value.get<std::string>();
     }
   }
@@ -486,8 +489,8 @@ Result<Requirement> parse_containers_requirement(const json& v, const std::strin
     if (!paths)
       return std::move(paths).error();
     for (std::size_t i = 0; i < paths->size(); ++i) {
-      auto key = loader.from_path((*paths)[i],
-                                  member(where, "keyPaths") + "[" + std::to_string(i) + "]");
+      auto key =
+          loader.from_path((*paths)[i], member(where, "keyPaths") + "[" + std::to_string(i) + "]");
       if (!key)
         return std::move(key).error();
       req.keys.push_back(std::move(*key));
@@ -516,7 +519,8 @@ Result<Requirement> parse_containers_requirement(const json& v, const std::strin
     if (!datas)
       return std::move(datas).error();
     for (std::size_t i = 0; i < datas->size(); ++i)
-      if (auto ok = from_data((*datas)[i], member(where, "keyDatas") + "[" + std::to_string(i) + "]");
+      if (auto ok =
+              from_data((*datas)[i], member(where, "keyDatas") + "[" + std::to_string(i) + "]");
           !ok)
         return ok.error();
   }
@@ -638,8 +642,8 @@ const Rule& Policy::rule_for(const registry::Reference& ref) const {
 
 Result<Policy> parse_policy(std::string_view text, const PolicyLoadOptions& options) {
   if (text.size() > kMaxPolicySize)
-    return make_error(ErrorKind::limit, "the policy is larger than " +
-                                            std::to_string(kMaxPolicySize) + " bytes");
+    return make_error(ErrorKind::limit,
+                      "the policy is larger than " + std::to_string(kMaxPolicySize) + " bytes");
   auto doc = common::parse_strict_json(text);
   if (!doc)
     return bad("", "not valid JSON: " + doc.error().message());

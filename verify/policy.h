@@ -21,8 +21,8 @@ namespace isign::verify {
 // One check an image must pass.
 struct Requirement {
   enum class Type {
-    signed_by,       // valid signatures by `keys` under `options` (threshold, annotations, identity)
-    reject,          // every image is refused
+    signed_by, // valid signatures by `keys` under `options` (threshold, annotations, identity)
+    reject,    // every image is refused
     accept_anything, // every image passes, signed or not (containers' insecureAcceptAnything)
     unsupported,     // a containers-policy requirement isign cannot check (signedBy with GPG keys,
                      // fulcio, ...): images in its scope fail with `unsupported_reason`

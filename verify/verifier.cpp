@@ -12,8 +12,8 @@ namespace isign::verify {
 using common::Error;
 using common::ErrorKind;
 using common::make_error;
-using common::Result;
 using common::quote_for_message;
+using common::Result;
 using cosign::Payload;
 using cosign::StoredLayer;
 
@@ -128,8 +128,10 @@ void verify_layer(LayerResult& r, const StoredLayer& layer, const BlobFetcher& f
     if (options.identity == IdentityRule::remap)
       rule += " " + options.remap_prefix + " -> " + options.remap_signed_prefix;
     return fail(r, Failure::identity_mismatch,
-                "the payload names " + quote_for_message(p.docker_reference) + ", which does not "
-                "match '" + named.str() + "' under " + rule);
+                "the payload names " + quote_for_message(p.docker_reference) +
+                    ", which does not "
+                    "match '" +
+                    named.str() + "' under " + rule);
   }
   check_annotations(r, p, options.required_annotations);
 }
@@ -236,8 +238,8 @@ Error Report::failure_error() const {
   };
   if (auto keys = valid_keys(); !keys.empty()) {
     const std::size_t required = threshold == 0 ? 1 : threshold;
-    std::string message = "valid signatures from " + std::to_string(keys.size()) +
-                          " distinct key" + (keys.size() == 1 ? "" : "s") + " (";
+    std::string message = "valid signatures from " + std::to_string(keys.size()) + " distinct key" +
+                          (keys.size() == 1 ? "" : "s") + " (";
     for (std::size_t i = 0; i < keys.size(); ++i)
       message += (i ? ", " : "") + keys[i];
     message += "), fewer than the threshold of " + std::to_string(required);
@@ -252,9 +254,9 @@ Error Report::failure_error() const {
       return make_error(ErrorKind::limit, "no valid signature among " +
                                               std::to_string(signatures.size()) + ", and " +
                                               layer_name(s) + " was not checked: " + s.reason);
-  return make_error(ErrorKind::verification,
-                    "no valid signature among " + std::to_string(signatures.size()) + ": " +
-                        failures());
+  return make_error(ErrorKind::verification, "no valid signature among " +
+                                                 std::to_string(signatures.size()) + ": " +
+                                                 failures());
 }
 
 std::string_view identity_rule_name(IdentityRule rule) {
@@ -347,7 +349,8 @@ bool identity_matches(std::string_view docker_reference, const registry::Referen
   case IdentityRule::remap: {
     const std::string name = intended.repository.registry + "/" + intended.repository.name;
     if (!options.remap_prefix.empty() && remap_prefix_matches(name, options.remap_prefix)) {
-      std::string rewritten = options.remap_signed_prefix + name.substr(options.remap_prefix.size());
+      std::string rewritten =
+          options.remap_signed_prefix + name.substr(options.remap_prefix.size());
       if (!intended.tag.empty())
         rewritten += ":" + intended.tag;
       if (!intended.digest.empty())

@@ -53,7 +53,8 @@ struct VerifyOptions {
   // and empty; an absent key never matches).
   std::map<std::string, std::string> required_annotations;
   IdentityRule identity = IdentityRule::same_repository;
-  // IdentityRule::remap only: "host[:port][/path]" prefixes, docker.io names as "docker.io/library".
+  // IdentityRule::remap only: "host[:port][/path]" prefixes, docker.io names as
+  // "docker.io/library".
   std::string remap_prefix;
   std::string remap_signed_prefix;
   // IdentityRule::remap only: the rule applied after remapping. containers/image uses

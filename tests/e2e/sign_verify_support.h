@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/cosign_oracle.h"
 #include "cli/cli.h"
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "common/secret.h"
 #include "keys/keys.h"
 #include "tests/e2e/registry_cli.h"
+#include "tests/support/cosign_oracle.h"
 #include "tests/support/images.h"
 #include "tests/support/pem.h"
 
@@ -130,10 +130,10 @@ inline bool signature_verifies(const std::string& pub_path, const std::string& b
 // A .sig artifact as the registry holds it, read with the independent image helpers; every blob
 // is checked against its descriptor.
 struct Artifact {
-  long status = 0;       // of the manifest GET (404: no artifact)
-  std::string manifest;  // exact bytes
+  long status = 0;      // of the manifest GET (404: no artifact)
+  std::string manifest; // exact bytes
   std::string content_type;
-  std::string config;    // exact bytes of the config blob
+  std::string config;                  // exact bytes of the config blob
   std::vector<std::string> payloads;   // layer blobs, in manifest order
   std::vector<std::string> signatures; // their signature annotations ("" when absent)
 };
@@ -143,7 +143,8 @@ inline Artifact fetch_artifact(const RegistryEndpoint& ep, const std::string& re
   Artifact a;
   auto m = get_manifest(ep, repo, sig_tag_of(image_digest));
   a.status = m.status;
-  if (m.status != 200) return a;
+  if (m.status != 200)
+    return a;
   a.manifest = m.body;
   a.content_type = m.header("content-type");
   auto doc = nlohmann::json::parse(m.body, nullptr, false);
@@ -171,7 +172,8 @@ inline Artifact fetch_artifact(const RegistryEndpoint& ep, const std::string& re
 // Number of occurrences of needle in haystack.
 inline std::size_t count_of(const std::string& haystack, const std::string& needle) {
   std::size_t n = 0;
-  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1)) ++n;
+  for (auto p = haystack.find(needle); p != std::string::npos; p = haystack.find(needle, p + 1))
+    ++n;
   return n;
 }
 

@@ -14,7 +14,8 @@ TEST_CASE("isign --help lists the commands", "[cli]") {
 TEST_CASE("unknown commands and flags give one error line with a hint and exit 2", "[cli]") {
   auto r = run_isign({"sing"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "isign: error: unknown command 'sing', did you mean 'sign'? (see 'isign --help')\n");
+  CHECK(r.err ==
+        "isign: error: unknown command 'sing', did you mean 'sign'? (see 'isign --help')\n");
 
   auto f = run_isign({"version", "--hlp"});
   CHECK(f.exit_code == 2);

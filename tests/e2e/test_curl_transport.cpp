@@ -49,8 +49,8 @@ HttpRequest make(std::string method, std::string url,
   return r;
 }
 
-std::unique_ptr<registry::Transport> transport(std::chrono::milliseconds timeout =
-                                                   std::chrono::milliseconds(10000)) {
+std::unique_ptr<registry::Transport>
+transport(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
   registry::TransportOptions o;
   o.timeout = timeout;
   o.connect_timeout = std::min(o.connect_timeout, timeout);
@@ -271,10 +271,12 @@ TEST_CASE("curl transport: one connection serves a run, across threads", "[trans
     threads.emplace_back([&] {
       for (int j = 0; j < 10; ++j) {
         auto req = make("GET", url);
-        if (auto resp = t->perform(req); resp && resp->status == 200) ++ok;
+        if (auto resp = t->perform(req); resp && resp->status == 200)
+          ++ok;
       }
     });
-  for (auto& th : threads) th.join();
+  for (auto& th : threads)
+    th.join();
   CHECK(ok == 40);
   CHECK(rec.connection_count() <= 5); // at most one more per concurrent thread
 }
@@ -319,7 +321,8 @@ TEST_CASE("curl transport: failures are network errors that say what to do", "[t
     REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
     std::thread answer([fd] {
       int c = ::accept(fd, nullptr, nullptr);
-      if (c < 0) return;
+      if (c < 0)
+        return;
       char buf[512];
       (void)::read(c, buf, sizeof buf);
       const char reply[] = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an "

@@ -18,7 +18,8 @@ void copy_manifest(const RegistryFixture& reg, const std::string& from, const st
   REQUIRE(m.status == 200);
   auto doc = json::parse(m.body);
   std::vector<std::string> blobs = {doc["config"]["digest"]};
-  for (const auto& l : doc["layers"]) blobs.push_back(l["digest"]);
+  for (const auto& l : doc["layers"])
+    blobs.push_back(l["digest"]);
   for (const auto& d : blobs) {
     auto b = get_blob(reg, from, d);
     REQUIRE(b.status == 200);
@@ -109,7 +110,8 @@ TEST_CASE("policy: the most specific scope decides, every rule kind", "[e2e][pol
 
   // One run over all of them: one result each, in order; the first failure's exit code.
   std::vector<std::string> refs;
-  for (const auto& c : cases) refs.push_back(c.ref);
+  for (const auto& c : cases)
+    refs.push_back(c.ref);
   auto all = verify_policy(reg, policy, refs, {"--output", "json"});
   CHECK(all.exit_code == cli::kVerificationFailed);
   auto doc = report_of(all);
@@ -143,8 +145,9 @@ TEST_CASE("policy: key rotation with two keys, and a threshold of 2 of 3", "[e2e
       "old.pub", "new.pub"]}})");
   auto rotated = write_policy(dir, "rotated.json", R"({"version": 1, "default": {"keys": [
       "new.pub"]}})");
-  CHECK(verify_policy(reg, rotating, {reg.ref("app@" + before), reg.ref("app@" + after)})
-            .exit_code == cli::kOk);
+  CHECK(
+      verify_policy(reg, rotating, {reg.ref("app@" + before), reg.ref("app@" + after)}).exit_code ==
+      cli::kOk);
   CHECK(verify_policy(reg, rotated, {reg.ref("app@" + after)}).exit_code == cli::kOk);
   auto stale = verify_policy(reg, rotated, {reg.ref("app@" + before)});
   CHECK(stale.exit_code == cli::kVerificationFailed);
@@ -163,8 +166,7 @@ TEST_CASE("policy: key rotation with two keys, and a threshold of 2 of 3", "[e2e
   CHECK(contains(one.err, "fewer than the threshold of 2"));
   auto three = write_policy(dir, "3of3.json", R"({"version": 1, "default": {
       "keys": ["old.pub", "new.pub", "third.pub"], "threshold": 3}})");
-  CHECK(verify_policy(reg, three, {reg.ref("app@" + both)}).exit_code ==
-        cli::kVerificationFailed);
+  CHECK(verify_policy(reg, three, {reg.ref("app@" + both)}).exit_code == cli::kVerificationFailed);
 }
 
 TEST_CASE("policy: a mirror verifies through remapIdentity", "[e2e][policy][mirror]") {
@@ -175,15 +177,17 @@ TEST_CASE("policy: a mirror verifies through remapIdentity", "[e2e][policy][mirr
     REQUIRE(sign_image(reg, key, {reg.ref(std::string(repo) + "@" + d)}).exit_code == 0);
   // The mirror holds both images and their .sig artifacts, byte for byte; "mirror/app2" holds
   // src/other under another name.
-  for (const auto& [from, to, d] : {std::tuple{"src/app", "mirror/app", app},
-                                    std::tuple{"src/other", "mirror/app2", other}}) {
+  for (const auto& [from, to, d] :
+       {std::tuple{"src/app", "mirror/app", app}, std::tuple{"src/other", "mirror/app2", other}}) {
     copy_manifest(reg, from, to, d, "v1");
     copy_manifest(reg, from, to, sig_tag_of(d), sig_tag_of(d));
   }
   const std::string R = reg.url();
-  auto remap = write_policy(dir, "remap.json", R"({"version": 1, "default": {"type": "reject"},
+  auto remap = write_policy(dir, "remap.json",
+                            R"({"version": 1, "default": {"type": "reject"},
     "scopes": {")" + R + R"(/mirror": {"keys": ["k.pub"], "identity": {"type": "remapIdentity",
-      "prefix": ")" + R + R"(/mirror", "signedPrefix": ")" + R + R"(/src"}}}})");
+      "prefix": ")" + R + R"(/mirror", "signedPrefix": ")" +
+                                R + R"(/src"}}}})");
   auto plain = write_policy(dir, "plain.json", R"({"version": 1, "default": {"keys": ["k.pub"]}})");
 
   CHECK(verify_policy(reg, remap, {reg.ref("mirror/app@" + app)}).exit_code == cli::kOk);
@@ -197,7 +201,8 @@ TEST_CASE("policy: a mirror verifies through remapIdentity", "[e2e][policy][mirr
   CHECK(contains(renamed.err, "remapIdentity"));
 }
 
-TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e][policy][interop]") {
+TEST_CASE("policy: containers-policy.json serves isign and skopeo alike",
+          "[e2e][policy][interop]") {
   SignScene scene({}, "app", "signed");
   auto& [reg, dir, key, signed_digest, signed_ref] = scene;
   const std::string bare = push_random_image(reg, "app", "bare");
@@ -205,11 +210,13 @@ TEST_CASE("policy: containers-policy.json serves isign and skopeo alike", "[e2e]
   REQUIRE(sign_image(reg, key, {signed_ref}).exit_code == 0);
   REQUIRE(sign_image(reg, key, {reg.ref("elsewhere@" + elsewhere)}).exit_code == 0);
   const std::string R = reg.url();
-  auto policy = write_policy(dir, "policy.json", R"({
+  auto policy = write_policy(dir, "policy.json",
+                             R"({
     "default": [{"type": "reject"}],
     "transports": {
       "docker": {
-        ")" + R + R"(/app": [{"type": "sigstoreSigned", "keyPath": ")" + key + R"(.pub",
+        ")" + R + R"(/app": [{"type": "sigstoreSigned", "keyPath": ")" +
+                                 key + R"(.pub",
                               "signedIdentity": {"type": "matchRepository"}}],
         ")" + R + R"(/gpg": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/none.gpg"}]
       },
@@ -316,8 +323,7 @@ TEST_CASE("verify --recursive and --platform on an index with one unsigned child
       digests.push_back(m["digest"]);
     }
     CHECK(roles == std::vector<std::string>{"index", "child", "child", "child"});
-    CHECK(statuses ==
-          std::vector<std::string>{"verified", "verified", "no-signature", "verified"});
+    CHECK(statuses == std::vector<std::string>{"verified", "verified", "no-signature", "verified"});
     CHECK(digests == std::vector<std::string>{index, amd, arm64, arm});
     CHECK(res["manifests"][2]["platform"] ==
           json::parse(R"({"os":"linux","architecture":"arm64","variant":"v8"})"));
@@ -348,8 +354,9 @@ TEST_CASE("verify --recursive and --platform on an index with one unsigned child
     CHECK(none.exit_code == cli::kNotFound);
     CHECK(contains(none.err, "has no manifest for platform linux/s390x (it has: linux/amd64, "
                              "linux/arm64/v8, linux/arm/v7)"));
-    CHECK(verify_image(with(flags, {"--platform", "linux/amd64", "--recursive"}), {ref})
-              .exit_code == cli::kUsage);
+    CHECK(
+        verify_image(with(flags, {"--platform", "linux/amd64", "--recursive"}), {ref}).exit_code ==
+        cli::kUsage);
   }
   SECTION("without either flag the index itself is verified, with a note") {
     auto r = verify_image(flags, {ref});

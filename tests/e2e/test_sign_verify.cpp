@@ -109,18 +109,21 @@ TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
   std::string other_digest = "sha256:" + std::string(64, 'b');
   std::vector<Case> cases = {
       {"payload changed, old signature", good_payload + " ", false, "bad-signature"},
-      {"unknown key", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
-                          R"(/app"},"image":{"docker-manifest-digest":")" + digest +
-                          R"("},"type":"cosign container image signature","extra":1},"optional":null})",
+      {"unknown key",
+       R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+           R"(/app"},"image":{"docker-manifest-digest":")" + digest +
+           R"("},"type":"cosign container image signature","extra":1},"optional":null})",
        true, "payload"},
-      {"duplicate key", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
-                            R"(/app"},"image":{"docker-manifest-digest":")" + digest +
-                            R"("},"type":"cosign container image signature"},"optional":null,"optional":null})",
+      {"duplicate key",
+       R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+           R"(/app"},"image":{"docker-manifest-digest":")" + digest +
+           R"("},"type":"cosign container image signature"},"optional":null,"optional":null})",
        true, "payload"},
       {"wrong digest", cosign_payload(reg.url() + "/app", other_digest), true, "digest"},
-      {"wrong type", R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
-                         R"(/app"},"image":{"docker-manifest-digest":")" + digest +
-                         R"("},"type":"atomic container signature"},"optional":null})",
+      {"wrong type",
+       R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+           R"(/app"},"image":{"docker-manifest-digest":")" + digest +
+           R"("},"type":"atomic container signature"},"optional":null})",
        true, "payload"},
   };
   for (const auto& c : cases) {
@@ -128,7 +131,8 @@ TEST_CASE("verify: tampering is caught layer by layer", "[e2e][verify]") {
       REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
       std::string old_sig =
           sig_manifest_of(reg, "app", digest)["layers"][0]["annotations"][kSigAnnotation];
-      replace_first_layer(reg, "app", digest, c.payload, c.resign ? sign_bytes(key, c.payload) : old_sig);
+      replace_first_layer(reg, "app", digest, c.payload,
+                          c.resign ? sign_bytes(key, c.payload) : old_sig);
       auto v = verify_with_key(reg, key, {ref});
       CHECK(v.exit_code == kInvalid);
       CHECK(contains(v.err, "layer 0"));
@@ -154,20 +158,24 @@ TEST_CASE("sign: a .sig written in containers/image's layout is kept byte for by
   auto& [reg, dir, key, digest, ref] = scene;
   // containers/image: descriptor order mediaType, digest, size; config without created/history;
   // payload with creator/timestamp and a docker-reference carrying the tag.
-  std::string payload = R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
-                        R"(/app:v1"},"image":{"docker-manifest-digest":")" + digest +
-                        R"("},"type":"cosign container image signature"},"optional":{"creator":"containers/image 5.23","timestamp":1700000000}})";
+  std::string payload =
+      R"({"critical":{"identity":{"docker-reference":")" + reg.url() +
+      R"(/app:v1"},"image":{"docker-manifest-digest":")" + digest +
+      R"("},"type":"cosign container image signature"},"optional":{"creator":"containers/image 5.23","timestamp":1700000000}})";
   std::string payload_digest = push_blob(reg, "app", payload);
-  std::string config = R"({"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[")" +
-                       payload_digest + R"("]}})";
+  std::string config =
+      R"({"architecture":"","os":"","config":{},"rootfs":{"type":"layers","diff_ids":[")" +
+      payload_digest + R"("]}})";
   std::string config_digest = push_blob(reg, "app", config);
-  std::string layer = R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":")" +
-                      payload_digest + R"(","size":)" + std::to_string(payload.size()) +
-                      R"(,"annotations":{"dev.cosignproject.cosign/signature":")" +
-                      sign_bytes(key, payload) + R"("}})";
-  std::string manifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
-                         config_digest + R"(","size":)" + std::to_string(config.size()) +
-                         R"(},"layers":[)" + layer + "]}";
+  std::string layer =
+      R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":")" +
+      payload_digest + R"(","size":)" + std::to_string(payload.size()) +
+      R"(,"annotations":{"dev.cosignproject.cosign/signature":")" + sign_bytes(key, payload) +
+      R"("}})";
+  std::string manifest =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":")" +
+      config_digest + R"(","size":)" + std::to_string(config.size()) + R"(},"layers":[)" + layer +
+      "]}";
   push_manifest(reg, "app", sig_tag_of(digest), manifest, kOciManifestType);
 
   auto v = verify_with_key(reg, key, {ref});
@@ -189,8 +197,8 @@ TEST_CASE("sign --recursive signs an index and every child", "[e2e][sign]") {
   auto key = new_key_pair(dir, "k");
   std::string amd = push_random_image(reg, "app", "amd");
   std::string arm = push_random_image(reg, "app", "arm");
-  std::string index = push_index(reg, "app", "multi", {{amd, {"linux", "amd64"}},
-                                                       {arm, {"linux", "arm64", "v8"}}});
+  std::string index =
+      push_index(reg, "app", "multi", {{amd, {"linux", "amd64"}}, {arm, {"linux", "arm64", "v8"}}});
   REQUIRE(sign_image(reg, key, {"--recursive", reg.ref("app@" + index)}).exit_code == kOk);
   for (const auto& d : {index, amd, arm})
     CHECK(verify_with_key(reg, key, {reg.ref("app@" + d)}).exit_code == kOk);
@@ -204,7 +212,8 @@ TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concu
   RegistryFixture reg;
   TempDir dir;
   std::vector<std::string> keys;
-  for (int i = 0; i < 8; ++i) keys.push_back(new_key_pair(dir, "k" + std::to_string(i)));
+  for (int i = 0; i < 8; ++i)
+    keys.push_back(new_key_pair(dir, "k" + std::to_string(i)));
   std::string digest = push_random_image(reg, "app", "v1");
   std::string ref = reg.ref("app@" + digest);
   std::vector<std::thread> threads;
@@ -218,21 +227,24 @@ TEST_CASE("sign: eight concurrent signers lose no signature", "[e2e][sign][concu
                          {"--key", keys[static_cast<std::size_t>(i)] + ".key", ref}),
                     o);
     });
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   for (const auto& r : results) {
     INFO(r.err);
     CHECK(r.exit_code == kOk);
   }
   CHECK(sig_manifest_of(reg, "app", digest)["layers"].size() == 8);
-  for (const auto& k : keys) CHECK(verify_with_key(reg, k, {ref}).exit_code == kOk);
+  for (const auto& k : keys)
+    CHECK(verify_with_key(reg, k, {ref}).exit_code == kOk);
 }
 
 TEST_CASE("sign: detached outputs with --upload=false push nothing, cosign flags accepted",
           "[e2e][sign]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
-  auto s = sign_image(reg, key, {"--upload=false", "--output-signature", dir / "sig.b64",
-                           "--output-payload", dir / "payload.json", ref});
+  auto s = sign_image(reg, key,
+                      {"--upload=false", "--output-signature", dir / "sig.b64", "--output-payload",
+                       dir / "payload.json", ref});
   REQUIRE(s.exit_code == kOk);
   CHECK(get_manifest(reg, "app", sig_tag_of(digest)).status == 404);
   std::string payload = read_text(dir / "payload.json");

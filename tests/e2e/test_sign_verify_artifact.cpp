@@ -130,8 +130,8 @@ TEST_CASE("sign-verify artifact: verify prints the payloads exactly as signed as
   CHECK(both.out == "[" + pa + "," + pb + "]\n");
 
   // --output text: one payload per line, nothing else on stdout.
-  auto text = verify_image(with(reg.client_flags(), with(key_flags({a, b}), {"--output", "text"})),
-                           {ref});
+  auto text =
+      verify_image(with(reg.client_flags(), with(key_flags({a, b}), {"--output", "text"})), {ref});
   CHECK(text.exit_code == kOk);
   CHECK(text.out == pa + "\n" + pb + "\n");
   CHECK(contains(text.err, "Verification for " + ref + " --"));

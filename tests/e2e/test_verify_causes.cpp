@@ -26,9 +26,11 @@ void push_junk_signatures(const RegistryEndpoint& ep, const std::string& repo,
   std::string config_digest = push_blob(ep, repo, config);
   std::string m = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
                   R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","size":2,)"
-                  R"("digest":")" + config_digest + R"("},"layers":[)";
+                  R"("digest":")" +
+                  config_digest + R"("},"layers":[)";
   for (std::size_t i = 0; i < layers; ++i) {
-    if (i) m += ",";
+    if (i)
+      m += ",";
     m += R"({"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","size":)" +
          std::to_string(payload.size()) + R"(,"digest":")" + payload_digest +
          R"(","annotations":{"dev.cosignproject.cosign/signature":")" +
@@ -64,7 +66,8 @@ struct SignedImage : SignScene {
 
 } // namespace
 
-TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e][verify][causes]") {
+TEST_CASE("verify causes: each cause has its exit code and report status",
+          "[e2e][verify][causes]") {
   RegistryFixture reg;
   TempDir dir;
   auto key = new_key_pair(dir, "k");
@@ -128,8 +131,8 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
   }
 
   SECTION("the report of several images, field by field") {
-    auto r = verify_image(flags, {reg.ref("app@" + good), reg.ref("app@" + forged),
-                                  reg.ref("app@" + bare)});
+    auto r = verify_image(
+        flags, {reg.ref("app@" + good), reg.ref("app@" + forged), reg.ref("app@" + bare)});
     CHECK(r.exit_code == cli::kVerificationFailed); // the first failure's code
     auto doc = report_of(r);
     CHECK(doc["exitCode"] == cli::kVerificationFailed);
@@ -137,11 +140,13 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
     // Field order as documented: parsed again keeping the order.
     const auto ordered = nlohmann::ordered_json::parse(r.out);
     std::vector<std::string> keys;
-    for (auto it = ordered.begin(); it != ordered.end(); ++it) keys.push_back(it.key());
+    for (auto it = ordered.begin(); it != ordered.end(); ++it)
+      keys.push_back(it.key());
     CHECK(keys == std::vector<std::string>{"schemaVersion", "exitCode", "results"});
     std::vector<std::string> result_keys;
     const auto& first = ordered["results"][0];
-    for (auto it = first.begin(); it != first.end(); ++it) result_keys.push_back(it.key());
+    for (auto it = first.begin(); it != first.end(); ++it)
+      result_keys.push_back(it.key());
     CHECK(result_keys == std::vector<std::string>{"reference", "scope", "digest", "mediaType",
                                                   "status", "exitCode", "error", "manifests"});
 
@@ -157,15 +162,16 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
     CHECK(m["status"] == "verified");
     CHECK(m["requirements"] ==
           json::parse(R"([{"type":"sigstoreSigned","threshold":1,"identity":"matchRepository",)"
-                      R"("validKeys":[")" + key_id_of(key) + R"("],"satisfied":true}])"));
+                      R"("validKeys":[")" +
+                      key_id_of(key) + R"("],"satisfied":true}])"));
     REQUIRE(m["signatures"].size() == 1);
     const auto& sig = m["signatures"][0];
     std::vector<std::string> fields;
     const auto& ordered_sig = ordered["results"][0]["manifests"][0]["signatures"][0];
-    for (auto it = ordered_sig.begin(); it != ordered_sig.end(); ++it) fields.push_back(it.key());
-    CHECK(fields ==
-          std::vector<std::string>{"index", "payloadDigest", "status", "reason", "message", "keyId",
-                                   "payload"});
+    for (auto it = ordered_sig.begin(); it != ordered_sig.end(); ++it)
+      fields.push_back(it.key());
+    CHECK(fields == std::vector<std::string>{"index", "payloadDigest", "status", "reason",
+                                             "message", "keyId", "payload"});
     CHECK(sig["index"] == 0);
     CHECK(sig["status"] == "valid");
     CHECK(sig["reason"].is_null());
@@ -196,8 +202,9 @@ TEST_CASE("verify causes: each cause has its exit code and report status", "[e2e
   }
 
   SECTION("--report FILE keeps cosign's stdout") {
-    auto r = verify_image(with(reg.client_flags(), with(key_flags({key}), {"--report", dir / "r.json"})),
-                          {reg.ref("app@" + good)});
+    auto r =
+        verify_image(with(reg.client_flags(), with(key_flags({key}), {"--report", dir / "r.json"})),
+                     {reg.ref("app@" + good)});
     CHECK(r.exit_code == cli::kOk);
     CHECK(r.out.front() == '[');
     auto doc = json::parse(read_text(dir / "r.json"));
@@ -281,8 +288,8 @@ TEST_CASE("verify causes: 1,000 junk signature layers are refused by the layer l
   const std::string ref = proxy.ref("app@" + digest);
 
   Timer timer;
-  auto r = verify_image(with(kHttp, {"--key", dir / "k.pub", "--output", "json"}), {ref},
-                        with_stats());
+  auto r =
+      verify_image(with(kHttp, {"--key", dir / "k.pub", "--output", "json"}), {ref}, with_stats());
   const double seconds = timer.seconds();
   CHECK(r.exit_code == cli::kLimit);
   CHECK(contains(r.err, "the signature manifest has 1000 layers, more than the limit of 100"));
@@ -313,10 +320,9 @@ TEST_CASE("verify causes: 1,000 junk signature layers are refused by the layer l
   CHECK(peak_rss_kib(all) < kMaxVerifyRssKib);
 
   // An oversized payload is not fetched, and the outcome is "limit", not "invalid".
-  auto small = verify_image(
-      with(kHttp, {"--key", dir / "k.pub", "--max-signature-layers", "1000",
-                   "--max-payload-size", "4"}),
-      {ref});
+  auto small = verify_image(with(kHttp, {"--key", dir / "k.pub", "--max-signature-layers", "1000",
+                                         "--max-payload-size", "4"}),
+                            {ref});
   CHECK(small.exit_code == cli::kLimit);
   CHECK(contains(small.err, "more than the limit of 4"));
 }
@@ -338,8 +344,8 @@ TEST_CASE("verify: several keys and a threshold of distinct signers", "[e2e][ver
 
   CHECK(verify_image(with(all3, {"--threshold", "2"}), {reg.ref("app@" + two)}).exit_code ==
         cli::kOk);
-  auto short_of = verify_image(with(all3, {"--threshold", "2", "--output", "json"}),
-                               {reg.ref("app@" + one)});
+  auto short_of =
+      verify_image(with(all3, {"--threshold", "2", "--output", "json"}), {reg.ref("app@" + one)});
   CHECK(short_of.exit_code == cli::kVerificationFailed);
   CHECK(contains(short_of.err, "valid signatures from 1 distinct key (" + key_id_of(k1) +
                                    "), fewer than the threshold of 2"));
@@ -358,8 +364,9 @@ TEST_CASE("verify: several keys and a threshold of distinct signers", "[e2e][ver
             .exit_code == cli::kOk);
   CHECK(verify_with_key(reg, k3, {reg.ref("app@" + two)}).exit_code == cli::kVerificationFailed);
   // The same key file twice is one key.
-  auto twice = verify_image(with(reg.client_flags(), with(key_flags({k1, k1}), {"--threshold", "2"})),
-                            {reg.ref("app@" + two)});
+  auto twice =
+      verify_image(with(reg.client_flags(), with(key_flags({k1, k1}), {"--threshold", "2"})),
+                   {reg.ref("app@" + two)});
   CHECK(twice.exit_code == cli::kUsage);
   CHECK(contains(twice.err, "--threshold 2 needs 2 distinct keys, but 1 were given"));
 }
@@ -392,7 +399,8 @@ TEST_CASE("sign: signing the same digest with the same key and annotations again
 
   auto again = sign_image(reg, key, {"-a", "build=1", ref});
   CHECK(again.exit_code == 0);
-  CHECK(contains(again.err, "already has this signature (same key and annotations); nothing pushed"));
+  CHECK(
+      contains(again.err, "already has this signature (same key and annotations); nothing pushed"));
   CHECK(get_manifest(reg, "app", sig_tag_of(digest)).body == before);
 
   // Other annotations are another signature.

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "tests/fuzz/fuzz_support.h"
 #include "cosign/payload.h"
+#include "tests/fuzz/fuzz_support.h"
 
 using namespace isign;
 

@@ -17,8 +17,8 @@
 
 #include "common/digest.h"
 #include "common/encoding.h"
-#include "keys/keys.h"
 #include "cosign/store.h"
+#include "keys/keys.h"
 #include "registry/client.h"
 #include "registry/reference.h"
 #include "registry/resolve.h"

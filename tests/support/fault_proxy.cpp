@@ -1,13 +1,13 @@
 #include "tests/support/fault_proxy.h"
 
 #include <algorithm>
-#include <thread>
 #include <cctype>
 #include <cstdlib>
 #include <curl/curl.h>
 #include <exception>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/support/curl_sinks.h"
 #include "tests/support/text.h"

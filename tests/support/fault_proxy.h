@@ -132,7 +132,7 @@ private:
   std::vector<FaultRule> rules_;
   std::vector<ProxiedRequest> log_;
   std::size_t tag_page_size_ = 0;
-  std::atomic<bool> stopping_{false}; // ends holds early
+  std::atomic<bool> stopping_{false};  // ends holds early
   std::unique_ptr<HttpServer> server_; // last: stops before the rest is destroyed
 };
 

@@ -14,11 +14,11 @@ struct RunResult {
 };
 
 struct RunOptions {
-  std::map<std::string, std::string> env;  // added to (or overriding) the inherited environment
-  std::vector<std::string> unset_env;      // removed from the inherited environment
-  std::string stdin_data;                  // written to the child's stdin, then closed
-  std::string cwd;                         // empty: inherit
-  int timeout_seconds = 120;               // killed (SIGKILL) after this; exit_code -1
+  std::map<std::string, std::string> env; // added to (or overriding) the inherited environment
+  std::vector<std::string> unset_env;     // removed from the inherited environment
+  std::string stdin_data;                 // written to the child's stdin, then closed
+  std::string cwd;                        // empty: inherit
+  int timeout_seconds = 120;              // killed (SIGKILL) after this; exit_code -1
 };
 
 // Runs argv[0] (searched in PATH) with argv and waits. Never throws.

@@ -23,7 +23,8 @@ inline std::string trim(const std::string& s) {
 }
 
 // "Name: value" as (name, value), trimmed; none for a line without a colon.
-inline std::optional<std::pair<std::string, std::string>> split_header_line(const std::string& line) {
+inline std::optional<std::pair<std::string, std::string>>
+split_header_line(const std::string& line) {
   auto colon = line.find(':');
   if (colon == std::string::npos)
     return std::nullopt;

@@ -16,8 +16,11 @@ TEST_CASE("sha256 digests", "[digest]") {
 
 TEST_CASE("validate_sha256_digest", "[digest]") {
   CHECK(validate_sha256_digest(sha256_digest("x")).ok());
-  for (const char* bad : {"", "sha256:", "sha256:abc", "sha512:" "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-                          "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"}) {
+  for (const char* bad :
+       {"", "sha256:", "sha256:abc",
+        "sha512:"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"}) {
     INFO(bad);
     auto r = validate_sha256_digest(bad);
     REQUIRE_FALSE(r.ok());

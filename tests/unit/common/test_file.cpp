@@ -50,7 +50,8 @@ TEST_CASE("read_file errors name the path", "[file]") {
   REQUIRE_FALSE(d.ok());
   CHECK(d.error().message().find("directory") != std::string::npos);
 
-  REQUIRE(write_file_atomic((dir / "big").string(), std::string(100, 'x'), 0644, Overwrite::no).ok());
+  REQUIRE(
+      write_file_atomic((dir / "big").string(), std::string(100, 'x'), 0644, Overwrite::no).ok());
   auto big = read_file((dir / "big").string(), 10);
   REQUIRE_FALSE(big.ok());
   CHECK(big.error().kind() == ErrorKind::limit);

@@ -61,8 +61,8 @@ TEST_CASE("payload without annotations: cosign's exact bytes", "[payload]") {
       R"({"critical":{"identity":{"docker-reference":"registry-testing.svc.lan/busybox"},)"
       R"("image":{"docker-manifest-digest":"sha256:f3cfc9d0dbf931d3db4685ec659b7ac68e2a578219da4aae65427886e649b06b"},)"
       R"("type":"cosign container image signature"},"optional":null})");
-  auto vector = common::read_file(std::string(ISIGN_TESTDATA_DIR) +
-                                  "/signatures/sigstore-rs/payload.json");
+  auto vector =
+      common::read_file(std::string(ISIGN_TESTDATA_DIR) + "/signatures/sigstore-rs/payload.json");
   REQUIRE(vector);
   CHECK(*payload == *vector);
 }

@@ -9,8 +9,8 @@
 #include "tests/unit/testdata.h"
 
 using namespace isign;
-using unit::testdata_file;
 using common::ErrorKind;
+using unit::testdata_file;
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include "tests/unit/testdata.h"
 
 using namespace isign;
-using unit::testdata_file;
 using common::ErrorKind;
+using unit::testdata_file;
 
 namespace {
 
@@ -58,7 +58,7 @@ std::string oci_manifest(const std::string& config, const std::string& layers) {
 }
 
 cosign::SignatureArtifact extend(const std::string& manifest, const std::string& config,
-                               const cosign::NewSignature& sig) {
+                                 const cosign::NewSignature& sig) {
   auto existing = cosign::parse_existing_artifact(manifest);
   REQUIRE(existing);
   CHECK(existing->config.digest == common::sha256_digest(config));

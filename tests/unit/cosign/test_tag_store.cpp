@@ -7,9 +7,9 @@
 
 #include "common/digest.h"
 #include "common/encoding.h"
-#include "keys/keys.h"
 #include "cosign/signature_manifest.h"
 #include "cosign/store.h"
+#include "keys/keys.h"
 
 using namespace isign;
 using common::ErrorKind;

@@ -10,9 +10,9 @@
 #include "tests/unit/testdata.h"
 
 using namespace isign;
+using common::ErrorKind;
 using isign::testing::pem_body;
 using unit::testdata_file;
-using common::ErrorKind;
 
 namespace {
 

@@ -15,9 +15,9 @@
 #include "tests/unit/testdata.h"
 
 using namespace isign;
-using unit::testdata_file;
 using common::ErrorKind;
 using common::SecretString;
+using unit::testdata_file;
 
 namespace {
 

@@ -23,7 +23,8 @@ struct Recorded {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string header(const std::string& name) const {
     for (const auto& [k, v] : headers)
-      if (k == name) return v;
+      if (k == name)
+        return v;
     return "";
   }
 };
@@ -38,7 +39,8 @@ public:
   explicit ScriptedTransport(std::vector<Recorded>* l) : log(l) {}
   common::Result<HttpResponse> perform(HttpRequest& r) override {
     log->push_back({r.method, r.url, r.body, r.headers});
-    if (replies.empty()) return common::make_error(ErrorKind::internal, "no scripted reply");
+    if (replies.empty())
+      return common::make_error(ErrorKind::internal, "no scripted reply");
     auto next = std::move(replies.front());
     replies.pop_front();
     return next(r);
@@ -48,7 +50,8 @@ public:
 ScriptedTransport::Reply deliver(HttpResponse response) {
   return [response](HttpRequest& r) -> common::Result<HttpResponse> {
     HttpResponse out = response;
-    if (out.body.size() > r.max_body) return common::make_error(ErrorKind::limit, "over the limit");
+    if (out.body.size() > r.max_body)
+      return common::make_error(ErrorKind::limit, "over the limit");
     if (r.body_sink && out.status >= 200 && out.status < 300) {
       r.body_sink(out.body);
       out.body.clear();
@@ -83,10 +86,9 @@ struct Harness {
   }
   void reply(HttpResponse r) { transport->replies.push_back(deliver(std::move(r))); }
   void fail(ErrorKind kind, std::string msg) {
-    transport->replies.push_back(
-        [kind, msg](HttpRequest&) -> common::Result<HttpResponse> {
-          return common::make_error(kind, msg);
-        });
+    transport->replies.push_back([kind, msg](HttpRequest&) -> common::Result<HttpResponse> {
+      return common::make_error(kind, msg);
+    });
   }
   // A network error the transport knows a retry would repeat (e.g. TLS verification).
   void fail_permanently(std::string msg) {
@@ -98,23 +100,26 @@ struct Harness {
   // A 200 whose body stops after `partial` with a connection error.
   void break_off(std::string partial) {
     transport->replies.push_back([partial](HttpRequest& r) -> common::Result<HttpResponse> {
-      if (r.body_sink) r.body_sink(partial);
+      if (r.body_sink)
+        r.body_sink(partial);
       return common::make_error(ErrorKind::network, "Recv failure: Connection reset by peer");
     });
   }
 };
 
 const Repository kRepo{"reg.example:5000", "team/app"};
-const std::string kManifest = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})";
+const std::string kManifest =
+    R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json"})";
 const std::string kDigest = common::sha256_digest(kManifest);
 
 } // namespace
 
 TEST_CASE("head_manifest sends one HEAD with every manifest media type accepted", "[client]") {
   Harness h;
-  h.reply(resp(200, "", {{"docker-content-digest", kDigest},
-                         {"content-type", std::string(kOciManifest)},
-                         {"content-length", "77"}}));
+  h.reply(resp(200, "",
+               {{"docker-content-digest", kDigest},
+                {"content-type", std::string(kOciManifest)},
+                {"content-length", "77"}}));
   auto d = h.client->head_manifest(kRepo, "v1");
   REQUIRE(d);
   CHECK(d->digest == kDigest);
@@ -144,8 +149,7 @@ TEST_CASE("docker.io is served by registry-1.docker.io", "[client]") {
   CHECK(h.log[0].url == "https://registry-1.docker.io/v2/library/ubuntu/manifests/latest");
 }
 
-TEST_CASE("get_manifest checks the bytes against the requested digest and the header",
-          "[client]") {
+TEST_CASE("get_manifest checks the bytes against the requested digest and the header", "[client]") {
   SECTION("by digest, bytes match") {
     Harness h;
     h.reply(resp(200, kManifest, {{"content-type", std::string(kOciManifest)}}));
@@ -194,8 +198,9 @@ TEST_CASE("bearer challenge: token for the pull scope, cached for the run", "[cl
   ClientOptions o;
   o.credentials = {"alice", "s3cret", ""};
   Harness h(o);
-  h.reply(resp(401, "", {{"www-authenticate",
-                          R"(Bearer realm="https://auth.example/token",service="reg.example")"}}));
+  h.reply(resp(401, "",
+               {{"www-authenticate",
+                 R"(Bearer realm="https://auth.example/token",service="reg.example")"}}));
   h.reply(resp(200, R"({"token":"T1"})"));
   h.reply(resp(200, "", {{"docker-content-digest", kDigest}}));
   h.reply(resp(200, "", {{"docker-content-digest", kDigest}}));
@@ -226,7 +231,7 @@ TEST_CASE("push scope is asked for only when writing", "[client]") {
   CHECK(h.log[1].url.find("scope=repository%3Ateam%2Fapp%3Apull") != std::string::npos);
   CHECK(h.log[1].url.find("push") == std::string::npos);
   CHECK(h.log[1].header("Authorization").empty()); // anonymous
-  CHECK(h.log[3].method == "PUT"); // a pull token cannot push: no point sending it
+  CHECK(h.log[3].method == "PUT");                 // a pull token cannot push: no point sending it
   CHECK(h.log[4].url.find("scope=repository%3Ateam%2Fapp%3Apull%2Cpush") != std::string::npos);
   CHECK(h.log[5].method == "PUT");
   CHECK(h.log[5].header("Authorization") == "Bearer PUSH");
@@ -238,7 +243,8 @@ TEST_CASE("identity tokens use the OAuth2 refresh_token form", "[client]") {
   ClientOptions o;
   o.credentials = {"<token>", "REFRESH", ""};
   Harness h(o);
-  h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/t",service="s")"}}));
+  h.reply(resp(401, "",
+               {{"www-authenticate", R"(Bearer realm="https://auth.example/t",service="s")"}}));
   h.reply(resp(200, R"({"access_token":"A"})"));
   h.reply(resp(200, "", {{"docker-content-digest", kDigest}}));
   REQUIRE(h.client->head_manifest(kRepo, "v1"));
@@ -246,8 +252,7 @@ TEST_CASE("identity tokens use the OAuth2 refresh_token form", "[client]") {
   CHECK(h.log[1].body.find("grant_type=refresh_token&refresh_token=REFRESH") != std::string::npos);
 }
 
-TEST_CASE("basic challenge uses the credentials, missing credentials say what to do",
-          "[client]") {
+TEST_CASE("basic challenge uses the credentials, missing credentials say what to do", "[client]") {
   SECTION("with credentials") {
     ClientOptions o;
     o.credentials = {"bob", "pw", ""};
@@ -293,7 +298,8 @@ TEST_CASE("idempotent requests are retried on 5xx and connection errors, uploads
   }
   SECTION("GET: 503 always gives up after the retries") {
     Harness h;
-    for (int i = 0; i < 4; ++i) h.reply(resp(503));
+    for (int i = 0; i < 4; ++i)
+      h.reply(resp(503));
     auto m = h.client->get_manifest(kRepo, "v1");
     REQUIRE_FALSE(m);
     CHECK(h.log.size() == 4);
@@ -308,7 +314,8 @@ TEST_CASE("idempotent requests are retried on 5xx and connection errors, uploads
   }
   SECTION("429 that persists is throttling") {
     Harness h;
-    for (int i = 0; i < 4; ++i) h.reply(resp(429, "", {{"retry-after", "0"}}));
+    for (int i = 0; i < 4; ++i)
+      h.reply(resp(429, "", {{"retry-after", "0"}}));
     auto m = h.client->get_manifest(kRepo, "v1");
     REQUIRE_FALSE(m);
     CHECK(m.error().kind() == ErrorKind::throttled);
@@ -335,8 +342,9 @@ TEST_CASE("blob upload: skips existing blobs, follows relative and absolute Loca
     CHECK(h.log[1].method == "POST");
     CHECK(h.log[1].url == "https://reg.example:5000/v2/team/app/blobs/uploads/");
     CHECK(h.log[2].method == "PUT");
-    CHECK(h.log[2].url == "https://reg.example:5000/v2/team/app/blobs/uploads/u1?_state=abc&digest=sha256%3A" +
-                              digest.substr(7));
+    CHECK(h.log[2].url ==
+          "https://reg.example:5000/v2/team/app/blobs/uploads/u1?_state=abc&digest=sha256%3A" +
+              digest.substr(7));
     CHECK(h.log[2].body == blob);
   }
   SECTION("absolute Location") {
@@ -399,7 +407,8 @@ TEST_CASE("Retry-After in seconds is honoured, otherwise backoff is bounded by m
     o.max_backoff = std::chrono::milliseconds(300);
     o.max_retries = 5;
     Harness h(o);
-    for (int i = 0; i < 5; ++i) h.reply(resp(502));
+    for (int i = 0; i < 5; ++i)
+      h.reply(resp(502));
     h.reply(resp(200, kManifest));
     REQUIRE(h.client->get_manifest(kRepo, kDigest));
     REQUIRE(h.waits.size() == 5);
@@ -529,7 +538,8 @@ TEST_CASE("get_blob streams into the digest, each attempt starts afresh", "[clie
   }
   SECTION("an error status keeps the registry's message") {
     Harness h;
-    h.reply(resp(404, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"));
+    h.reply(
+        resp(404, R"({"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]})"));
     auto b = h.client->get_blob(kRepo, digest, 1000);
     REQUIRE_FALSE(b);
     CHECK(b.error().kind() == ErrorKind::not_found);
@@ -579,7 +589,8 @@ TEST_CASE("head_manifest: digest checks, GET fallback, not found", "[client]") {
 
 TEST_CASE("delete_manifest sends DELETE by digest with the push scope", "[client]") {
   Harness h;
-  h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/t",service="s")"}}));
+  h.reply(resp(401, "",
+               {{"www-authenticate", R"(Bearer realm="https://auth.example/t",service="s")"}}));
   h.reply(resp(200, R"({"token":"P"})"));
   h.reply(resp(202));
   REQUIRE(h.client->delete_manifest(kRepo, kDigest));
@@ -626,7 +637,9 @@ TEST_CASE("a 401 after a fresh token is final: no loop of token requests", "[cli
 
 TEST_CASE("403 is a registry error with the credentials hint", "[client]") {
   Harness h;
-  h.reply(resp(403, R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})"));
+  h.reply(resp(
+      403,
+      R"({"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]})"));
   auto p = h.client->put_manifest(kRepo, "v1", kManifest, kOciManifest);
   REQUIRE_FALSE(p);
   CHECK(p.error().kind() == ErrorKind::registry);
@@ -640,7 +653,8 @@ TEST_CASE("token service: GET refused falls back to the OAuth2 password form", "
   ClientOptions o;
   o.credentials = {"al ice", "p&ss=word", ""};
   Harness h(o);
-  h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/t",service="s")"}}));
+  h.reply(resp(401, "",
+               {{"www-authenticate", R"(Bearer realm="https://auth.example/t",service="s")"}}));
   h.reply(resp(405));
   h.reply(resp(200, R"({"access_token":"A","refresh_token":"R"})"));
   h.reply(resp(200, "", {{"docker-content-digest", kDigest}}));
@@ -660,15 +674,19 @@ TEST_CASE("token service failures are one line without secrets", "[client]") {
   o.credentials = {"alice", "s3cret-pw", ""};
   SECTION("wrong password at the token service") {
     Harness h(o);
-    h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/token?x=1",service="s")"}}));
+    h.reply(resp(
+        401, "",
+        {{"www-authenticate", R"(Bearer realm="https://auth.example/token?x=1",service="s")"}}));
     h.reply(resp(401, R"({"details":"incorrect username or password"})"));
     auto m = h.client->get_manifest(kRepo, "v1");
     REQUIRE_FALSE(m);
     CHECK(m.error().kind() == ErrorKind::registry);
-    CHECK(m.error().message() ==
-          "fetching a token for repository:team/app:pull: GET /token: 401 Unauthorized; check the "
-          "credentials (isign login, --registry-username/--registry-password, or --registry-token)");
-    CHECK(h.log[1].url == "https://auth.example/token?x=1&service=s&scope=repository%3Ateam%2Fapp%3Apull");
+    CHECK(
+        m.error().message() ==
+        "fetching a token for repository:team/app:pull: GET /token: 401 Unauthorized; check the "
+        "credentials (isign login, --registry-username/--registry-password, or --registry-token)");
+    CHECK(h.log[1].url ==
+          "https://auth.example/token?x=1&service=s&scope=repository%3Ateam%2Fapp%3Apull");
   }
   SECTION("an answer without a token") {
     Harness h(o);
@@ -683,7 +701,8 @@ TEST_CASE("token service failures are one line without secrets", "[client]") {
     h.reply(resp(401, "", {{"www-authenticate", R"(Bearer realm="file:///etc/passwd")"}}));
     auto m = h.client->get_manifest(kRepo, "v1");
     REQUIRE_FALSE(m);
-    CHECK(m.error().message() == "the registry's token realm 'file:///etc/passwd' is not an http(s) URL");
+    CHECK(m.error().message() ==
+          "the registry's token realm 'file:///etc/passwd' is not an http(s) URL");
     CHECK(h.log.size() == 1);
   }
   SECTION("a malformed challenge") {
@@ -728,7 +747,8 @@ TEST_CASE("credentials are never sent in clear to a remote plain-HTTP token serv
   }
 }
 
-TEST_CASE("registry token (--registry-token) is sent as the bearer token from the first request", "[client]") {
+TEST_CASE("registry token (--registry-token) is sent as the bearer token from the first request",
+          "[client]") {
   ClientOptions o;
   o.credentials.registry_token = "GIVEN";
   Harness h(o);
@@ -809,7 +829,9 @@ TEST_CASE("blob upload failures name the step", "[client]") {
     Harness h;
     h.reply(resp(404));
     h.reply(resp(202, "", {{"location", "/v2/team/app/blobs/uploads/u1?_state=SECRETSTATE"}}));
-    h.reply(resp(400, R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})"));
+    h.reply(resp(
+        400,
+        R"({"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"}]})"));
     auto r = h.client->put_blob(kRepo, digest, "x");
     REQUIRE_FALSE(r);
     CHECK(r.error().message() ==
@@ -821,8 +843,9 @@ TEST_CASE("blob upload failures name the step", "[client]") {
 TEST_CASE("list_tags: absolute Link, no next, errors", "[client]") {
   SECTION("absolute next link, then a Link without rel=next") {
     Harness h;
-    h.reply(resp(200, R"({"tags":["a"]})",
-                 {{"link", R"(<https://reg.example:5000/v2/team/app/tags/list?last=a&n=1>; rel="next")"}}));
+    h.reply(resp(
+        200, R"({"tags":["a"]})",
+        {{"link", R"(<https://reg.example:5000/v2/team/app/tags/list?last=a&n=1>; rel="next")"}}));
     h.reply(resp(200, R"({"tags":["b"]})", {{"link", R"(</v2/other>; rel="prev")"}}));
     auto tags = h.client->list_tags(kRepo);
     REQUIRE(tags);
@@ -839,7 +862,9 @@ TEST_CASE("list_tags: absolute Link, no next, errors", "[client]") {
   }
   SECTION("unknown repository") {
     Harness h;
-    h.reply(resp(404, R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})"));
+    h.reply(resp(
+        404,
+        R"({"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]})"));
     auto tags = h.client->list_tags(kRepo);
     REQUIRE_FALSE(tags);
     CHECK(tags.error().kind() == ErrorKind::not_found);
@@ -858,15 +883,15 @@ TEST_CASE("list_tags: absolute Link, no next, errors", "[client]") {
 
 TEST_CASE("registry error text is kept to one short line", "[client]") {
   Harness h;
-  h.reply(resp(400, R"({"errors":[{"code":"MANIFEST_INVALID","message":"bad\nthing"},{"code":"X"}]})"));
+  h.reply(
+      resp(400, R"({"errors":[{"code":"MANIFEST_INVALID","message":"bad\nthing"},{"code":"X"}]})"));
   auto p = h.client->put_manifest(kRepo, "v1", kManifest, kOciManifest);
   REQUIRE_FALSE(p);
   CHECK(p.error().message() ==
         "PUT /v2/team/app/manifests/v1: 400 Bad Request (MANIFEST_INVALID: bad thing; X)");
 }
 
-TEST_CASE("no error message ever contains a password, token or Authorization value",
-          "[client]") {
+TEST_CASE("no error message ever contains a password, token or Authorization value", "[client]") {
   const std::string password = "pw-7f3a91";
   const std::string token = "tok-c0ffee";
   ClientOptions o;
@@ -895,7 +920,8 @@ TEST_CASE("no error message ever contains a password, token or Authorization val
     Harness h(o); // network failure with the token in flight
     h.reply(resp(401, "", {{"www-authenticate", challenge}}));
     h.reply(resp(200, R"({"token":")" + token + R"("})"));
-    for (int i = 0; i < 4; ++i) h.fail(ErrorKind::network, "Operation timed out");
+    for (int i = 0; i < 4; ++i)
+      h.fail(ErrorKind::network, "Operation timed out");
     auto m = h.client->get_blob(kRepo, kDigest, 100);
     REQUIRE_FALSE(m);
     collect(m.error());
@@ -962,9 +988,11 @@ TEST_CASE("concurrent requests share one token fetch and one 401", "[client]") {
   for (int i = 0; i < kThreads; ++i)
     threads.emplace_back([&client, &ok] {
       for (int j = 0; j < 5; ++j)
-        if (client->head_manifest(kRepo, "v1")) ++ok;
+        if (client->head_manifest(kRepo, "v1"))
+          ++ok;
     });
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(ok == kThreads * 5);
   CHECK(registry->token_requests == 1);
   // The first request goes alone; the others wait for its token instead of each getting a 401.
@@ -1076,10 +1104,10 @@ TEST_CASE("manifest PUT preconditions: If-Match with the ETag read, If-None-Matc
 
 TEST_CASE("list_tags refuses a Link that loops back", "[client]") {
   Harness h;
-  h.reply(resp(200, R"({"tags":["a"]})",
-               {{"link", R"(</v2/team/app/tags/list?last=a>; rel="next")"}}));
-  h.reply(resp(200, R"({"tags":["b"]})",
-               {{"link", R"(</v2/team/app/tags/list?last=a>; rel="next")"}}));
+  h.reply(
+      resp(200, R"({"tags":["a"]})", {{"link", R"(</v2/team/app/tags/list?last=a>; rel="next")"}}));
+  h.reply(
+      resp(200, R"({"tags":["b"]})", {{"link", R"(</v2/team/app/tags/list?last=a>; rel="next")"}}));
   auto tags = h.client->list_tags(kRepo);
   REQUIRE_FALSE(tags);
   CHECK(tags.error().message() ==
@@ -1112,8 +1140,8 @@ TEST_CASE("only image manifests and indexes are accepted as manifests", "[client
        "disagree"},
       {"a mediaType that is not a string", R"({"schemaVersion":2,"mediaType":7})", "",
        "not a string"},
-      {"JSON of another kind", R"({"schemaVersion":2,"mediaType":"text/html"})",
-       "application/json", "'text/html' is not an image manifest"},
+      {"JSON of another kind", R"({"schemaVersion":2,"mediaType":"text/html"})", "application/json",
+       "'text/html' is not an image manifest"},
       {"text with a NUL byte", kManifest + std::string(1, '\0') + "x", "", "not a JSON manifest"},
       {"an index by its body (application/json)", index, "application/json", "",
        "application/vnd.oci.image.index.v1+json"},
@@ -1159,8 +1187,9 @@ TEST_CASE("no plain-HTTP upload location or tag page over HTTPS", "[client][host
   }
   SECTION("next page of the tag list") {
     Harness h;
-    h.reply(resp(200, R"({"tags":["a"]})",
-                 {{"link", R"(<http://reg.example:5000/v2/team/app/tags/list?last=a>; rel="next")"}}));
+    h.reply(
+        resp(200, R"({"tags":["a"]})",
+             {{"link", R"(<http://reg.example:5000/v2/team/app/tags/list?last=a>; rel="next")"}}));
     auto tags = h.client->list_tags(kRepo);
     REQUIRE_FALSE(tags);
     CHECK_THAT(tags.error().message(), Catch::Contains("plain HTTP"));
@@ -1171,9 +1200,9 @@ TEST_CASE("no plain-HTTP upload location or tag page over HTTPS", "[client][host
 TEST_CASE("tag lists that page forever are cut off", "[client][hostile]") {
   Harness h;
   for (int i = 0; i < 10; ++i)
-    h.reply(resp(200, R"({"tags":[]})",
-                 {{"link", "</v2/team/app/tags/list?n=1&last=x" + std::to_string(i) +
-                               ">; rel=\"next\""}}));
+    h.reply(resp(
+        200, R"({"tags":[]})",
+        {{"link", "</v2/team/app/tags/list?n=1&last=x" + std::to_string(i) + ">; rel=\"next\""}}));
   auto tags = h.client->list_tags(kRepo);
   REQUIRE_FALSE(tags);
   CHECK_THAT(tags.error().message(), Catch::Contains("empty tag pages"));
@@ -1192,7 +1221,8 @@ TEST_CASE("has_tag reads the tag list from just before the tag", "[client][hosti
   }
   SECTION("absent, the list passes the tag") {
     Harness h;
-    h.reply(resp(200, R"({"tags":["v1","v2"]})", {{"link", R"(</v2/team/app/tags/list?last=v2>; rel="next")"}}));
+    h.reply(resp(200, R"({"tags":["v1","v2"]})",
+                 {{"link", R"(</v2/team/app/tags/list?last=v2>; rel="next")"}}));
     auto has = h.client->has_tag(kRepo, "sha256-ab.sig");
     REQUIRE(has);
     CHECK_FALSE(*has);
@@ -1233,14 +1263,15 @@ TEST_CASE("an overall deadline bounds every request and retry", "[client][hostil
 TEST_CASE("secrets are masked before long registry text is cut, in every echoed form",
           "[client][hostile]") {
   ClientOptions o;
-  const std::string password = "p@ss w/rd+S\xc3\xab" "cret!x";
+  const std::string password = "p@ss w/rd+S\xc3\xab"
+                               "cret!x";
   o.credentials = {"alice", password, ""};
   const std::string basic = common::base64_encode("alice:" + password);
   const std::vector<std::string> echoes = {
-      std::string(240, 'A') + " " + password,         // cut inside the password at 300 bytes
-      "form p%40ss+w%2Frd%2BS%C3%ABcret%21x",            // form-encoded with '+' for spaces
-      "alone " + common::base64_encode(password),        // base64 of the password alone
-      "basic " + basic,                                  // with its padding
+      std::string(240, 'A') + " " + password,     // cut inside the password at 300 bytes
+      "form p%40ss+w%2Frd%2BS%C3%ABcret%21x",     // form-encoded with '+' for spaces
+      "alone " + common::base64_encode(password), // base64 of the password alone
+      "basic " + basic,                           // with its padding
   };
   for (const auto& echo : echoes) {
     INFO(echo);

@@ -19,10 +19,10 @@
 #include "tests/unit/registry/file_helpers.h"
 
 using namespace isign;
+using common::ErrorKind;
 using isign::testing::mode_of;
 using isign::testing::read;
 using isign::testing::write;
-using common::ErrorKind;
 using registry::Credentials;
 using registry::GetEnv;
 
@@ -49,7 +49,6 @@ public:
 private:
   std::string path_;
 };
-
 
 std::string auth(const std::string& user, const std::string& pass) {
   return common::base64_encode(user + ":" + pass);

@@ -14,10 +14,10 @@
 #include "tests/unit/registry/file_helpers.h"
 
 using namespace isign;
+using common::ErrorKind;
 using isign::testing::mode_of;
 using isign::testing::read;
 using isign::testing::write;
-using common::ErrorKind;
 using registry::GetEnv;
 
 namespace {
@@ -58,9 +58,7 @@ struct HostileEnv {
     write(dir + "/bin/docker-credential-" + name,
           "#!/bin/sh\ncat >/dev/null\ncat '" + dir + "/" + name + ".reply'\n", 0755);
   }
-
 };
-
 
 std::string nested(std::size_t levels) {
   std::string text;

@@ -12,8 +12,11 @@ TEST_CASE("parse_index: entries in order, with their platforms", "[index]") {
   const std::string b = "sha256:" + std::string(64, 'b');
   auto entries = registry::parse_index(
       R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-      R"("digest":")" + a + R"(","size":1,"platform":{"os":"linux","architecture":"arm","variant":"v7"}},)"
-      R"({"digest":")" + b + R"(","size":2}]})");
+      R"("digest":")" +
+      a +
+      R"(","size":1,"platform":{"os":"linux","architecture":"arm","variant":"v7"}},)"
+      R"({"digest":")" +
+      b + R"(","size":2}]})");
   REQUIRE(entries);
   REQUIRE(entries->size() == 2);
   CHECK((*entries)[0].digest == a);
@@ -67,7 +70,9 @@ TEST_CASE("parse_index: duplicate keys, a byte-order mark or deep nesting are re
   CHECK_FALSE(registry::parse_index(R"({"manifests":)" + entry + R"(,"manifests":[]})"));
   CHECK_FALSE(registry::parse_index(R"({"manifests":[{"digest":")" + d + R"(","digest":")" + d +
                                     R"("}]})"));
-  CHECK_FALSE(registry::parse_index("\xEF\xBB\xBF" R"({"manifests":)" + entry + "}"));
+  CHECK_FALSE(registry::parse_index("\xEF\xBB\xBF"
+                                    R"({"manifests":)" +
+                                    entry + "}"));
   CHECK_FALSE(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":)" +
                                     std::string(100, '[') + std::string(100, ']') + "}"));
   CHECK(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":{"manifests":1}})"));

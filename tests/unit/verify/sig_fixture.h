@@ -11,8 +11,8 @@
 
 #include "common/digest.h"
 #include "common/encoding.h"
-#include "keys/keys.h"
 #include "cosign/signature_manifest.h"
+#include "keys/keys.h"
 #include "tests/support/cosign_oracle.h"
 #include "verify/verifier.h"
 

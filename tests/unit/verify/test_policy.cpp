@@ -87,7 +87,8 @@ TEST_CASE("policy: the isign format, one rule per scope", "[policy]") {
       "registry.example/team": {"keys": ["a.pub", "keys/b.pub", "/abs/c.pub"], "threshold": 2,
                                 "annotations": {"env": "prod", "empty": ""},
                                 "identity": {"type": "matchExact"}},
-      "mirror.local:5000/upstream": {"keys": [)" + json_string(f.b.key.public_key_pem()) + R"(],
+      "mirror.local:5000/upstream": {"keys": [)" +
+                json_string(f.b.key.public_key_pem()) + R"(],
         "identity": {"type": "remapIdentity", "prefix": "mirror.local:5000/upstream",
                      "signedPrefix": "registry.example/team"}},
       "registry.example/team/legacy": {"type": "insecureAcceptAnything"},
@@ -150,9 +151,9 @@ TEST_CASE("policy: scope candidates, most specific first", "[policy]") {
         std::vector<std::string>{"a.b.example.com/ns/app:v1", "a.b.example.com/ns/app",
                                  "a.b.example.com/ns", "a.b.example.com", "*.b.example.com",
                                  "*.example.com", "*.com"});
-  CHECK(verify::scope_candidates(image_ref("localhost:5000/app@" + d)) ==
-        std::vector<std::string>{"localhost:5000/app@" + d, "localhost:5000/app",
-                                 "localhost:5000"});
+  CHECK(
+      verify::scope_candidates(image_ref("localhost:5000/app@" + d)) ==
+      std::vector<std::string>{"localhost:5000/app@" + d, "localhost:5000/app", "localhost:5000"});
   CHECK(verify::scope_candidates(image_ref("ubuntu")) ==
         std::vector<std::string>{"docker.io/library/ubuntu:latest", "docker.io/library/ubuntu",
                                  "docker.io/library", "docker.io", "*.io"});
@@ -277,12 +278,12 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
 
 TEST_CASE("policy: key files that cannot be read or are not public keys", "[policy]") {
   Fixture f;
-  f.files.files["/etc/isign/private.pem"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+  f.files.files["/etc/isign/private.pem"] =
+      "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
   auto missing = f.refused(R"({"version": 1, "default": {"keys": ["nope.pub"]}})", ErrorKind::io);
   CHECK(missing == "default.keys[0]: reading key '/etc/isign/nope.pub': cannot open: No such file "
                    "or directory");
-  auto priv =
-      f.refused(R"({"version": 1, "default": {"keys": ["private.pem"]}})", ErrorKind::key);
+  auto priv = f.refused(R"({"version": 1, "default": {"keys": ["private.pem"]}})", ErrorKind::key);
   CHECK_THAT(priv, Catch::StartsWith("default.keys[0]: key '/etc/isign/private.pem': "));
   auto inline_bad = f.refused(
       R"({"version": 1, "default": {"keys": ["-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"]}})",
@@ -304,7 +305,8 @@ TEST_CASE("policy: containers-policy.json with sigstoreSigned", "[policy]") {
                                                   "prefix": "mirror.local:5000",
                                                   "signedPrefix": "registry.example"}}],
         "registry.example/both": [{"type": "sigstoreSigned", "keyPath": "/abs/c.pub"},
-                                  {"type": "sigstoreSigned", "keyData": ")" + b_data + R"("}],
+                                  {"type": "sigstoreSigned", "keyData": ")" +
+                b_data + R"("}],
         "registry.example/gpg": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "/x.gpg"}],
         "registry.example/fulcio": [{"type": "sigstoreSigned", "fulcio": {"caPath": "/ca.pem",
                                      "oidcIssuer": "https://x", "subjectEmail": "a@b"},
@@ -402,8 +404,8 @@ TEST_CASE("policy: load_policy_file resolves keys next to the policy", "[policy]
 
 TEST_CASE("policy: a NUL byte in the policy text is refused", "[policy]") {
   Fixture f;
-  auto p = f.parse(std::string(R"({"version": 1, "default": {"keys": ["a.pub"]}})") + '\0' +
-                   "ignored");
+  auto p =
+      f.parse(std::string(R"({"version": 1, "default": {"keys": ["a.pub"]}})") + '\0' + "ignored");
   REQUIRE_FALSE(p);
   CHECK_THAT(p.error().message(), Catch::Contains("NUL"));
 }

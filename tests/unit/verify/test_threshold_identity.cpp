@@ -21,8 +21,8 @@ const std::string kRepo = "registry.example/team/app";
 verify::Report run(const std::string& sig_manifest, Blobs& blobs,
                    const std::vector<keys::PublicKey>& keys, const verify::VerifyOptions& options,
                    const std::string& named = kRepo + "@" + kImage) {
-  auto report =
-      verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), kImage, image_ref(named), keys, options);
+  auto report = verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), kImage,
+                                                 image_ref(named), keys, options);
   REQUIRE(report);
   return *report;
 }
@@ -115,33 +115,45 @@ TEST_CASE("identity rules as containers/image defines them", "[identity]") {
   const std::string d = "@" + kImage;
   const std::vector<Case> cases = {
       // matchRepository (isign's default): the repository; a digest in it must be the image's.
-      {"registry.example/team/app", "registry.example/team/app:v1", IdentityRule::same_repository, true},
-      {"registry.example/team/app:v2", "registry.example/team/app:v1", IdentityRule::same_repository, true},
-      {"registry.example/team/other", "registry.example/team/app:v1", IdentityRule::same_repository, false},
+      {"registry.example/team/app", "registry.example/team/app:v1", IdentityRule::same_repository,
+       true},
+      {"registry.example/team/app:v2", "registry.example/team/app:v1",
+       IdentityRule::same_repository, true},
+      {"registry.example/team/other", "registry.example/team/app:v1", IdentityRule::same_repository,
+       false},
       // matchExact: same tag (or digest); a signature without tag or digest never matches.
       {"registry.example/team/app:v1", "registry.example/team/app:v1", IdentityRule::exact, true},
       {"registry.example/team/app:v2", "registry.example/team/app:v1", IdentityRule::exact, false},
       {"registry.example/team/app", "registry.example/team/app:v1", IdentityRule::exact, false},
       {"registry.example/team/app:latest", "registry.example/team/app", IdentityRule::exact, true},
       {"registry.example/team/app", "registry.example/team/app", IdentityRule::exact, false},
-      {"registry.example/team/app:v1", "registry.example/team/app@sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7",
+      {"registry.example/team/app:v1",
+       "registry.example/team/"
+       "app@sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7",
        IdentityRule::exact, false},
       // matchRepoDigestOrExact: by digest the repository, by tag exact.
-      {"registry.example/team/app:v9", "registry.example/team/app@sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7",
+      {"registry.example/team/app:v9",
+       "registry.example/team/"
+       "app@sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7",
        IdentityRule::repo_digest_or_exact, true},
-      {"registry.example/team/app", "registry.example/team/app@sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7",
+      {"registry.example/team/app",
+       "registry.example/team/"
+       "app@sha256:6ee28169c7af6ef0a5a9689722824648dba83f9d6f34a940d0977cf47be65ea7",
        IdentityRule::repo_digest_or_exact, false},
-      {"registry.example/team/app:v1", "registry.example/team/app:v1", IdentityRule::repo_digest_or_exact, true},
-      {"registry.example/team/app:v2", "registry.example/team/app:v1", IdentityRule::repo_digest_or_exact, false},
-      {"registry.example/other/app:v1", "registry.example/team/app:v1", IdentityRule::repo_digest_or_exact, false},
+      {"registry.example/team/app:v1", "registry.example/team/app:v1",
+       IdentityRule::repo_digest_or_exact, true},
+      {"registry.example/team/app:v2", "registry.example/team/app:v1",
+       IdentityRule::repo_digest_or_exact, false},
+      {"registry.example/other/app:v1", "registry.example/team/app:v1",
+       IdentityRule::repo_digest_or_exact, false},
       // docker.io names are normalized on both sides.
       {"ubuntu:22.04", "docker.io/library/ubuntu:22.04", IdentityRule::exact, true},
-      {"index.docker.io/library/ubuntu:22.04", "ubuntu:22.04", IdentityRule::repo_digest_or_exact, true},
+      {"index.docker.io/library/ubuntu:22.04", "ubuntu:22.04", IdentityRule::repo_digest_or_exact,
+       true},
       {"not a reference", "ubuntu:22.04", IdentityRule::exact, false},
   };
   for (const auto& c : cases) {
-    INFO(c.signed_ref << " vs " << c.named << " under "
-                      << verify::identity_rule_name(c.rule));
+    INFO(c.signed_ref << " vs " << c.named << " under " << verify::identity_rule_name(c.rule));
     verify::VerifyOptions o;
     o.identity = c.rule;
     CHECK(verify::identity_matches(c.signed_ref, image_ref(c.named), kImage, o) == c.want);
@@ -155,9 +167,12 @@ TEST_CASE("identity: remapIdentity maps a mirror prefix to the signed prefix", "
   o.remap_signed_prefix = "registry.example/team";
   const std::string by_digest = "mirror.local:5000/upstream/app@" + kImage;
   CHECK(verify::identity_matches("registry.example/team/app:v1", image_ref(by_digest), kImage, o));
-  CHECK_FALSE(verify::identity_matches("registry.example/team/app", image_ref(by_digest), kImage, o));
-  CHECK_FALSE(verify::identity_matches("registry.example/team/other:v1", image_ref(by_digest), kImage, o));
-  CHECK_FALSE(verify::identity_matches("mirror.local:5000/upstream/app:v1", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(
+      verify::identity_matches("registry.example/team/app", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(
+      verify::identity_matches("registry.example/team/other:v1", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(verify::identity_matches("mirror.local:5000/upstream/app:v1", image_ref(by_digest),
+                                       kImage, o));
   CHECK(verify::identity_matches("registry.example/team/app:v1",
                                  image_ref("mirror.local:5000/upstream/app:v1"), kImage, o));
   CHECK_FALSE(verify::identity_matches("registry.example/team/app:v2",
@@ -167,7 +182,8 @@ TEST_CASE("identity: remapIdentity maps a mirror prefix to the signed prefix", "
   CHECK(verify::identity_matches("registry.example/team/a/b:v1",
                                  image_ref("mirror.local:5000/upstream/a/b:v1"), kImage, o));
   CHECK_FALSE(verify::identity_matches("registry.example/team-x/app:v1",
-                                       image_ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
+                                       image_ref("mirror.local:5000/upstream-x/app:v1"), kImage,
+                                       o));
   CHECK(verify::identity_matches("mirror.local:5000/upstream-x/app:v1",
                                  image_ref("mirror.local:5000/upstream-x/app:v1"), kImage, o));
   // isign policies compare repositories after remapping: cosign's tag-less references match.
@@ -175,14 +191,15 @@ TEST_CASE("identity: remapIdentity maps a mirror prefix to the signed prefix", "
   CHECK(verify::identity_matches("registry.example/team/app", image_ref(by_digest), kImage, o));
   CHECK(verify::identity_matches("registry.example/team/app:v7",
                                  image_ref("mirror.local:5000/upstream/app:v1"), kImage, o));
-  CHECK_FALSE(verify::identity_matches("registry.example/team/other", image_ref(by_digest), kImage, o));
+  CHECK_FALSE(
+      verify::identity_matches("registry.example/team/other", image_ref(by_digest), kImage, o));
   CHECK_FALSE(verify::identity_matches("registry.example/team/app@" + kOther, image_ref(by_digest),
                                        kImage, o));
   o.remap_then = IdentityRule::repo_digest_or_exact;
   // Docker Hub as the signed prefix.
   o.remap_signed_prefix = "docker.io/library";
-  CHECK(verify::identity_matches("ubuntu:22.04", image_ref("mirror.local:5000/upstream/ubuntu:22.04"),
-                                 kImage, o));
+  CHECK(verify::identity_matches("ubuntu:22.04",
+                                 image_ref("mirror.local:5000/upstream/ubuntu:22.04"), kImage, o));
 
   CHECK(verify::remap_prefix_matches("a.example/x/y", "a.example/x"));
   CHECK(verify::remap_prefix_matches("a.example/x", "a.example/x"));

@@ -10,14 +10,14 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "keys/keys.h"
-#include "verify/verifier.h"
 #include "tests/unit/testdata.h"
 #include "tests/unit/verify/sig_fixture.h"
+#include "verify/verifier.h"
 
 using namespace isign;
 using namespace isign::verify::testing;
-using unit::testdata_file;
 using common::ErrorKind;
+using unit::testdata_file;
 using verify::Failure;
 
 namespace {
@@ -44,8 +44,8 @@ verify::Report run(const std::string& sig_manifest, Blobs& blobs,
                    const std::vector<keys::PublicKey>& keys,
                    const verify::VerifyOptions& options = {}, const std::string& image = kImage,
                    const std::string& image_repo = kRepo) {
-  auto report = verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), image, repo(image_repo),
-                                          keys, options);
+  auto report = verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), image,
+                                                 repo(image_repo), keys, options);
   REQUIRE(report);
   return *report;
 }
@@ -127,7 +127,8 @@ TEST_CASE("verifier: wrong key, several keys, key identity", "[verifier]") {
   auto none = run(sig_manifest, blobs, {bob.pub, new_signer().pub});
   CHECK(none.signatures[0].reason == "the signature does not verify with any of the 2 given keys");
 
-  auto empty = verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), kImage, repo(kRepo), {});
+  auto empty =
+      verify::testing::verify_manifest(sig_manifest, blobs.fetcher(), kImage, repo(kRepo), {});
   REQUIRE_FALSE(empty);
   CHECK(empty.error().kind() == ErrorKind::usage);
 }
@@ -138,8 +139,7 @@ TEST_CASE("verifier: two signers on one image, each verifies with its own key on
   const std::string pa = payload_for(kRepo, kImage);
   const std::string pb = payload_for(kRepo, kImage, R"({"signer":"bob"})");
   Blobs blobs{pa, pb};
-  const std::string m =
-      manifest({layer(pa, alice.sign_b64(pa)), layer(pb, bob.sign_b64(pb))});
+  const std::string m = manifest({layer(pa, alice.sign_b64(pa)), layer(pb, bob.sign_b64(pb))});
   auto for_alice = run(m, blobs, {alice.pub});
   CHECK(for_alice.valid() == std::vector<std::size_t>{0});
   CHECK(for_alice.signatures[1].failure == Failure::bad_signature);
@@ -276,8 +276,8 @@ TEST_CASE("verifier: identity rules", "[verifier]") {
     Blobs blobs{payload};
     verify::VerifyOptions options;
     options.identity = rule;
-    auto r = run(manifest({layer(payload, alice.sign_b64(payload))}), blobs, {alice.pub},
-                 options, kImage, image_repo);
+    auto r = run(manifest({layer(payload, alice.sign_b64(payload))}), blobs, {alice.pub}, options,
+                 kImage, image_repo);
     CHECK(r.verified() == want);
     if (!want)
       CHECK(r.signatures[0].failure == Failure::identity_mismatch);
@@ -315,8 +315,7 @@ TEST_CASE("verifier: required annotations", "[verifier]") {
     Blobs blobs{payload};
     verify::VerifyOptions options;
     options.required_annotations = std::move(required);
-    auto r =
-        run(manifest({layer(payload, alice.sign_b64(payload))}), blobs, {alice.pub}, options);
+    auto r = run(manifest({layer(payload, alice.sign_b64(payload))}), blobs, {alice.pub}, options);
     CHECK(r.verified() == want);
     if (!want) {
       CHECK(r.signatures[0].failure == Failure::annotation_mismatch);
@@ -348,8 +347,8 @@ TEST_CASE("verifier: non-signature layers are ignored", "[verifier]") {
       R"({"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","size":10,"digest":"sha256:)" +
       std::string(64, '0') + R"("})";
   const std::string no_media_type = R"({"size":1,"digest":"nope"})";
-  auto r = run(manifest({other, no_media_type, layer(payload, alice.sign_b64(payload))}),
-               blobs, {alice.pub});
+  auto r = run(manifest({other, no_media_type, layer(payload, alice.sign_b64(payload))}), blobs,
+               {alice.pub});
   CHECK(r.ignored_layers == 2);
   REQUIRE(r.signatures.size() == 1);
   CHECK(r.signatures[0].index == 2);
@@ -371,10 +370,9 @@ TEST_CASE("verifier: one valid signature among broken ones is enough", "[verifie
   const std::string good = payload_for(kRepo, kImage);
   const std::string wrong_digest = payload_for(kRepo, kOtherImage);
   Blobs blobs{good, wrong_digest};
-  auto r = run(
-      manifest({layer(wrong_digest, alice.sign_b64(wrong_digest)),
-                layer(good, mallory.sign_b64(good)), layer(good, alice.sign_b64(good))}),
-      blobs, {alice.pub});
+  auto r = run(manifest({layer(wrong_digest, alice.sign_b64(wrong_digest)),
+                         layer(good, mallory.sign_b64(good)), layer(good, alice.sign_b64(good))}),
+               blobs, {alice.pub});
   REQUIRE(r.signatures.size() == 3);
   CHECK(r.signatures[0].failure == Failure::digest_mismatch);
   CHECK(r.signatures[1].failure == Failure::bad_signature);
@@ -390,8 +388,8 @@ TEST_CASE("verifier: limits", "[verifier]") {
   const std::string l = layer(payload, alice.sign_b64(payload));
 
   std::vector<std::string> many(101, l);
-  auto too_many =
-      verify::testing::verify_manifest(manifest(many), blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
+  auto too_many = verify::testing::verify_manifest(manifest(many), blobs.fetcher(), kImage,
+                                                   repo(kRepo), {alice.pub});
   REQUIRE_FALSE(too_many);
   CHECK(too_many.error().kind() == ErrorKind::limit);
   CHECK(too_many.error().message() ==
@@ -403,8 +401,8 @@ TEST_CASE("verifier: limits", "[verifier]") {
 
   verify::VerifyOptions options;
   options.limits.max_layers = 2;
-  auto custom = verify::testing::verify_manifest(manifest({l, l, l}), blobs.fetcher(), kImage, repo(kRepo),
-                                          {alice.pub}, options);
+  auto custom = verify::testing::verify_manifest(manifest({l, l, l}), blobs.fetcher(), kImage,
+                                                 repo(kRepo), {alice.pub}, options);
   REQUIRE_FALSE(custom);
   CHECK(custom.error().kind() == ErrorKind::limit);
 
@@ -485,8 +483,8 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
   };
   for (const auto& c : cases) {
     INFO(c.name);
-    auto r =
-        verify::testing::verify_manifest(c.manifest, blobs.fetcher(), kImage, repo(kRepo), {alice.pub});
+    auto r = verify::testing::verify_manifest(c.manifest, blobs.fetcher(), kImage, repo(kRepo),
+                                              {alice.pub});
     REQUIRE_FALSE(r);
     CHECK(r.error().kind() == ErrorKind::registry);
     CHECK_THAT(r.error().message(), Catch::Contains(c.why));
@@ -503,12 +501,12 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
   REQUIRE(docker);
   CHECK(docker->verified());
   auto bare = verify::testing::verify_manifest(R"({"layers":[)" + l + "]}", blobs.fetcher(), kImage,
-                                        repo(kRepo), {alice.pub});
+                                               repo(kRepo), {alice.pub});
   REQUIRE(bare);
   CHECK(bare->verified());
 
   auto bad_digest = verify::testing::verify_manifest(manifest({l}), blobs.fetcher(), "sha256:abc",
-                                              repo(kRepo), {alice.pub});
+                                                     repo(kRepo), {alice.pub});
   REQUIRE_FALSE(bad_digest);
   CHECK(bad_digest.error().kind() == ErrorKind::usage);
 }
