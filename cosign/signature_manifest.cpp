@@ -218,11 +218,20 @@ Result<JsonText> parse_existing(std::string_view manifest_bytes) {
   return doc;
 }
 
-Result<Extendable> extendable_bytes(std::string_view manifest_bytes) {
+// The document and its checked scan (whose spans are offsets into manifest_bytes).
+struct CheckedManifest {
+  JsonText doc;
+  Extendable scan;
+};
+
+Result<CheckedManifest> check_existing(std::string_view manifest_bytes) {
   auto doc = parse_existing(manifest_bytes);
   if (!doc)
     return std::move(doc).error();
-  return check_extendable(*doc);
+  auto scan = check_extendable(*doc);
+  if (!scan)
+    return std::move(scan).error();
+  return CheckedManifest{*doc, std::move(*scan)};
 }
 
 bool has_layer(const Extendable& scan, const std::string& payload_digest, std::size_t size,
@@ -378,9 +387,10 @@ SignatureArtifact new_signature_artifact(const NewSignature& sig) {
 }
 
 Result<ExistingArtifact> parse_existing_artifact(std::string_view manifest_bytes) {
-  auto scan = extendable_bytes(manifest_bytes);
-  if (!scan)
-    return std::move(scan).error();
+  auto checked = check_existing(manifest_bytes);
+  if (!checked)
+    return std::move(checked).error();
+  const Extendable* scan = &checked->scan;
   ExistingArtifact out;
   out.manifest = std::string(manifest_bytes);
   out.media_type = scan->media_type;
@@ -393,25 +403,24 @@ Result<ExistingArtifact> parse_existing_artifact(std::string_view manifest_bytes
 Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& existing,
                                                     std::string_view config_bytes,
                                                     const NewSignature& sig) {
-  auto doc = parse_existing(existing.manifest);
-  if (!doc)
-    return std::move(doc).error();
-  auto scan = check_extendable(*doc);
-  if (!scan)
-    return std::move(scan).error();
+  auto checked = check_existing(existing.manifest);
+  if (!checked)
+    return std::move(checked).error();
+  const JsonText& doc = checked->doc;
+  const Extendable& scan = checked->scan;
 
   const std::string payload_digest = common::sha256_digest(sig.payload);
-  if (has_layer(*scan, payload_digest, sig.payload.size(), sig.signature)) {
+  if (has_layer(scan, payload_digest, sig.payload.size(), sig.signature)) {
     SignatureArtifact same;
     same.manifest = existing.manifest;
-    same.media_type = scan->media_type;
+    same.media_type = scan.media_type;
     same.config = std::string(config_bytes);
     same.changed = false;
     return same;
   }
 
   const std::string layer = layer_descriptor(payload_digest, sig.payload.size(), sig.signature);
-  auto out = append_layers(*doc, *scan, existing.manifest, config_bytes, {layer}, {payload_digest});
+  auto out = append_layers(doc, scan, existing.manifest, config_bytes, {layer}, {payload_digest});
   if (!out)
     return out;
   out->blobs_to_upload.insert(out->blobs_to_upload.begin(), Blob{payload_digest, sig.payload});
@@ -421,25 +430,25 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
 Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
                                              std::string_view config_bytes,
                                              const std::vector<StoredLayer>& layers) {
-  auto doc = parse_existing(existing.manifest);
-  if (!doc)
-    return std::move(doc).error();
-  auto scan = check_extendable(*doc);
-  if (!scan)
-    return std::move(scan).error();
+  auto checked = check_existing(existing.manifest);
+  if (!checked)
+    return std::move(checked).error();
+  const JsonText& doc = checked->doc;
+  const Extendable& scan = checked->scan;
   std::vector<std::string> texts, digests;
   for (const auto& l : layers) {
     texts.push_back(l.text);
     digests.push_back(l.digest.value_or(""));
   }
-  return append_layers(*doc, *scan, existing.manifest, config_bytes, texts, digests);
+  return append_layers(doc, scan, existing.manifest, config_bytes, texts, digests);
 }
 
 Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSignature& sig) {
-  auto scan = extendable_bytes(manifest_bytes);
-  if (!scan)
-    return std::move(scan).error();
-  return has_layer(*scan, common::sha256_digest(sig.payload), sig.payload.size(), sig.signature);
+  auto checked = check_existing(manifest_bytes);
+  if (!checked)
+    return std::move(checked).error();
+  return has_layer(checked->scan, common::sha256_digest(sig.payload), sig.payload.size(),
+                   sig.signature);
 }
 
 } // namespace isign::cosign
