@@ -147,6 +147,10 @@ private:
     return *present;
   }
 
+  Result<std::optional<AttachOutcome>> settled_by(registry::Manifest& current);
+  Result<bool> write(const SignatureArtifact& artifact,
+                     const std::optional<registry::Manifest>& current, int attempt);
+  Result<bool> read_back(std::chrono::steady_clock::time_point started, const std::string& before);
   Result<AttachResult> after_success(AttachOutcome outcome);
   Result<void> watch_abandoned_puts();
   Result<void> restore(const registry::Manifest& now, const std::vector<StoredLayer>& missing);
@@ -161,117 +165,139 @@ private:
   bool abandoned_ = false;                      // a PUT whose outcome is unknown was given up on
   std::optional<registry::Manifest> last_good_; // the artifact read back holding our layer
   int not_stored_ = 0, replaced_ = 0;           // read-backs without our layer, by cause
+  int precondition_failures_ = 0;               // PUTs refused with 412
   std::string last_put_error_;
   bool in_flight_ = false; // an abandoned PUT may still be on its way to the registry
 };
 
 Result<AttachResult> Attacher::run() {
-  // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
-  // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
-  // registry's ETags are not usable and only the read-back below protects concurrent signers.
-  int precondition_failures = 0;
-  constexpr int kMaxPreconditionFailures = 3;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto started = std::chrono::steady_clock::now();
     auto current = read_current();
     if (!current)
       return std::move(current).error();
-    registry::PutCondition condition;
-    std::string before; // digest of the artifact we extend, "" when there is none
     if (*current) {
-      condition.if_match = (*current)->etag;
-      before = (*current)->digest;
-      // An earlier PUT of ours that failed may have been stored after all.
-      if (abandoned_) {
-        auto ours = has_ours(**current);
-        if (!ours)
-          return std::move(ours).error();
-        if (*ours) {
-          result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
-                                  " (" + last_put_error_ + ") but had stored it");
-          last_good_ = std::move(**current);
-          return after_success(AttachOutcome::attached);
-        }
-      }
-      auto there = already_there(**current);
-      if (!there)
-        return std::move(there).error();
-      if (*there)
-        return after_success(**there);
-    } else {
-      condition.if_none_match_any = true;
+      auto settled = settled_by(**current);
+      if (!settled)
+        return std::move(settled).error();
+      if (*settled)
+        return after_success(**settled);
     }
     auto artifact = build(*current);
     if (!artifact)
       return std::move(artifact).error();
     if (!artifact->changed)
       return after_success(AttachOutcome::already_present);
-
-    // Write: blobs first, the manifest last, so a failure never leaves a dangling manifest.
-    for (const auto& blob : artifact->blobs_to_upload)
-      if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
-        return std::move(put).error().context("uploading signature blob " + blob.digest);
-    if (precondition_failures >= kMaxPreconditionFailures)
-      condition = registry::PutCondition{};
-    auto put =
-        client_.put_manifest(repo_, tag_, artifact->manifest, artifact->media_type, condition);
-    if (!put) {
-      if (put.error().http_status() == 412)
-        ++precondition_failures;
-      if (outcome_unknown(put.error())) {
-        abandoned_ = true;
-        last_put_error_ = put.error().message();
-        // A gateway that gave up on the registry (502, 504) or a request we gave up on may
-        // still be in flight; a registry's own 500 has ended.
-        const long status = put.error().http_status();
-        in_flight_ = in_flight_ || status == 0 || status == 502 || status == 504;
-      }
-      // Under concurrent writers distribution can refuse a PUT (e.g. DIGEST_INVALID while another
-      // signer's blobs are being linked). Redoing the whole read-modify-write is safe: blobs are
-      // content-addressed and the manifest is rebuilt from what is there now.
-      if (retryable_put_failure(put.error()) && attempt < options_.max_attempts) {
-        sleep_ms(20 + jitter(100 * attempt));
-        continue;
-      }
-      return std::move(put).error().context("pushing " + tag_);
-    }
-
-    // Check: distribution has no compare-and-swap on tags, so a concurrent signer that read the
-    // artifact before our PUT may overwrite it with a copy lacking our layer. Such a writer's
-    // read-to-PUT window is about as long as ours, so waiting a few times our own round trip
-    // before reading back catches it; then we merge again.
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now() - started)
-                       .count();
-    sleep_ms(std::min<long>(2000, 3 * elapsed + 20 + jitter(30)));
-    auto back = client_.get_manifest(repo_, tag_);
-    if (!back && back.error().kind() != ErrorKind::not_found)
-      return std::move(back).error().context("reading back " + tag_);
-    // A registry that acknowledged the PUT yet has no such tag cannot be read to merge again:
-    // another round would only write blind over whatever it really holds.
-    if (!back)
-      return make_error(ErrorKind::registry,
-                        "pushing " + tag_ +
-                            ": the registry accepted the PUT but answers 404 when it is read "
-                            "back, so its reads cannot be trusted (a cache in front of it?); "
-                            "whether the signatures it held were kept is unknown: check with "
-                            "verify");
-    auto ours = has_ours(*back);
+    auto written = write(*artifact, *current, attempt);
+    if (!written)
+      return std::move(written).error();
+    if (!*written)
+      continue; // a refused PUT worth a whole new round
+    auto ours = read_back(started, *current ? (*current)->digest : std::string());
     if (!ours)
       return std::move(ours).error();
-    if (*ours) {
-      last_good_ = std::move(*back);
+    if (*ours)
       return after_success(*current ? AttachOutcome::attached : AttachOutcome::created);
-    }
-    // Our layer is not there: either the registry kept what was there before (it acknowledged
-    // the PUT without storing it) or another signer's write replaced ours.
-    if (back->digest == before)
-      ++not_stored_;
-    else
-      ++replaced_;
     sleep_ms(jitter(50 * attempt));
   }
   return exhausted();
+}
+
+// Whether current already settles the attach: an earlier PUT of ours that failed was stored
+// after all, or a layer verify would accept is there (already_there).
+Result<std::optional<AttachOutcome>> Attacher::settled_by(registry::Manifest& current) {
+  if (abandoned_) {
+    auto ours = has_ours(current);
+    if (!ours)
+      return std::move(ours).error();
+    if (*ours) {
+      result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
+                              " (" + last_put_error_ + ") but had stored it");
+      last_good_ = std::move(current);
+      return std::optional(AttachOutcome::attached);
+    }
+  }
+  return already_there(current);
+}
+
+// Blobs first, the manifest last, so a failure never leaves a dangling manifest. true: written;
+// false: refused in a way worth another read-modify-write round (after a pause).
+Result<bool> Attacher::write(const SignatureArtifact& artifact,
+                             const std::optional<registry::Manifest>& current, int attempt) {
+  for (const auto& blob : artifact.blobs_to_upload)
+    if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
+      return std::move(put).error().context("uploading signature blob " + blob.digest);
+  // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
+  // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
+  // registry's ETags are not usable and only the read-back protects concurrent signers.
+  constexpr int kMaxPreconditionFailures = 3;
+  registry::PutCondition condition;
+  if (precondition_failures_ < kMaxPreconditionFailures) {
+    if (current)
+      condition.if_match = current->etag;
+    else
+      condition.if_none_match_any = true;
+  }
+  auto put = client_.put_manifest(repo_, tag_, artifact.manifest, artifact.media_type, condition);
+  if (put)
+    return true;
+  if (put.error().http_status() == 412)
+    ++precondition_failures_;
+  if (outcome_unknown(put.error())) {
+    abandoned_ = true;
+    last_put_error_ = put.error().message();
+    // A gateway that gave up on the registry (502, 504) or a request we gave up on may still be
+    // in flight; a registry's own 500 has ended.
+    const long status = put.error().http_status();
+    in_flight_ = in_flight_ || status == 0 || status == 502 || status == 504;
+  }
+  // Under concurrent writers distribution can refuse a PUT (e.g. DIGEST_INVALID while another
+  // signer's blobs are being linked). Redoing the whole read-modify-write is safe: blobs are
+  // content-addressed and the manifest is rebuilt from what is there now.
+  if (retryable_put_failure(put.error()) && attempt < options_.max_attempts) {
+    sleep_ms(20 + jitter(100 * attempt));
+    return false;
+  }
+  return std::move(put).error().context("pushing " + tag_);
+}
+
+// Whether our layer is in the artifact read back after a settle delay. Distribution has no
+// compare-and-swap on tags, so a concurrent signer that read the artifact before our PUT may
+// overwrite it with a copy lacking our layer. Such a writer's read-to-PUT window is about as long
+// as ours, so waiting a few times our own round trip (since started) before reading back catches
+// it; then the caller merges again. before: the digest of the artifact we extended ("" if none).
+Result<bool> Attacher::read_back(std::chrono::steady_clock::time_point started,
+                                 const std::string& before) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - started)
+                     .count();
+  sleep_ms(std::min<long>(2000, 3 * elapsed + 20 + jitter(30)));
+  auto back = client_.get_manifest(repo_, tag_);
+  if (!back && back.error().kind() != ErrorKind::not_found)
+    return std::move(back).error().context("reading back " + tag_);
+  // A registry that acknowledged the PUT yet has no such tag cannot be read to merge again:
+  // another round would only write blind over whatever it really holds.
+  if (!back)
+    return make_error(ErrorKind::registry,
+                      "pushing " + tag_ +
+                          ": the registry accepted the PUT but answers 404 when it is read "
+                          "back, so its reads cannot be trusted (a cache in front of it?); "
+                          "whether the signatures it held were kept is unknown: check with "
+                          "verify");
+  auto ours = has_ours(*back);
+  if (!ours)
+    return std::move(ours).error();
+  if (*ours) {
+    last_good_ = std::move(*back);
+    return true;
+  }
+  // Our layer is not there: either the registry kept what was there before (it acknowledged the
+  // PUT without storing it) or another signer's write replaced ours.
+  if (back->digest == before)
+    ++not_stored_;
+  else
+    ++replaced_;
+  return false;
 }
 
 Error Attacher::exhausted() const {

@@ -108,13 +108,15 @@ struct Envelope {
   std::uint64_t n = 0;
 };
 
-Result<Envelope> parse_envelope(std::string_view file_contents) {
+// The PEM body of an encrypted private key file (either label), or an error saying what the file
+// is instead.
+Result<std::string> encrypted_key_body(std::string_view file_contents) {
   if (file_contents.size() > kMaxKeyFileSize)
     return make_error(ErrorKind::key, "too large to be an encrypted private key (" +
                                           std::to_string(file_contents.size()) + " bytes)");
   auto block = detail::pem_decode(file_contents);
   if (!block)
-    return std::move(block.error());
+    return std::move(block).error();
   if (block->label != kSigstoreLabel && block->label != kCosignLabel) {
     if (block->label == "PUBLIC KEY")
       return make_error(ErrorKind::key, "this is a public key (PEM 'PUBLIC KEY'), not an "
@@ -126,9 +128,17 @@ Result<Envelope> parse_envelope(std::string_view file_contents) {
     return make_error(ErrorKind::key, std::move(what));
   }
 
+  return std::move(block->der);
+}
+
+Result<Envelope> parse_envelope(std::string_view file_contents) {
+  auto body = encrypted_key_body(file_contents);
+  if (!body)
+    return std::move(body).error();
+
   // nlohmann stops at a NUL byte as at the end of input: text after one would go unread.
-  auto json = block->der.find('\0') == std::string::npos
-                  ? nlohmann::json::parse(block->der, nullptr, /*allow_exceptions=*/false)
+  auto json = body->find('\0') == std::string::npos
+                  ? nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false)
                   : nlohmann::json(nlohmann::json::value_t::discarded);
   if (json.is_discarded())
     return make_error(ErrorKind::key, "bad key file JSON: the PEM body is not valid JSON");

@@ -405,23 +405,18 @@ Result<Policy> parse_isign(const json& doc, KeyLoader& loader) {
 
 // --- containers-policy.json -------------------------------------------------------------------
 
-Result<Requirement> parse_containers_requirement(const json& v, const std::string& where,
-                                                 KeyLoader& loader) {
-  if (auto ok = expect_object(v, where); !ok)
-    return ok.error();
-  if (!v.contains("type"))
-    return bad(where, "missing field \"type\"");
-  auto type = get_string(v, "type", where);
-  if (!type)
-    return std::move(type).error();
+// The requirement types of containers-policy.json other than sigstoreSigned: accepted when
+// isign can honour them (insecureAcceptAnything, reject), unsupported otherwise.
+Result<Requirement> parse_other_requirement(const json& v, const std::string& type,
+                                            const std::string& where) {
   Requirement req;
-  if (*type == "insecureAcceptAnything" || *type == "reject") {
+  if (type == "insecureAcceptAnything" || type == "reject") {
     if (auto ok = only_fields(v, {"type"}, where); !ok)
       return ok.error();
-    req.type = *type == "reject" ? Requirement::Type::reject : Requirement::Type::accept_anything;
+    req.type = type == "reject" ? Requirement::Type::reject : Requirement::Type::accept_anything;
     return req;
   }
-  if (*type == "signedBy") {
+  if (type == "signedBy") {
     if (auto ok = only_fields(
             v, {"type", "keyType", "keyPath", "keyPaths", "keyData", "signedIdentity"}, where);
         !ok)
@@ -430,51 +425,19 @@ Result<Requirement> parse_containers_requirement(const json& v, const std::strin
     req.unsupported_reason = "signedBy (GPG simple signing) is not supported by isign";
     return req;
   }
-  if (*type == "signedBaseLayer") {
+  if (type == "signedBaseLayer") {
     if (auto ok = only_fields(v, {"type", "baseLayerIdentity"}, where); !ok)
       return ok.error();
     req.type = Requirement::Type::unsupported;
     req.unsupported_reason = "signedBaseLayer is not supported by isign";
     return req;
   }
-  if (*type != "sigstoreSigned")
-    return bad(member(where, "type"), "unknown requirement type " + quote_for_message(*type));
+  return bad(member(where, "type"), "unknown requirement type " + quote_for_message(type));
+}
 
-  if (auto ok = only_fields(v,
-                            {"type", "keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki",
-                             "rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData",
-                             "rekorPublicKeyDatas", "signedIdentity"},
-                            where);
-      !ok)
-    return ok.error();
-  int sources = 0;
-  for (const char* f : {"keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki"})
-    sources += v.contains(f) ? 1 : 0;
-  if (sources != 1)
-    return bad(where, "exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must "
-                      "be given");
-  // containers/image's default identity rule when signedIdentity is absent.
-  req.options.identity = IdentityRule::repo_digest_or_exact;
-  std::string unsupported;
-  if (v.contains("signedIdentity"))
-    if (auto ok = parse_identity(v.at("signedIdentity"), member(where, "signedIdentity"), true,
-                                 req.options, &unsupported);
-        !ok)
-      return ok.error();
-  for (const char* f : {"fulcio", "pki"})
-    if (v.contains(f))
-      unsupported = std::string(f) + " certificates are not supported by isign (keys only)";
-  for (const char* f :
-       {"rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData", "rekorPublicKeyDatas"})
-    if (v.contains(f))
-      unsupported = std::string(f) + ": isign has no transparency log support";
-  if (!unsupported.empty()) {
-    req.type = Requirement::Type::unsupported;
-    req.unsupported_reason = "sigstoreSigned: " + unsupported;
-    req.keys.clear();
-    return req;
-  }
-
+// The keys of a sigstoreSigned requirement (keyPath, keyPaths, keyData or keyDatas) into req.
+Result<void> load_sigstore_keys(const json& v, const std::string& where, KeyLoader& loader,
+                                Requirement& req) {
   if (v.contains("keyPath")) {
     auto path = get_string(v, "keyPath", where);
     if (!path)
@@ -524,6 +487,59 @@ Result<Requirement> parse_containers_requirement(const json& v, const std::strin
           !ok)
         return ok.error();
   }
+  return {};
+}
+
+Result<Requirement> parse_containers_requirement(const json& v, const std::string& where,
+                                                 KeyLoader& loader) {
+  if (auto ok = expect_object(v, where); !ok)
+    return ok.error();
+  if (!v.contains("type"))
+    return bad(where, "missing field \"type\"");
+  auto type = get_string(v, "type", where);
+  if (!type)
+    return std::move(type).error();
+  if (*type != "sigstoreSigned")
+    return parse_other_requirement(v, *type, where);
+  Requirement req;
+
+  if (auto ok = only_fields(v,
+                            {"type", "keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki",
+                             "rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData",
+                             "rekorPublicKeyDatas", "signedIdentity"},
+                            where);
+      !ok)
+    return ok.error();
+  int sources = 0;
+  for (const char* f : {"keyPath", "keyPaths", "keyData", "keyDatas", "fulcio", "pki"})
+    sources += v.contains(f) ? 1 : 0;
+  if (sources != 1)
+    return bad(where, "exactly one of keyPath, keyPaths, keyData, keyDatas, fulcio and pki must "
+                      "be given");
+  // containers/image's default identity rule when signedIdentity is absent.
+  req.options.identity = IdentityRule::repo_digest_or_exact;
+  std::string unsupported;
+  if (v.contains("signedIdentity"))
+    if (auto ok = parse_identity(v.at("signedIdentity"), member(where, "signedIdentity"), true,
+                                 req.options, &unsupported);
+        !ok)
+      return ok.error();
+  for (const char* f : {"fulcio", "pki"})
+    if (v.contains(f))
+      unsupported = std::string(f) + " certificates are not supported by isign (keys only)";
+  for (const char* f :
+       {"rekorPublicKeyPath", "rekorPublicKeyPaths", "rekorPublicKeyData", "rekorPublicKeyDatas"})
+    if (v.contains(f))
+      unsupported = std::string(f) + ": isign has no transparency log support";
+  if (!unsupported.empty()) {
+    req.type = Requirement::Type::unsupported;
+    req.unsupported_reason = "sigstoreSigned: " + unsupported;
+    req.keys.clear();
+    return req;
+  }
+
+  if (auto loaded = load_sigstore_keys(v, where, loader, req); !loaded)
+    return loaded.error();
   return req;
 }
 
