@@ -1,5 +1,6 @@
 #include "cosign/signature_manifest.h"
 
+#include <limits>
 #include <optional>
 
 #include "common/digest.h"
@@ -75,6 +76,11 @@ DescriptorFields descriptor_fields(const JsonText& doc, const Members& members) 
   return f;
 }
 
+// Go decodes descriptor sizes into int64: a larger number is no size registries or cosign accept.
+bool int64_size(const std::optional<std::uint64_t>& size) {
+  return size && *size <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+}
+
 StoredLayer scan_layer(const JsonText& doc, Span layer, std::size_t index) {
   StoredLayer info;
   info.index = index;
@@ -104,7 +110,7 @@ StoredLayer scan_layer(const JsonText& doc, Span layer, std::size_t index) {
     info.problem = "no string mediaType";
   else if (!info.digest)
     info.problem = "no string digest";
-  else if (!info.size)
+  else if (!int64_size(info.size))
     info.problem = "no integer size";
   return info;
 }
@@ -147,9 +153,16 @@ Result<std::string> image_media_type(const JsonText& doc, const ManifestScan& sc
 std::string layers_problem(const JsonText& doc, const ManifestScan& scan) {
   if (!scan.layers)
     return "has no layers array";
-  return "has no layers array (its layers is " +
-         std::string(doc.type(*scan.layers) == JsonType::object ? "an object" : "not an array") +
-         ", not an array)";
+  switch (doc.type(*scan.layers)) {
+  case JsonType::object:
+    return "has no layers array (its layers is an object, not an array)";
+  case JsonType::null:
+    return "has no layers array (its layers is null)";
+  default:
+    return "has no layers array (its layers is a " +
+           std::string(doc.type(*scan.layers) == JsonType::string ? "string" : "scalar") +
+           ", not an array)";
+  }
 }
 
 // What a signer needs to extend a manifest: the spans of the config descriptor's digest and
@@ -187,7 +200,7 @@ Result<Extendable> check_extendable(const JsonText& doc) {
   auto f = descriptor_fields(doc, *config_members);
   if (!f.digest_value || !common::validate_sha256_digest(*f.digest_value))
     return fail("has a config descriptor without a sha256 digest").error();
-  if (!f.size_value)
+  if (!int64_size(f.size_value))
     return fail("has a config descriptor without an integer size").error();
   out.config_digest = *f.digest;
   out.config_size = *f.size;
@@ -357,6 +370,16 @@ Result<SignatureManifest> read_signature_manifest(std::string_view manifest_byte
   out.layers_null = doc->type(*scan->layers) == JsonType::null;
   out.layers = std::move(scan->layer_infos);
   return out;
+}
+
+Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes) {
+  auto read = read_signature_manifest(manifest_bytes);
+  if (!read)
+    return std::move(read).error();
+  if (read->layers_null)
+    return make_error(ErrorKind::registry,
+                      "the signature manifest has no layers array (its layers is null)");
+  return std::move(read->layers);
 }
 
 Result<std::string> signature_tag(std::string_view manifest_digest) {

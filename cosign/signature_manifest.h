@@ -48,6 +48,10 @@ struct SignatureManifest {
 // Layers are returned whatever they hold (a layer that is not an object included).
 common::Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes);
 
+// The layers a verifier judges: read_signature_manifest's, and a registry error when "layers" is
+// null (such a manifest holds no signature, but it is damaged rather than "unsigned").
+common::Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes);
+
 // One signature to attach.
 struct NewSignature {
   std::string payload;   // the exact payload bytes (the layer blob), see make_payload

@@ -94,6 +94,10 @@ private:
   Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) {
     if (!options_.signer_key)
       return std::optional<AttachOutcome>();
+    // Only a manifest sign could rewrite counts: one holding a layer verify refuses as damaged
+    // (not an object, say) would make "already signed" a promise verify never keeps.
+    if (auto checked = parse_existing_artifact(current.bytes); !checked)
+      return std::move(checked).error().context("existing " + tag_);
     auto read = read_signature_manifest(current.bytes);
     if (!read)
       return std::move(read).error().context("existing " + tag_);
@@ -424,10 +428,10 @@ public:
                               subject.digest + " (no " + *tag + " in the repository)");
       return std::move(sig).error().context("fetching " + *tag);
     }
-    auto read = read_signature_manifest(sig->bytes);
-    if (!read)
-      return std::move(read).error().context(*tag);
-    return StoredSignatures{*tag, std::move(read->layers)};
+    auto layers = read_signature_layers(sig->bytes);
+    if (!layers)
+      return std::move(layers).error().context(*tag);
+    return StoredSignatures{*tag, std::move(*layers)};
   }
 
   Result<std::string> fetch_payload(const Subject& subject, std::string_view digest,

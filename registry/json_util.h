@@ -12,9 +12,10 @@
 
 namespace isign::registry::detail {
 
-// The document, or a discarded value when text is not such JSON.
+// The document, or a discarded value when text is not such JSON. Registry answers may nest one
+// level deeper than the signature formats (65 containers), as they always could.
 inline nlohmann::json parse_json(std::string_view text) {
-  auto doc = common::parse_strict_json(text);
+  auto doc = common::parse_strict_json(text, common::kMaxJsonDepth + 1);
   return doc ? std::move(*doc) : nlohmann::json(nlohmann::json::value_t::discarded);
 }
 

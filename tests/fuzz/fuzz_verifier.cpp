@@ -1,5 +1,5 @@
 // A .sig manifest as a registry serves it, read as the tag store reads it
-// (cosign::read_signature_manifest) and verified against fixed keys with blobs from memory.
+// (cosign::read_signature_layers) and verified against fixed keys with blobs from memory.
 // Input: the manifest, then any number of "\n--blob--\n<bytes>" sections added to the blob store
 // (keyed by their sha256), next to the two signed payloads of testdata that are always there.
 #include <cstddef>
@@ -128,7 +128,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return it->second;
   };
 
-  auto read = cosign::read_signature_manifest(manifest);
+  auto read = cosign::read_signature_layers(manifest);
   if (!read) {
     // A .sig manifest that cannot be read is the registry's damage (exit 7), never "forged".
     ISIGN_FUZZ_CHECK(read.error().kind() == ErrorKind::registry);
@@ -136,7 +136,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   verify::VerifyOptions defaults;
-  check_report(verify::verify_signatures(read->layers, fetch, kImageDigest, image_repository(),
+  check_report(verify::verify_signatures(*read, fetch, kImageDigest, image_repository(),
                                          public_keys(), defaults),
                defaults);
   ISIGN_FUZZ_CHECK(fetches <= defaults.limits.max_layers);
@@ -147,7 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   strict.limits.max_layers = 3;
   strict.limits.max_payload_size = kContainersImagePayload.size(); // the boundary is allowed
   fetches = 0;
-  check_report(verify::verify_signatures(read->layers, fetch, kImageDigest, image_repository(),
+  check_report(verify::verify_signatures(*read, fetch, kImageDigest, image_repository(),
                                          public_keys(), strict),
                strict);
   ISIGN_FUZZ_CHECK(fetches <= strict.limits.max_layers);

@@ -285,6 +285,10 @@ TEST_CASE("existing manifests we do not understand are refused", "[artifact]") {
        "not an array"},
       {"layer not object", R"({"schemaVersion":2,)" + good_config + R"(,"layers":["x"]})",
        "malformed layer 0"},
+      {"layer size beyond int64",
+       R"({"schemaVersion":2,)" + good_config +
+           R"(,"layers":[{"mediaType":"a","size":18446744073709551615,"digest":"d"}]})",
+       "malformed layer 0 (no integer size)"},
       {"layer no digest",
        R"({"schemaVersion":2,)" + good_config + R"(,"layers":[{"mediaType":"a","size":1}]})",
        "malformed layer 0 (no string digest)"},

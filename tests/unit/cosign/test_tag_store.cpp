@@ -257,3 +257,22 @@ TEST_CASE("attach: a layer whose payload blob is gone is repaired", "[signer]") 
   CHECK(s.client.blobs.count(common::sha256_digest("payload")) == 1);
   CHECK(s.layers() == 1);
 }
+
+TEST_CASE("attach: our layer beside a layer verify refuses is not 'already signed'", "[signer]") {
+  // Differential finding: a .sig of [our valid layer, "junk"] made sign exit 0 ("already has this
+  // signature") while verify refuses the manifest (exit 7).
+  Scene s;
+  const auto sig = s.signer.sign("payload-1");
+  REQUIRE(s.attach(sig));
+  std::string& stored = s.client.tags.at(kTag);
+  stored.insert(stored.rfind(']'), ",\"junk\"");
+  const std::string damaged = stored;
+  const int puts = s.client.puts;
+  auto again = s.attach(sig);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().kind() == ErrorKind::registry);
+  CHECK_THAT(again.error().message(), Catch::Contains("malformed layer 1 (not an object)"));
+  CHECK_THAT(again.error().message(), Catch::Contains("refusing to rewrite"));
+  CHECK(s.client.puts == puts);
+  CHECK(s.client.tags.at(kTag) == damaged);
+}

@@ -52,16 +52,16 @@ inline std::string manifest(const std::vector<std::string>& layers) {
 }
 
 // The layers of a signature manifest as the tag store reads them, then verified: the manifest's
-// own errors come from cosign::read_signature_manifest, as they do for a stored artifact.
+// own errors come from cosign::read_signature_layers, as they do for a stored artifact.
 template <class Named>
 common::Result<Report> verify_manifest(const std::string& sig_manifest, const BlobFetcher& fetch,
                                        std::string_view image_digest, const Named& named,
                                        const std::vector<keys::PublicKey>& keys,
                                        const VerifyOptions& options = {}) {
-  auto read = cosign::read_signature_manifest(sig_manifest);
-  if (!read)
-    return std::move(read).error();
-  return verify_signatures(read->layers, fetch, image_digest, named, keys, options);
+  auto layers = cosign::read_signature_layers(sig_manifest);
+  if (!layers)
+    return std::move(layers).error();
+  return verify_signatures(*layers, fetch, image_digest, named, keys, options);
 }
 
 // Blobs by digest, counting fetches; a digest may be made to fail with a given error, and a blob

@@ -479,6 +479,10 @@ TEST_CASE("verifier: signature manifests that are not understood", "[verifier]")
       {"media type number", R"({"mediaType":5,"layers":[]})", "not an image manifest"},
       {"no layers", R"({"schemaVersion":2})", "has no layers array"},
       {"layers object", R"({"schemaVersion":2,"layers":{}})", "has no layers array"},
+      {"layers null", R"({"schemaVersion":2,"layers":null})",
+       "has no layers array (its layers is null)"},
+      {"layers string", R"({"schemaVersion":2,"layers":"x"})",
+       "has no layers array (its layers is a string, not an array)"},
       {"layer string", R"({"schemaVersion":2,"layers":["x"]})", "layer 0 is not a JSON object"},
   };
   for (const auto& c : cases) {
