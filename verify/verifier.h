@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "cosign/payload.h"
 #include "cosign/signature_manifest.h"
+#include "cosign/store.h"
 #include "keys/keys.h"
 #include "registry/reference.h"
 
@@ -44,8 +45,9 @@ enum class IdentityRule {
 std::string_view identity_rule_name(IdentityRule rule);
 
 struct Limits {
-  std::size_t max_layers = 100;            // more layers in the .sig manifest: ErrorKind::limit
-  std::size_t max_payload_size = 1u << 20; // a larger payload layer fails without being fetched
+  std::size_t max_layers = 100; // more layers in the .sig manifest: ErrorKind::limit
+  // A larger payload layer fails without being fetched; sign refuses to write one by default.
+  std::size_t max_payload_size = cosign::kMaxPayloadSize;
 };
 
 struct VerifyOptions {

@@ -29,7 +29,6 @@ inline constexpr int kOk = 0, kInvalid = 1, kUsage = 2, kWrongPassword = 5, kNet
 } // namespace exit_codes
 
 inline constexpr const char* kKeyPassword = "e2e-password";
-inline constexpr const char* kSigAnnotation = "dev.cosignproject.cosign/signature";
 
 // A key pair made by the binary in dir, protected by kKeyPassword; returns the prefix
 // (dir/NAME.key, dir/NAME.pub).

@@ -11,6 +11,9 @@
 
 namespace isign::testing {
 
+// The layer annotation holding the base64 signature.
+inline constexpr const char* kSigAnnotation = "dev.cosignproject.cosign/signature";
+
 // The signature tag "sha256-<hex>.sig" of a manifest digest "sha256:<hex>".
 inline std::string sig_tag_of(const std::string& digest) {
   return "sha256-" + digest.substr(7) + ".sig";
@@ -45,7 +48,7 @@ inline std::string cosign_layer(const std::string& payload, const std::string& s
          std::to_string(payload.size()) + R"(,"digest":")" + common::sha256_digest(payload) +
          R"(","annotations":)" +
          (annotations_json.empty()
-              ? R"({"dev.cosignproject.cosign/signature":")" + signature_b64 + R"("})"
+              ? std::string(R"({")") + kSigAnnotation + R"(":")" + signature_b64 + R"("})"
               : annotations_json) +
          "}";
 }

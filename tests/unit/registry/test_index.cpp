@@ -76,4 +76,9 @@ TEST_CASE("parse_index: duplicate keys, a byte-order mark or deep nesting are re
   CHECK_FALSE(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":)" +
                                     std::string(100, '[') + std::string(100, ']') + "}"));
   CHECK(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":{"manifests":1}})"));
+  // Registry answers may nest 65 containers deep (as before the parser was shared), not 66.
+  CHECK(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":)" + std::string(64, '[') +
+                              std::string(64, ']') + "}"));
+  CHECK_FALSE(registry::parse_index(R"({"manifests":)" + entry + R"(,"x":)" + std::string(65, '[') +
+                                    std::string(65, ']') + "}"));
 }
