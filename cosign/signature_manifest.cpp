@@ -5,6 +5,7 @@
 
 #include "common/digest.h"
 #include "common/json.h"
+#include "cosign/bundle.h"
 #include "cosign/constants.h"
 #include "cosign/json_scan.h"
 #include "cosign/payload.h"
@@ -341,7 +342,13 @@ Result<SignatureArtifact> append_layers(const JsonText& doc, const Extendable& s
 
 } // namespace
 
+std::string_view format_name(SignatureFormat format) {
+  return format == SignatureFormat::bundle ? "bundle" : "legacy";
+}
+
 bool StoredLayer::is_signature() const {
+  if (format == SignatureFormat::bundle)
+    return is_object && media_type.rfind(kBundleMediaTypePrefix, 0) == 0;
   return is_object && media_type == kSimpleSigningMediaType;
 }
 

@@ -16,6 +16,14 @@
 
 namespace isign::cosign {
 
+// Which of cosign's formats a stored signature is in: a simple-signing layer of the
+// sha256-<hex>.sig manifest (cosign v2, containers/image), or a sigstore bundle in a referrer
+// manifest (cosign v3).
+enum class SignatureFormat { legacy, bundle };
+
+// "legacy" or "bundle", for messages, flags and JSON reports.
+std::string_view format_name(SignatureFormat format);
+
 // One layer descriptor of a signature manifest, as stored. Fields that are absent or of the wrong
 // JSON type are empty: a verifier judges each layer on its own, a signer refuses to rewrite a
 // manifest with a malformed one (problem).
@@ -28,8 +36,11 @@ struct StoredLayer {
   std::optional<std::string> signature; // the signature annotation, when a string
   std::string problem; // why it is not a well-formed descriptor ("no string digest"); "" if it is
   std::string text;    // its exact JSON text
+  SignatureFormat format = SignatureFormat::legacy;
+  std::string where; // the artifact holding it, as a user names it ("" : the store's `where`)
 
-  // A simple-signing layer (whatever else it holds): what verify checks, sign counts.
+  // A signature layer (whatever else it holds): simple-signing for legacy, a bundle for bundle.
+  // What verify checks, sign counts.
   bool is_signature() const;
   // What makes two descriptors the same signature: digest and signature (or the whole text).
   std::string identity() const;
@@ -54,8 +65,14 @@ common::Result<std::vector<StoredLayer>> read_signature_layers(std::string_view 
 
 // One signature to attach.
 struct NewSignature {
-  std::string payload;   // the exact payload bytes (the layer blob), see make_payload
-  std::string signature; // standard base64 of the signature (the annotation value)
+  // legacy: the exact simple-signing payload (the layer blob), see make_payload; bundle: the
+  // in-toto statement, the DSSE payload
+  std::string payload;
+  // standard base64 of the signature: the annotation value (legacy), over the DSSE
+  // pre-authentication encoding of payload (bundle)
+  std::string signature;
+  SignatureFormat format = SignatureFormat::legacy;
+  std::string bundle{}; // bundle only: the sigstore bundle, the referrer's layer blob
 };
 
 struct Blob {

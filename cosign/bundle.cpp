@@ -1,0 +1,338 @@
+#include "cosign/bundle.h"
+
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "common/json.h"
+
+namespace isign::cosign {
+
+using common::ErrorKind;
+using common::json_type_name;
+using common::make_error;
+using common::quote_for_message;
+using common::Result;
+using nlohmann::json;
+
+namespace {
+
+common::Error broken(const std::string& rule) {
+  return make_error(ErrorKind::verification, rule);
+}
+
+// The object at `where` has no key outside `known` (protojson refuses unknown fields).
+Result<void> known_keys(const json& object, std::string_view where,
+                        std::initializer_list<std::string_view> known) {
+  if (!object.is_object())
+    return broken(std::string(where) + " is " + json_type_name(object) + ", not an object");
+  for (const auto& item : object.items()) {
+    bool ok = false;
+    for (auto k : known)
+      ok = ok || item.key() == k;
+    if (!ok)
+      return broken(std::string(where) + " has an unknown key " + quote_for_message(item.key()));
+  }
+  return {};
+}
+
+Result<std::string> string_at(const json& object, std::string_view where, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end())
+    return make_error(ErrorKind::verification,
+                      std::string(where) + " is missing the key \"" + key + "\"");
+  if (!it->is_string())
+    return make_error(ErrorKind::verification, std::string(where) + "." + key + " is " +
+                                                   json_type_name(*it) + ", not a string");
+  return it->get<std::string>();
+}
+
+// protojson's bytes: standard or URL-safe base64, padded or not (one alphabet per value).
+Result<std::string> proto_bytes(const json& object, std::string_view where, const char* key) {
+  auto text = string_at(object, where, key);
+  if (!text)
+    return std::move(text).error();
+  std::string s = std::move(*text);
+  const bool url = s.find_first_of("-_") != std::string::npos;
+  if (url && s.find_first_of("+/") != std::string::npos)
+    return broken(std::string(where) + "." + key + " mixes two base64 alphabets");
+  for (char& c : s)
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  if (s.find('=') == std::string::npos && s.size() % 4 != 0)
+    s.append(4 - s.size() % 4, '=');
+  auto decoded = common::base64_decode(s);
+  if (!decoded)
+    return broken(std::string(where) + "." + key + " is not valid base64");
+  return std::move(*decoded);
+}
+
+Result<StatementSubject> parse_subject(const json& s, const std::string& where) {
+  if (auto k = known_keys(
+          s, where,
+          {"name", "uri", "digest", "content", "downloadLocation", "mediaType", "annotations"});
+      !k)
+    return std::move(k).error();
+  StatementSubject out;
+  if (s.contains("name")) {
+    auto name = string_at(s, where, "name");
+    if (!name)
+      return std::move(name).error();
+    out.name = std::move(*name);
+  }
+  auto digest = s.find("digest");
+  if (digest == s.end() || !digest->is_object())
+    return broken(where + ".digest is missing or not an object");
+  for (const auto& [alg, hex] : digest->items()) {
+    if (!hex.is_string())
+      return broken(where + ".digest." + alg + " is " + json_type_name(hex) + ", not a string");
+    out.digest.emplace(alg, hex.get<std::string>());
+  }
+  if (auto a = s.find("annotations"); a != s.end()) {
+    if (!a->is_object())
+      return broken(where + ".annotations is " + json_type_name(*a) + ", not an object");
+    out.has_annotations = true;
+    for (const auto& [key, value] : a->items())
+      if (value.is_string())
+        out.annotations.emplace(key, value.get<std::string>());
+  }
+  return out;
+}
+
+Result<Envelope> parse_envelope(const json& e) {
+  if (auto k = known_keys(e, "dsseEnvelope", {"payload", "payloadType", "signatures"}); !k)
+    return std::move(k).error();
+  Envelope out;
+  auto payload = proto_bytes(e, "dsseEnvelope", "payload");
+  if (!payload)
+    return std::move(payload).error();
+  out.payload = std::move(*payload);
+  auto type = string_at(e, "dsseEnvelope", "payloadType");
+  if (!type)
+    return std::move(type).error();
+  out.payload_type = std::move(*type);
+  if (out.payload_type != kInTotoPayloadType)
+    return broken("dsseEnvelope.payloadType is " + quote_for_message(out.payload_type) +
+                  ", not \"" + std::string(kInTotoPayloadType) + "\"");
+  auto sigs = e.find("signatures");
+  if (sigs == e.end() || !sigs->is_array())
+    return broken("dsseEnvelope.signatures is missing or not an array");
+  // sigstore-go refuses none or several (ErrDSSEInvalidSignatureCount).
+  if (sigs->size() != 1)
+    return broken("dsseEnvelope holds " + std::to_string(sigs->size()) +
+                  " signatures, not exactly one");
+  const json& sig = sigs->front();
+  if (auto k = known_keys(sig, "dsseEnvelope.signatures[0]", {"sig", "keyid"}); !k)
+    return std::move(k).error();
+  if (sig.contains("keyid") && !sig["keyid"].is_string())
+    return broken("dsseEnvelope.signatures[0].keyid is not a string");
+  auto der = proto_bytes(sig, "dsseEnvelope.signatures[0]", "sig");
+  if (!der)
+    return std::move(der).error();
+  if (der->empty())
+    return broken("dsseEnvelope.signatures[0].sig is empty");
+  out.signature = std::move(*der);
+  return out;
+}
+
+Result<MessageSignature> parse_message(const json& m) {
+  if (auto k = known_keys(m, "messageSignature", {"messageDigest", "signature"}); !k)
+    return std::move(k).error();
+  MessageSignature out;
+  auto md = m.find("messageDigest");
+  if (md == m.end())
+    return broken("messageSignature is missing the key \"messageDigest\"");
+  if (auto k = known_keys(*md, "messageSignature.messageDigest", {"algorithm", "digest"}); !k)
+    return std::move(k).error();
+  auto alg = string_at(*md, "messageSignature.messageDigest", "algorithm");
+  if (!alg)
+    return std::move(alg).error();
+  out.algorithm = std::move(*alg);
+  auto digest = proto_bytes(*md, "messageSignature.messageDigest", "digest");
+  if (!digest)
+    return std::move(digest).error();
+  out.digest = std::move(*digest);
+  auto sig = proto_bytes(m, "messageSignature", "signature");
+  if (!sig)
+    return std::move(sig).error();
+  if (sig->empty())
+    return broken("messageSignature.signature is empty");
+  out.signature = std::move(*sig);
+  return out;
+}
+
+Result<void> parse_material(const json& vm, Bundle& out) {
+  if (auto k = known_keys(vm, "verificationMaterial",
+                          {"publicKey", "certificate", "x509CertificateChain", "tlogEntries",
+                           "timestampVerificationData"});
+      !k)
+    return std::move(k).error();
+  if (vm.contains("certificate") || vm.contains("x509CertificateChain"))
+    return broken("the bundle is signed with a certificate (keyless); isign verifies key-signed "
+                  "bundles only");
+  auto pk = vm.find("publicKey");
+  if (pk == vm.end())
+    return broken("verificationMaterial has no publicKey: not a key-signed bundle");
+  if (auto k = known_keys(*pk, "verificationMaterial.publicKey", {"hint"}); !k)
+    return std::move(k).error();
+  if (pk->contains("hint")) {
+    auto hint = string_at(*pk, "verificationMaterial.publicKey", "hint");
+    if (!hint)
+      return std::move(hint).error();
+    out.hint = std::move(*hint);
+  }
+  if (auto t = vm.find("tlogEntries"); t != vm.end()) {
+    if (!t->is_array())
+      return broken("verificationMaterial.tlogEntries is not an array");
+    out.tlog_entries = t->size();
+  }
+  return {};
+}
+
+void append_subject(std::string& out, std::string_view name, std::string_view hex,
+                    const Annotations& annotations) {
+  out += "{";
+  if (!name.empty())
+    out += "\"name\":" + go_json_string(name) + ",";
+  out += "\"digest\":{\"sha256\":\"" + std::string(hex) + "\"},\"annotations\":{";
+  bool first = true;
+  for (const auto& [key, value] : annotations) {
+    out += (first ? "" : ",") + go_json_string(key) + ":" + go_json_string(value);
+    first = false;
+  }
+  out += "}}";
+}
+
+} // namespace
+
+std::string dsse_pae(std::string_view payload_type, std::string_view payload) {
+  std::string out = "DSSEv1 " + std::to_string(payload_type.size()) + " ";
+  out += payload_type;
+  out += " " + std::to_string(payload.size()) + " ";
+  out += payload;
+  return out;
+}
+
+Result<std::string> make_sign_statement(std::string_view name, std::string_view manifest_digest,
+                                        const Annotations& annotations) {
+  if (!common::validate_sha256_digest(manifest_digest))
+    return make_error(ErrorKind::usage,
+                      "not a sha256 manifest digest: " + quote_for_message(manifest_digest));
+  std::string out = "{\"_type\":\"" + std::string(kStatementTypeV1) + "\",\"subject\":[";
+  append_subject(out, name, manifest_digest.substr(7), annotations);
+  out += "],\"predicateType\":\"" + std::string(kSignPredicateType) + "\",\"predicate\":{}}";
+  return out;
+}
+
+Result<Statement> parse_statement(std::string_view bytes) {
+  auto doc = common::parse_strict_json(bytes);
+  if (!doc)
+    return broken("the statement is not valid JSON: " + doc.error().message());
+  const json& j = *doc;
+  if (auto k = known_keys(j, "the statement", {"_type", "subject", "predicateType", "predicate"});
+      !k)
+    return std::move(k).error();
+  Statement out;
+  auto type = string_at(j, "the statement", "_type");
+  if (!type)
+    return std::move(type).error();
+  out.type = std::move(*type);
+  if (out.type != kStatementTypeV1 && out.type != kStatementTypeV01)
+    return broken("the statement's _type is " + quote_for_message(out.type) +
+                  ", not an in-toto statement v1 or v0.1");
+  auto predicate_type = string_at(j, "the statement", "predicateType");
+  if (!predicate_type)
+    return std::move(predicate_type).error();
+  out.predicate_type = std::move(*predicate_type);
+  if (auto p = j.find("predicate"); p != j.end()) {
+    if (!p->is_object())
+      return broken("the statement's predicate is " + std::string(json_type_name(*p)) +
+                    ", not an object");
+    out.has_predicate = true;
+  }
+  auto subjects = j.find("subject");
+  if (subjects == j.end() || !subjects->is_array() || subjects->empty())
+    return broken("the statement has no subject list");
+  for (std::size_t i = 0; i < subjects->size(); ++i) {
+    auto s = parse_subject((*subjects)[i], "subject[" + std::to_string(i) + "]");
+    if (!s)
+      return std::move(s).error();
+    out.subjects.push_back(std::move(*s));
+  }
+  return out;
+}
+
+Result<Bundle> parse_bundle(std::string_view bytes) {
+  auto doc = common::parse_strict_json(bytes);
+  if (!doc)
+    return broken("the bundle is not valid JSON: " + doc.error().message());
+  const json& j = *doc;
+  if (auto k =
+          known_keys(j, "the bundle",
+                     {"mediaType", "verificationMaterial", "dsseEnvelope", "messageSignature"});
+      !k)
+    return std::move(k).error();
+  Bundle out;
+  auto media_type = string_at(j, "the bundle", "mediaType");
+  if (!media_type)
+    return std::move(media_type).error();
+  out.media_type = std::move(*media_type);
+  // cosign keeps only bundles of version 0.3 or later and sigstore-go refuses 0.4 and later.
+  if (out.media_type != kBundleMediaType && out.media_type != kBundleMediaTypeParam)
+    return broken("the bundle's mediaType is " + quote_for_message(out.media_type) + ", not \"" +
+                  std::string(kBundleMediaType) + "\"");
+  auto vm = j.find("verificationMaterial");
+  if (vm == j.end())
+    return broken("the bundle has no verificationMaterial");
+  if (auto m = parse_material(*vm, out); !m)
+    return std::move(m).error();
+  const bool dsse = j.contains("dsseEnvelope");
+  const bool message = j.contains("messageSignature");
+  if (dsse == message)
+    return broken(dsse ? "the bundle holds both a dsseEnvelope and a messageSignature"
+                       : "the bundle holds neither a dsseEnvelope nor a messageSignature");
+  if (dsse) {
+    auto e = parse_envelope(j["dsseEnvelope"]);
+    if (!e)
+      return std::move(e).error();
+    out.envelope = std::move(*e);
+  } else {
+    auto m = parse_message(j["messageSignature"]);
+    if (!m)
+      return std::move(m).error();
+    out.message = std::move(*m);
+  }
+  return out;
+}
+
+std::string make_envelope(std::string_view payload_type, std::string_view payload,
+                          std::string_view signature_der) {
+  return "{\"payload\":\"" + common::base64_encode(payload) +
+         "\",\"payloadType\":" + go_json_string(payload_type) + ",\"signatures\":[{\"sig\":\"" +
+         common::base64_encode(signature_der) + "\"}]}";
+}
+
+namespace {
+
+std::string bundle_head(std::string_view hint) {
+  return "{\"mediaType\":\"" + std::string(kBundleMediaType) +
+         "\",\"verificationMaterial\":{\"publicKey\":{\"hint\":" + go_json_string(hint) + "}},";
+}
+
+} // namespace
+
+std::string make_dsse_bundle(std::string_view hint, std::string_view statement,
+                             std::string_view signature_der) {
+  return bundle_head(hint) +
+         "\"dsseEnvelope\":" + make_envelope(kInTotoPayloadType, statement, signature_der) + "}";
+}
+
+std::string make_message_bundle(std::string_view hint, std::string_view algorithm,
+                                std::string_view digest_bytes, std::string_view signature_der) {
+  return bundle_head(hint) +
+         "\"messageSignature\":{\"messageDigest\":{\"algorithm\":" + go_json_string(algorithm) +
+         ",\"digest\":\"" + common::base64_encode(digest_bytes) + "\"},\"signature\":\"" +
+         common::base64_encode(signature_der) + "\"}}";
+}
+
+} // namespace isign::cosign

@@ -1,0 +1,48 @@
+// Internal to cosign/: the read-modify-write of a document kept at a tag that several writers
+// extend at once (the .sig manifest, the referrers index). Distribution 2.8 has no compare-and-
+// swap on tags, so one loop holds every guarantee against concurrent and hostile registries, for
+// every such document: If-Match / If-None-Match, a 404 confirmed by the tag list and a second read,
+// a read-back after a settle delay and another round when a concurrent writer replaced ours, a
+// watch after a PUT whose outcome is unknown that puts back entries a late write erased.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "cosign/signature_manifest.h"
+#include "cosign/store.h"
+#include "registry/client.h"
+
+namespace isign::cosign::detail {
+
+// One kind of document at a tag, and the entry a writer adds to it.
+class TagDocument {
+public:
+  virtual ~TagDocument() = default;
+
+  // What the document is called in messages ("signature artifact").
+  virtual std::string noun() const = 0;
+  // The outcome when current already holds the entry (nothing to write), else nullopt.
+  virtual common::Result<std::optional<AttachOutcome>>
+  already_there(const registry::Manifest& current) = 0;
+  // What to write: current with the entry added, or a new document when current is nullopt.
+  virtual common::Result<SignatureArtifact>
+  build(const std::optional<registry::Manifest>& current) = 0;
+  // Whether m (read back) holds the entry.
+  virtual common::Result<bool> has_ours(const registry::Manifest& m) = 0;
+  // The entries of m, each with an identity(), for the watch after an unknown-outcome PUT.
+  virtual common::Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) = 0;
+  // now with missing (entries seen before, whose blobs the repository holds) appended.
+  virtual common::Result<SignatureArtifact> restore(const registry::Manifest& now,
+                                                    const std::vector<StoredLayer>& missing) = 0;
+};
+
+// Adds doc's entry to the document at repo:tag, keeping every other writer's entries.
+common::Result<AttachResult> read_modify_write(registry::Client& client,
+                                               const registry::Repository& repo,
+                                               const std::string& tag, TagDocument& doc,
+                                               const AttachOptions& options);
+
+} // namespace isign::cosign::detail
