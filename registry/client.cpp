@@ -13,6 +13,7 @@
 #include "registry/auth.h"
 #include "registry/http_util.h"
 #include "registry/json_util.h"
+#include "registry/referrers.h"
 #include "registry/secret_mask.h"
 
 namespace isign::registry {
@@ -52,9 +53,39 @@ Error not_found_context(Error e, const Repository& repo, std::string_view ref) {
   return std::move(e).context(what + " not found");
 }
 
-// A page of tags and the URL it came from; returns whether to read the next page.
-using OnTagPage =
-    std::function<Result<bool>(std::vector<std::string>& page, const std::string& url)>;
+// A list read in pages (tags, referrers): what messages call it and how its pages are asked for.
+struct PagedList {
+  std::string_view name; // "tag list"
+  std::string_view page; // "tag page"
+  std::size_t max_pages;
+  std::string accept;   // the Accept header; none when empty
+  std::size_t max_body; // of each page
+};
+// What one page held: its number of entries, and whether to read the next page.
+struct PageSeen {
+  std::size_t entries = 0;
+  bool more = true;
+};
+// Reads one page's answer (any status); page_number counts from 1.
+using OnPage =
+    std::function<Result<PageSeen>(const HttpRequest& req, HttpResponse& resp, std::size_t page)>;
+
+// A tag list page's tags.
+Result<std::vector<std::string>> parse_tag_page(const HttpRequest& req, const HttpResponse& resp,
+                                                const Repository& repo) {
+  if (resp.status != 200)
+    return not_found_context(http_error(req, resp), repo, "");
+  auto doc = detail::parse_json(resp.body);
+  if (doc.is_discarded() || !doc.is_object())
+    return make_error(ErrorKind::registry, "GET " + url_path(req.url) + ": the answer is not JSON");
+  std::vector<std::string> page;
+  if (auto it = doc.find("tags"); it != doc.end() && it->is_array()) {
+    for (const auto& t : *it)
+      if (t.is_string())
+        page.push_back(t.get<std::string>());
+  }
+  return page;
+}
 
 class RegistryClient final : public Client {
 public:
@@ -75,9 +106,21 @@ public:
                         std::string_view bytes) override;
   Result<std::vector<std::string>> list_tags(const Repository& repo) override;
   Result<bool> has_tag(const Repository& repo, std::string_view tag) override;
+  Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
+                                   std::string_view artifact_type) override;
+  Result<PutResult> put_manifest_with_subject(const Repository& repo, std::string_view ref,
+                                              std::string_view bytes,
+                                              std::string_view media_type) override {
+    return put(repo, ref, bytes, media_type, PutCondition{});
+  }
   std::size_t request_count() const override { return requests_.load(); }
 
 private:
+  Result<PutResult> put(const Repository& repo, std::string_view ref, std::string_view bytes,
+                        std::string_view media_type, const PutCondition& condition);
+  Result<PageSeen> read_referrers_page(const HttpRequest& req, const HttpResponse& resp,
+                                       std::size_t page, std::string_view artifact_type,
+                                       Referrers& out);
   std::string origin(const Repository& repo) const;
   std::string base(const Repository& repo) const { return origin(repo) + "/v2/" + repo.name; }
   std::string manifest_url(const Repository& repo, std::string_view ref) const {
@@ -87,7 +130,11 @@ private:
     return base(repo) + "/blobs/" + std::string(digest);
   }
   std::string next_link(const std::string& link, const Repository& repo) const;
-  Result<void> walk_tag_pages(const Repository& repo, std::string url, const OnTagPage& on_page);
+  Result<void> walk_pages(const Repository& repo, std::string url, const PagedList& list,
+                          const OnPage& on_page);
+  Result<void> walk_tag_pages(const Repository& repo, std::string url,
+                              const std::function<Result<bool>(std::vector<std::string>& page,
+                                                               const std::string& url)>& on_page);
   Result<void> refuse_plain_http(const std::string& url, const std::string& what) const;
   // The registry's answer as an error, with every secret sent masked in its text.
   Error answer_error(const HttpRequest& req, const HttpResponse& resp) const {
@@ -187,6 +234,15 @@ Result<std::string> RegistryClient::put_manifest(const Repository& repo, std::st
                                                  std::string_view bytes,
                                                  std::string_view media_type,
                                                  const PutCondition& condition) {
+  auto put_result = put(repo, ref, bytes, media_type, condition);
+  if (!put_result)
+    return std::move(put_result).error();
+  return std::move(put_result->digest);
+}
+
+Result<PutResult> RegistryClient::put(const Repository& repo, std::string_view ref,
+                                      std::string_view bytes, std::string_view media_type,
+                                      const PutCondition& condition) {
   HttpRequest req = make_request("PUT", manifest_url(repo, ref));
   req.headers.emplace_back("Content-Type", std::string(media_type));
   if (!condition.if_match.empty())
@@ -205,7 +261,7 @@ Result<std::string> RegistryClient::put_manifest(const Repository& repo, std::st
     return make_error(ErrorKind::registry,
                       "PUT " + url_path(req.url) + ": the registry stored digest " + stored +
                           ", not the digest of the bytes sent (" + digest + ")");
-  return digest;
+  return PutResult{std::move(digest), resp->header("oci-subject")};
 }
 
 Result<void> RegistryClient::delete_manifest(const Repository& repo, std::string_view digest) {
@@ -342,6 +398,68 @@ Result<bool> RegistryClient::has_tag(const Repository& repo, std::string_view ta
   return found;
 }
 
+Result<Referrers> RegistryClient::list_referrers(const Repository& repo, std::string_view digest,
+                                                 std::string_view artifact_type) {
+  if (auto ok = common::validate_sha256_digest(digest); !ok)
+    return std::move(ok).error().context("listing the referrers of " + repo.str());
+  std::string url = base(repo) + "/referrers/" + std::string(digest);
+  if (!artifact_type.empty())
+    url += "?artifactType=" + url_encode(artifact_type);
+  const PagedList list{"referrers list", "referrers page", kMaxReferrerPages,
+                       std::string(kOciIndex), options_.max_manifest_size};
+  Referrers out;
+  auto walked = walk_pages(repo, std::move(url), list,
+                           [&](const HttpRequest& req, HttpResponse& resp, std::size_t page) {
+                             return read_referrers_page(req, resp, page, artifact_type, out);
+                           });
+  if (!walked)
+    return std::move(walked).error();
+  return out;
+}
+
+// One page of a referrers list into out. distribution-spec v1.1: a registry without the API
+// answers 404; go-containerregistry (cosign) also takes 400, 406 and a 200 of another
+// Content-Type for "no API", and so does isign, for the first page only and only when the
+// registry answered itself: GHCR redirects to a rate-limited HTML page, which is no "none".
+Result<PageSeen> RegistryClient::read_referrers_page(const HttpRequest& req,
+                                                     const HttpResponse& resp, std::size_t page,
+                                                     std::string_view artifact_type,
+                                                     Referrers& out) {
+  const std::string content_type = bare_media_type(resp.header("content-type"));
+  const bool redirected = !resp.effective_url.empty() && resp.effective_url != req.url;
+  if (resp.status != 200 || content_type != kOciIndex) {
+    const bool no_api =
+        resp.status == 404 || resp.status == 400 || resp.status == 406 || resp.status == 200;
+    if (page == 1 && !redirected && no_api) {
+      out.api = false;
+      return PageSeen{0, false};
+    }
+    if (!redirected && resp.status != 200)
+      return answer_error(req, resp);
+    return make_error(ErrorKind::registry,
+                      "GET " + url_path(req.url) + ": " +
+                          (redirected ? "redirected to " + detail::origin_of(resp.effective_url) +
+                                            url_path(resp.effective_url) + ", which answered "
+                                      : "the registry answered ") +
+                          std::to_string(resp.status) + " with Content-Type " +
+                          quote_text(content_type) + ", not an image index");
+  }
+  auto descriptors = detail::parse_referrers_page(resp.body);
+  if (!descriptors)
+    return std::move(descriptors).error().context("GET " + url_path(req.url));
+  const std::size_t entries = descriptors->size();
+  // A registry that filtered says so; otherwise the filter is ours to apply.
+  const bool filtered = artifact_type.empty() ||
+                        detail::filter_applied(resp.header("oci-filters-applied"), "artifactType");
+  for (auto& d : *descriptors)
+    if (filtered || d.artifact_type == artifact_type)
+      out.descriptors.push_back(std::move(d));
+  if (out.descriptors.size() > kMaxReferrers)
+    return make_error(ErrorKind::limit, "GET " + url_path(req.url) + ": more than " +
+                                            std::to_string(kMaxReferrers) + " referrers");
+  return PageSeen{entries, true};
+}
+
 // --- URLs --------------------------------------------------------------------------------------
 
 // Plain HTTP only with --allow-http-registry, never as a silent fallback, not even for
@@ -366,53 +484,71 @@ std::string RegistryClient::next_link(const std::string& link, const Repository&
   return origin(repo) + (target.front() == '/' ? "" : "/") + target;
 }
 
-// Follows a tag list and its Link: rel="next" pages, handing each page's tags to on_page,
-// which returns false to stop. Bounded: a Link back to a visited page, more than kMaxPages
-// pages, or kMaxEmptyPages empty pages in a row (a registry that pages forever) are registry
-// errors.
-Result<void> RegistryClient::walk_tag_pages(const Repository& repo, std::string url,
-                                            const OnTagPage& on_page) {
-  constexpr std::size_t kMaxPages = 10000, kMaxEmptyPages = 3;
+// Follows a paged list and its Link: rel="next" pages, handing each page's answer to on_page,
+// which returns false to stop. Bounded: a Link back to a visited page, more than max_pages
+// pages, or kMaxEmptyPages empty pages in a row (a registry that pages forever) are errors.
+Result<void> RegistryClient::walk_pages(const Repository& repo, std::string url,
+                                        const PagedList& list, const OnPage& on_page) {
+  constexpr std::size_t kMaxEmptyPages = 3;
+  const std::string name(list.name), page_name(list.page);
   std::set<std::string> visited;
   std::size_t pages = 0, empty_in_a_row = 0;
   while (!url.empty()) {
     if (!visited.insert(url).second)
       return make_error(ErrorKind::registry,
-                        "GET " + url_path(url) + ": the tag list's Link header loops back");
-    if (++pages > kMaxPages)
-      return make_error(ErrorKind::limit, "GET " + url_path(url) + ": the tag list has more than " +
-                                              std::to_string(kMaxPages) + " pages");
-    if (auto clear = refuse_plain_http(url, "next tag page"); !clear)
+                        "GET " + url_path(url) + ": the " + name + "'s Link header loops back");
+    if (++pages > list.max_pages)
+      return make_error(ErrorKind::limit, "GET " + url_path(url) + ": the " + name +
+                                              " has more than " + std::to_string(list.max_pages) +
+                                              " pages");
+    if (auto clear = refuse_plain_http(url, "next " + page_name); !clear)
       return clear;
     HttpRequest req = make_request("GET", url);
+    if (!list.accept.empty())
+      req.headers.emplace_back("Accept", list.accept);
+    req.max_body = list.max_body;
     auto resp = send(req, repo, Access::pull, true);
-    if (!resp)
+    if (!resp) {
+      if (resp.error().kind() == ErrorKind::limit)
+        return make_error(ErrorKind::limit, "GET " + url_path(req.url) + ": the " + page_name +
+                                                " is larger than the limit of " +
+                                                std::to_string(req.max_body) + " bytes");
       return std::move(resp).error();
-    if (resp->status != 200)
-      return not_found_context(answer_error(req, *resp), repo, "");
-    auto doc = detail::parse_json(resp->body);
-    if (doc.is_discarded() || !doc.is_object())
-      return make_error(ErrorKind::registry, "GET " + url_path(url) + ": the answer is not JSON");
-    std::vector<std::string> page;
-    if (auto it = doc.find("tags"); it != doc.end() && it->is_array()) {
-      for (const auto& t : *it)
-        if (t.is_string())
-          page.push_back(t.get<std::string>());
     }
-    url = next_link(resp->header("link"), repo);
-    empty_in_a_row = page.empty() ? empty_in_a_row + 1 : 0;
-    if (!url.empty() && empty_in_a_row >= kMaxEmptyPages)
-      return make_error(ErrorKind::registry,
-                        "GET " + url_path(req.url) + ": the registry sent " +
-                            std::to_string(empty_in_a_row) +
-                            " empty tag pages in a row, each with a next page; giving up");
-    auto more = on_page(page, req.url);
-    if (!more)
-      return std::move(more).error();
-    if (!*more)
+    auto seen = on_page(req, *resp, pages);
+    if (!seen)
+      return std::move(seen).error();
+    if (!seen->more)
       break;
+    url = next_link(resp->header("link"), repo);
+    empty_in_a_row = seen->entries == 0 ? empty_in_a_row + 1 : 0;
+    if (!url.empty() && empty_in_a_row >= kMaxEmptyPages)
+      return make_error(ErrorKind::registry, "GET " + url_path(req.url) + ": the registry sent " +
+                                                 std::to_string(empty_in_a_row) + " empty " +
+                                                 page_name +
+                                                 "s in a row, each with a next page; giving up");
   }
   return {};
+}
+
+// The tag list's pages as lists of tags, to on_page with the URL of each.
+Result<void> RegistryClient::walk_tag_pages(
+    const Repository& repo, std::string url,
+    const std::function<Result<bool>(std::vector<std::string>& page, const std::string& url)>&
+        on_page) {
+  constexpr std::size_t kMaxPages = 10000;
+  const PagedList list{"tag list", "tag page", kMaxPages, "", HttpRequest{}.max_body};
+  return walk_pages(repo, std::move(url), list,
+                    [&](const HttpRequest& req, HttpResponse& resp, std::size_t) {
+                      auto page = parse_tag_page(req, resp, repo);
+                      if (!page)
+                        return Result<PageSeen>(std::move(page).error());
+                      const std::size_t entries = page->size();
+                      auto more = on_page(*page, req.url);
+                      if (!more)
+                        return Result<PageSeen>(std::move(more).error());
+                      return Result<PageSeen>(PageSeen{entries, *more});
+                    });
 }
 
 // Plain HTTP is spoken only with --allow-http-registry, on every request: a registry reached
@@ -577,6 +713,15 @@ public:
   Result<bool> has_tag(const Repository& repo, std::string_view tag) override {
     return scrub(inner_.has_tag(repo, tag));
   }
+  Result<PutResult> put_manifest_with_subject(const Repository& repo, std::string_view ref,
+                                              std::string_view bytes,
+                                              std::string_view media_type) override {
+    return scrub(inner_.put_manifest_with_subject(repo, ref, bytes, media_type));
+  }
+  Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
+                                   std::string_view artifact_type) override {
+    return scrub(inner_.list_referrers(repo, digest, artifact_type));
+  }
   std::size_t request_count() const override { return inner_.request_count(); }
 
 private:
@@ -591,6 +736,16 @@ private:
 };
 
 } // namespace
+
+Result<PutResult> Client::put_manifest_with_subject(const Repository& repo,
+                                                    std::string_view tag_or_digest,
+                                                    std::string_view bytes,
+                                                    std::string_view media_type) {
+  auto digest = put_manifest(repo, tag_or_digest, bytes, media_type);
+  if (!digest)
+    return std::move(digest).error();
+  return PutResult{std::move(*digest), ""};
+}
 
 std::unique_ptr<Client> Client::create(ClientOptions options,
                                        std::unique_ptr<Transport> transport) {

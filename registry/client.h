@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,35 @@ struct Descriptor {
   std::size_t size = 0;
 };
 
+// What a manifest PUT answered: the digest of the bytes sent, and the answer's OCI-Subject header
+// ("" when absent). A registry that sets it to the manifest's subject digest has added the manifest
+// to its referrers list (distribution-spec v1.1); one that does not leaves the referrers tag to the
+// client.
+struct PutResult {
+  std::string digest;
+  std::string oci_subject;
+};
+
+// One descriptor of a referrers list (an OCI index's manifests[] entry), as the registry gave it.
+struct ReferrerDescriptor {
+  std::string media_type;
+  std::string digest; // "sha256:<hex>", validated
+  std::size_t size = 0;
+  std::string artifact_type;                      // "" when absent
+  std::map<std::string, std::string> annotations; // string values only
+};
+
+// The referrers of a manifest. api false: the registry has no referrers API (it answered 404, 400,
+// 406, or a 200 of another Content-Type than an OCI index): callers fall back to the referrers tag.
+struct Referrers {
+  bool api = true;
+  std::vector<ReferrerDescriptor> descriptors; // when api: every page's, in the registry's order
+};
+
+// A referrers list longer than this, or in more pages than kMaxReferrerPages, is a limit error.
+inline constexpr std::size_t kMaxReferrers = 10000;
+inline constexpr std::size_t kMaxReferrerPages = 1000;
+
 enum class Access { pull, push };
 
 // One Client serves a whole run: it reuses connections and caches tokens per registry and scope.
@@ -85,6 +115,13 @@ public:
                                            std::string_view bytes, std::string_view media_type) {
     return put_manifest(repo, tag_or_digest, bytes, media_type, PutCondition{});
   }
+  // PUT, unconditional, as put_manifest, also returning the answer's OCI-Subject header: how a
+  // referrer's writer learns whether the registry listed it. The default (for test doubles) calls
+  // put_manifest and reports no OCI-Subject, which leaves the referrers tag to the caller.
+  virtual common::Result<PutResult> put_manifest_with_subject(const Repository& repo,
+                                                              std::string_view tag_or_digest,
+                                                              std::string_view bytes,
+                                                              std::string_view media_type);
   virtual common::Result<void> delete_manifest(const Repository& repo, std::string_view digest) = 0;
 
   virtual common::Result<bool> blob_exists(const Repository& repo, std::string_view digest) = 0;
@@ -100,6 +137,16 @@ public:
   // Whether the repository's tag list has tag (read from the list, not the manifest: a second
   // opinion when a manifest GET answered 404). Reads only the pages it needs.
   virtual common::Result<bool> has_tag(const Repository& repo, std::string_view tag) = 0;
+
+  // GET /v2/<name>/referrers/<digest> (Accept: OCI index), following Link rel="next" pages
+  // (bounded by kMaxReferrerPages and kMaxReferrers; each page by max_manifest_size, a limit
+  // error). artifact_type, when not empty, is sent as ?artifactType= and applied here to pages
+  // whose answer lacks OCI-Filters-Applied: artifactType. A usage error unless digest is
+  // sha256:<64 hex>. Only the first page's answer can say "no API" (api false); 401/403 after
+  // auth, 429, 5xx, a redirect to anything but an index, a timeout and a malformed index are
+  // errors.
+  virtual common::Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
+                                                   std::string_view artifact_type = {}) = 0;
 
   // For benchmarks: the HTTP requests sent so far, token requests and retries included.
   virtual std::size_t request_count() const = 0;

@@ -90,6 +90,10 @@ public:
   Result<bool> has_tag(const registry::Repository&, std::string_view tag) override {
     return list_has_tag || tags.count(std::string(tag)) > 0;
   }
+  Result<registry::Referrers> list_referrers(const registry::Repository&, std::string_view,
+                                             std::string_view) override {
+    return registry::Referrers{false, {}}; // a registry without the referrers API
+  }
   std::size_t request_count() const override { return 0; }
 };
 

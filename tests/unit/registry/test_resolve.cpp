@@ -74,6 +74,10 @@ public:
   common::Result<bool> has_tag(const registry::Repository&, std::string_view) override {
     return unused();
   }
+  common::Result<registry::Referrers> list_referrers(const registry::Repository&, std::string_view,
+                                                     std::string_view) override {
+    return unused();
+  }
   std::size_t request_count() const override { return calls.size(); }
 
 private:
