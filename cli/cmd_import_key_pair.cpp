@@ -6,10 +6,12 @@
 namespace isign::cli {
 
 int cmd_import_key_pair(int argc, char** argv) {
-  cxxopts::Options opts("import-key-pair",
-                        "Import an unencrypted PEM private key (EC P-256 as SEC1 or PKCS#8, RSA as "
-                        "PKCS#1 or PKCS#8, Ed25519 as PKCS#8) into an encrypted private key "
-                        "(NAME.key) and its public key (NAME.pub).");
+  cxxopts::Options opts(
+      "import-key-pair",
+      "Import an unencrypted PEM private key (EC P-256, P-384 or P-521 as SEC1 or "
+      "PKCS#8, RSA as "
+      "PKCS#1 or PKCS#8, Ed25519 as PKCS#8) into an encrypted private key "
+      "(NAME.key) and its public key (NAME.pub).");
   opts.add_options()("key", "the PEM private key to import", cxxopts::value<std::string>(), "FILE");
   add_key_pair_output_options(opts, "import-cosign");
   int exit = kOk;

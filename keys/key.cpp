@@ -11,6 +11,7 @@
 #include <string>
 #include <utility>
 
+#include "common/digest.h"
 #include "common/encoding.h"
 #include "common/secret.h"
 #include "keys/keys.h"
@@ -45,16 +46,22 @@ Error openssl_error(ErrorKind kind, std::string what) {
 }
 
 Result<Algorithm> supported_algorithm(const EVP_PKEY* pkey) {
+  static constexpr std::string_view kSupported = "EC P-256, P-384, P-521, RSA, Ed25519";
   if (EVP_PKEY_is_a(pkey, "EC")) {
     std::array<char, 64> group{};
     std::size_t len = 0;
     if (EVP_PKEY_get_group_name(pkey, group.data(), group.size(), &len) != 1)
       return openssl_error(ErrorKind::key, "unsupported EC key: it has no named curve");
     std::string name(group.data(), len);
-    if (name != "prime256v1" && name != "P-256")
-      return make_error(ErrorKind::key,
-                        "unsupported EC curve '" + name + "' (only P-256 is supported)");
-    return Algorithm::ecdsa_p256;
+    // OpenSSL reports the SEC 2 names; accept the NIST aliases too.
+    if (name == "prime256v1" || name == "P-256")
+      return Algorithm::ecdsa_p256;
+    if (name == "secp384r1" || name == "P-384")
+      return Algorithm::ecdsa_p384;
+    if (name == "secp521r1" || name == "P-521")
+      return Algorithm::ecdsa_p521;
+    return make_error(ErrorKind::key, "unsupported EC curve '" + name +
+                                          "' (supported: " + std::string(kSupported) + ")");
   }
   if (EVP_PKEY_is_a(pkey, "RSA")) {
     // The floor cosign's key validation (sigstore goodkey) applies.
@@ -69,7 +76,7 @@ Result<Algorithm> supported_algorithm(const EVP_PKEY* pkey) {
   const char* type = EVP_PKEY_get0_type_name(pkey);
   return make_error(ErrorKind::key, std::string("unsupported key type '") +
                                         (type != nullptr ? type : "unknown") +
-                                        "' (supported: EC P-256, RSA, Ed25519)");
+                                        "' (supported: " + std::string(kSupported) + ")");
 }
 
 std::string pem_encode(std::string_view label, std::string_view der) {
@@ -157,9 +164,19 @@ Algorithm PrivateKey::algorithm() const noexcept {
 
 namespace {
 
-// Ed25519 signs the message itself (no prehash); ECDSA and RSA sign SHA-256 of it.
-const EVP_MD* digest_for(Algorithm algorithm) {
-  return algorithm == Algorithm::ed25519 ? nullptr : EVP_sha256();
+// Ed25519 signs the message itself (no prehash); ECDSA and RSA sign hash(message).
+const EVP_MD* digest_for(Algorithm algorithm, Hash hash) {
+  if (algorithm == Algorithm::ed25519)
+    return nullptr;
+  switch (hash) {
+  case Hash::sha256:
+    return EVP_sha256();
+  case Hash::sha384:
+    return EVP_sha384();
+  case Hash::sha512:
+    return EVP_sha512();
+  }
+  return EVP_sha256();
 }
 
 std::string public_der(const EVP_PKEY* pkey) {
@@ -186,10 +203,14 @@ const unsigned char* bytes(std::string_view s) {
 } // namespace
 
 Result<std::string> PrivateKey::sign(std::string_view data) const {
+  return sign(data, Hash::sha256);
+}
+
+Result<std::string> PrivateKey::sign(std::string_view data, Hash hash) const {
   detail::MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx)
     return detail::openssl_error(ErrorKind::internal, "signing: out of memory");
-  if (EVP_DigestSignInit(ctx.get(), nullptr, digest_for(impl_->algorithm), nullptr,
+  if (EVP_DigestSignInit(ctx.get(), nullptr, digest_for(impl_->algorithm, hash), nullptr,
                          impl_->pkey.get()) != 1)
     return detail::openssl_error(ErrorKind::key, "signing: cannot initialise the signer");
   std::size_t len = 0;
@@ -263,9 +284,13 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
 }
 
 bool PublicKey::verify(std::string_view data, std::string_view signature) const {
+  return verify(data, signature, Hash::sha256);
+}
+
+bool PublicKey::verify(std::string_view data, std::string_view signature, Hash hash) const {
   detail::MdCtx ctx(EVP_MD_CTX_new());
   bool ok = ctx &&
-            EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(impl_->algorithm), nullptr,
+            EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(impl_->algorithm, hash), nullptr,
                                  impl_->pkey.get()) == 1 &&
             EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(data),
                              data.size()) == 1;
@@ -275,7 +300,43 @@ bool PublicKey::verify(std::string_view data, std::string_view signature) const 
 }
 
 std::string PublicKey::pem() const {
-  return detail::pem_encode("PUBLIC KEY", public_der(impl_->pkey.get()));
+  return detail::pem_encode("PUBLIC KEY", der());
+}
+
+std::string PublicKey::der() const {
+  return public_der(impl_->pkey.get());
+}
+
+std::string public_key_hint(const PublicKey& key) {
+  return common::base64_encode(common::sha256_raw(key.der()));
+}
+
+// ---- hashes ---------------------------------------------------------------------------------
+
+Hash default_hash(Algorithm algorithm) noexcept {
+  switch (algorithm) {
+  case Algorithm::ecdsa_p256:
+  case Algorithm::rsa:
+    return Hash::sha256;
+  case Algorithm::ecdsa_p384:
+    return Hash::sha384;
+  case Algorithm::ecdsa_p521:
+  case Algorithm::ed25519:
+    return Hash::sha512;
+  }
+  return Hash::sha256;
+}
+
+std::string_view hash_name(Hash hash) noexcept {
+  switch (hash) {
+  case Hash::sha256:
+    return "SHA2_256";
+  case Hash::sha384:
+    return "SHA2_384";
+  case Hash::sha512:
+    return "SHA2_512";
+  }
+  return "SHA2_256";
 }
 
 // ---- PKCS#8 -------------------------------------------------------------------------------

@@ -11,7 +11,18 @@
 
 namespace isign::keys {
 
-enum class Algorithm { ecdsa_p256, rsa, ed25519 };
+enum class Algorithm { ecdsa_p256, ecdsa_p384, ecdsa_p521, rsa, ed25519 };
+
+// The message digest an ECDSA or RSA signature is computed over.
+enum class Hash { sha256, sha384, sha512 };
+
+// The hash sigstore pairs with a key for DSSE and blob signatures (sigstore/sigstore
+// GetDefaultPublicKeyDetails): P-256 SHA-256, P-384 SHA-384, P-521 SHA-512, RSA SHA-256. Ed25519
+// signs the message itself; for it this returns sha512, which signing ignores.
+Hash default_hash(Algorithm algorithm) noexcept;
+
+// The protobuf-specs HashAlgorithm name: "SHA2_256", "SHA2_384" or "SHA2_512".
+std::string_view hash_name(Hash hash) noexcept;
 
 // Which encrypted-key layout to write (reading accepts every layout of FORMATS.md section 1).
 enum class KeyFileFormat {
@@ -30,7 +41,10 @@ public:
 
   Algorithm algorithm() const noexcept;
   // Signs SHA-256(data): ECDSA -> ASN.1 DER; RSA -> PKCS#1 v1.5; Ed25519 -> pure Ed25519 over data.
+  // The legacy .sig format signs SHA-256 whatever the key.
   common::Result<std::string> sign(std::string_view data) const;
+  // The same over hash(data) for ECDSA and RSA; Ed25519 ignores hash and signs data itself.
+  common::Result<std::string> sign(std::string_view data, Hash hash) const;
   // PEM "PUBLIC KEY" (SubjectPublicKeyInfo), 64-char lines, trailing newline.
   std::string public_key_pem() const;
   PublicKey public_key() const;
@@ -43,7 +57,8 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-// A public key (ECDSA P-256, RSA or Ed25519). Copyable (reference counted inside OpenSSL).
+// A public key (ECDSA P-256, P-384 or P-521, RSA or Ed25519). Copyable (reference counted inside
+// OpenSSL).
 class PublicKey {
 public:
   PublicKey(const PublicKey&);
@@ -59,7 +74,11 @@ public:
   // True when signature (DER for ECDSA) is a valid signature of data under this key, using the
   // same scheme as PrivateKey::sign. Never throws; malformed signatures are simply false.
   bool verify(std::string_view data, std::string_view signature) const;
+  // The same with the signature over hash(data) (ignored for Ed25519, which verifies data itself).
+  bool verify(std::string_view data, std::string_view signature, Hash hash) const;
   std::string pem() const;
+  // The DER SubjectPublicKeyInfo (the body of pem()).
+  std::string der() const;
 
   struct Impl;
   explicit PublicKey(std::unique_ptr<Impl> impl);
@@ -67,6 +86,10 @@ public:
 private:
   std::unique_ptr<Impl> impl_;
 };
+
+// The sigstore bundle's verificationMaterial.publicKey.hint: standard padded base64 of SHA-256
+// over key's DER SubjectPublicKeyInfo (FORMATS.md section 10).
+std::string public_key_hint(const PublicKey& key);
 
 // A fresh ECDSA P-256 key.
 common::Result<PrivateKey> generate_ecdsa_p256();
@@ -87,7 +110,8 @@ common::Result<PrivateKey> decrypt_private_key(std::string_view file_contents,
 // errors as decrypt_private_key; lets callers reject a corrupt file before asking for a password.
 common::Result<void> check_encrypted_key_file(std::string_view file_contents);
 
-// Imports an unencrypted PEM private key (EC P-256 SEC1 or PKCS#8, RSA, Ed25519).
+// Imports an unencrypted PEM private key (EC P-256, P-384 or P-521 as SEC1 or PKCS#8, RSA,
+// Ed25519). Other curves are a key error naming the curve.
 common::Result<PrivateKey> import_pem_private_key(std::string_view pem);
 
 } // namespace isign::keys

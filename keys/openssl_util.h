@@ -32,8 +32,8 @@ std::string drain_openssl_errors();
 // An Error of kind whose message is what, followed by ": <OpenSSL reason>" when there is one.
 common::Error openssl_error(common::ErrorKind kind, std::string what);
 
-// The key's algorithm, or a key error naming what is unsupported (only EC P-256, RSA >= 2048 bits
-// and Ed25519 are).
+// The key's algorithm, or a key error naming what is unsupported (only EC P-256, P-384 and P-521,
+// RSA >= 2048 bits and Ed25519 are).
 common::Result<Algorithm> supported_algorithm(const EVP_PKEY* pkey);
 
 // Standard PEM: "-----BEGIN label-----\n", base64 in 64-character lines, "-----END label-----\n".

@@ -277,7 +277,9 @@ TEST_CASE("password and key errors have their own exit codes and one clear line"
   CHECK(usage.err == "isign: error: --key FILE is required (see 'isign public-key --help')\n");
 }
 
-TEST_CASE("import-key-pair: OpenSSL-made EC (SEC1, PKCS#8), RSA and Ed25519 keys", "[cli][keys]") {
+TEST_CASE(
+    "import-key-pair: OpenSSL-made EC (SEC1, PKCS#8; P-256, P-384, P-521), RSA and Ed25519 keys",
+    "[cli][keys]") {
   TempDir dir;
   struct Case {
     const char* name;
@@ -288,6 +290,9 @@ TEST_CASE("import-key-pair: OpenSSL-made EC (SEC1, PKCS#8), RSA and Ed25519 keys
       {"ec-sec1-params", {"openssl", "ecparam", "-name", "prime256v1", "-genkey", "-out"}},
       {"ec-pkcs8",
        {"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out"}},
+      {"ec-p384-sec1", {"openssl", "ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out"}},
+      {"ec-p521-pkcs8",
+       {"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-521", "-out"}},
       {"rsa-pkcs1", {"openssl", "genrsa", "-traditional", "-out"}},
       {"ed25519", {"openssl", "genpkey", "-algorithm", "ED25519", "-out"}},
   };
@@ -336,11 +341,11 @@ TEST_CASE("import-key-pair: options and refusals", "[cli][keys]") {
                      in(dir, "p"))
             .exit_code == 0);
 
-  std::string p384 = dir / "p384.pem";
-  REQUIRE(run({"openssl", "ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", p384})
+  std::string k1 = dir / "secp256k1.pem";
+  REQUIRE(run({"openssl", "ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out", k1})
               .exit_code == 0);
   const std::pair<std::vector<std::string>, std::string> refusals[] = {
-      {{"--key", p384}, "unsupported EC curve 'secp384r1'"},
+      {{"--key", k1}, "unsupported EC curve 'secp256k1'"},
       {{"--key", dir / "mine.pub"}, "this is a public key"},
       {{"--key", dir / "mine.key"}, "already an encrypted cosign key"},
   };

@@ -143,7 +143,8 @@ TEST_CASE("ECDSA signatures are ASN.1 DER of SHA-256 and fresh each time", "[key
 
 TEST_CASE("PublicKey::from_pem round trips and refuses what is not a public key", "[key]") {
   for (const char* file :
-       {"keys/podman-e2e/sigstore-key.pub", "keys/sigstore-rs/rsa_encrypted_private.derived.pub",
+       {"keys/podman-e2e/sigstore-key.pub", "keys/curves/ec-p384-pkcs8.pub",
+        "keys/curves/ec-p521-pkcs8.pub", "keys/sigstore-rs/rsa_encrypted_private.derived.pub",
         "keys/sigstore-rs/ed25519_encrypted_private.derived.pub"}) {
     std::string text = testdata_file(file);
     auto pub = keys::PublicKey::from_pem(text);
@@ -157,7 +158,8 @@ TEST_CASE("PublicKey::from_pem round trips and refuses what is not a public key"
       {testdata_file("keys/openssl/ec-p256-sec1.pem"), "this is a private key"},
       {testdata_file("keys/podman-e2e/sigstore-key.key"),
        "this is a private key (PEM 'ENCRYPTED COSIGN PRIVATE KEY')"},
-      {testdata_file("keys/openssl/ec-p384.negative.pub"), "unsupported EC curve 'secp384r1'"},
+      {testdata_file("keys/curves/ec-secp256k1.negative.pub"),
+       "unsupported EC curve 'secp256k1' (supported: EC P-256, P-384, P-521, RSA, Ed25519)"},
       {pem("PUBLIC KEY", "garbage"), "malformed PUBLIC KEY"},
       {pem("PUBLIC KEY", ""), "malformed PUBLIC KEY"},
       {pem("CERTIFICATE", "x"), "unexpected PEM block 'CERTIFICATE'"},
@@ -185,21 +187,25 @@ TEST_CASE("import_pem_private_key reads the PEM forms cosign imports", "[key]") 
     keys::Algorithm algorithm;
   };
   const Case cases[] = {
-      {"ec-p256-sec1-with-params", keys::Algorithm::ecdsa_p256},
-      {"ec-p256-sec1", keys::Algorithm::ecdsa_p256},
-      {"ec-p256-pkcs8", keys::Algorithm::ecdsa_p256},
-      {"rsa-2048-pkcs1", keys::Algorithm::rsa},
-      {"rsa-3072-pkcs8", keys::Algorithm::rsa},
-      {"ed25519-pkcs8", keys::Algorithm::ed25519},
+      {"openssl/ec-p256-sec1-with-params", keys::Algorithm::ecdsa_p256},
+      {"openssl/ec-p256-sec1", keys::Algorithm::ecdsa_p256},
+      {"openssl/ec-p256-pkcs8", keys::Algorithm::ecdsa_p256},
+      {"openssl/ec-p384-sec1", keys::Algorithm::ecdsa_p384},
+      {"curves/ec-p384-pkcs8", keys::Algorithm::ecdsa_p384},
+      {"curves/ec-p521-sec1", keys::Algorithm::ecdsa_p521},
+      {"curves/ec-p521-pkcs8", keys::Algorithm::ecdsa_p521},
+      {"openssl/rsa-2048-pkcs1", keys::Algorithm::rsa},
+      {"openssl/rsa-3072-pkcs8", keys::Algorithm::rsa},
+      {"openssl/ed25519-pkcs8", keys::Algorithm::ed25519},
   };
   for (const auto& c : cases) {
     SECTION(c.file) {
-      auto key = keys::import_pem_private_key(
-          testdata_file(std::string("keys/openssl/") + c.file + ".pem"));
+      auto key =
+          keys::import_pem_private_key(testdata_file(std::string("keys/") + c.file + ".pem"));
       INFO((key.ok() ? "" : key.error().message()));
       REQUIRE(key.ok());
       CHECK(key->algorithm() == c.algorithm);
-      CHECK(key->public_key_pem() == testdata_file(std::string("keys/openssl/") + c.file + ".pub"));
+      CHECK(key->public_key_pem() == testdata_file(std::string("keys/") + c.file + ".pub"));
       // Imported keys become ordinary encrypted keys.
       auto file =
           keys::encrypt_private_key(*key, common::SecretString("x"), keys::KeyFileFormat::legacy);
@@ -214,8 +220,8 @@ TEST_CASE("import_pem_private_key reads the PEM forms cosign imports", "[key]") 
 TEST_CASE("import_pem_private_key refuses unsupported keys with a reason", "[key]") {
   std::string sec1_der = pem_body(testdata_file("keys/openssl/ec-p256-sec1.pem"));
   const std::pair<std::string, const char*> cases[] = {
-      {testdata_file("keys/openssl/ec-p384-sec1.negative.pem"),
-       "unsupported EC curve 'secp384r1' (only P-256 is supported)"},
+      {testdata_file("keys/curves/ec-secp256k1-pkcs8.negative.pem"),
+       "unsupported EC curve 'secp256k1' (supported: EC P-256, P-384, P-521, RSA, Ed25519)"},
       {testdata_file("keys/openssl/rsa-1024-pkcs1.negative.pem"),
        "unsupported RSA key of 1024 bits (at least 2048 are required)"},
       {testdata_file("keys/openssl/ec-p256-pkcs8-encrypted.negative.pem"),
@@ -236,5 +242,118 @@ TEST_CASE("import_pem_private_key refuses unsupported keys with a reason", "[key
     REQUIRE_FALSE(key.ok());
     CHECK(key.error().kind() == ErrorKind::key);
     CHECK_THAT(key.error().message(), Catch::Contains(message));
+  }
+}
+
+// ---- curves and hashes -----------------------------------------------------------------------
+
+TEST_CASE("default_hash pairs each key with sigstore's hash, named as protobuf-specs names it",
+          "[key]") {
+  struct Case {
+    keys::Algorithm algorithm;
+    keys::Hash hash;
+    std::string_view name;
+  };
+  const Case cases[] = {
+      {keys::Algorithm::ecdsa_p256, keys::Hash::sha256, "SHA2_256"},
+      {keys::Algorithm::ecdsa_p384, keys::Hash::sha384, "SHA2_384"},
+      {keys::Algorithm::ecdsa_p521, keys::Hash::sha512, "SHA2_512"},
+      {keys::Algorithm::rsa, keys::Hash::sha256, "SHA2_256"},
+      {keys::Algorithm::ed25519, keys::Hash::sha512, "SHA2_512"},
+  };
+  for (const auto& c : cases) {
+    CHECK(keys::default_hash(c.algorithm) == c.hash);
+    CHECK(keys::hash_name(keys::default_hash(c.algorithm)) == c.name);
+  }
+}
+
+TEST_CASE("each key signs and verifies over its default hash, and only that hash", "[key]") {
+  struct Case {
+    const char* file; // under testdata/keys, without .pem
+    keys::Algorithm algorithm;
+  };
+  const Case cases[] = {
+      {"openssl/ec-p256-pkcs8", keys::Algorithm::ecdsa_p256},
+      {"curves/ec-p384-pkcs8", keys::Algorithm::ecdsa_p384},
+      {"curves/ec-p521-pkcs8", keys::Algorithm::ecdsa_p521},
+      {"openssl/rsa-2048-pkcs1", keys::Algorithm::rsa},
+      {"openssl/ed25519-pkcs8", keys::Algorithm::ed25519},
+  };
+  const keys::Hash all[] = {keys::Hash::sha256, keys::Hash::sha384, keys::Hash::sha512};
+  const std::string data = "DSSEv1 28 application/vnd.in-toto+json 2 {}";
+  for (const auto& c : cases) {
+    SECTION(c.file) {
+      auto key =
+          keys::import_pem_private_key(testdata_file(std::string("keys/") + c.file + ".pem"));
+      REQUIRE(key.ok());
+      REQUIRE(key->algorithm() == c.algorithm);
+      auto pub = keys::PublicKey::from_pem(testdata_file(std::string("keys/") + c.file + ".pub"));
+      REQUIRE(pub.ok());
+      CHECK(pub->algorithm() == c.algorithm);
+      const keys::Hash hash = keys::default_hash(c.algorithm);
+      auto sig = key->sign(data, hash);
+      REQUIRE(sig.ok());
+      CHECK(pub->verify(data, *sig, hash));
+      CHECK(key->public_key().verify(data, *sig, hash));
+      CHECK_FALSE(pub->verify(data + "!", *sig, hash));
+      std::string flipped = *sig;
+      flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 0x01);
+      CHECK_FALSE(pub->verify(data, flipped, hash));
+      for (keys::Hash other : all) {
+        INFO(keys::hash_name(other));
+        // Ed25519 has no prehash: the hash argument does not change what it signs.
+        bool expected = other == hash || c.algorithm == keys::Algorithm::ed25519;
+        CHECK(pub->verify(data, *sig, other) == expected);
+      }
+      // The two-argument forms stay SHA-256, the legacy .sig format's hash for every key.
+      CHECK(pub->verify(data, *sig) ==
+            (hash == keys::Hash::sha256 || c.algorithm == keys::Algorithm::ed25519));
+      auto legacy = key->sign(data);
+      REQUIRE(legacy.ok());
+      CHECK(pub->verify(data, *legacy, keys::Hash::sha256));
+    }
+  }
+}
+
+TEST_CASE("P-384 and P-521 signatures made by openssl dgst verify", "[key]") {
+  struct Case {
+    const char* key;
+    const char* signature;
+    keys::Hash hash;
+  };
+  const Case cases[] = {
+      {"ec-p384-pkcs8", "ec-p384-pkcs8.message.sha384.sig.b64", keys::Hash::sha384},
+      {"ec-p521-pkcs8", "ec-p521-pkcs8.message.sha512.sig.b64", keys::Hash::sha512},
+  };
+  const std::string message = testdata_file("keys/curves/message.txt");
+  for (const auto& c : cases) {
+    auto pub =
+        keys::PublicKey::from_pem(testdata_file(std::string("keys/curves/") + c.key + ".pub"));
+    REQUIRE(pub.ok());
+    auto sig = common::base64_decode(testdata_file(std::string("keys/curves/") + c.signature));
+    REQUIRE(sig);
+    CHECK(pub->verify(message, *sig, c.hash));
+    CHECK_FALSE(pub->verify(message, *sig, keys::Hash::sha256));
+    CHECK_FALSE(pub->verify(message.substr(1), *sig, c.hash));
+  }
+}
+
+TEST_CASE("public_key_hint is base64 of SHA-256 over the DER SubjectPublicKeyInfo", "[key]") {
+  std::string text = testdata_file("keys/podman-e2e/sigstore-key.pub");
+  auto pub = keys::PublicKey::from_pem(text);
+  REQUIRE(pub.ok());
+  CHECK(pub->der() == pem_body(text));
+  CHECK(keys::public_key_hint(*pub) == "JprzPinTXg/RF3LluFeSDLEs9zGgYzm4agd2l7DIAEs=");
+
+  // A private key's public half gives the hint of its .pub, whatever the curve.
+  for (const char* file :
+       {"openssl/ec-p256-pkcs8", "curves/ec-p384-pkcs8", "curves/ec-p521-pkcs8"}) {
+    auto key = keys::import_pem_private_key(testdata_file(std::string("keys/") + file + ".pem"));
+    REQUIRE(key.ok());
+    auto from_file = keys::PublicKey::from_pem(testdata_file(std::string("keys/") + file + ".pub"));
+    REQUIRE(from_file.ok());
+    CHECK(key->public_key().der() == from_file->der());
+    CHECK(keys::public_key_hint(key->public_key()) == keys::public_key_hint(*from_file));
+    CHECK(keys::public_key_hint(*from_file).size() == 44);
   }
 }

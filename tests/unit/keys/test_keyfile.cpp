@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <sodium.h>
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
@@ -12,6 +14,7 @@
 #include "common/encoding.h"
 #include "common/file.h"
 #include "keys/keys.h"
+#include "tests/support/pem.h"
 #include "tests/unit/testdata.h"
 
 using namespace isign;
@@ -202,6 +205,88 @@ TEST_CASE("RSA and Ed25519 keys re-encrypt and load again", "[keyfile]") {
     CHECK(back->algorithm() == v.algorithm);
     CHECK(back->public_key_pem() == testdata_file(std::string("keys/") + v.pub));
   }
+}
+
+TEST_CASE("P-384 and P-521 keys round trip through both key file layouts", "[keyfile]") {
+  struct Case {
+    const char* file; // under testdata/keys/curves, without .pem
+    keys::Algorithm algorithm;
+    keys::KeyFileFormat format;
+  };
+  const Case cases[] = {
+      {"ec-p384-pkcs8", keys::Algorithm::ecdsa_p384, keys::KeyFileFormat::sigstore},
+      {"ec-p384-pkcs8", keys::Algorithm::ecdsa_p384, keys::KeyFileFormat::legacy},
+      {"ec-p521-pkcs8", keys::Algorithm::ecdsa_p521, keys::KeyFileFormat::legacy},
+  };
+  for (const auto& c : cases) {
+    auto key =
+        keys::import_pem_private_key(testdata_file(std::string("keys/curves/") + c.file + ".pem"));
+    REQUIRE(key.ok());
+    auto file = keys::encrypt_private_key(*key, pw("curve"), c.format);
+    REQUIRE(file.ok());
+    CHECK(keys::check_encrypted_key_file(*file).ok());
+    auto back = keys::decrypt_private_key(*file, pw("curve"));
+    REQUIRE(back.ok());
+    CHECK(back->algorithm() == c.algorithm);
+    CHECK(back->public_key_pem() == testdata_file(std::string("keys/curves/") + c.file + ".pub"));
+    const keys::Hash hash = keys::default_hash(c.algorithm);
+    auto sig = back->sign("statement", hash);
+    REQUIRE(sig.ok());
+    CHECK(key->public_key().verify("statement", *sig, hash));
+
+    auto wrong = keys::decrypt_private_key(*file, pw("Curve"));
+    REQUIRE_FALSE(wrong.ok());
+    CHECK(wrong.error().kind() == ErrorKind::password);
+  }
+}
+
+namespace {
+
+// An ENCRYPTED COSIGN PRIVATE KEY around plaintext, sealed with libsodium here (N=32768), so that
+// keys/ can be shown a file its own writer would never make.
+std::string seal_legacy_key_file(const std::string& plaintext, const std::string& password) {
+  REQUIRE(sodium_init() >= 0);
+  std::string salt(32, '\0'), nonce(crypto_secretbox_NONCEBYTES, '\0');
+  randombytes_buf(salt.data(), salt.size());
+  randombytes_buf(nonce.data(), nonce.size());
+  std::array<unsigned char, crypto_secretbox_KEYBYTES> box_key{};
+  REQUIRE(crypto_pwhash_scryptsalsa208sha256_ll(
+              reinterpret_cast<const std::uint8_t*>(password.data()), password.size(),
+              reinterpret_cast<const std::uint8_t*>(salt.data()), salt.size(), 32768, 8, 1,
+              box_key.data(), box_key.size()) == 0);
+  std::string sealed(plaintext.size() + crypto_secretbox_MACBYTES, '\0');
+  REQUIRE(crypto_secretbox_easy(
+              reinterpret_cast<unsigned char*>(sealed.data()),
+              reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
+              reinterpret_cast<const unsigned char*>(nonce.data()), box_key.data()) == 0);
+  nlohmann::ordered_json json = {
+      {"kdf",
+       {{"name", "scrypt"},
+        {"params", {{"N", 32768}, {"r", 8}, {"p", 1}}},
+        {"salt", common::base64_encode(salt)}}},
+      {"cipher", {{"name", "nacl/secretbox"}, {"nonce", common::base64_encode(nonce)}}},
+      {"ciphertext", common::base64_encode(sealed)},
+  };
+  return pem("ENCRYPTED COSIGN PRIVATE KEY", json.dump());
+}
+
+} // namespace
+
+TEST_CASE("an encrypted secp256k1 key is refused, naming the curve", "[keyfile]") {
+  std::string pkcs8 =
+      isign::testing::pem_body(testdata_file("keys/curves/ec-secp256k1-pkcs8.negative.pem"));
+  auto key = keys::decrypt_private_key(seal_legacy_key_file(pkcs8, "k1"), pw("k1"));
+  REQUIRE_FALSE(key.ok());
+  CHECK(key.error().kind() == ErrorKind::key);
+  CHECK_THAT(key.error().message(),
+             Catch::Contains("unsupported EC curve 'secp256k1' (supported: EC P-256, P-384, "
+                             "P-521, RSA, Ed25519)"));
+
+  // The same sealing around a P-384 key loads: the refusal is the curve's, not the sealing's.
+  std::string p384 = isign::testing::pem_body(testdata_file("keys/curves/ec-p384-pkcs8.pem"));
+  auto good = keys::decrypt_private_key(seal_legacy_key_file(p384, "k1"), pw("k1"));
+  REQUIRE(good.ok());
+  CHECK(good->algorithm() == keys::Algorithm::ecdsa_p384);
 }
 
 TEST_CASE("the written file has cosign's exact layout", "[keyfile]") {
