@@ -125,6 +125,8 @@ const std::vector<Command>& commands() {
       {"public-key", "print the public key of an encrypted private key", cmd_public_key},
       {"sign", "sign image manifest digests and push the signatures", cmd_sign},
       {"verify", "verify image signatures against public keys", cmd_verify},
+      {"sign-blob", "sign a file (a base64 signature, a sigstore bundle)", cmd_sign_blob},
+      {"verify-blob", "verify a file against a sigstore bundle or a signature", cmd_verify_blob},
       {"triangulate", "print the location of an image's signature artifact", cmd_triangulate},
       {"inspect", "show an image manifest's digest, media type and size", cmd_inspect},
       {"list-tags", "list the tags of a repository", cmd_list_tags},

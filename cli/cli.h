@@ -67,12 +67,18 @@ std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char
 // Levenshtein-based suggestion among candidates, or "" if nothing is close.
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
 
+// A file to sign or verify (sign-blob, verify-blob), read whole: io or limit error (over 1 GiB)
+// with its path.
+common::Result<std::string> read_blob(const std::string& path);
+
 // The command implementations (one file each: cmd_<name>.cpp).
 int cmd_generate_key_pair(int argc, char** argv);
 int cmd_public_key(int argc, char** argv);
 int cmd_import_key_pair(int argc, char** argv);
 int cmd_sign(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
+int cmd_sign_blob(int argc, char** argv);
+int cmd_verify_blob(int argc, char** argv);
 int cmd_triangulate(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_list_tags(int argc, char** argv);

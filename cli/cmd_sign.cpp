@@ -6,6 +6,7 @@
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
+#include "cli/formats.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
@@ -48,6 +49,9 @@ void add_sign_options(cxxopts::Options& opts) {
       "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
       "images", "image references", cxxopts::value<std::vector<std::string>>())("h,help",
                                                                                 "show this help");
+  add_format_options(opts, "which signatures to write: legacy (the .sig tag, read by cosign v2, "
+                           "podman, skopeo and CRI-O), bundle (a sigstore bundle referrer, read "
+                           "by cosign v3), or both (default; env ISIGN_SIGNATURE_FORMAT)");
   add_password_file_option(opts);
   add_registry_options(opts);
   opts.parse_positional({"images"});
@@ -62,6 +66,7 @@ struct Request {
   Outputs outputs;
   bool upload = true;
   bool recursive = false;
+  cosign::Formats formats;
 };
 
 // Checks the flags (not the key): kOk, or the exit code of the error printed.
@@ -86,6 +91,10 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
   if (args.count("output-payload"))
     req.outputs.payload_file = args["output-payload"].as<std::string>();
   req.upload = args["upload"].as<bool>();
+  auto formats = read_formats(args, "ISIGN_SIGNATURE_FORMAT");
+  if (!formats)
+    return report(formats.error());
+  req.formats = *formats;
   req.recursive = args.count("recursive") > 0;
   const bool writes_outputs =
       !req.outputs.signature_file.empty() || !req.outputs.payload_file.empty();
@@ -110,22 +119,25 @@ struct Signing {
   const cosign::AttachOptions& attach_options;
 };
 
-// The line that says what attaching did when it did something else than add a layer.
-std::string attach_message(const std::string& name, const std::string& location,
-                           cosign::AttachOutcome outcome) {
-  switch (outcome) {
+// The line that says what attaching did, when it did something else than add a layer to the
+// .sig; where: the store's answer.
+std::string attach_message(const std::string& name, const cosign::AttachResult& result,
+                           cosign::SignatureFormat format) {
+  const bool bundle = format == cosign::SignatureFormat::bundle;
+  const std::string what = bundle ? "bundle" : "signature";
+  switch (result.outcome) {
   case cosign::AttachOutcome::already_present:
-    return "isign: " + name +
-           " already has this signature (same key and annotations); nothing pushed\n";
+    return "isign: " + name + " already has this " + what +
+           " (same key and annotations); nothing pushed\n";
   case cosign::AttachOutcome::repaired:
-    return "isign: " + name +
-           " already had this signature, but its payload blob was missing; uploaded it again\n";
+    return "isign: " + name + " already had this " + what +
+           ", but its payload blob was missing; uploaded it again\n";
   case cosign::AttachOutcome::created:
-    return "isign: created " + location +
-           " (the registry had no signatures for this image; confirmed by its tag list and a "
-           "second read)\n";
+    return "isign: created " + result.where + " (the registry had no " +
+           (bundle ? "referrers index" : "signatures") +
+           " for this image; confirmed by its tag list and a second read)\n";
   case cosign::AttachOutcome::attached:
-    break;
+    return bundle ? "isign: pushed " + result.where + "\n" : "";
   }
   return "";
 }
@@ -146,27 +158,54 @@ common::Result<void> write_outputs(const Outputs& outputs, const std::string& pa
   return {};
 }
 
-// Signs one manifest of ref and attaches the signature (unless --upload=false).
+// Signs one manifest of ref in each format asked for and attaches each signature (unless
+// --upload=false). One format written and the other refused is its own error, saying what was
+// written: a rerun completes it (the written one is found and not duplicated).
 void sign_target(const Signing& s, const registry::Reference& ref, const registry::Target& t,
                  Outcome& out) {
   const std::string repo = ref.repository.str();
   const std::string name = repo + "@" + t.digest;
-  const cosign::Subject subject{ref.repository, t.digest};
-  auto sig = sign::sign_image(s.key, subject, s.req.annotations);
-  if (!sig)
-    return out.errors.push_back(std::move(sig).error().context("signing '" + name + "'"));
-  if (auto written = write_outputs(s.req.outputs, sig->payload, sig->signature); !written)
-    return out.errors.push_back(std::move(written).error());
-  if (!s.req.upload)
-    return;
-  out.messages += "Pushing signature to: " + repo + "\n";
-  auto attached = s.store.attach(subject, *sig, s.attach_options);
-  if (!attached)
-    return out.errors.push_back(std::move(attached).error().context("signing '" + name + "'"));
-  // Notes quote the registry's error text: one printable line each.
-  for (const auto& note : attached->notes)
-    out.messages += "isign: warning: " + one_line(note) + "\n";
-  out.messages += attach_message(name, s.store.location(subject).value_or(name), attached->outcome);
+  const cosign::Subject subject{ref.repository, t.digest, t.media_type, t.size};
+  std::vector<cosign::SignatureFormat> formats;
+  if (s.req.formats.legacy)
+    formats.push_back(cosign::SignatureFormat::legacy);
+  if (s.req.formats.bundle)
+    formats.push_back(cosign::SignatureFormat::bundle);
+  std::vector<std::string> written;
+  bool outputs_written = false;
+  for (auto format : formats) {
+    auto sig = sign::sign_image(s.key, subject, s.req.annotations, format);
+    if (!sig)
+      return out.errors.push_back(std::move(sig).error().context("signing '" + name + "'"));
+    // --output-signature/--output-payload: the legacy signature when it is made, else the
+    // bundle's statement and DSSE signature.
+    if (!outputs_written) {
+      if (auto w = write_outputs(s.req.outputs, sig->payload, sig->signature); !w)
+        return out.errors.push_back(std::move(w).error());
+      outputs_written = true;
+    }
+    if (!s.req.upload)
+      continue;
+    const std::string what = format == cosign::SignatureFormat::bundle
+                                 ? "bundle (cosign v3 referrer)"
+                                 : "signature (cosign v2 .sig)";
+    out.messages += std::string(format == cosign::SignatureFormat::bundle ? "Pushing bundle"
+                                                                          : "Pushing signature") +
+                    " to: " + repo + "\n";
+    auto attached = s.store.attach(subject, *sig, s.attach_options);
+    if (!attached) {
+      common::Error e = std::move(attached).error();
+      if (!written.empty())
+        e.context("the " + written.front() + " was written, but the " + what +
+                  " was not (run sign again to complete it)");
+      return out.errors.push_back(std::move(e).context("signing '" + name + "'"));
+    }
+    written.push_back(what);
+    // Notes quote the registry's error text: one printable line each.
+    for (const auto& note : attached->notes)
+      out.messages += "isign: warning: " + one_line(note) + "\n";
+    out.messages += attach_message(name, *attached, format);
+  }
 }
 
 // Resolves reference i and signs each manifest it stands for.
@@ -218,8 +257,9 @@ int sign_all(const Signing& s) {
 
 int cmd_sign(int argc, char** argv) {
   cxxopts::Options opts(std::string(kName),
-                        "Sign image manifest digests and push each signature to "
-                        "REPO:sha256-<hex>.sig in the image's repository (cosign's layout).\n"
+                        "Sign image manifest digests and push each signature beside the image: "
+                        "to REPO:sha256-<hex>.sig (cosign v2, podman, skopeo, CRI-O) and as a "
+                        "sigstore bundle referrer (cosign v3), per --format.\n"
                         "Usage: isign sign --key cosign.key [flags] REF...");
   add_sign_options(opts);
   int exit = kOk;
@@ -247,9 +287,11 @@ int cmd_sign(int argc, char** argv) {
       std::lround(std::clamp(3000 * seconds_option(*args, "timeout").value(), 2000.0, 30000.0)));
 
   // Each reference is signed on its own thread (a bounded number at a time) over the one client.
-  // Signatures go to the legacy .sig tag of each image's repository.
-  auto store = cosign::make_tag_store(**client);
-  return sign_all(Signing{req, *key, **client, *store, attach_options});
+  // Each format goes to its store: the .sig tag, the bundle referrers.
+  auto store = cosign::make_store(**client, req.formats);
+  if (!store)
+    return report(store.error());
+  return sign_all(Signing{req, *key, **client, **store, attach_options});
 }
 
 } // namespace isign::cli

@@ -5,6 +5,7 @@
 
 #include "cli/annotations.h"
 #include "cli/cli.h"
+#include "cli/formats.h"
 #include "cli/key_source.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
@@ -19,22 +20,6 @@ namespace isign::cli {
 namespace {
 
 constexpr std::string_view kName = "verify";
-
-common::Result<std::vector<keys::PublicKey>>
-load_public_keys(const std::vector<std::string>& paths) {
-  std::vector<keys::PublicKey> out;
-  for (const auto& path : paths) {
-    std::string context = "loading public key '" + path + "'";
-    auto pem = read_key_source(path);
-    if (!pem)
-      return std::move(pem).error().context(context);
-    auto key = keys::PublicKey::from_pem(*pem);
-    if (!key)
-      return std::move(key).error().context(context);
-    out.push_back(std::move(*key));
-  }
-  return out;
-}
 
 std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys) {
   std::vector<std::string> ids;
@@ -78,6 +63,38 @@ std::size_t signature_count(const verify::TargetResult& r) {
   return n;
 }
 
+// Where the valid signatures were found, by format: "1 legacy, 1 bundle".
+std::string valid_formats(const verify::TargetResult& r) {
+  std::size_t legacy = 0, bundle = 0;
+  for (const auto& report : r.reports)
+    for (auto i : report.valid())
+      ++(report.signatures[i].format == cosign::SignatureFormat::bundle ? bundle : legacy);
+  std::string out;
+  if (legacy)
+    out += std::to_string(legacy) + " legacy";
+  if (bundle)
+    out += (out.empty() ? "" : ", ") + std::to_string(bundle) + " bundle";
+  return out;
+}
+
+// The valid bundles whose statement names no repository, by where they were found.
+std::vector<std::string> unbound_bundles(const verify::TargetResult& r) {
+  std::vector<std::string> out;
+  for (const auto& report : r.reports)
+    for (auto i : report.valid())
+      if (const auto& s = report.signatures[i];
+          s.identity_unbound && std::find(out.begin(), out.end(), s.where) == out.end())
+        out.push_back(s.where);
+  return out;
+}
+
+std::vector<std::string> unread_notes(const verify::TargetResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.unread)
+    out.push_back("verified with what could be read; not read: " + e.message());
+  return out;
+}
+
 // This process's peak resident set (VmHWM), for ISIGN_DEBUG_STATS. getrusage's ru_maxrss would
 // include the parent's pages at fork time (Linux keeps the pre-exec high-water mark).
 std::optional<long> peak_rss_kib() {
@@ -112,12 +129,16 @@ void add_verify_options(cxxopts::Options& opts) {
       cxxopts::value<std::string>(), "OS/ARCH[/VARIANT]")(
       "skip-identity-check",
       "accept signatures whose docker-reference names another repository (mirrors)")(
+      "require-identity",
+      "refuse bundles that name no repository (cosign v3 signs the digest only)")(
       "max-signature-layers", "refuse .sig artifacts with more layers than N",
       cxxopts::value<std::size_t>()->default_value("100"),
       "N")("max-payload-size", "do not fetch signature payloads larger than BYTES",
            cxxopts::value<std::size_t>()->default_value("1048576"),
            "BYTES")("images", "image references",
                     cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
+  add_format_options(opts, "which signatures count: legacy (the .sig tag), bundle (sigstore "
+                           "bundle referrers), or both (default: either may verify)");
   add_registry_options(opts);
   opts.parse_positional({"images"});
   opts.positional_help("REF...");
@@ -126,6 +147,7 @@ void add_verify_options(cxxopts::Options& opts) {
 // What the flags ask for.
 struct Request {
   bool use_policy = false;
+  cosign::Formats formats;
   std::string output; // cosign, text or json
   registry::Selection selection;
   verify::Limits limits;
@@ -139,7 +161,8 @@ struct Request {
 int read_how(const cxxopts::ParseResult& args, Request& req) {
   req.use_policy = args.count("policy") > 0;
   if (req.use_policy) {
-    for (const char* flag : {"key", "threshold", "annotations", "skip-identity-check"})
+    for (const char* flag :
+         {"key", "threshold", "annotations", "skip-identity-check", "require-identity"})
       if (args.count(flag))
         return usage_error(kName, std::string("--") + flag +
                                       " cannot be combined with --policy: the policy says which "
@@ -166,6 +189,11 @@ int read_how(const cxxopts::ParseResult& args, Request& req) {
   req.limits.max_payload_size = args["max-payload-size"].as<std::size_t>();
   if (req.limits.max_layers == 0)
     return usage_error(kName, "--max-signature-layers must be at least 1");
+  // The environment variable is sign's: verify accepts either format unless told otherwise.
+  auto formats = read_formats(args);
+  if (!formats)
+    return report(formats.error());
+  req.formats = *formats;
   return kOk;
 }
 
@@ -181,6 +209,7 @@ int rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy) {
   }
   if (args.count("skip-identity-check"))
     req.options.identity = verify::IdentityRule::none;
+  req.options.require_identity = args.count("require-identity") > 0;
   auto keys = load_public_keys(args["key"].as<std::vector<std::string>>());
   if (!keys)
     return report(keys.error());
@@ -284,7 +313,15 @@ bool print_results(const std::string& input, const registry::Reference& ref,
     std::cerr << "isign: verified "
               << one_line((labelled ? target_label(r.target) + " of " : std::string()) +
                           ref.repository.str() + "@" + r.target.digest)
-              << " (" << valid_count(r) << " valid of " << signature_count(r) << " signatures)\n";
+              << " (" << valid_count(r) << " valid of " << signature_count(r)
+              << " signatures: " << valid_formats(r) << ")\n";
+    for (const auto& where : unbound_bundles(r))
+      warn("the bundle " + one_line(where) +
+           " names no repository (cosign v3 signs the digest only): its identity was not "
+           "checked; --require-identity or a policy's \"requireIdentity\": true refuses such "
+           "bundles");
+    for (const auto& e : unread_notes(r))
+      warn(one_line(e));
   }
   if (selection.recursive && children > 0)
     std::cerr << "isign: '" << one_line(input) << "': " << children_ok << " of " << children
@@ -381,9 +418,11 @@ int cmd_verify(int argc, char** argv) {
     return v && std::string_view(v) == "1";
   }();
 
-  // Signatures are read from the legacy .sig tag of each image's repository.
-  auto store = cosign::make_tag_store(**client);
-  const auto outcomes = verify::verify_all(**client, *store, req.refs, req.policy, req.selection,
+  // Signatures are read from the stores of the formats asked for: the .sig tag, the referrers.
+  auto store = cosign::make_store(**client, req.formats);
+  if (!store)
+    return report(store.error());
+  const auto outcomes = verify::verify_all(**client, **store, req.refs, req.policy, req.selection,
                                            req.limits, kParallelImages);
   Failures failures;
   print_outcomes(req, outcomes, failures);

@@ -25,4 +25,20 @@ common::Result<std::string> read_key_source(const std::string& ref) {
   return text;
 }
 
+common::Result<std::vector<keys::PublicKey>>
+load_public_keys(const std::vector<std::string>& paths) {
+  std::vector<keys::PublicKey> out;
+  for (const auto& path : paths) {
+    std::string context = "loading public key '" + path + "'";
+    auto pem = read_key_source(path);
+    if (!pem)
+      return std::move(pem).error().context(context);
+    auto key = keys::PublicKey::from_pem(*pem);
+    if (!key)
+      return std::move(key).error().context(context);
+    out.push_back(std::move(*key));
+  }
+  return out;
+}
+
 } // namespace isign::cli

@@ -214,7 +214,8 @@ edit_referrers_index(std::string_view index_bytes, std::string_view descriptor,
     edits.push_back({scan->elements[position].begin, scan->elements[position].end, text});
   }
   const std::size_t close = doc->closing(*scan->manifests);
-  edits.push_back({close, close, (scan->elements.empty() ? "" : ",") + std::string(descriptor)});
+  if (!descriptor.empty())
+    edits.push_back({close, close, (scan->elements.empty() ? "" : ",") + std::string(descriptor)});
   return detail::apply_edits(index_bytes, std::move(edits));
 }
 

@@ -71,7 +71,8 @@ struct IndexEntry {
 // naming the problem otherwise: an index isign does not understand is never rewritten.
 common::Result<std::vector<IndexEntry>> read_referrers_index(std::string_view index_bytes);
 
-// index_bytes with descriptor appended to manifests and each (position, descriptor text) in
+// index_bytes with descriptor (one or more, comma-separated; none when empty) appended to
+// manifests and each (position, descriptor text) in
 // replacements put in place of that element; every other byte is kept.
 common::Result<std::string>
 edit_referrers_index(std::string_view index_bytes, std::string_view descriptor,

@@ -353,6 +353,8 @@ bool StoredLayer::is_signature() const {
 }
 
 std::string StoredLayer::identity() const {
+  if (format == SignatureFormat::bundle)
+    return digest.value_or(text); // a referrer (or its index entry) is its manifest digest
   return digest.value_or("") + "|" + (signature && !signature->empty() ? *signature : text);
 }
 

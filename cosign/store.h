@@ -20,16 +20,24 @@
 
 namespace isign::cosign {
 
-// The image manifest whose signatures are stored: its repository and digest.
+// The image manifest whose signatures are stored: its repository and digest, and, when the caller
+// knows them, its media type and size (a bundle's referrer names them; unset, the store asks the
+// registry).
 struct Subject {
   registry::Repository repository;
   std::string digest; // "sha256:<hex>"
+  std::string media_type{};
+  std::size_t size = 0;
 };
 
 // The signatures a store holds for a subject, as stored.
 struct StoredSignatures {
   std::string where;               // for messages: the artifact read ("sha256-<hex>.sig")
   std::vector<StoredLayer> layers; // in stored order
+  // Places that could not be read while others could (a failed referrers listing beside a
+  // readable .sig): when what was found does not verify, this is the error to report, never
+  // "unsigned".
+  std::vector<common::Error> unread{};
 };
 
 enum class AttachOutcome {
@@ -44,6 +52,7 @@ enum class AttachOutcome {
 struct AttachResult {
   AttachOutcome outcome = AttachOutcome::attached;
   std::vector<std::string> notes;
+  std::string where{}; // where the signature is, as a user names it ("reg/repo:sha256-<hex>.sig")
 };
 
 // Larger payloads are refused: verify's default --max-payload-size would never fetch them.
@@ -91,11 +100,34 @@ public:
                                               const AttachOptions& options = {}) = 0;
 };
 
+// Which formats a store reads and writes.
+struct Formats {
+  bool legacy = true; // the sha256-<hex>.sig tag
+  bool bundle = true; // sigstore bundles in referrers (API, else the sha256-<hex> index)
+};
+
 // The legacy backend: the image manifest at <repo>:sha256-<hex>.sig (cosign v2, containers/image).
 // attach reads, extends and writes it (If-Match / If-None-Match, a 404 confirmed by the tag list
 // and a second read, a read-back after a settle delay and a bounded merge when a concurrent
 // signer replaced it, a watch after a PUT whose outcome is unknown). client must outlive the
 // store.
 std::unique_ptr<SignatureStore> make_tag_store(registry::Client& client);
+
+// The cosign v3 backend: a referrer manifest per bundle (FORMATS.md section 11), found through the
+// registry's referrers API or, where it has none (remembered per registry for the run), the
+// referrers index at tag sha256-<hex>. attach takes a bundle NewSignature; it is a no-op when a
+// bundle with the same statement verifying under options.signer_key is already there; it
+// pushes the bundle, the empty config and the referrer manifest by digest, and on registries
+// without the API adds the referrer to the index with the tag store's guarantees (If-Match,
+// read-back, merge, watch), repairing descriptors without an artifactType on the way. find
+// returns one bundle layer per referrer whose single layer is a bundle (where: repo@digest of
+// the referrer); a listing that fails is an error, never "no signatures". Thread-safe.
+std::unique_ptr<SignatureStore> make_referrers_store(registry::Client& client);
+
+// The store of formats: find reads each (a place that fails while another was read lands in
+// unread), attach writes a signature to the backend of its format. Usage error when formats
+// selects none.
+common::Result<std::unique_ptr<SignatureStore>> make_store(registry::Client& client,
+                                                           Formats formats);
 
 } // namespace isign::cosign

@@ -158,7 +158,10 @@ public:
     if (sig.format != SignatureFormat::legacy)
       return make_error(ErrorKind::internal, "the .sig tag stores legacy signatures only");
     SigDocument doc(client_, subject.repository, *tag, sig, options);
-    return detail::read_modify_write(client_, subject.repository, *tag, doc, options);
+    auto written = detail::read_modify_write(client_, subject.repository, *tag, doc, options);
+    if (written)
+      written->where = subject.repository.str() + ":" + *tag;
+    return written;
   }
 
 private:

@@ -179,6 +179,22 @@ const EVP_MD* digest_for(Algorithm algorithm, Hash hash) {
   return EVP_sha256();
 }
 
+} // namespace
+
+std::string digest(Hash hash, std::string_view data) {
+  std::string out(EVP_MAX_MD_SIZE, '\0');
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(out.data()), &len,
+                 digest_for(Algorithm::ecdsa_p256, hash), nullptr) != 1) {
+    detail::drain_openssl_errors();
+    return {};
+  }
+  out.resize(len);
+  return out;
+}
+
+namespace {
+
 std::string public_der(const EVP_PKEY* pkey) {
   unsigned char* buf = nullptr;
   int len = i2d_PUBKEY(pkey, &buf);

@@ -24,6 +24,9 @@ Hash default_hash(Algorithm algorithm) noexcept;
 // The protobuf-specs HashAlgorithm name: "SHA2_256", "SHA2_384" or "SHA2_512".
 std::string_view hash_name(Hash hash) noexcept;
 
+// The raw digest of data under hash (32, 48 or 64 bytes).
+std::string digest(Hash hash, std::string_view data);
+
 // Which encrypted-key layout to write (reading accepts every layout of FORMATS.md section 1).
 enum class KeyFileFormat {
   sigstore, // "ENCRYPTED SIGSTORE PRIVATE KEY", scrypt N=65536 (cosign >= 2.2)

@@ -120,6 +120,7 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
     t.role = out.is_index ? Target::Role::index : Target::Role::image;
     t.digest = head->digest;
     t.media_type = head->media_type;
+    t.size = head->size;
     out.targets.push_back(std::move(t));
     return out;
   }
@@ -137,6 +138,7 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
   Target top;
   top.digest = manifest->digest;
   top.media_type = manifest->media_type;
+  top.size = manifest->bytes.size();
   if (!out.is_index) {
     out.targets.push_back(std::move(top));
     return out;

@@ -31,6 +31,7 @@ struct Target {
   Role role = Role::image;
   std::string digest;               // "sha256:<hex>"
   std::string media_type;           // as the registry or the index entry gave it
+  std::size_t size = 0;             // the manifest's size in bytes; 0 when not known (children)
   std::optional<Platform> platform; // children: the index entry's platform, if it has one
 };
 

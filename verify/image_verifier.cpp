@@ -90,7 +90,7 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
     return out;
   }
 
-  const cosign::Subject subject{named.repository, target.digest};
+  const cosign::Subject subject{named.repository, target.digest, target.media_type, target.size};
   auto found = store.find(subject);
   if (!found) {
     out.error = std::move(found).error();
@@ -121,6 +121,15 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
         e.context("requirement " + std::to_string(i + 1) + " of " + std::to_string(n));
       out.error = std::move(e);
     }
+  }
+  out.unread = found->unread;
+  // A place that could not be read (a failed referrers listing) may hold the valid signature:
+  // when what was read does not verify, its error is the outcome, not "invalid".
+  if (out.error && !found->unread.empty() &&
+      (out.error->kind() == ErrorKind::verification || out.error->kind() == ErrorKind::limit)) {
+    const Error& unread = found->unread.front();
+    out.error = Error(unread.kind(), unread.message() + " (and " + found->where +
+                                         " did not verify: " + out.error->message() + ")");
   }
   return out;
 }

@@ -24,6 +24,9 @@ struct TargetResult {
   std::optional<common::Error> error; // why the target failed; none: it passed
   bool rejected_by_policy = false;    // the rule's type is reject
   bool accepted_unsigned = false;     // passed through insecureAcceptAnything alone
+  // Places that could not be read while others were (cosign::StoredSignatures::unread): a target
+  // that passed did so without them.
+  std::vector<common::Error> unread;
 };
 
 // Whether checking rule needs the registry at all: false when a requirement rejects or cannot be

@@ -317,9 +317,15 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
     return bad(member(where, "type"),
                "unknown rule type " + quote_for_message(type) +
                    " (sigstoreSigned, the default; reject; insecureAcceptAnything)");
-  if (auto ok = only_fields(v, {"type", "keys", "threshold", "annotations", "identity"}, where);
+  if (auto ok = only_fields(
+          v, {"type", "keys", "threshold", "annotations", "identity", "requireIdentity"}, where);
       !ok)
     return ok.error();
+  if (v.contains("requireIdentity")) {
+    if (!v.at("requireIdentity").is_boolean())
+      return bad(member(where, "requireIdentity"), "must be true or false");
+    req.options.require_identity = v.at("requireIdentity").get<bool>();
+  }
   if (!v.contains("keys"))
     return bad(where, "missing field \"keys\" (public key files or PEM text)");
   auto entries = get_strings(v, "keys", where);

@@ -56,12 +56,16 @@ ordered_json signatures_json(const TargetResult& r) {
       continue;
     ordered_json j;
     j["index"] = s->index;
+    j["format"] = std::string(cosign::format_name(s->format));
+    j["where"] = s->where.empty() ? ordered_json() : ordered_json(s->where);
     j["payloadDigest"] =
         s->payload_digest.empty() ? ordered_json() : ordered_json(s->payload_digest);
     j["status"] = s->ok() ? "valid" : "invalid";
     j["reason"] = s->ok() ? ordered_json() : ordered_json(failure_name(s->failure));
     j["message"] = s->ok() ? ordered_json() : ordered_json(s->reason);
     j["keyId"] = s->key_id.empty() ? ordered_json() : ordered_json(s->key_id);
+    // A valid bundle whose statement names no repository: its identity was not checked.
+    j["identityChecked"] = s->ok() ? ordered_json(!s->identity_unbound) : ordered_json();
     // The signed payload of a valid signature, as JSON (verified: the strict parser read it).
     j["payload"] = s->ok() ? ordered_json::parse(s->payload_bytes, nullptr, false) : ordered_json();
     sigs.push_back(std::move(j));

@@ -1,10 +1,12 @@
 #include "verify/verifier.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "common/json.h"
+#include "cosign/bundle.h"
 #include "cosign/constants.h"
 
 namespace isign::verify {
@@ -64,76 +66,193 @@ void check_annotations(LayerResult& r, const Payload& p,
   }
 }
 
-void verify_layer(LayerResult& r, const StoredLayer& layer, const BlobFetcher& fetch,
-                  std::string_view image_digest, const registry::Reference& named,
-                  const std::vector<keys::PublicKey>& keys, const std::vector<std::string>& key_ids,
-                  const VerifyOptions& options) {
-  if (!layer.digest || !common::validate_sha256_digest(*layer.digest))
-    return fail(r, Failure::bad_descriptor, "the layer digest is not sha256:<64 hex>");
+// The descriptor checks every format shares, then the blob fetched and checked against it. False
+// (with r failed) when the layer cannot be judged further. signature_first: legacy layers check
+// their annotation before fetching, so that a layer without one costs no request.
+bool fetch_layer(LayerResult& r, const StoredLayer& layer, const BlobFetcher& fetch,
+                 const VerifyOptions& options, const std::function<bool()>& before_fetch) {
+  if (!layer.digest || !common::validate_sha256_digest(*layer.digest)) {
+    fail(r, Failure::bad_descriptor, "the layer digest is not sha256:<64 hex>");
+    return false;
+  }
   r.payload_digest = *layer.digest;
-  if (!layer.size)
-    return fail(r, Failure::bad_descriptor, "the layer size is not a non-negative integer");
+  if (!layer.size) {
+    fail(r, Failure::bad_descriptor, "the layer size is not a non-negative integer");
+    return false;
+  }
   const std::uint64_t size_value = *layer.size;
-  if (size_value > options.limits.max_payload_size)
-    return fail(r, Failure::too_large,
-                "the payload is " + std::to_string(size_value) + " bytes, more than the limit of " +
-                    std::to_string(options.limits.max_payload_size));
-
-  // The signature annotation is checked before fetching: a layer without one costs no request.
-  if (!layer.signature)
-    return fail(r, Failure::missing_signature,
-                "no " + std::string(cosign::kSignatureAnnotation) + " annotation");
-  auto der = common::base64_decode(*layer.signature);
-  if (!der || der->empty())
-    return fail(r, Failure::bad_encoding, "the signature annotation is not valid base64");
-
+  if (size_value > options.limits.max_payload_size) {
+    fail(r, Failure::too_large,
+         std::string(layer.format == cosign::SignatureFormat::bundle ? "the bundle"
+                                                                     : "the payload") +
+             " is " + std::to_string(size_value) + " bytes, more than the limit of " +
+             std::to_string(options.limits.max_payload_size));
+    return false;
+  }
+  if (before_fetch && !before_fetch())
+    return false;
   auto blob = fetch(r.payload_digest, static_cast<std::size_t>(size_value));
   if (!blob) {
     r.fetch_error = blob.error();
-    return fail(r, Failure::fetch_failed, "fetching the payload: " + blob.error().message());
+    fail(r, Failure::fetch_failed, "fetching the payload: " + blob.error().message());
+    return false;
   }
-  if (blob->size() != size_value || common::sha256_digest(*blob) != r.payload_digest)
-    return fail(r, Failure::blob_mismatch,
-                "the payload blob does not match its descriptor (digest or size differs)");
+  if (blob->size() != size_value || common::sha256_digest(*blob) != r.payload_digest) {
+    fail(r, Failure::blob_mismatch,
+         "the payload blob does not match its descriptor (digest or size differs)");
+    return false;
+  }
   r.payload_bytes = std::move(*blob);
+  return true;
+}
 
+// Which key verifies: sets r.key_index and r.key_id, or fails r.
+bool find_key(LayerResult& r, const std::vector<keys::PublicKey>& keys,
+              const std::vector<std::string>& key_ids,
+              const std::function<bool(const keys::PublicKey&)>& verifies) {
   for (std::size_t k = 0; k < keys.size(); ++k) {
-    if (keys[k].verify(r.payload_bytes, *der)) {
+    if (verifies(keys[k])) {
       r.key_index = k;
       r.key_id = key_ids[k];
-      break;
+      return true;
     }
   }
-  if (!r.key_index)
-    return fail(r, Failure::bad_signature,
-                keys.size() == 1 ? "the signature does not verify with the given key"
-                                 : "the signature does not verify with any of the " +
-                                       std::to_string(keys.size()) + " given keys");
+  fail(r, Failure::bad_signature,
+       keys.size() == 1 ? "the signature does not verify with the given key"
+                        : "the signature does not verify with any of the " +
+                              std::to_string(keys.size()) + " given keys");
+  return false;
+}
 
-  auto payload = cosign::parse_payload(r.payload_bytes);
-  if (!payload)
-    return fail(r, Failure::payload_invalid, "payload rule broken: " + payload.error().message());
-  r.payload = std::move(*payload);
+// The claims of a verified signature (r.payload) against the image and the rules. what: "the
+// payload" or "the statement".
+void check_claims(LayerResult& r, std::string_view image_digest, const registry::Reference& named,
+                  const VerifyOptions& options, const std::string& what) {
   const Payload& p = *r.payload;
-
   if (p.manifest_digest != image_digest)
     return fail(r, Failure::digest_mismatch,
-                "the payload signs " + p.manifest_digest + ", not " + std::string(image_digest));
-  if (!identity_matches(p.docker_reference, named, image_digest, options)) {
+                what + " signs " + p.manifest_digest + ", not " + std::string(image_digest));
+  if (r.identity_unbound) {
+    if (options.require_identity)
+      return fail(r, Failure::identity_mismatch,
+                  what + " names no repository (cosign v3 signs a digest only) and the policy "
+                         "requires an identity");
+  } else if (!identity_matches(p.docker_reference, named, image_digest, options)) {
     if (options.identity == IdentityRule::same_repository)
       return fail(r, Failure::identity_mismatch,
-                  "the payload names " + quote_for_message(p.docker_reference) +
+                  what + " names " + quote_for_message(p.docker_reference) +
                       ", not the repository '" + named.repository.str() + "'");
     std::string rule(identity_rule_name(options.identity));
     if (options.identity == IdentityRule::remap)
       rule += " " + options.remap_prefix + " -> " + options.remap_signed_prefix;
     return fail(r, Failure::identity_mismatch,
-                "the payload names " + quote_for_message(p.docker_reference) +
-                    ", which does not "
-                    "match '" +
-                    named.str() + "' under " + rule);
+                what + " names " + quote_for_message(p.docker_reference) +
+                    ", which does not match '" + named.str() + "' under " + rule);
   }
   check_annotations(r, p, options.required_annotations);
+}
+
+void verify_legacy(LayerResult& r, const StoredLayer& layer, const BlobFetcher& fetch,
+                   std::string_view image_digest, const registry::Reference& named,
+                   const std::vector<keys::PublicKey>& keys,
+                   const std::vector<std::string>& key_ids, const VerifyOptions& options) {
+  std::optional<std::string> der;
+  auto annotation_ok = [&] {
+    if (!layer.signature) {
+      fail(r, Failure::missing_signature,
+           "no " + std::string(cosign::kSignatureAnnotation) + " annotation");
+      return false;
+    }
+    der = common::base64_decode(*layer.signature);
+    if (!der || der->empty()) {
+      fail(r, Failure::bad_encoding, "the signature annotation is not valid base64");
+      return false;
+    }
+    return true;
+  };
+  if (!fetch_layer(r, layer, fetch, options, annotation_ok))
+    return;
+  if (!find_key(r, keys, key_ids,
+                [&](const keys::PublicKey& k) { return k.verify(r.payload_bytes, *der); }))
+    return;
+  auto payload = cosign::parse_payload(r.payload_bytes);
+  if (!payload)
+    return fail(r, Failure::payload_invalid, "payload rule broken: " + payload.error().message());
+  r.payload = std::move(*payload);
+  check_claims(r, image_digest, named, options, "the payload");
+}
+
+// A cosign v3 bundle (FORMATS.md sections 8-10 and 12): the DSSE envelope verified over its
+// pre-authentication encoding with the curve's hash, then the statement read strictly. Only an
+// image signature (predicateType cosign/sign/v1) counts: cosign v3 also accepts any attestation
+// signed by the key, which would let an SBOM stand in for a signature.
+void verify_bundle(LayerResult& r, const StoredLayer& layer, const BlobFetcher& fetch,
+                   std::string_view image_digest, const registry::Reference& named,
+                   const std::vector<keys::PublicKey>& keys,
+                   const std::vector<std::string>& key_ids, const VerifyOptions& options) {
+  if (!fetch_layer(r, layer, fetch, options, nullptr))
+    return;
+  auto bundle = cosign::parse_bundle(r.payload_bytes);
+  if (!bundle)
+    return fail(r, Failure::payload_invalid, "bundle rule broken: " + bundle.error().message());
+  if (!bundle->envelope)
+    return fail(r, Failure::payload_invalid,
+                "bundle rule broken: it signs a blob (messageSignature), not an image statement");
+  const cosign::Envelope& envelope = *bundle->envelope;
+  const std::string pae = cosign::dsse_pae(envelope.payload_type, envelope.payload);
+  if (!find_key(r, keys, key_ids, [&](const keys::PublicKey& k) {
+        return k.verify(pae, envelope.signature, keys::default_hash(k.algorithm()));
+      }))
+    return;
+  r.payload_bytes = envelope.payload; // what the key signed: the statement
+  auto statement = cosign::parse_statement(envelope.payload);
+  if (!statement)
+    return fail(r, Failure::payload_invalid,
+                "statement rule broken: " + statement.error().message());
+  if (statement->predicate_type != cosign::kSignPredicateType)
+    return fail(r, Failure::payload_invalid,
+                "the statement is not an image signature: its predicateType is " +
+                    quote_for_message(statement->predicate_type));
+  // cosign's claim check: a subject whose sha256 is the image.
+  const std::string hex(image_digest.substr(7));
+  const cosign::StatementSubject* subject = nullptr;
+  for (const auto& s : statement->subjects) {
+    auto it = s.digest.find("sha256");
+    if (it != s.digest.end() && it->second == hex) {
+      subject = &s;
+      break;
+    }
+  }
+  Payload claims;
+  if (!subject) {
+    const auto& first = statement->subjects.front();
+    auto it = first.digest.find("sha256");
+    claims.manifest_digest =
+        it != first.digest.end() ? "sha256:" + it->second : std::string("another digest");
+    r.payload = std::move(claims);
+    return fail(r, Failure::digest_mismatch,
+                "the statement signs " + r.payload->manifest_digest + ", not " +
+                    std::string(image_digest));
+  }
+  claims.manifest_digest = std::string(image_digest);
+  claims.docker_reference = subject->name.value_or("");
+  claims.optional_null = false; // no "optional" in a statement: annotations live in the subject
+  claims.annotations = subject->annotations;
+  r.identity_unbound = !subject->name;
+  r.payload = std::move(claims);
+  check_claims(r, image_digest, named, options, "the statement");
+}
+
+void verify_layer(LayerResult& r, const StoredLayer& layer, const BlobFetcher& fetch,
+                  std::string_view image_digest, const registry::Reference& named,
+                  const std::vector<keys::PublicKey>& keys, const std::vector<std::string>& key_ids,
+                  const VerifyOptions& options) {
+  r.format = layer.format;
+  r.where = layer.where;
+  if (layer.format == cosign::SignatureFormat::bundle)
+    verify_bundle(r, layer, fetch, image_digest, named, keys, key_ids, options);
+  else
+    verify_legacy(r, layer, fetch, image_digest, named, keys, key_ids, options);
 }
 
 } // namespace

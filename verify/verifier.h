@@ -63,6 +63,9 @@ struct VerifyOptions {
   // repo_digest_or_exact, which never accepts cosign's tag-less docker-reference; isign policies
   // use same_repository.
   IdentityRule remap_then = IdentityRule::repo_digest_or_exact;
+  // A bundle whose statement names no repository (cosign v3 writes none: its signature binds a
+  // digest only) fails when set; otherwise it passes with LayerResult::identity_unbound.
+  bool require_identity = false;
   // Valid signatures from at least this many distinct keys (by key_id) are required; 0 counts as 1.
   std::size_t threshold = 1;
   Limits limits;
@@ -96,7 +99,12 @@ struct LayerResult {
   std::optional<std::size_t> key_index;     // which of the given keys verified the signature
   std::string key_id;                       // key_id() of that key
   std::string payload_bytes;                // the exact payload, once fetched and checked
-  std::optional<cosign::Payload> payload;   // once the signature verified and it parsed
+  // once the signature verified and it parsed; for a bundle, its statement's claims: the
+  // subject's name as docker_reference ("" when none), its digest and annotations
+  std::optional<cosign::Payload> payload;
+  cosign::SignatureFormat format = cosign::SignatureFormat::legacy;
+  std::string where;             // the artifact it was found in, as a user names it
+  bool identity_unbound = false; // a valid bundle that names no repository (cosign v3's)
 
   bool ok() const noexcept { return failure == Failure::none; }
 };

@@ -1,0 +1,411 @@
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <mutex>
+
+#include "common/digest.h"
+#include "common/encoding.h"
+#include "cosign/bundle.h"
+#include "cosign/referrer.h"
+#include "cosign/store.h"
+#include "cosign/tag_rmw.h"
+#include "keys/keys.h"
+
+namespace isign::cosign {
+
+using common::Error;
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+
+namespace {
+
+// A bound on the referrers read for one image: each costs a request.
+constexpr std::size_t kMaxReferrers = 1000;
+
+std::string now_rfc3339() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// What a listing found: the referrers' manifest digests, and where they were listed.
+struct Listing {
+  bool api = false;
+  std::string where; // "the referrers API" or the tag
+  std::vector<std::string> digests;
+  std::string index_digest; // the index read at the tag ("" for the API or when there is none)
+};
+
+// The referrers index at the tag as a tag document: its entries are referrer descriptors.
+class IndexDocument final : public detail::TagDocument {
+public:
+  IndexDocument(registry::Client& client, const Subject& subject, std::string descriptor,
+                std::string referrer_digest)
+      : client_(client), subject_(subject), descriptor_(std::move(descriptor)),
+        referrer_(std::move(referrer_digest)) {}
+
+  std::string noun() const override { return "referrers index"; }
+
+  Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) override {
+    auto entries = read(current);
+    if (!entries)
+      return std::move(entries).error();
+    for (const auto& e : *entries)
+      if (e.descriptor.digest == referrer_ && e.has_artifact_type)
+        return std::optional(AttachOutcome::attached);
+    return std::optional<AttachOutcome>();
+  }
+
+  Result<SignatureArtifact> build(const std::optional<registry::Manifest>& current) override {
+    SignatureArtifact out;
+    out.media_type = std::string(registry::kOciIndex);
+    if (!current) {
+      auto edited = edit_referrers_index(empty_referrers_index(), descriptor_, {});
+      if (!edited)
+        return std::move(edited).error();
+      out.manifest = std::move(*edited);
+      return out;
+    }
+    auto entries = read(*current);
+    if (!entries)
+      return std::move(entries).error();
+    // The spec wants artifactType (and annotations) copied into each descriptor; older cosign
+    // 3.x left them out. Rewriting the index anyway, repair those from their manifests.
+    std::vector<std::pair<std::size_t, std::string>> repairs;
+    bool listed = false;
+    for (std::size_t i = 0; i < entries->size(); ++i) {
+      const auto& e = (*entries)[i];
+      if (e.descriptor.digest == referrer_)
+        listed = true;
+      if (e.has_artifact_type)
+        continue;
+      auto m = client_.get_manifest(subject_.repository, *e.descriptor.digest);
+      if (!m)
+        continue; // a stale entry: left as it is
+      auto r = read_referrer(m->bytes);
+      if (!r || r->artifact_type.empty())
+        continue;
+      repairs.emplace_back(i, referrers_index_descriptor(e.descriptor.media_type,
+                                                         *e.descriptor.digest, *e.descriptor.size,
+                                                         r->artifact_type, r->annotations));
+    }
+    auto edited = edit_referrers_index(current->bytes, listed ? "" : descriptor_, repairs);
+    if (!edited)
+      return std::move(edited).error();
+    out.manifest = std::move(*edited);
+    return out;
+  }
+
+  Result<bool> has_ours(const registry::Manifest& m) override {
+    auto entries = read(m);
+    if (!entries)
+      return std::move(entries).error();
+    for (const auto& e : *entries)
+      if (e.descriptor.digest == referrer_)
+        return true;
+    return false;
+  }
+
+  Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
+    auto entries = read(m);
+    if (!entries)
+      return std::move(entries).error();
+    std::vector<StoredLayer> out;
+    for (auto& e : *entries)
+      out.push_back(std::move(e.descriptor));
+    return out;
+  }
+
+  Result<SignatureArtifact> restore(const registry::Manifest& now,
+                                    const std::vector<StoredLayer>& missing) override {
+    std::string joined;
+    for (const auto& l : missing)
+      joined += (joined.empty() ? "" : ",") + l.text;
+    auto edited = edit_referrers_index(now.bytes, joined, {});
+    if (!edited)
+      return std::move(edited).error();
+    SignatureArtifact out;
+    out.media_type = std::string(registry::kOciIndex);
+    out.manifest = std::move(*edited);
+    return out;
+  }
+
+private:
+  // GitLab's registry answers the referrers tag with the image itself (oras-go#1396): such an
+  // answer is not an index of referrers, and rewriting it would be writing over the image's tag.
+  Result<std::vector<IndexEntry>> read(const registry::Manifest& m) {
+    if (m.digest == subject_.digest || m.media_type != registry::kOciIndex)
+      return make_error(
+          ErrorKind::registry,
+          "the referrers tag holds " +
+              std::string(m.digest == subject_.digest ? "the image itself" : "a " + m.media_type) +
+              ", not an OCI index of referrers; refusing to rewrite it");
+    return read_referrers_index(m.bytes);
+  }
+
+  registry::Client& client_;
+  const Subject& subject_;
+  std::string descriptor_;
+  std::string referrer_;
+};
+
+class ReferrersStore final : public SignatureStore {
+public:
+  explicit ReferrersStore(registry::Client& client) : client_(client) {}
+
+  Result<std::string> location(const Subject& subject) const override {
+    auto tag = referrers_tag(subject.digest);
+    if (!tag)
+      return std::move(tag).error();
+    return "referrers of " + subject.repository.str() + "@" + subject.digest;
+  }
+
+  Result<StoredSignatures> find(const Subject& subject) override {
+    auto listing = list(subject);
+    if (!listing)
+      return std::move(listing).error();
+    return bundles(subject, *listing);
+  }
+
+  Result<std::string> fetch_payload(const Subject& subject, std::string_view digest,
+                                    std::size_t max_size) override {
+    return client_.get_blob(subject.repository, digest, max_size);
+  }
+
+  Result<AttachResult> attach(const Subject& subject, const NewSignature& sig,
+                              const AttachOptions& options) override;
+
+private:
+  // The bundle layers of the referrers listed: each referrer manifest read once.
+  Result<StoredSignatures> bundles(const Subject& subject, const Listing& listing) {
+    StoredSignatures out;
+    out.where = "referrers of " + subject.digest + " (" + listing.where + ")";
+    for (std::size_t i = 0; i < listing.digests.size(); ++i) {
+      const std::string& digest = listing.digests[i];
+      auto m = client_.get_manifest(subject.repository, digest);
+      if (!m) {
+        if (m.error().kind() == ErrorKind::not_found)
+          continue; // listed, then deleted: nothing to judge
+        return std::move(m).error().context("fetching referrer " + digest);
+      }
+      auto r = read_referrer(m->bytes);
+      if (!r)
+        return std::move(r).error().context("referrer " + digest);
+      // A referrer listed for another subject (a planted index entry) says nothing about this
+      // image; cosign keeps only those whose layer is a bundle.
+      if (!r->bundle || r->subject_digest != subject.digest)
+        continue;
+      r->bundle->index = i;
+      r->bundle->where = subject.repository.str() + "@" + digest;
+      out.layers.push_back(std::move(*r->bundle));
+    }
+    if (out.layers.empty())
+      return make_error(ErrorKind::no_signature,
+                        "no signature bundles found for " + subject.repository.str() + "@" +
+                            subject.digest + " (" + std::to_string(listing.digests.size()) +
+                            " referrers in " + listing.where + ")");
+    return out;
+  }
+
+  Result<Listing> list(const Subject& subject);
+  Result<std::optional<AttachOutcome>> already_there(const Subject& subject, const Listing& listing,
+                                                     const NewSignature& sig,
+                                                     const AttachOptions& options);
+  Result<AttachResult> add_to_index(const Subject& subject, const std::string& referrer,
+                                    const std::string& manifest, const AttachOptions& options);
+
+  bool known_without_api(const std::string& registry) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return without_api_.count(registry) > 0;
+  }
+  void remember_without_api(const std::string& registry) {
+    std::lock_guard<std::mutex> lock(mu_);
+    without_api_[registry] = true;
+  }
+
+  registry::Client& client_;
+  std::mutex mu_;
+  std::map<std::string, bool> without_api_; // registries whose referrers API answered "none"
+};
+
+// The referrers API first (distribution-spec 1.1); a registry without it (404, 400, 406 or
+// another Content-Type, as the client reports) is remembered for the run, and the index at the
+// referrers tag read instead. Any other failure is an error: "could not list" is never "none".
+Result<Listing> ReferrersStore::list(const Subject& subject) {
+  auto tag = referrers_tag(subject.digest);
+  if (!tag)
+    return std::move(tag).error();
+  Listing out;
+  const std::string registry = subject.repository.registry;
+  if (!known_without_api(registry)) {
+    auto api = client_.list_referrers(subject.repository, subject.digest);
+    if (!api)
+      return std::move(api).error().context("listing the referrers of " + subject.digest);
+    if (api->api) {
+      out.api = true;
+      out.where = "the referrers API";
+      for (const auto& d : api->descriptors)
+        out.digests.push_back(d.digest);
+      if (out.digests.size() > kMaxReferrers)
+        return make_error(ErrorKind::limit, "the image has " + std::to_string(out.digests.size()) +
+                                                " referrers, more than the limit of " +
+                                                std::to_string(kMaxReferrers));
+      return out;
+    }
+    remember_without_api(registry);
+  }
+  out.where = "the referrers tag " + *tag;
+  auto index = client_.get_manifest(subject.repository, *tag);
+  if (!index) {
+    if (index.error().kind() == ErrorKind::not_found)
+      return out;
+    return std::move(index).error().context("reading the referrers tag " + *tag);
+  }
+  // GitLab resolves sha256-<hex> to the subject itself (oras-go#1396): no referrers there.
+  if (index->digest == subject.digest)
+    return out;
+  if (index->media_type != registry::kOciIndex)
+    return make_error(ErrorKind::registry, "the referrers tag " + *tag + " holds a " +
+                                               index->media_type + ", not an OCI index");
+  auto entries = read_referrers_index(index->bytes);
+  if (!entries)
+    return std::move(entries).error().context(*tag);
+  if (entries->size() > kMaxReferrers)
+    return make_error(ErrorKind::limit,
+                      "the referrers index " + *tag + " lists " + std::to_string(entries->size()) +
+                          " referrers, more than the limit of " + std::to_string(kMaxReferrers));
+  out.index_digest = index->digest;
+  for (const auto& e : *entries)
+    out.digests.push_back(*e.descriptor.digest);
+  return out;
+}
+
+// Whether a bundle of the same statement that verifies under the signer's key is there (ECDSA
+// signatures differ on every run, so the bundle bytes differ too): cosign piles up a new referrer
+// each time, isign does not.
+Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject& subject,
+                                                                   const Listing& listing,
+                                                                   const NewSignature& sig,
+                                                                   const AttachOptions& options) {
+  if (!options.signer_key || listing.digests.empty())
+    return std::optional<AttachOutcome>();
+  auto found = bundles(subject, listing);
+  if (!found) {
+    if (found.error().kind() == ErrorKind::no_signature)
+      return std::optional<AttachOutcome>();
+    return std::move(found).error();
+  }
+  for (const auto& layer : found->layers) {
+    if (!layer.digest || !layer.size || *layer.size > kMaxPayloadSize)
+      continue;
+    auto blob = client_.get_blob(subject.repository, *layer.digest, *layer.size);
+    if (!blob) {
+      if (blob.error().kind() == ErrorKind::not_found)
+        continue; // a referrer whose bundle is lost: a new one is written beside it
+      return std::move(blob).error().context("reading bundle " + *layer.digest);
+    }
+    auto bundle = parse_bundle(*blob);
+    if (!bundle || !bundle->envelope || bundle->envelope->payload != sig.payload)
+      continue;
+    const std::string pae = dsse_pae(bundle->envelope->payload_type, bundle->envelope->payload);
+    const keys::PublicKey& key = *options.signer_key;
+    if (key.verify(pae, bundle->envelope->signature, keys::default_hash(key.algorithm())))
+      return std::optional(AttachOutcome::already_present);
+  }
+  return std::optional<AttachOutcome>();
+}
+
+Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSignature& sig,
+                                            const AttachOptions& options) {
+  if (sig.format != SignatureFormat::bundle)
+    return make_error(ErrorKind::internal, "the referrers store keeps bundles only");
+  if (sig.bundle.size() > kMaxPayloadSize)
+    return make_error(ErrorKind::limit, "the bundle is " + std::to_string(sig.bundle.size()) +
+                                            " bytes, more than verifiers fetch by default (" +
+                                            std::to_string(kMaxPayloadSize) +
+                                            " bytes): use fewer or shorter annotations");
+  registry::Descriptor image{subject.media_type, subject.digest, subject.size};
+  if (image.media_type.empty() || image.size == 0) {
+    auto head = client_.head_manifest(subject.repository, subject.digest);
+    if (!head)
+      return std::move(head).error().context("reading the image's descriptor");
+    image = *head;
+  }
+  auto listing = list(subject);
+  if (!listing)
+    return std::move(listing).error();
+  auto already = already_there(subject, *listing, sig, options);
+  if (!already)
+    return std::move(already).error();
+  if (*already)
+    return AttachResult{
+        **already, {}, "referrers of " + subject.repository.str() + "@" + subject.digest};
+
+  const std::string bundle_digest = common::sha256_digest(sig.bundle);
+  const std::string config_digest = common::sha256_digest(kEmptyConfig);
+  if (auto put = client_.put_blob(subject.repository, config_digest, kEmptyConfig); !put)
+    return std::move(put).error().context("uploading the empty config blob");
+  if (auto put = client_.put_blob(subject.repository, bundle_digest, sig.bundle); !put)
+    return std::move(put).error().context("uploading bundle " + bundle_digest);
+  const std::string manifest = make_referrer_manifest(image, bundle_digest, sig.bundle.size(),
+                                                      kSignPredicateType, now_rfc3339());
+  const std::string referrer = common::sha256_digest(manifest);
+  // By digest, no tag: the referrer is found through its subject.
+  auto put = client_.put_manifest_with_subject(subject.repository, referrer, manifest,
+                                               registry::kOciManifest);
+  if (!put)
+    return std::move(put).error().context("pushing referrer " + referrer);
+  // OCI-Subject: the registry processed the subject and lists the referrer itself.
+  const std::string where = subject.repository.str() + "@" + referrer;
+  if (put->oci_subject == subject.digest)
+    return AttachResult{AttachOutcome::attached, {}, where};
+  if (listing->api) {
+    // A registry with the API that did not say so: confirm it lists the new referrer, else keep
+    // the index as the spec asks of a client whose PUT was not processed for its subject.
+    auto again = client_.list_referrers(subject.repository, subject.digest);
+    if (!again)
+      return std::move(again).error().context("listing the referrers after pushing " + referrer);
+    for (const auto& d : again->descriptors)
+      if (d.digest == referrer)
+        return AttachResult{AttachOutcome::attached, {}, where};
+  }
+  return add_to_index(subject, referrer, manifest, options);
+}
+
+Result<AttachResult> ReferrersStore::add_to_index(const Subject& subject,
+                                                  const std::string& referrer,
+                                                  const std::string& manifest,
+                                                  const AttachOptions& options) {
+  auto tag = referrers_tag(subject.digest);
+  if (!tag)
+    return std::move(tag).error();
+  auto r = read_referrer(manifest);
+  if (!r)
+    return std::move(r).error();
+  const std::string descriptor = referrers_index_descriptor(
+      registry::kOciManifest, referrer, manifest.size(), r->artifact_type, r->annotations);
+  IndexDocument doc(client_, subject, descriptor, referrer);
+  auto written = detail::read_modify_write(client_, subject.repository, *tag, doc, options);
+  if (!written)
+    return std::move(written).error().context("adding referrer " + referrer + " to the index " +
+                                              *tag);
+  // The index had it already only when an earlier, interrupted run listed it: still a new
+  // signature for the caller.
+  if (written->outcome == AttachOutcome::already_present)
+    written->outcome = AttachOutcome::attached;
+  written->where = subject.repository.str() + "@" + referrer + ", listed in " +
+                   subject.repository.str() + ":" + *tag;
+  return written;
+}
+
+} // namespace
+
+std::unique_ptr<SignatureStore> make_referrers_store(registry::Client& client) {
+  return std::make_unique<ReferrersStore>(client);
+}
+
+} // namespace isign::cosign
