@@ -23,4 +23,7 @@ inline constexpr std::string_view kSignatureType = "cosign container image signa
 // digest is not "sha256:<64 hex>".
 common::Result<std::string> signature_tag(std::string_view manifest_digest);
 
+// The tag holding cosign v2's attestations of manifest_digest: "sha256-<hex>.att".
+common::Result<std::string> attestation_tag(std::string_view manifest_digest);
+
 } // namespace isign::cosign

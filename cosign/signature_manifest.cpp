@@ -397,6 +397,12 @@ Result<std::string> signature_tag(std::string_view manifest_digest) {
   return "sha256-" + std::string(manifest_digest.substr(7)) + ".sig";
 }
 
+Result<std::string> attestation_tag(std::string_view manifest_digest) {
+  if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
+    return std::move(valid).error();
+  return "sha256-" + std::string(manifest_digest.substr(7)) + ".att";
+}
+
 SignatureArtifact new_signature_artifact(const NewSignature& sig) {
   const std::string payload_digest = common::sha256_digest(sig.payload);
   SignatureArtifact out;

@@ -10,92 +10,19 @@
 #include "cosign/signature_manifest.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
+#include "tests/unit/cosign/fake_registry.h"
 
 using namespace isign;
 using common::ErrorKind;
 using common::make_error;
+using isign::testing::FakeClient;
+using isign::testing::kImage;
+using isign::testing::kRepo;
 using common::Result;
 
 namespace {
 
-const registry::Repository kRepo{"reg.example", "app"};
-const std::string kImage = "sha256:" + std::string(64, 'a');
 const std::string kTag = "sha256-" + std::string(64, 'a') + ".sig";
-
-// A registry in memory: tags, manifests by digest, blobs. Hooks script faults per call.
-class FakeClient final : public registry::Client {
-public:
-  std::map<std::string, std::string> tags;  // tag -> manifest bytes
-  std::map<std::string, std::string> blobs; // digest -> bytes
-  int gets = 0, puts = 0;
-  // Called before each manifest GET of kTag with the call's number (1-based); an error is
-  // answered instead of the stored manifest.
-  std::function<std::optional<common::Error>(int)> on_get;
-  // Called for each manifest PUT: returns an error to answer, and whether to store the bytes.
-  std::function<std::pair<std::optional<common::Error>, bool>(int)> on_put;
-  bool list_has_tag = false; // what has_tag answers when the tag is not stored
-
-  Result<registry::Descriptor> head_manifest(const registry::Repository&,
-                                             std::string_view) override {
-    return make_error(ErrorKind::internal, "not scripted");
-  }
-  Result<registry::Manifest> get_manifest(const registry::Repository&,
-                                          std::string_view ref) override {
-    ++gets;
-    if (on_get)
-      if (auto e = on_get(gets))
-        return *e;
-    auto it = tags.find(std::string(ref));
-    if (it == tags.end())
-      return make_error(ErrorKind::not_found, "404");
-    registry::Manifest m;
-    m.bytes = it->second;
-    m.digest = common::sha256_digest(m.bytes);
-    m.media_type = std::string(registry::kOciManifest);
-    return m;
-  }
-  using Client::put_manifest;
-  Result<std::string> put_manifest(const registry::Repository&, std::string_view ref,
-                                   std::string_view bytes, std::string_view,
-                                   const registry::PutCondition&) override {
-    ++puts;
-    auto [error, store] = on_put ? on_put(puts) : std::pair{std::optional<common::Error>(), true};
-    if (store)
-      tags[std::string(ref)] = std::string(bytes);
-    if (error)
-      return *error;
-    return common::sha256_digest(bytes);
-  }
-  Result<void> delete_manifest(const registry::Repository&, std::string_view) override {
-    return {};
-  }
-  Result<bool> blob_exists(const registry::Repository&, std::string_view d) override {
-    return blobs.count(std::string(d)) > 0;
-  }
-  Result<std::string> get_blob(const registry::Repository&, std::string_view d,
-                               std::size_t) override {
-    auto it = blobs.find(std::string(d));
-    if (it == blobs.end())
-      return make_error(ErrorKind::not_found, "blob 404");
-    return it->second;
-  }
-  Result<void> put_blob(const registry::Repository&, std::string_view d,
-                        std::string_view bytes) override {
-    blobs[std::string(d)] = std::string(bytes);
-    return {};
-  }
-  Result<std::vector<std::string>> list_tags(const registry::Repository&) override {
-    return std::vector<std::string>{};
-  }
-  Result<bool> has_tag(const registry::Repository&, std::string_view tag) override {
-    return list_has_tag || tags.count(std::string(tag)) > 0;
-  }
-  Result<registry::Referrers> list_referrers(const registry::Repository&, std::string_view,
-                                             std::string_view) override {
-    return registry::Referrers{false, {}}; // a registry without the referrers API
-  }
-  std::size_t request_count() const override { return 0; }
-};
 
 keys::PrivateKey new_key() {
   auto k = keys::generate_ecdsa_p256();
