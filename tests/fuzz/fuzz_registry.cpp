@@ -199,6 +199,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Without a selection: the HEAD that sign and verify send for a plain reference.
   check(registry::resolve_targets(*client, *ref, registry::Selection{}));
   check(client->list_tags(ref->repository));
+  check(client->list_referrers(
+      ref->repository, "sha256:7ae123c5a2c653e39044b3c58c3d10a2d5f78f613863d182c24716391ef98a65",
+      "application/vnd.example+json"));
   check(client->get_blob(ref->repository,
                          "sha256:7ae123c5a2c653e39044b3c58c3d10a2d5f78f613863d182c24716391ef98a65",
                          1u << 20));

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/curl_sinks.h"
+#include "tests/support/referrers_proxy.h"
 #include "tests/support/text.h"
 
 namespace isign::testing {
@@ -206,6 +207,22 @@ void FaultProxy::paginate_tags(std::size_t page_size) {
   tag_page_size_ = page_size;
 }
 
+void FaultProxy::serve_referrers(const ReferrersOptions& options) {
+  std::lock_guard lock(mu_);
+  referrers_ = std::make_shared<ReferrersIndex>(options);
+}
+
+std::size_t FaultProxy::referrers_served() const {
+  std::lock_guard lock(mu_);
+  return referrers_ ? referrers_->served() : 0;
+}
+
+std::vector<std::string> FaultProxy::recorded_referrers(const std::string& repo,
+                                                        const std::string& subject) const {
+  std::lock_guard lock(mu_);
+  return referrers_ ? referrers_->referrers(repo, subject) : std::vector<std::string>{};
+}
+
 ServerReply FaultProxy::tags_page(const ServerRequest& request, std::size_t page_size) {
   ServerRequest full = request;
   full.target = request.path;
@@ -234,9 +251,11 @@ ServerReply FaultProxy::tags_page(const ServerRequest& request, std::size_t page
 ServerReply FaultProxy::handle(const ServerRequest& request) {
   Fault fault;
   std::size_t page_size = 0;
+  std::shared_ptr<ReferrersIndex> referrers;
   {
     std::lock_guard lock(mu_);
     page_size = tag_page_size_;
+    referrers = referrers_;
     for (auto& rule : rules_) {
       if (rule.times == 0)
         continue;
@@ -251,8 +270,16 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
     }
   }
 
+  // Every answer the registry gave goes past the referrers records (a write stored, then
+  // reported failed, is stored all the same).
+  auto forward_seen = [&](const ServerRequest& r) {
+    ServerReply seen = forward(r);
+    if (referrers)
+      referrers->observe(r, seen);
+    return seen;
+  };
   ServerReply reply;
-  bool paging = false;
+  bool paging = false, listing = false;
   switch (fault.kind) {
   case Fault::Kind::http_status:
     reply = error_reply(fault.status, fault.status >= 500 ? "UNKNOWN" : "DENIED",
@@ -269,11 +296,11 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
     const auto until = std::chrono::steady_clock::now() + fault.delay;
     while (!stopping_ && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    reply = forward(request);
+    reply = forward_seen(request);
     break;
   }
   case Fault::Kind::stored_then_status:
-    forward(request);
+    forward_seen(request);
     reply = error_reply(fault.status, fault.status >= 500 ? "UNKNOWN" : "DENIED",
                         "fault injected by the test proxy after the request was stored");
     break;
@@ -286,8 +313,12 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
   default: {
     bool tags = page_size > 0 && request.method == "GET" && request.path.size() >= 10 &&
                 request.path.compare(request.path.size() - 10, 10, "/tags/list") == 0;
-    reply = tags ? tags_page(request, page_size) : forward(request);
+    listing = referrers && ReferrersIndex::is_listing(request);
+    reply = listing ? referrers->answer(request)
+            : tags  ? tags_page(request, page_size)
+                    : forward_seen(request);
     paging = tags && fault.kind == Fault::Kind::pass;
+    listing = listing && fault.kind == Fault::Kind::pass;
     break;
   }
   }
@@ -324,7 +355,9 @@ ServerReply FaultProxy::handle(const ServerRequest& request) {
 
   std::lock_guard lock(mu_);
   log_.push_back({request.method, request.target, reply.drop ? 0 : reply.status,
-                  paging ? "paginate" : fault.name()});
+                  paging    ? "paginate"
+                  : listing ? "referrers"
+                            : fault.name()});
   return reply;
 }
 

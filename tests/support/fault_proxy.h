@@ -22,6 +22,9 @@
 
 namespace isign::testing {
 
+class ReferrersIndex;
+struct ReferrersOptions;
+
 // What the proxy does to one request.
 struct Fault {
   enum class Kind {
@@ -81,8 +84,9 @@ struct FaultRule {
 struct ProxiedRequest {
   std::string method;
   std::string target;
-  int status = 0;    // status sent to the client (0: none, the connection was dropped)
-  std::string fault; // Fault::name() of the applied fault, "pass" (or "paginate") otherwise
+  int status = 0; // status sent to the client (0: none, the connection was dropped)
+  std::string
+      fault; // Fault::name() of the applied fault, "pass" (or "paginate", "referrers") otherwise
 };
 
 class FaultProxy {
@@ -98,6 +102,9 @@ public:
   std::string ref(const std::string& repo_and_rest) const { return url() + "/" + repo_and_rest; }
   // Plain-HTTP endpoint of the proxy with the upstream's credentials, for the image helpers.
   const RegistryEndpoint& endpoint() const { return endpoint_; }
+  operator const RegistryEndpoint&() const {
+    return endpoint_;
+  } // NOLINT(google-explicit-constructor)
 
   // Rules are tried in the order added; the first one that matches and has uses left applies.
   void inject(FaultRule rule);
@@ -108,6 +115,15 @@ public:
   // (default page_size) tags after T, and a `Link: <...>; rel="next"` header while more remain.
   // 0 turns it off.
   void paginate_tags(std::size_t page_size);
+
+  // Makes the proxy serve the referrers API that distribution 2.8 lacks (referrers_proxy.h says
+  // what it records and answers; ReferrersProxy is a proxy that does it from the start).
+  void serve_referrers(const ReferrersOptions& options);
+  // Referrers listings answered so far (0 unless serving referrers).
+  std::size_t referrers_served() const;
+  // The referrers recorded for subject in repo, in push order (empty unless serving referrers).
+  std::vector<std::string> recorded_referrers(const std::string& repo,
+                                              const std::string& subject) const;
 
   std::vector<ProxiedRequest> requests() const;
   std::size_t request_count() const;
@@ -132,8 +148,9 @@ private:
   std::vector<FaultRule> rules_;
   std::vector<ProxiedRequest> log_;
   std::size_t tag_page_size_ = 0;
-  std::atomic<bool> stopping_{false};  // ends holds early
-  std::unique_ptr<HttpServer> server_; // last: stops before the rest is destroyed
+  std::shared_ptr<ReferrersIndex> referrers_; // null unless serving referrers
+  std::atomic<bool> stopping_{false};         // ends holds early
+  std::unique_ptr<HttpServer> server_;        // last: stops before the rest is destroyed
 };
 
 } // namespace isign::testing
