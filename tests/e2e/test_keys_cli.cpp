@@ -278,7 +278,7 @@ TEST_CASE("password and key errors have their own exit codes and one clear line"
 }
 
 TEST_CASE(
-    "import-key-pair: OpenSSL-made EC (SEC1, PKCS#8; P-256, P-384, P-521), RSA and Ed25519 keys",
+    "import-key-pair: OpenSSL-made EC (P-256, P-384, P-521 as SEC1, PKCS#8), RSA and Ed25519 keys",
     "[cli][keys]") {
   TempDir dir;
   struct Case {
