@@ -49,8 +49,8 @@ int cmd_triangulate(int argc, char** argv) {
     return usage_error(kName, "no image reference given");
   const std::string type = (*args)["type"].as<std::string>();
   if (type != "signature" && type != "attestation" && type != "bundle")
-    return usage_error(kName, "unsupported --type '" + type +
-                                  "': use signature, attestation or bundle");
+    return usage_error(kName,
+                       "unsupported --type '" + type + "': use signature, attestation or bundle");
   auto ref = registry::Reference::parse((*args)["image"].as<std::string>());
   if (!ref)
     return report(ref.error());
@@ -70,7 +70,8 @@ int cmd_triangulate(int argc, char** argv) {
   }
   if (type == "bundle")
     return print_bundles(*client, *ref, digest);
-  auto tag = type == "attestation" ? cosign::attestation_tag(digest) : cosign::signature_tag(digest);
+  auto tag =
+      type == "attestation" ? cosign::attestation_tag(digest) : cosign::signature_tag(digest);
   if (!tag)
     return report(tag.error());
   std::cout << ref->repository.str() << ":" << *tag << "\n";

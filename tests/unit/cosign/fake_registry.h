@@ -22,7 +22,7 @@ inline const std::string kImage = "sha256:" + std::string(64, 'a');
 // A registry in memory: tags, manifests by digest, blobs. Hooks script faults per call.
 class FakeClient : public registry::Client {
 public:
-  std::mutex mu; // signers may share the registry from several threads
+  std::mutex mu;                            // signers may share the registry from several threads
   std::map<std::string, std::string> tags;  // tag (or digest) -> manifest bytes
   std::map<std::string, std::string> blobs; // digest -> bytes
   int gets = 0, puts = 0;
@@ -51,9 +51,9 @@ public:
     m.bytes = it->second;
     m.digest = common::sha256_digest(m.bytes);
     // What the registry tells apart by Content-Type: an index has "manifests".
-    m.media_type = std::string(m.bytes.find("\"manifests\"") != std::string::npos
-                                   ? registry::kOciIndex
-                                   : registry::kOciManifest);
+    m.media_type =
+        std::string(m.bytes.find("\"manifests\"") != std::string::npos ? registry::kOciIndex
+                                                                       : registry::kOciManifest);
     return m;
   }
   using Client::put_manifest;
@@ -109,8 +109,7 @@ public:
       return registry::Referrers{false, {}};
     registry::Referrers out;
     for (const auto& [ref, bytes] : tags)
-      if (ref.rfind("sha256:", 0) == 0 &&
-          bytes.find("\"subject\":{") != std::string::npos &&
+      if (ref.rfind("sha256:", 0) == 0 && bytes.find("\"subject\":{") != std::string::npos &&
           bytes.find(std::string(digest)) != std::string::npos)
         out.descriptors.push_back({std::string(registry::kOciManifest), ref, bytes.size(), "", {}});
     return out;

@@ -24,12 +24,14 @@ namespace {
 
 const std::string kIndexTag = "sha256-" + std::string(64, 'a');
 
+keys::PrivateKey new_key() {
+  auto k = keys::generate_ecdsa_p256();
+  REQUIRE(k);
+  return std::move(*k);
+}
+
 struct BundleSigner {
-  keys::PrivateKey key = [] {
-    auto k = keys::generate_ecdsa_p256();
-    REQUIRE(k);
-    return std::move(*k);
-  }();
+  keys::PrivateKey key = new_key();
   keys::PublicKey pub = key.public_key();
 
   cosign::NewSignature sign(const cosign::Annotations& annotations = {}) {
@@ -117,8 +119,7 @@ TEST_CASE("referrers store: the same statement by the same key again is a no-op"
   CHECK(s.index().size() == 3);
 }
 
-TEST_CASE("referrers store: other tools' entries are kept and stale ones repaired",
-          "[referrers]") {
+TEST_CASE("referrers store: other tools' entries are kept and stale ones repaired", "[referrers]") {
   Scene s;
   // A referrer written by an older cosign 3.x: listed without artifactType or annotations.
   const std::string theirs =
@@ -151,7 +152,8 @@ TEST_CASE("referrers store: a tag that is no index of referrers is never rewritt
           "[referrers]") {
   SECTION("an image manifest at the tag") {
     Scene s;
-    const std::string image = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]})";
+    const std::string image =
+        R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","layers":[]})";
     s.client.tags[kIndexTag] = image;
     auto r = s.attach(s.signer.sign());
     REQUIRE_FALSE(r);
@@ -194,13 +196,11 @@ TEST_CASE("referrers store: with the API the registry keeps the list", "[referre
   CHECK_THAT(found->where, Catch::Contains("the referrers API"));
 }
 
-TEST_CASE("referrers store: a failed listing is an error, never 'no signatures'",
-          "[referrers]") {
+TEST_CASE("referrers store: a failed listing is an error, never 'no signatures'", "[referrers]") {
   Scene s;
   struct Failing : FakeClient {
-    common::Result<registry::Referrers> list_referrers(const registry::Repository&,
-                                                       std::string_view,
-                                                       std::string_view) override {
+    common::Result<registry::Referrers>
+    list_referrers(const registry::Repository&, std::string_view, std::string_view) override {
       return common::Error(ErrorKind::throttled, "429 Too Many Requests");
     }
   } failing;
@@ -234,8 +234,7 @@ TEST_CASE("composite store: what each format holds, merged; none anywhere is no_
   CHECK_FALSE(cosign::make_store(s.client, {false, false}));
 }
 
-TEST_CASE("referrers store: 8 concurrent signers lose no referrer from the index",
-          "[referrers]") {
+TEST_CASE("referrers store: 8 concurrent signers lose no referrer from the index", "[referrers]") {
   FakeClient client;
   auto store = cosign::make_referrers_store(client);
   const cosign::Subject subject{kRepo, kImage, std::string(registry::kOciManifest), 321};

@@ -15,10 +15,10 @@
 using namespace isign;
 using common::ErrorKind;
 using common::make_error;
+using common::Result;
 using isign::testing::FakeClient;
 using isign::testing::kImage;
 using isign::testing::kRepo;
-using common::Result;
 
 namespace {
 

@@ -22,9 +22,9 @@ std::string statement(const std::string& name, const std::string& digest,
                       const std::string& annotations = "{}",
                       const std::string& predicate_type = "https://sigstore.dev/cosign/sign/v1") {
   return R"({"_type":"https://in-toto.io/Statement/v1","subject":[{)" +
-         (name.empty() ? std::string() : "\"name\":\"" + name + "\",") +
-         R"("digest":{"sha256":")" + digest.substr(7) + R"("},"annotations":)" + annotations +
-         R"(}],"predicateType":")" + predicate_type + R"(","predicate":{}})";
+         (name.empty() ? std::string() : "\"name\":\"" + name + "\",") + R"("digest":{"sha256":")" +
+         digest.substr(7) + R"("},"annotations":)" + annotations + R"(}],"predicateType":")" +
+         predicate_type + R"(","predicate":{}})";
 }
 
 std::string bundle_by(const keys::PrivateKey& key, const std::string& stmt) {
@@ -46,12 +46,12 @@ cosign::StoredLayer bundle_layer(const std::string& bundle, std::size_t index = 
   return l;
 }
 
-Report check(const std::string& bundle, const keys::PublicKey& key, const VerifyOptions& options = {},
-             const std::string& named = "reg.example/app") {
+Report check(const std::string& bundle, const keys::PublicKey& key,
+             const VerifyOptions& options = {}, const std::string& named = "reg.example/app") {
   Blobs blobs{bundle};
   auto fetch = blobs.fetcher();
-  auto report = verify_signatures({bundle_layer(bundle)}, fetch, kDigest, image_ref(named), {key},
-                                  options);
+  auto report =
+      verify_signatures({bundle_layer(bundle)}, fetch, kDigest, image_ref(named), {key}, options);
   REQUIRE(report);
   REQUIRE(report->signatures.size() == 1);
   return *report;
@@ -101,18 +101,21 @@ TEST_CASE("bundle layers fail for the reasons legacy layers do", "[bundle-verify
   const std::vector<Case> cases = {
       {"another key", bundle_by(other.key, statement("reg.example/app", kDigest)),
        Failure::bad_signature, "does not verify"},
-      {"another image", bundle_by(signer.key, statement("reg.example/app", "sha256:" + std::string(64, 'd'))),
+      {"another image",
+       bundle_by(signer.key, statement("reg.example/app", "sha256:" + std::string(64, 'd'))),
        Failure::digest_mismatch, "signs sha256:dddd"},
       {"another repository", bundle_by(signer.key, statement("reg.example/other", kDigest)),
        Failure::identity_mismatch, "reg.example/other"},
       {"an attestation, not a signature",
-       bundle_by(signer.key, statement("reg.example/app", kDigest, "{}", "https://slsa.dev/provenance/v1")),
+       bundle_by(signer.key,
+                 statement("reg.example/app", kDigest, "{}", "https://slsa.dev/provenance/v1")),
        Failure::payload_invalid, "not an image signature"},
       {"an unknown statement key",
        bundle_by(signer.key, statement("reg.example/app", kDigest).insert(1, "\"x\":1,")),
        Failure::payload_invalid, "unknown key"},
       {"not a bundle", "{\"mediaType\":\"x\"}", Failure::payload_invalid, "bundle rule broken"},
-      {"a blob's bundle", cosign::make_message_bundle("h", "SHA2_256", std::string(32, 'x'), "\x30\x01"),
+      {"a blob's bundle",
+       cosign::make_message_bundle("h", "SHA2_256", std::string(32, 'x'), "\x30\x01"),
        Failure::payload_invalid, "messageSignature"},
   };
   for (const auto& c : cases) {
