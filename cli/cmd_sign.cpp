@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -291,7 +292,10 @@ int cmd_sign(int argc, char** argv) {
   auto store = cosign::make_store(**client, req.formats);
   if (!store)
     return report(store.error());
-  return sign_all(Signing{req, *key, **client, **store, attach_options});
+  const int code = sign_all(Signing{req, *key, **client, **store, attach_options});
+  if (const char* stats = std::getenv("ISIGN_DEBUG_STATS"); stats && std::string_view(stats) == "1")
+    std::cerr << "requests: " << (*client)->request_count() << "\n";
+  return code;
 }
 
 } // namespace isign::cli

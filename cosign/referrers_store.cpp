@@ -2,6 +2,7 @@
 #include <ctime>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "common/digest.h"
 #include "common/encoding.h"
@@ -218,18 +219,20 @@ private:
   Result<AttachResult> add_to_index(const Subject& subject, const std::string& referrer,
                                     const std::string& manifest, const AttachOptions& options);
 
-  bool known_without_api(const std::string& registry) {
+  // What is known of a registry's referrers API. The first lister of a registry probes it while
+  // the others wait for the answer, so that a batch asks once, not once per concurrent image.
+  struct ApiState {
+    std::mutex probe;
+    std::optional<bool> has_api;
+  };
+  ApiState& api_state(const std::string& registry) {
     std::lock_guard<std::mutex> lock(mu_);
-    return without_api_.count(registry) > 0;
-  }
-  void remember_without_api(const std::string& registry) {
-    std::lock_guard<std::mutex> lock(mu_);
-    without_api_[registry] = true;
+    return api_[registry];
   }
 
   registry::Client& client_;
   std::mutex mu_;
-  std::map<std::string, bool> without_api_; // registries whose referrers API answered "none"
+  std::map<std::string, ApiState> api_; // per registry host; nodes never move
 };
 
 // The referrers API first (distribution-spec 1.1); a registry without it (404, 400, 406 or
@@ -240,11 +243,17 @@ Result<Listing> ReferrersStore::list(const Subject& subject) {
   if (!tag)
     return std::move(tag).error();
   Listing out;
-  const std::string registry = subject.repository.registry;
-  if (!known_without_api(registry)) {
+  ApiState& state = api_state(subject.repository.registry);
+  std::unique_lock<std::mutex> probing(state.probe);
+  if (state.has_api.value_or(true)) {
+    // Once the registry is known to have the API, listings run concurrently.
+    if (state.has_api)
+      probing.unlock();
     auto api = client_.list_referrers(subject.repository, subject.digest);
     if (!api)
       return std::move(api).error().context("listing the referrers of " + subject.digest);
+    if (probing.owns_lock())
+      state.has_api = api->api;
     if (api->api) {
       out.api = true;
       out.where = "the referrers API";
@@ -256,8 +265,9 @@ Result<Listing> ReferrersStore::list(const Subject& subject) {
                                                 std::to_string(kMaxReferrers));
       return out;
     }
-    remember_without_api(registry);
   }
+  if (probing.owns_lock())
+    probing.unlock();
   out.where = "the referrers tag " + *tag;
   auto index = client_.get_manifest(subject.repository, *tag);
   if (!index) {

@@ -36,12 +36,14 @@ inline std::string new_key_pair(const TempDir& dir, const std::string& name) {
   return generate_key_pair(dir, name, kKeyPassword);
 }
 
-// isign sign CLIENT-FLAGS --key KEY.key ARGS... against reg, with COSIGN_PASSWORD set.
+// isign sign CLIENT-FLAGS --key KEY.key ARGS... against reg, with COSIGN_PASSWORD set. The
+// suites using it check the .sig byte for byte, so sign writes the legacy format unless ARGS
+// say otherwise (--format); test_formats.cpp covers the default, both formats.
 inline RunResult sign_image(const RegistryFixture& reg, const std::string& key,
                             const std::vector<std::string>& args,
                             const std::string& password = kKeyPassword) {
   RunOptions o;
-  o.env = {{"COSIGN_PASSWORD", password}};
+  o.env = {{"COSIGN_PASSWORD", password}, {"ISIGN_SIGNATURE_FORMAT", "legacy"}};
   return isign_cmd("sign", with(reg.client_flags(), {"--key", key + ".key"}), args, o);
 }
 

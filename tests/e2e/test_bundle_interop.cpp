@@ -101,10 +101,10 @@ TEST_CASE("interop: bundles isign writes verify with sigstore-js, referrers have
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
   interop_script("verify-bundle.mjs");
-  REQUIRE(sign_image(reg, key, {ref}).exit_code == kOk);
+  REQUIRE(sign_image(reg, key, {"--format", "both", ref}).exit_code == kOk);
   CHECK(get_manifest(reg, "app", sig_tag_of(digest)).status == 200); // both: the .sig too
   REQUIRE(bundle_referrers_of(reg, "app", digest).size() == 1);
-  REQUIRE(sign_image(reg, key, {"-a", "env=prod", ref}).exit_code == kOk);
+  REQUIRE(sign_image(reg, key, {"--format", "both", "-a", "env=prod", ref}).exit_code == kOk);
 
   auto image = get_manifest(reg, "app", digest);
   REQUIRE(image.status == 200);

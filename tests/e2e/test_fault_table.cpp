@@ -178,8 +178,10 @@ RunResult sign_ref(const std::string& ref, const std::string& round,
   RunOptions o;
   o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
   o.timeout_seconds = 60; // a hang fails the row instead of the whole suite
+  // The table is the .sig's: both commands are pinned to the legacy format (test_formats.cpp
+  // covers the bundle referrers' failure paths).
   return isign_cmd("sign",
-                   with(with({"--allow-http-registry"}, flags),
+                   with(with({"--allow-http-registry", "--format", "legacy"}, flags),
                         {"--key", key_prefix() + ".key", "-a", "round=" + round}),
                    {ref}, o);
 }
@@ -188,7 +190,8 @@ RunResult verify_ref(const std::string& ref, std::vector<std::string> flags = {}
   RunOptions o;
   o.timeout_seconds = 60;
   return isign_cmd("verify",
-                   with(with({"--allow-http-registry"}, flags), {"--key", key_prefix() + ".pub"}),
+                   with(with({"--allow-http-registry", "--format", "legacy"}, flags),
+                        {"--key", key_prefix() + ".pub"}),
                    {ref}, o);
 }
 
@@ -209,10 +212,10 @@ struct Bench {
     RunOptions o;
     o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
     o.timeout_seconds = 60;
-    auto r = run_isign(
-        with({"sign", "--allow-http-registry", "--key", key_prefix() + ".key", "-a", "round=1"},
-             refs),
-        o);
+    auto r = run_isign(with({"sign", "--allow-http-registry", "--format", "legacy", "--key",
+                             key_prefix() + ".key", "-a", "round=1"},
+                            refs),
+                       o);
     INFO(r.err);
     REQUIRE(r.exit_code == cli::kOk);
   }

@@ -75,8 +75,9 @@ RunResult sign_via(const std::string& registry_flags_ref, const std::string& key
                    const std::vector<std::string>& extra = {}) {
   RunOptions o;
   o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
-  return isign_cmd("sign", with(with(kHttp, {"--key", key + ".key"}), extra), {registry_flags_ref},
-                   o);
+  // The .sig's read-modify-write under hostile answers (the referrers index shares the loop).
+  return isign_cmd("sign", with(with(kHttp, {"--format", "legacy", "--key", key + ".key"}), extra),
+                   {registry_flags_ref}, o);
 }
 
 RunResult verify_via(const std::string& ref, const std::string& key,

@@ -170,8 +170,12 @@ TEST_CASE("verify causes: each cause has its exit code and report status",
     const auto& ordered_sig = ordered["results"][0]["manifests"][0]["signatures"][0];
     for (auto it = ordered_sig.begin(); it != ordered_sig.end(); ++it)
       fields.push_back(it.key());
-    CHECK(fields == std::vector<std::string>{"index", "payloadDigest", "status", "reason",
-                                             "message", "keyId", "payload"});
+    CHECK(fields == std::vector<std::string>{"index", "format", "where", "payloadDigest", "status",
+                                             "reason", "message", "keyId", "identityChecked",
+                                             "payload"});
+    CHECK(sig["format"] == "legacy");
+    CHECK(sig["where"] == reg.ref("app:sha256-" + good.substr(7) + ".sig"));
+    CHECK(sig["identityChecked"] == true);
     CHECK(sig["index"] == 0);
     CHECK(sig["status"] == "valid");
     CHECK(sig["reason"].is_null());
@@ -262,8 +266,9 @@ TEST_CASE("verify causes: a registry that keeps throttling is reported as thrott
   CHECK(contains(r.err, "kept throttling"));
   CHECK_FALSE(contains(r.err, "no signatures"));
   CHECK(timer.seconds() < 60);
-  // 429 is retried a bounded number of times (1 + 3).
-  CHECK(proxy.count("", "") <= 4 + 2);
+  // 429 is retried a bounded number of times (1 + 3); the bundle discovery adds the referrers
+  // API and the referrers index (both 404 here).
+  CHECK(proxy.count("", "") <= 4 + 2 + 2);
 }
 
 // The memory bound of a verify run: ASan's shadow memory and quarantine multiply a process's
@@ -300,7 +305,9 @@ TEST_CASE("verify causes: 1,000 junk signature layers are refused by the layer l
   INFO("peak RSS of isign: " << rss << " KiB; " << seconds << " s");
   CHECK(rss > 0);
   CHECK(rss < kMaxVerifyRssKib);
-  CHECK(contains(r.err, "requests: 2\n")); // HEAD the image, GET the .sig manifest: no more
+  // HEAD the image, GET the .sig manifest, and the bundle discovery (the referrers API and the
+  // referrers index, 404 both): no more.
+  CHECK(contains(r.err, "requests: 4\n"));
 
   // Raising the limit evaluates them all: one payload fetch (the same blob), 1000 bad signatures,
   // still bounded.

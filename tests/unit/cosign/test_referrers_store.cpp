@@ -217,7 +217,7 @@ TEST_CASE("referrers store: a failed listing is an error, never 'no signatures'"
   CHECK(merged.error().kind() == ErrorKind::throttled);
 }
 
-TEST_CASE("composite store: what each format holds, merged; none anywhere is no_signature",
+TEST_CASE("composite store: what each format holds, merged, and none anywhere is no_signature",
           "[referrers]") {
   Scene s;
   auto both = cosign::make_store(s.client, {});

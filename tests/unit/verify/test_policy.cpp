@@ -200,7 +200,7 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
        "the top level: unknown field \"scope\" (allowed: version, default, scopes)"},
       {R"({"version": 1, "default": {"keys": ["a.pub"], "thresold": 1}})",
        "default: unknown field \"thresold\" (allowed: type, keys, threshold, annotations, "
-       "identity)"},
+       "identity, requireIdentity)"},
       {R"({"version": 1, "default": )" + key +
            R"(, "scopes": {"r.example": {"keys": ["a.pub"], "identity": {"type": "matchExact", "prefix": "x"}}}})",
        "scopes.\"r.example\".identity: unknown field \"prefix\" (allowed: type)"},

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The two signature formats side by side in one run against a local docker-registry (no
+# referrers API, so bundles go through the sha256-<hex> index, as on distribution 2.8 and GHCR):
+#   1. sign N images in one run per format (legacy, bundle, both): ms/image and requests/image;
+#   2. verify of one image signed in each format (median of RUNS): ms and requests;
+#   3. verify of the N images of each format in one run: ms/image and requests/image, and the
+#      legacy images once more with --format legacy (no bundle discovery) to show what discovery
+#      costs.
+# Usage: bench/formats.sh [N_IMAGES=1000] [RUNS=20]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000}
+RUNS=${2:-20}
+ISIGN=${ISIGN:-$PWD/build/cli/isign}
+[ -x "$ISIGN" ] || { echo "build isign first (scripts/build.sh), or set ISIGN" >&2; exit 2; }
+. scripts/lib-registry.sh
+. bench/lib.sh
+
+WORK=$(mktemp -d /tmp/isign-bench.XXXXXX)
+trap 'stop_registry; rm -rf "$WORK"' EXIT
+start_registry "$WORK/registry"
+export COSIGN_PASSWORD=bench
+FLAGS=(--allow-http-registry)
+cd "$WORK"
+"$ISIGN" generate-key-pair --output-key-prefix bench 2>/dev/null
+
+# measured CMD...: runs CMD once with ISIGN_DEBUG_STATS=1; sets MS and REQ (isign's own count).
+measured() {
+  local err t0 t1
+  err=$(mktemp)
+  t0=$(now_ns)
+  ISIGN_DEBUG_STATS=1 "$@" >/dev/null 2>"$err" || { echo "failed: $*" >&2; tail -3 "$err" >&2; exit 1; }
+  t1=$(now_ns)
+  MS=$(( (t1 - t0) / 1000000 ))
+  REQ=$(grep '^requests:' "$err" | awk '{print $2}')
+  rm -f "$err"
+}
+
+# median_ms CMD...: the median wall time of RUNS runs, in ms.
+median_ms() {
+  local times=() t0 t1
+  for _ in $(seq 1 "$RUNS"); do
+    t0=$(now_ns)
+    "$@" >/dev/null 2>&1
+    t1=$(now_ns)
+    times+=($(( (t1 - t0) / 1000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+}
+
+declare -A SIGN_MS SIGN_REQ ONE_MS ONE_REQ BATCH_MS BATCH_REQ
+for f in legacy bundle both; do
+  echo "pushing $N images for --format $f..." >&2
+  refs=()
+  for i in $(seq 1 "$N"); do
+    d=$(push_image "bench/$f" "v$i" "$f image $i")
+    refs+=("$REGISTRY/bench/$f@$d")
+  done
+  printf '%s\n' "${refs[@]}" >"refs-$f"
+  measured "$ISIGN" sign "${FLAGS[@]}" --key bench.key --format "$f" "${refs[@]}"
+  SIGN_MS[$f]=$MS SIGN_REQ[$f]=$REQ
+  one=${refs[0]}
+  ONE_MS[$f]=$(median_ms "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$one")
+  measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$one"
+  ONE_REQ[$f]=$REQ
+  measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "${refs[@]}"
+  BATCH_MS[$f]=$MS BATCH_REQ[$f]=$REQ
+done
+mapfile -t legacy_refs <refs-legacy
+measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[0]}"
+ONLY_ONE_REQ=$REQ
+ONLY_ONE_MS=$(median_ms "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[0]}")
+measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[@]}"
+ONLY_BATCH_MS=$MS ONLY_BATCH_REQ=$REQ
+
+per() { ratio "$1" "$N"; }
+echo "isign formats benchmark ($N images per format, single verify: median of $RUNS runs;"
+echo "local docker-registry 2.8 over HTTP, no referrers API)"
+printf '  %-44s %10s %10s\n' "" "ms/image" "req/image"
+for f in legacy bundle both; do
+  printf '  %-44s %10s %10s\n' "sign, --format $f ($N in one run)" "$(per "${SIGN_MS[$f]}")" "$(per "${SIGN_REQ[$f]}")"
+done
+for f in legacy bundle both; do
+  printf '  %-44s %10s %10s\n' "verify one $f-signed image (default)" "${ONE_MS[$f]}" "${ONE_REQ[$f]}"
+done
+printf '  %-44s %10s %10s\n' "verify one legacy-signed image, --format legacy" "$ONLY_ONE_MS" "$ONLY_ONE_REQ"
+for f in legacy bundle both; do
+  printf '  %-44s %10s %10s\n' "verify $N $f-signed images in one run" "$(per "${BATCH_MS[$f]}")" "$(per "${BATCH_REQ[$f]}")"
+done
+printf '  %-44s %10s %10s\n' "verify $N legacy-signed, --format legacy" "$(per "$ONLY_BATCH_MS")" "$(per "$ONLY_BATCH_REQ")"
