@@ -190,8 +190,15 @@ Result<std::vector<IndexEntry>> read_referrers_index(std::string_view index_byte
     if (entry.descriptor.media_type.empty() || !entry.descriptor.digest ||
         !common::validate_sha256_digest(*entry.descriptor.digest) || !entry.descriptor.size)
       return index_problem("has an " + where + " without a mediaType, a sha256 digest and a size");
-    if (auto at = doc->find(*members, "artifactType"))
-      entry.has_artifact_type = doc->string_value(*at).has_value();
+    if (auto at = doc->find(*members, "artifactType")) {
+      auto value = doc->string_value(*at);
+      entry.has_artifact_type = value.has_value();
+      entry.artifact_type = value.value_or("");
+    }
+    if (auto a = doc->find(*members, "annotations"); a && doc->type(*a) == JsonType::object)
+      if (auto entries = doc->members(*a))
+        if (auto p = doc->find(*entries, kAnnotationPredicateType))
+          entry.predicate_type = doc->string_value(*p).value_or("");
     out.push_back(std::move(entry));
   }
   return out;

@@ -64,6 +64,8 @@ std::string empty_referrers_index();
 struct IndexEntry {
   StoredLayer descriptor;         // media_type, digest, size, text (signature unused)
   bool has_artifact_type = false; // a descriptor without one is stale (older cosign 3.x)
+  std::string artifact_type;      // when it has one
+  std::string predicate_type;     // its dev.sigstore.bundle.predicateType annotation, if any
 };
 
 // Reads a referrers index: strict JSON, an OCI image index (mediaType absent or the OCI index

@@ -39,7 +39,19 @@ struct Listing {
   std::string where; // "the referrers API" or the tag
   std::vector<std::string> digests;
   std::string index_digest; // the index read at the tag ("" for the API or when there is none)
+  std::size_t skipped = 0;  // referrers the listing shows are no image signature
 };
+
+// Whether a listed referrer can be skipped without reading its manifest: its artifactType says it
+// is no bundle (an SBOM, say), or its predicateType annotation says it is an attestation. Both are
+// unsigned, so they only ever make isign read less, never accept more; a descriptor without them
+// (older cosign 3.x wrote none, or the empty type) is read.
+bool surely_not_a_signature(std::string_view artifact_type, std::string_view predicate_type) {
+  if (!artifact_type.empty() && artifact_type != kEmptyMediaType &&
+      artifact_type.rfind(kBundleMediaTypePrefix, 0) != 0)
+    return true;
+  return !predicate_type.empty() && predicate_type != kSignPredicateType;
+}
 
 // The referrers index at the tag as a tag document: its entries are referrer descriptors.
 class IndexDocument final : public detail::TagDocument {
@@ -181,10 +193,14 @@ public:
                               const AttachOptions& options) override;
 
 private:
-  // The bundle layers of the referrers listed: each referrer manifest read once.
-  Result<StoredSignatures> bundles(const Subject& subject, const Listing& listing) {
+  // The bundle layers of the referrers listed: each referrer manifest read once. A referrer that
+  // cannot be read is the error when no bundle is found, unless ignore_unreadable (sign's look
+  // for its own bundle, which must not be stopped by another tool's artifact).
+  Result<StoredSignatures> bundles(const Subject& subject, const Listing& listing,
+                                   bool ignore_unreadable = false) {
     StoredSignatures out;
     out.where = "referrers of " + subject.digest + " (" + listing.where + ")";
+    std::optional<Error> unreadable; // the first referrer that is no manifest isign can read
     for (std::size_t i = 0; i < listing.digests.size(); ++i) {
       const std::string& digest = listing.digests[i];
       auto m = client_.get_manifest(subject.repository, digest);
@@ -193,9 +209,14 @@ private:
           continue; // listed, then deleted: nothing to judge
         return std::move(m).error().context("fetching referrer " + digest);
       }
+      // Another tool's referrer isign cannot read (an OCI artifact manifest, say) does not stop
+      // the others from being judged; it decides only when no bundle is found.
       auto r = read_referrer(m->bytes);
-      if (!r)
-        return std::move(r).error().context("referrer " + digest);
+      if (!r) {
+        if (!unreadable)
+          unreadable = std::move(r).error().context("referrer " + digest);
+        continue;
+      }
       // A referrer listed for another subject (a planted index entry) says nothing about this
       // image; cosign keeps only those whose layer is a bundle.
       if (!r->bundle || r->subject_digest != subject.digest)
@@ -204,10 +225,13 @@ private:
       r->bundle->where = subject.repository.str() + "@" + digest;
       out.layers.push_back(std::move(*r->bundle));
     }
+    if (out.layers.empty() && unreadable && !ignore_unreadable)
+      return std::move(*unreadable);
     if (out.layers.empty())
       return make_error(ErrorKind::no_signature,
                         "no signature bundles found for " + subject.repository.str() + "@" +
-                            subject.digest + " (" + std::to_string(listing.digests.size()) +
+                            subject.digest + " (" +
+                            std::to_string(listing.digests.size() + listing.skipped) +
                             " referrers in " + listing.where + ")");
     return out;
   }
@@ -257,8 +281,14 @@ Result<Listing> ReferrersStore::list(const Subject& subject) {
     if (api->api) {
       out.api = true;
       out.where = "the referrers API";
-      for (const auto& d : api->descriptors)
-        out.digests.push_back(d.digest);
+      for (const auto& d : api->descriptors) {
+        auto p = d.annotations.find(std::string(kAnnotationPredicateType));
+        if (surely_not_a_signature(d.artifact_type,
+                                   p == d.annotations.end() ? "" : std::string_view(p->second)))
+          ++out.skipped;
+        else
+          out.digests.push_back(d.digest);
+      }
       if (out.digests.size() > kMaxReferrers)
         return make_error(ErrorKind::limit, "the image has " + std::to_string(out.digests.size()) +
                                                 " referrers, more than the limit of " +
@@ -289,8 +319,12 @@ Result<Listing> ReferrersStore::list(const Subject& subject) {
                       "the referrers index " + *tag + " lists " + std::to_string(entries->size()) +
                           " referrers, more than the limit of " + std::to_string(kMaxReferrers));
   out.index_digest = index->digest;
-  for (const auto& e : *entries)
-    out.digests.push_back(*e.descriptor.digest);
+  for (const auto& e : *entries) {
+    if (surely_not_a_signature(e.artifact_type, e.predicate_type))
+      ++out.skipped;
+    else
+      out.digests.push_back(*e.descriptor.digest);
+  }
   return out;
 }
 
@@ -303,7 +337,7 @@ Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject
                                                                    const AttachOptions& options) {
   if (!options.signer_key || listing.digests.empty())
     return std::optional<AttachOutcome>();
-  auto found = bundles(subject, listing);
+  auto found = bundles(subject, listing, true);
   if (!found) {
     if (found.error().kind() == ErrorKind::no_signature)
       return std::optional<AttachOutcome>();

@@ -259,3 +259,29 @@ TEST_CASE("referrers store: 8 concurrent signers lose no referrer from the index
   REQUIRE(entries);
   CHECK(entries->size() == kSigners);
 }
+
+TEST_CASE("referrers store: listed non-signatures are skipped unread, unreadable ones decide "
+          "only when no bundle is found",
+          "[referrers]") {
+  Scene s;
+  const std::string sbom = "sha256:" + std::string(64, '3');
+  const std::string attestation = "sha256:" + std::string(64, '4');
+  const std::string odd = "sha256:" + std::string(64, '5');
+  s.client.tags[odd] = R"({"mediaType":"application/vnd.oci.artifact.manifest.v1+json"})";
+  s.client.tags[kIndexTag] =
+      R"({"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      sbom +
+      R"(","size":1,"artifactType":"application/spdx+json"},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      attestation +
+      R"(","size":1,"artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json","annotations":{"dev.sigstore.bundle.predicateType":"https://slsa.dev/provenance/v1"}},{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":")" +
+      odd + R"(","size":1}]})";
+  const int gets = s.client.gets;
+  auto none = s.store->find(s.subject);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().kind() == ErrorKind::registry); // the odd one, unreadable, decides
+  CHECK(s.client.gets == gets + 2); // the index and the odd referrer: the others unread
+  REQUIRE(s.attach(s.signer.sign()));
+  auto found = s.store->find(s.subject);
+  REQUIRE(found);
+  CHECK(found->layers.size() == 1);
+}
