@@ -9,6 +9,7 @@
 # Usage: bench/formats.sh [N_IMAGES=1000] [RUNS=20]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH=$PWD/bench
 N=${1:-1000}
 RUNS=${2:-20}
 ISIGN=${ISIGN:-$PWD/build/cli/isign}
@@ -52,10 +53,8 @@ declare -A SIGN_MS SIGN_REQ ONE_MS ONE_REQ BATCH_MS BATCH_REQ
 for f in legacy bundle both; do
   echo "pushing $N images for --format $f..." >&2
   refs=()
-  for i in $(seq 1 "$N"); do
-    d=$(push_image "bench/$f" "v$i" "$f image $i")
-    refs+=("$REGISTRY/bench/$f@$d")
-  done
+  while read -r d; do refs+=("$REGISTRY/bench/$f@$d"); done < <(python3 "$BENCH/push_images.py" "$REGISTRY" "bench/$f" "$N")
+  [ "${#refs[@]}" -eq "$N" ] || { echo "pushing images failed" >&2; exit 1; }
   printf '%s\n' "${refs[@]}" >"refs-$f"
   measured "$ISIGN" sign "${FLAGS[@]}" --key bench.key --format "$f" "${refs[@]}"
   SIGN_MS[$f]=$MS SIGN_REQ[$f]=$REQ
