@@ -13,17 +13,9 @@ BENCH=$PWD/bench
 N=${1:-1000}
 RUNS=${2:-20}
 ISIGN=${ISIGN:-$PWD/build/cli/isign}
-[ -x "$ISIGN" ] || { echo "build isign first (scripts/build.sh), or set ISIGN" >&2; exit 2; }
 . scripts/lib-registry.sh
 . bench/lib.sh
-
-WORK=$(mktemp -d /tmp/isign-bench.XXXXXX)
-trap 'stop_registry; rm -rf "$WORK"' EXIT
-start_registry "$WORK/registry"
-export COSIGN_PASSWORD=bench
-FLAGS=(--allow-http-registry)
-cd "$WORK"
-"$ISIGN" generate-key-pair --output-key-prefix bench 2>/dev/null
+bench_start
 
 # measured CMD...: runs CMD once with ISIGN_DEBUG_STATS=1; sets MS and REQ (isign's own count).
 measured() {
@@ -37,23 +29,12 @@ measured() {
   rm -f "$err"
 }
 
-# median_ms CMD...: the median wall time of RUNS runs, in ms.
-median_ms() {
-  local times=() t0 t1
-  for _ in $(seq 1 "$RUNS"); do
-    t0=$(now_ns)
-    "$@" >/dev/null 2>&1
-    t1=$(now_ns)
-    times+=($(( (t1 - t0) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
-}
 
 declare -A SIGN_MS SIGN_REQ ONE_MS ONE_REQ BATCH_MS BATCH_REQ
 for f in legacy bundle both; do
   echo "pushing $N images for --format $f..." >&2
-  refs=()
-  while read -r d; do refs+=("$REGISTRY/bench/$f@$d"); done < <(python3 "$BENCH/push_images.py" "$REGISTRY" "bench/$f" "$N")
+  # One repository per image, as a platform verifying many services has.
+  mapfile -t refs < <(python3 "$BENCH/push_images.py" "$REGISTRY" "bench/$f" "$N" --one-repo-each)
   [ "${#refs[@]}" -eq "$N" ] || { echo "pushing images failed" >&2; exit 1; }
   printf '%s\n' "${refs[@]}" >"refs-$f"
   measured "$ISIGN" sign "${FLAGS[@]}" --key bench.key --format "$f" "${refs[@]}"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Pushes N small distinct images to REGISTRY/REPO (tags v1..vN) over one keep-alive connection
-and prints their manifest digests, one per line: one shared layer, one config per image. For the
-benchmarks, where pushing thousands of images with curl would take longer than what is measured.
-Usage: push_images.py REGISTRY REPO N"""
+"""Pushes N small distinct images over one keep-alive connection and prints each as
+REPOSITORY@DIGEST, one per line: one shared layer, one config per image. By default to
+REGISTRY/REPO with tags v1..vN; with --one-repo-each to REGISTRY/REPO-1..REPO-N, tag v1 (a
+repository with thousands of tags makes every signer's tag-list lookups long). For the benchmarks,
+where pushing thousands of images with curl would take longer than what is measured.
+Usage: push_images.py REGISTRY REPO N [--one-repo-each]"""
 import hashlib
 import http.client
 import json
@@ -10,7 +12,8 @@ import sys
 
 
 def main() -> None:
-    registry, repo, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    registry, base, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    each = "--one-repo-each" in sys.argv[4:]
     conn = http.client.HTTPConnection(registry)
 
     def request(method, url, body=None, headers=None):
@@ -21,7 +24,7 @@ def main() -> None:
             sys.exit(f"{method} {url}: {response.status}")
         return response
 
-    def push_blob(data: bytes) -> str:
+    def push_blob(repo: str, data: bytes) -> str:
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
         location = request("POST", f"/v2/{repo}/blobs/uploads/").getheader("Location")
         if location.startswith("http"):
@@ -33,13 +36,16 @@ def main() -> None:
         return digest
 
     layer = b"isign benchmark layer\n"
-    layer_digest = push_blob(layer)
+    layer_digest = "sha256:" + hashlib.sha256(layer).hexdigest()
     for i in range(1, n + 1):
+        repo, tag = (f"{base}-{i}", "v1") if each else (base, f"v{i}")
+        if each or i == 1:
+            push_blob(repo, layer)
         config = json.dumps({"architecture": "amd64", "os": "linux",
                              "config": {"Labels": {"image": f"{repo} {i}"}},
                              "rootfs": {"type": "layers", "diff_ids": [layer_digest]}},
                             separators=(",", ":")).encode()
-        config_digest = push_blob(config)
+        config_digest = push_blob(repo, config)
         manifest = json.dumps({
             "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
@@ -47,9 +53,9 @@ def main() -> None:
             "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
                         "digest": layer_digest, "size": len(layer)}]},
             separators=(",", ":")).encode()
-        request("PUT", f"/v2/{repo}/manifests/v{i}", manifest,
+        request("PUT", f"/v2/{repo}/manifests/{tag}", manifest,
                 {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
-        print("sha256:" + hashlib.sha256(manifest).hexdigest(), flush=True)
+        print(f"{registry}/{repo}@sha256:{hashlib.sha256(manifest).hexdigest()}", flush=True)
 
 
 if __name__ == "__main__":

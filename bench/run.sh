@@ -10,30 +10,10 @@ N=${1:-200}
 RUNS=${2:-20}
 LARGE_MB=${3:-200}
 ISIGN=${ISIGN:-$PWD/build/cli/isign}
-[ -x "$ISIGN" ] || { echo "build isign first (scripts/build.sh), or set ISIGN" >&2; exit 2; }
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 . scripts/lib-registry.sh
 . bench/lib.sh
-
-WORK=$(mktemp -d /tmp/isign-bench.XXXXXX)
-trap 'stop_registry; rm -rf "$WORK"' EXIT
-start_registry "$WORK/registry"
-export COSIGN_PASSWORD=bench
-FLAGS=(--allow-http-registry)
-cd "$WORK"
-"$ISIGN" generate-key-pair --output-key-prefix bench 2>/dev/null
-
-# median_ms CMD...: runs CMD $RUNS times, prints the median wall time in milliseconds.
-median_ms() {
-  local times=() t0 t1
-  for _ in $(seq 1 "$RUNS"); do
-    t0=$(now_ns)
-    "$@" >/dev/null 2>&1
-    t1=$(now_ns)
-    times+=($(( (t1 - t0) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
-}
+bench_start
 
 echo "pushing and signing $N images..." >&2
 push_and_sign "$N" bench.key

@@ -6,6 +6,7 @@
 #include "common/digest.h"
 #include "common/encoding.h"
 #include "common/json.h"
+#include "cosign/json_rules.h"
 
 namespace isign::cosign {
 
@@ -14,39 +15,12 @@ using common::json_type_name;
 using common::make_error;
 using common::quote_for_message;
 using common::Result;
+using detail::broken;
+using detail::known_keys;
+using detail::string_at;
 using nlohmann::json;
 
 namespace {
-
-common::Error broken(const std::string& rule) {
-  return make_error(ErrorKind::verification, rule);
-}
-
-// The object at `where` has no key outside `known` (protojson refuses unknown fields).
-Result<void> known_keys(const json& object, std::string_view where,
-                        std::initializer_list<std::string_view> known) {
-  if (!object.is_object())
-    return broken(std::string(where) + " is " + json_type_name(object) + ", not an object");
-  for (const auto& item : object.items()) {
-    bool ok = false;
-    for (auto k : known)
-      ok = ok || item.key() == k;
-    if (!ok)
-      return broken(std::string(where) + " has an unknown key " + quote_for_message(item.key()));
-  }
-  return {};
-}
-
-Result<std::string> string_at(const json& object, std::string_view where, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end())
-    return make_error(ErrorKind::verification,
-                      std::string(where) + " is missing the key \"" + key + "\"");
-  if (!it->is_string())
-    return make_error(ErrorKind::verification, std::string(where) + "." + key + " is " +
-                                                   json_type_name(*it) + ", not a string");
-  return it->get<std::string>();
-}
 
 // protojson's bytes: standard or URL-safe base64, padded or not (one alphabet per value).
 Result<std::string> proto_bytes(const json& object, std::string_view where, const char* key) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json.h"
+#include "cosign/json_rules.h"
 
 namespace isign::cosign {
 
@@ -19,35 +20,11 @@ using nlohmann::json;
 
 namespace {
 
-Result<void> broken(const std::string& rule) {
-  return make_error(ErrorKind::verification, rule);
-}
-
 // The object at `where` has exactly `keys` (containers/image's
 // ParanoidUnmarshalJSONObjectExactFields).
 Result<void> exact_keys(const json& object, std::string_view where,
                         std::initializer_list<std::string_view> keys) {
-  if (!object.is_object())
-    return broken(std::string(where) + " is " + json_type_name(object) + ", not an object");
-  for (const auto& [key, value] : object.items()) {
-    bool known = false;
-    for (auto k : keys)
-      known = known || key == k;
-    if (!known)
-      return broken(std::string(where) + " has an unknown key " + quote_for_message(key));
-  }
-  for (auto k : keys)
-    if (!object.contains(k))
-      return broken(std::string(where) + " is missing the key \"" + std::string(k) + "\"");
-  return {};
-}
-
-Result<std::string> string_member(const json& object, std::string_view where, const char* key) {
-  const json& v = object.at(key);
-  if (!v.is_string())
-    return make_error(ErrorKind::verification, std::string(where) + "." + key + " is " +
-                                                   json_type_name(v) + ", not a string");
-  return v.get<std::string>();
+  return detail::known_keys(object, where, keys, true);
 }
 
 // go-digest's Parse: a registered algorithm and its exact lowercase hex length.
@@ -101,7 +78,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
   if (auto r = exact_keys(critical, "critical", {"type", "image", "identity"}); !r)
     return std::move(r).error();
 
-  auto type = string_member(critical, "critical", "type");
+  auto type = detail::string_at(critical, "critical", "type");
   if (!type)
     return std::move(type).error();
   if (*type != kSignatureType)
@@ -111,7 +88,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
   const json& image = critical.at("image");
   if (auto r = exact_keys(image, "critical.image", {"docker-manifest-digest"}); !r)
     return std::move(r).error();
-  auto digest = string_member(image, "critical.image", "docker-manifest-digest");
+  auto digest = detail::string_at(image, "critical.image", "docker-manifest-digest");
   if (!digest)
     return std::move(digest).error();
   if (!valid_digest(*digest))
@@ -122,7 +99,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
   const json& identity = critical.at("identity");
   if (auto r = exact_keys(identity, "critical.identity", {"docker-reference"}); !r)
     return std::move(r).error();
-  auto reference = string_member(identity, "critical.identity", "docker-reference");
+  auto reference = detail::string_at(identity, "critical.identity", "docker-reference");
   if (!reference)
     return std::move(reference).error();
   if (reference->empty())
@@ -144,7 +121,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
       if (value.is_string())
         out.annotations.emplace(key, value.get<std::string>());
     if (optional.contains("creator")) {
-      auto creator = string_member(optional, "optional", "creator");
+      auto creator = detail::string_at(optional, "optional", "creator");
       if (!creator)
         return std::move(creator).error();
       out.creator = std::move(*creator);

@@ -24,6 +24,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 import sigstoreOci from '@sigstore/oci';
+import { reporter } from './cli.mjs';
 
 const { attachArtifactToImage } = sigstoreOci;
 
@@ -35,19 +36,7 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 // sigstore/sigstore GetDefaultPublicKeyDetails: the hash cosign v3 signs a DSSE PAE with.
 const CURVE_HASH = { 'prime256v1': 'sha256', 'secp384r1': 'sha384', 'secp521r1': 'sha512' };
 
-function oneLine(message) {
-  return String(message).replace(/\s*\n\s*/g, ' ');
-}
-
-function usage(message) {
-  process.stderr.write(`attach-bundle: ${oneLine(message)}\n`);
-  process.exit(2);
-}
-
-function fail(message) {
-  process.stderr.write(`attach-bundle: ${oneLine(message)}\n`);
-  process.exit(1);
-}
+const { usage, fail } = reporter('attach-bundle');
 
 function parse() {
   let values;

@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 
 import sigstoreBundle from '@sigstore/bundle';
 import sigstoreVerify from '@sigstore/verify';
+import { reporter } from './cli.mjs';
 
 const { bundleFromJSON } = sigstoreBundle;
 const { Verifier, toSignedEntity, toTrustMaterial } = sigstoreVerify;
@@ -34,19 +35,7 @@ const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 // protobuf-specs HashAlgorithm numbers, as @sigstore/protobuf-specs decodes them.
 const NODE_HASH = { 1: 'sha256', 2: 'sha384', 3: 'sha512' };
 
-function oneLine(message) {
-  return String(message).replace(/\s*\n\s*/g, ' ');
-}
-
-function usage(message) {
-  process.stderr.write(`verify-bundle: ${oneLine(message)}\n`);
-  process.exit(2);
-}
-
-function fail(message) {
-  process.stderr.write(`verify-bundle: ${oneLine(message)}\n`);
-  process.exit(1);
-}
+const { usage, fail } = reporter('verify-bundle');
 
 function parse() {
   let values;
