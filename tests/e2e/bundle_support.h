@@ -72,6 +72,17 @@ inline nlohmann::ordered_json referrers_index_of(const RegistryEndpoint& ep,
   return doc;
 }
 
+// The referrer digests the index at the referrers tag lists, in order; empty when there is none.
+inline std::vector<std::string> indexed_referrers(const RegistryEndpoint& ep,
+                                                  const std::string& repo,
+                                                  const std::string& image_digest) {
+  const auto index = referrers_index_of(ep, repo, image_digest);
+  std::vector<std::string> out;
+  for (const auto& d : index["manifests"])
+    out.push_back(d.at("digest").get<std::string>());
+  return out;
+}
+
 // Every referrer listed at the referrers tag, with its bundle blob.
 inline std::vector<BundleReferrer> bundle_referrers_of(const RegistryEndpoint& ep,
                                                        const std::string& repo,

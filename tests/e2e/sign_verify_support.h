@@ -6,6 +6,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ namespace isign::testing {
 // The documented exit codes (README.md, "Exit codes"), spelled out so a renumbering fails here.
 namespace exit_codes {
 inline constexpr int kOk = 0, kInvalid = 1, kUsage = 2, kWrongPassword = 5, kNetwork = 6,
-                     kRegistryError = 7, kNotFound = 8, kNoSignature = 10;
+                     kRegistryError = 7, kNotFound = 8, kThrottled = 9, kNoSignature = 10,
+                     kLimit = 11;
 } // namespace exit_codes
 
 inline constexpr const char* kKeyPassword = "e2e-password";
@@ -36,15 +38,36 @@ inline std::string new_key_pair(const TempDir& dir, const std::string& name) {
   return generate_key_pair(dir, name, kKeyPassword);
 }
 
+// isign sign CLIENT-FLAGS --key KEY.key ARGS... against reg as a user runs it: COSIGN_PASSWORD
+// and env set, nothing else, so the default format (both) applies unless ARGS or env
+// (ISIGN_SIGNATURE_FORMAT) choose.
+inline RunResult sign_default(const RegistryFixture& reg, const std::string& key,
+                              const std::vector<std::string>& args,
+                              const std::map<std::string, std::string>& env = {},
+                              const std::string& password = kKeyPassword) {
+  RunOptions o;
+  o.env = env;
+  o.env["COSIGN_PASSWORD"] = password;
+  return isign_cmd("sign", with(reg.client_flags(), {"--key", key + ".key"}), args, o);
+}
+
 // isign sign CLIENT-FLAGS --key KEY.key ARGS... against reg, with COSIGN_PASSWORD set. The
 // suites using it check the .sig byte for byte, so sign writes the legacy format unless ARGS
-// say otherwise (--format); test_formats.cpp covers the default, both formats.
+// say otherwise (--format); test_formats.cpp covers the default, both formats (sign_default).
 inline RunResult sign_image(const RegistryFixture& reg, const std::string& key,
                             const std::vector<std::string>& args,
                             const std::string& password = kKeyPassword) {
+  return sign_default(reg, key, args, {{"ISIGN_SIGNATURE_FORMAT", "legacy"}}, password);
+}
+
+// isign sign --allow-http-registry --key KEY.key EXTRA... REF with COSIGN_PASSWORD set, in the
+// default format unless EXTRA chooses: signing through a fault proxy, or at an address without
+// credentials (a registry that is down).
+inline RunResult sign_via_http(const std::string& ref, const std::string& key,
+                               const std::vector<std::string>& extra = {}) {
   RunOptions o;
-  o.env = {{"COSIGN_PASSWORD", password}, {"ISIGN_SIGNATURE_FORMAT", "legacy"}};
-  return isign_cmd("sign", with(reg.client_flags(), {"--key", key + ".key"}), args, o);
+  o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
+  return isign_cmd("sign", with({"--allow-http-registry", "--key", key + ".key"}, extra), {ref}, o);
 }
 
 // isign verify FLAGS... ARGS...
@@ -61,6 +84,12 @@ inline std::vector<std::string> key_flags(const std::vector<std::string>& prefix
     out.push_back(p + ".pub");
   }
   return out;
+}
+
+// isign verify --allow-http-registry --key KEY.pub EXTRA... REF: sign_via_http's counterpart.
+inline RunResult verify_via_http(const std::string& ref, const std::string& key,
+                                 const std::vector<std::string>& extra = {}) {
+  return isign_cmd("verify", with(with({"--allow-http-registry"}, key_flags({key})), extra), {ref});
 }
 
 // isign verify CLIENT-FLAGS --key KEY.pub ARGS... against reg.
@@ -106,6 +135,18 @@ inline nlohmann::json sig_manifest_of(const RegistryEndpoint& ep, const std::str
   auto m = get_manifest(ep, repo, sig_tag_of(digest));
   REQUIRE(m.status == 200);
   return nlohmann::json::parse(m.body);
+}
+
+// The number of layers of the .sig manifest of repo@digest; 0 when there is none.
+inline std::size_t sig_layer_count(const RegistryEndpoint& ep, const std::string& repo,
+                                   const std::string& digest) {
+  auto m = get_manifest(ep, repo, sig_tag_of(digest));
+  if (m.status == 404)
+    return 0;
+  REQUIRE(m.status == 200);
+  auto doc = nlohmann::json::parse(m.body, nullptr, false);
+  REQUIRE(doc.is_object());
+  return doc["layers"].size();
 }
 
 // base64 of the ECDSA signature of PREFIX.key over exactly bytes (what a correct signer would
