@@ -20,7 +20,9 @@ push_and_sign "$N" bench.key
 SIGN_ALL_MS=$SIGN_MS
 
 # The floor: exactly the requests isign verify makes for one image by digest, in one curl
-# process over one connection: HEAD the manifest, GET the .sig manifest, GET the payload blob.
+# process over one connection: HEAD the manifest, GET the .sig manifest, GET the payload blob,
+# and the bundle discovery on a registry without the referrers API: GET /referrers/ (404) and
+# GET the referrers index at sha256-<hex> (404).
 ONE=${REFS[0]}
 DIGEST=${ONE#*@}
 SIG_TAG="sha256-${DIGEST#sha256:}.sig"
@@ -30,7 +32,10 @@ PAYLOAD_DIGEST=$(curl -fsS -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests
 curl_floor() {
   curl -fsS -o /dev/null -I -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests/$DIGEST" \
     --next -fsS -o /dev/null -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests/$SIG_TAG" \
-    --next -fsS -o /dev/null "http://$REGISTRY/v2/bench/app/blobs/$PAYLOAD_DIGEST"
+    --next -fsS -o /dev/null "http://$REGISTRY/v2/bench/app/blobs/$PAYLOAD_DIGEST" \
+    --next -sS -o /dev/null -H "Accept: application/vnd.oci.image.index.v1+json" \
+    "http://$REGISTRY/v2/bench/app/referrers/$DIGEST" \
+    --next -sS -o /dev/null -H "$ACCEPT" "http://$REGISTRY/v2/bench/app/manifests/${SIG_TAG%.sig}"
 }
 "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$ONE" >/dev/null 2>&1 || { echo "verify failed" >&2; exit 1; }
 
@@ -59,7 +64,7 @@ RSS_BIG=$(rss_kb "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$REGISTRY/bench/
 cat <<REPORT
 isign benchmark ($N images, median of $RUNS runs, local docker-registry over HTTP)
   sign $N images, one invocation:          ${SIGN_ALL_MS} ms ($(ratio "$SIGN_ALL_MS" "$N") ms/image)
-  curl floor (same 3 requests, 1 process):  ${CURL_MS} ms
+  curl floor (same 5 requests, 1 process):  ${CURL_MS} ms
   isign verify, one image:                  ${VERIFY_MS} ms   ratio to floor: $(ratio "$VERIFY_MS" "$CURL_MS")x
   isign version (process start):            ${VERSION_MS} ms
   verify $N images, one invocation:         ${BATCH_MS} ms
