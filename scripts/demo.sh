@@ -40,11 +40,12 @@ run "$ISIGN" generate-key-pair
 run head -c 120 cosign.key; echo " ..."
 run cat cosign.pub
 
-step "Signing by digest"
+step "Signing by digest (both formats: the .sig for cosign v2 and podman, a bundle for cosign v3)"
 run "$ISIGN" sign "${FLAGS[@]}" --key cosign.key "$REGISTRY/demo/app@$DIGEST"
 
-step "Where the signature lives"
+step "Where the signatures live"
 run "$ISIGN" triangulate "${FLAGS[@]}" "$REGISTRY/demo/app@$DIGEST"
+run "$ISIGN" triangulate "${FLAGS[@]}" --type bundle "$REGISTRY/demo/app@$DIGEST"
 
 step "Verifying"
 run "$ISIGN" verify "${FLAGS[@]}" --key cosign.pub "$REGISTRY/demo/app@$DIGEST"
