@@ -1,12 +1,44 @@
 #include "cli/registry_options.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string_view>
+
+#include "common/file.h"
 
 namespace isign::cli {
 
 using common::ErrorKind;
 using common::make_error;
+
+namespace {
+
+// This process's peak resident set (VmHWM). getrusage's ru_maxrss would include the parent's
+// pages at fork time (Linux keeps the pre-exec high-water mark).
+std::optional<long> peak_rss_kib() {
+  auto status = common::read_file("/proc/self/status", 1u << 16);
+  if (!status)
+    return std::nullopt;
+  auto pos = status->find("VmHWM:");
+  if (pos == std::string::npos)
+    return std::nullopt;
+  return std::strtol(status->c_str() + pos + 6, nullptr, 10);
+}
+
+} // namespace
+
+void print_debug_stats(const registry::Client& client) {
+  const char* on = std::getenv("ISIGN_DEBUG_STATS");
+  if (!on || std::string_view(on) != "1")
+    return;
+  std::cerr << "requests: " << client.request_count() << "\n"
+            << "connections: " << client.connection_count() << "\n";
+  if (auto kib = peak_rss_kib())
+    std::cerr << "peak-rss-kib: " << *kib << "\n";
+}
 
 void add_registry_options(cxxopts::Options& opts) {
   opts.add_options("registry")(
@@ -44,8 +76,10 @@ common::Result<double> seconds_option(const cxxopts::ParseResult& args, const ch
   return value;
 }
 
-common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args) {
+common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args,
+                                                              std::size_t threads) {
   registry::ClientOptions options;
+  options.transport.max_connections = static_cast<long>(std::max<std::size_t>(threads, 8)) + 2;
   auto str = [&](const char* name) {
     return args.count(name) ? args[name].as<std::string>() : std::string();
   };

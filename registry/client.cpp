@@ -114,6 +114,7 @@ public:
     return put(repo, ref, bytes, media_type, PutCondition{});
   }
   std::size_t request_count() const override { return requests_.load(); }
+  std::size_t connection_count() const override { return transport_->connection_count(); }
 
 private:
   Result<PutResult> put(const Repository& repo, std::string_view ref, std::string_view bytes,
@@ -723,6 +724,7 @@ public:
     return scrub(inner_.list_referrers(repo, digest, artifact_type));
   }
   std::size_t request_count() const override { return inner_.request_count(); }
+  std::size_t connection_count() const override { return inner_.connection_count(); }
 
 private:
   template <class T> Result<T> scrub(Result<T> r) const {

@@ -150,6 +150,8 @@ public:
 
   // For benchmarks: the HTTP requests sent so far, token requests and retries included.
   virtual std::size_t request_count() const = 0;
+  // For benchmarks: the TCP connections opened so far (0 where the transport does not count).
+  virtual std::size_t connection_count() const { return 0; }
 };
 
 } // namespace isign::registry

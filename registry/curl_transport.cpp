@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cstdlib>
 #include <memory>
@@ -157,12 +158,17 @@ public:
       request.permanent_failure = is_permanent(rc, msg);
       return transfer_error(rc, std::move(msg), transfer.status);
     }
+    long opened = 0;
+    if (curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK && opened > 0)
+      connections_ += static_cast<std::size_t>(opened);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
     char* effective = nullptr;
     if (curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective)
       response.effective_url = effective;
     return response;
   }
+
+  std::size_t connection_count() const override { return connections_.load(); }
 
 private:
   // URL, protocols, HTTP version, timeouts, redirects and the shared caches.
@@ -171,6 +177,7 @@ private:
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     if (share_)
       curl_easy_setopt(h, CURLOPT_SHARE, share_.get());
+    curl_easy_setopt(h, CURLOPT_MAXCONNECTS, options_.max_connections);
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     // Redirects never downgrade HTTPS to plain HTTP.
@@ -282,6 +289,7 @@ private:
   }
 
   TransportOptions options_;
+  std::atomic<std::size_t> connections_{0};
   Share share_;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes_;
 };

@@ -54,6 +54,10 @@ struct TransportOptions {
   TlsOptions tls;
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds timeout{120000}; // whole request
+  // Idle connections kept for reuse. libcurl's default (5) is below the 8 images a batch works on
+  // at a time, and every connection returned beyond it was closed: a batch opened a connection
+  // per request. Keep it above the number of threads sharing the transport.
+  long max_connections = 16;
 };
 
 class Transport {
@@ -62,6 +66,8 @@ public:
   // Performs one request. Errors are transport failures only (network/TLS/timeout/limit);
   // any HTTP status is a successful HttpResponse.
   virtual common::Result<HttpResponse> perform(HttpRequest& request) = 0;
+  // For benchmarks: the TCP connections opened so far (0 where the transport does not count).
+  virtual std::size_t connection_count() const { return 0; }
 };
 
 // libcurl transport: one reused connection pool (keep-alive, HTTP/2 when offered), thread-safe.
