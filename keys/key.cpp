@@ -249,6 +249,7 @@ PublicKey PrivateKey::public_key() const {
   auto impl = std::make_unique<PublicKey::Impl>();
   impl->pkey = up_ref(impl_->pkey.get());
   impl->algorithm = impl_->algorithm;
+  impl->der = public_der(impl->pkey.get());
   return PublicKey(std::move(impl));
 }
 
@@ -256,10 +257,12 @@ PublicKey PrivateKey::public_key() const {
 
 PublicKey::PublicKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PublicKey::PublicKey(const PublicKey& o)
-    : impl_(std::make_unique<Impl>(Impl{up_ref(o.impl_->pkey.get()), o.impl_->algorithm})) {}
+    : impl_(std::make_unique<Impl>(
+          Impl{up_ref(o.impl_->pkey.get()), o.impl_->algorithm, o.impl_->der})) {}
 PublicKey& PublicKey::operator=(const PublicKey& o) {
   if (this != &o)
-    impl_ = std::make_unique<Impl>(Impl{up_ref(o.impl_->pkey.get()), o.impl_->algorithm});
+    impl_ =
+        std::make_unique<Impl>(Impl{up_ref(o.impl_->pkey.get()), o.impl_->algorithm, o.impl_->der});
   return *this;
 }
 PublicKey::PublicKey(PublicKey&&) noexcept = default;
@@ -296,6 +299,7 @@ Result<PublicKey> PublicKey::from_pem(std::string_view pem) {
   auto impl = std::make_unique<Impl>();
   impl->pkey = std::move(pkey);
   impl->algorithm = *algorithm;
+  impl->der = public_der(impl->pkey.get());
   return PublicKey(std::move(impl));
 }
 
@@ -320,7 +324,7 @@ std::string PublicKey::pem() const {
 }
 
 std::string PublicKey::der() const {
-  return public_der(impl_->pkey.get());
+  return impl_->der;
 }
 
 std::string public_key_hint(const PublicKey& key) {

@@ -60,6 +60,7 @@ struct PrivateKey::Impl {
 struct PublicKey::Impl {
   detail::PKey pkey;
   Algorithm algorithm;
+  std::string der; // the SubjectPublicKeyInfo, encoded once when the key is made
 };
 
 namespace detail {

@@ -395,17 +395,7 @@ std::string_view identity_rule_name(IdentityRule rule) {
 }
 
 std::string key_id(const keys::PublicKey& key) {
-  // The PEM body between the BEGIN and END lines is base64 of the SubjectPublicKeyInfo DER.
-  const std::string pem = key.pem();
-  std::string b64;
-  auto start = pem.find('\n');
-  auto end = pem.find("-----END");
-  if (start != std::string::npos && end != std::string::npos && start < end)
-    for (char c : pem.substr(start + 1, end - start - 1))
-      if (c != '\n' && c != '\r')
-        b64 += c;
-  auto der = common::base64_decode(b64);
-  return common::sha256_digest(der ? *der : pem);
+  return common::sha256_digest(key.der());
 }
 
 bool reference_matches(std::string_view docker_reference, const registry::Repository& repo,
@@ -508,10 +498,11 @@ Result<Report> verify_signatures(const std::vector<StoredLayer>& layers, const B
   if (auto valid = common::validate_sha256_digest(image_digest); !valid)
     return std::move(valid).error();
   if (layers.size() > options.limits.max_layers)
-    return make_error(ErrorKind::limit, "the signature manifest has " +
-                                            std::to_string(layers.size()) +
-                                            " layers, more than the limit of " +
-                                            std::to_string(options.limits.max_layers));
+    return make_error(ErrorKind::limit,
+                      std::to_string(layers.size()) +
+                          " signatures are stored (.sig layers and bundles), more than the limit "
+                          "of " +
+                          std::to_string(options.limits.max_layers) + " (--max-signature-layers)");
 
   std::vector<std::string> key_ids;
   key_ids.reserve(keys.size());

@@ -393,7 +393,8 @@ TEST_CASE("verifier: limits", "[verifier]") {
   REQUIRE_FALSE(too_many);
   CHECK(too_many.error().kind() == ErrorKind::limit);
   CHECK(too_many.error().message() ==
-        "the signature manifest has 101 layers, more than the limit of 100");
+        "101 signatures are stored (.sig layers and bundles), more than the limit of 100 "
+        "(--max-signature-layers)");
   CHECK(blobs.fetches == 0);
 
   std::vector<std::string> hundred(100, l);
