@@ -21,8 +21,9 @@ using common::Result;
 
 namespace {
 
-// A bound on the referrers read for one image: each costs a request.
-constexpr std::size_t kMaxReferrers = 1000;
+// A bound on the signature referrers read for one image (each costs a request), below the
+// listing's own bound (registry::kMaxReferrers, descriptors of every artifact type).
+constexpr std::size_t kMaxSignatureReferrers = 1000;
 
 std::string now_rfc3339() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -289,10 +290,10 @@ Result<Listing> ReferrersStore::list(const Subject& subject) {
         else
           out.digests.push_back(d.digest);
       }
-      if (out.digests.size() > kMaxReferrers)
+      if (out.digests.size() > kMaxSignatureReferrers)
         return make_error(ErrorKind::limit, "the image has " + std::to_string(out.digests.size()) +
                                                 " referrers, more than the limit of " +
-                                                std::to_string(kMaxReferrers));
+                                                std::to_string(kMaxSignatureReferrers));
       return out;
     }
   }
@@ -314,10 +315,11 @@ Result<Listing> ReferrersStore::list(const Subject& subject) {
   auto entries = read_referrers_index(index->bytes);
   if (!entries)
     return std::move(entries).error().context(*tag);
-  if (entries->size() > kMaxReferrers)
-    return make_error(ErrorKind::limit,
-                      "the referrers index " + *tag + " lists " + std::to_string(entries->size()) +
-                          " referrers, more than the limit of " + std::to_string(kMaxReferrers));
+  if (entries->size() > kMaxSignatureReferrers)
+    return make_error(ErrorKind::limit, "the referrers index " + *tag + " lists " +
+                                            std::to_string(entries->size()) +
+                                            " referrers, more than the limit of " +
+                                            std::to_string(kMaxSignatureReferrers));
   out.index_digest = index->digest;
   for (const auto& e : *entries) {
     if (surely_not_a_signature(e.artifact_type, e.predicate_type))

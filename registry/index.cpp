@@ -42,6 +42,8 @@ common::Result<std::vector<IndexEntry>> parse_index(std::string_view bytes) {
       return common::make_error(ErrorKind::registry,
                                 "an entry of the image index: " + ok.error().message());
     e.media_type = string_member(m, "mediaType");
+    if (auto size = m.find("size"); size != m.end() && size->is_number_unsigned())
+      e.size = size->get<std::size_t>();
     if (auto p = m.find("platform"); p != m.end() && p->is_object()) {
       e.has_platform = true;
       e.os = string_member(*p, "os");

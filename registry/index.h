@@ -14,6 +14,7 @@ namespace isign::registry {
 struct IndexEntry {
   std::string digest;     // "sha256:<hex>", validated
   std::string media_type; // as the entry gives it; may be empty
+  std::size_t size = 0;   // as the entry gives it; 0 when it gives none (or not a positive integer)
   bool has_platform = false;
   std::string os, architecture, variant; // the entry's platform, when has_platform
 };

@@ -71,6 +71,7 @@ Result<std::vector<Target>> index_children(std::string_view index_bytes) {
     t.role = Target::Role::child;
     t.digest = std::move(e.digest);
     t.media_type = std::move(e.media_type);
+    t.size = e.size;
     if (e.has_platform)
       t.platform = Platform{std::move(e.os), std::move(e.architecture), std::move(e.variant)};
     out.push_back(std::move(t));

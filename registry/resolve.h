@@ -29,9 +29,9 @@ struct Platform {
 struct Target {
   enum class Role { image, index, child };
   Role role = Role::image;
-  std::string digest;               // "sha256:<hex>"
-  std::string media_type;           // as the registry or the index entry gave it
-  std::size_t size = 0;             // the manifest's size in bytes; 0 when not known (children)
+  std::string digest;     // "sha256:<hex>"
+  std::string media_type; // as the registry or the index entry gave it
+  std::size_t size = 0; // the manifest's size in bytes (children: the index entry's); 0 if unknown
   std::optional<Platform> platform; // children: the index entry's platform, if it has one
 };
 

@@ -25,8 +25,21 @@ TEST_CASE("parse_index: entries in order, with their platforms", "[index]") {
   CHECK((*entries)[0].os == "linux");
   CHECK((*entries)[0].architecture == "arm");
   CHECK((*entries)[0].variant == "v7");
+  CHECK((*entries)[0].size == 1);
   CHECK((*entries)[1].digest == b);
+  CHECK((*entries)[1].size == 2);
   CHECK_FALSE((*entries)[1].has_platform);
+}
+
+TEST_CASE("parse_index: a size that is not a non-negative integer is unknown (0)", "[index]") {
+  const std::string a = "sha256:" + std::string(64, 'a');
+  for (const char* size : {"-1", "1.5", "\"7\"", "null", "[]", "1e3"}) {
+    INFO(size);
+    auto entries =
+        registry::parse_index(R"({"manifests":[{"digest":")" + a + R"(","size":)" + size + "}]}");
+    REQUIRE(entries);
+    CHECK((*entries)[0].size == 0);
+  }
 }
 
 TEST_CASE("parse_index: what is not an index is a registry error", "[index]") {
