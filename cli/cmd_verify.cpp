@@ -95,18 +95,6 @@ std::vector<std::string> unread_notes(const verify::TargetResult& r) {
   return out;
 }
 
-// This process's peak resident set (VmHWM), for ISIGN_DEBUG_STATS. getrusage's ru_maxrss would
-// include the parent's pages at fork time (Linux keeps the pre-exec high-water mark).
-std::optional<long> peak_rss_kib() {
-  auto status = common::read_file("/proc/self/status", 1u << 16);
-  if (!status)
-    return std::nullopt;
-  auto pos = status->find("VmHWM:");
-  if (pos == std::string::npos)
-    return std::nullopt;
-  return std::strtol(status->c_str() + pos + 6, nullptr, 10);
-}
-
 void add_verify_options(cxxopts::Options& opts) {
   opts.add_options()("key", "a public key (PEM); repeat for several accepted keys",
                      cxxopts::value<std::vector<std::string>>(), "FILE")(
@@ -131,14 +119,16 @@ void add_verify_options(cxxopts::Options& opts) {
       "accept signatures whose docker-reference names another repository (mirrors)")(
       "require-identity",
       "refuse bundles that name no repository (cosign v3 signs the digest only)")(
-      "max-signature-layers", "refuse .sig artifacts with more layers than N",
+      "max-signature-layers",
+      "refuse images with more stored signatures (.sig layers and bundles) than N",
       cxxopts::value<std::size_t>()->default_value("100"),
       "N")("max-payload-size", "do not fetch signature payloads larger than BYTES",
            cxxopts::value<std::size_t>()->default_value("1048576"),
            "BYTES")("images", "image references",
                     cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
   add_format_options(opts, "which signatures count: legacy (the .sig tag), bundle (sigstore "
-                           "bundle referrers), or both (default: either may verify)");
+                           "bundle referrers), or both, every one read and reported (default: "
+                           "either may verify; the referrers are read when the .sig does not)");
   add_registry_options(opts);
   opts.parse_positional({"images"});
   opts.positional_help("REF...");
@@ -148,7 +138,8 @@ void add_verify_options(cxxopts::Options& opts) {
 struct Request {
   bool use_policy = false;
   cosign::Formats formats;
-  std::string output; // cosign, text or json
+  verify::Discovery discovery = verify::Discovery::until_met; // --format both: every
+  std::string output;                                         // cosign, text or json
   registry::Selection selection;
   verify::Limits limits;
   std::vector<std::string> inputs; // the references as given
@@ -194,6 +185,8 @@ int read_how(const cxxopts::ParseResult& args, Request& req) {
   if (!formats)
     return report(formats.error());
   req.formats = *formats;
+  if (args.count("format") && args["format"].as<std::string>() == "both")
+    req.discovery = verify::Discovery::every;
   return kOk;
 }
 
@@ -377,6 +370,32 @@ void print_outcomes(const Request& req, const std::vector<verify::RefOutcome>& o
   }
 }
 
+// A target without signatures in the format asked for: say so when the other format holds some
+// (--format legacy on an image only cosign v3 signed), so that the fix is plain. Costs requests
+// only on that failure.
+void note_other_format(registry::Client& client, const Request& req,
+                       std::vector<verify::RefOutcome>& outcomes) {
+  if (req.formats.legacy == req.formats.bundle)
+    return;
+  auto other =
+      cosign::make_store(client, cosign::Formats{!req.formats.legacy, !req.formats.bundle});
+  if (!other)
+    return;
+  const std::string hint = req.formats.legacy
+                               ? "a sigstore bundle (cosign v3) is stored for it: verify without "
+                                 "--format legacy to check it"
+                               : "a .sig (cosign v2) is stored for it: verify without --format "
+                                 "bundle to check it";
+  for (std::size_t i = 0; i < outcomes.size(); ++i)
+    for (auto& r : outcomes[i].results) {
+      if (!r.error || r.error->kind() != common::ErrorKind::no_signature)
+        continue;
+      auto found = (*other)->find(cosign::Subject{req.refs[i].repository, r.target.digest});
+      if (found && !found->layers.empty())
+        r.error = common::Error(common::ErrorKind::no_signature, r.error->message() + "; " + hint);
+    }
+}
+
 // The JSON report on stdout (--output json) and to --report FILE.
 void write_report(const cxxopts::ParseResult& args, const Request& req,
                   const std::vector<verify::RefOutcome>& outcomes, Failures& failures) {
@@ -413,26 +432,18 @@ int cmd_verify(int argc, char** argv) {
   auto client = make_client(*args);
   if (!client)
     return report(client.error());
-  const bool stats = [] {
-    const char* v = std::getenv("ISIGN_DEBUG_STATS");
-    return v && std::string_view(v) == "1";
-  }();
-
   // Signatures are read from the stores of the formats asked for: the .sig tag, the referrers.
   auto store = cosign::make_store(**client, req.formats);
   if (!store)
     return report(store.error());
-  const auto outcomes = verify::verify_all(**client, **store, req.refs, req.policy, req.selection,
-                                           req.limits, kParallelImages);
+  auto outcomes = verify::verify_all(**client, **store, req.refs, req.policy, req.selection,
+                                     req.limits, kParallelImages, req.discovery);
+  note_other_format(**client, req, outcomes);
   Failures failures;
   print_outcomes(req, outcomes, failures);
   write_report(*args, req, outcomes, failures);
   std::cout << std::flush;
-  if (stats) {
-    std::cerr << "requests: " << (*client)->request_count() << "\n";
-    if (auto kib = peak_rss_kib())
-      std::cerr << "peak-rss-kib: " << *kib << "\n";
-  }
+  print_debug_stats(**client);
   return failures.first;
 }
 

@@ -32,7 +32,9 @@ public:
     return out;
   }
 
-  Result<StoredSignatures> find(const Subject& subject) override {
+  Result<StoredSignatures> find(const Subject& subject) override { return find_until(subject, {}); }
+
+  Result<StoredSignatures> find_until(const Subject& subject, const Enough& enough) override {
     StoredSignatures out;
     std::vector<Error> none; // no_signature answers
     for (auto* s : {legacy_.get(), bundle_.get()}) {
@@ -52,6 +54,8 @@ public:
         out.layers.push_back(std::move(l));
       }
       out.where += (out.where.empty() ? "" : " and ") + found->where;
+      if (enough && enough(out))
+        break;
     }
     if (out.layers.empty()) {
       // Nothing read: a place that could not be read decides (never "unsigned").

@@ -88,6 +88,18 @@ public:
   // network/throttled/... errors keep their kinds.
   virtual common::Result<StoredSignatures> find(const Subject& subject) = 0;
 
+  // Decides whether the signatures found so far settle what the caller asks (a verifier: its rule
+  // is met by them).
+  using Enough = std::function<bool(const StoredSignatures&)>;
+  // find, reading the places in order (the .sig, then the referrers) and stopping at the first
+  // after which enough(what was found so far) holds: the places after it are not read. A store of
+  // one place reads it. With enough empty, or never true: find.
+  virtual common::Result<StoredSignatures> find_until(const Subject& subject,
+                                                      const Enough& enough) {
+    (void)enough;
+    return find(subject);
+  }
+
   // The payload blob `digest` named by one of subject's stored layers, refusing more than
   // max_size bytes; errors keep their kinds (not_found for a blob the store lost).
   virtual common::Result<std::string> fetch_payload(const Subject& subject, std::string_view digest,

@@ -21,15 +21,25 @@ const common::Error* RefOutcome::failure(bool* rejected) const {
 std::vector<RefOutcome> verify_all(registry::Client& client, cosign::SignatureStore& store,
                                    const std::vector<registry::Reference>& refs,
                                    const Policy& policy, const registry::Selection& selection,
-                                   const Limits& limits, std::size_t workers) {
+                                   const Limits& limits, std::size_t workers, Discovery discovery) {
   // 1. Resolve every reference to its targets, concurrently over the one client (shared
-  //    connections and tokens).
+  //    connections and tokens). A digest without --recursive or --platform names its one target
+  //    already: its manifest is read only if verifying it fails (step 3).
   std::vector<RefOutcome> outcomes(refs.size());
+  std::vector<char> deferred(refs.size(), 0);
   common::parallel_for(refs.size(), workers, [&](std::size_t i) {
     auto& o = outcomes[i];
     o.rule = &policy.rule_for(refs[i]);
     if (!rule_needs_registry(*o.rule)) {
       o.targets.push_back(registry::Target{}); // judged by the rule alone
+      return;
+    }
+    if (refs[i].by_digest() && !selection.recursive && !selection.platform) {
+      registry::Target t;
+      t.digest = refs[i].digest;
+      o.targets.push_back(t);
+      o.resolution = registry::Resolution{t.digest, "", false, {t}};
+      deferred[i] = 1;
       return;
     }
     auto resolved = registry::resolve_targets(client, refs[i], selection);
@@ -52,7 +62,31 @@ std::vector<RefOutcome> verify_all(registry::Client& client, cosign::SignatureSt
   common::parallel_for(jobs.size(), workers, [&](std::size_t j) {
     auto [i, t] = jobs[j];
     auto& o = outcomes[i];
-    o.results[t] = verify_target(store, refs[i], o.targets[t], *o.rule, limits);
+    o.results[t] = verify_target(store, refs[i], o.targets[t], *o.rule, limits, discovery);
+  });
+
+  // 3. A digest whose verification failed is looked up after all, for the answer resolving it
+  //    first would have given: a manifest that does not exist is not found, not unsigned; a
+  //    failure to reach the registry needs no second request to say so.
+  common::parallel_for(refs.size(), workers, [&](std::size_t i) {
+    auto& o = outcomes[i];
+    if (!deferred[i] || o.results.empty() || !o.results[0].error)
+      return;
+    const auto kind = o.results[0].error->kind();
+    if (kind == common::ErrorKind::network || kind == common::ErrorKind::throttled)
+      return;
+    auto resolved = registry::resolve_targets(client, refs[i], selection);
+    if (!resolved) {
+      o.error = std::move(resolved).error();
+      o.resolution.reset();
+      o.targets.clear();
+      o.results.clear();
+      return;
+    }
+    const registry::Target& t = resolved->targets.front();
+    o.targets[0] = t;
+    o.results[0].target = t;
+    o.resolution = std::move(*resolved);
   });
   return outcomes;
 }

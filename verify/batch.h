@@ -37,6 +37,7 @@ struct RefOutcome {
 std::vector<RefOutcome> verify_all(registry::Client& client, cosign::SignatureStore& store,
                                    const std::vector<registry::Reference>& refs,
                                    const Policy& policy, const registry::Selection& selection,
-                                   const Limits& limits, std::size_t workers);
+                                   const Limits& limits, std::size_t workers,
+                                   Discovery discovery = Discovery::until_met);
 
 } // namespace isign::verify

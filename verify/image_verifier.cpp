@@ -65,7 +65,8 @@ bool rule_needs_registry(const Rule& rule) {
 }
 
 TargetResult verify_target(cosign::SignatureStore& store, const registry::Reference& named,
-                           const Target& target, const Rule& rule, const Limits& limits) {
+                           const Target& target, const Rule& rule, const Limits& limits,
+                           Discovery discovery) {
   TargetResult out;
   out.target = target;
   out.reports.resize(rule.requirements.size());
@@ -91,23 +92,42 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
   }
 
   const cosign::Subject subject{named.repository, target.digest, target.media_type, target.size};
-  auto found = store.find(subject);
-  if (!found) {
-    out.error = std::move(found).error();
-    return out;
-  }
   CachingFetcher cache(store, subject);
   BlobFetcher fetch = [&cache](std::string_view digest, std::size_t max_size) {
     return cache(digest, max_size);
   };
   const std::size_t n = rule.requirements.size();
+  auto options_of = [&](const Requirement& r) {
+    VerifyOptions options = r.options;
+    options.limits = limits;
+    return options;
+  };
+  // The places are read in order, and the next only while what was found does not meet every
+  // requirement: a .sig that verifies settles it without listing the referrers. Payloads fetched
+  // here are cached for the checks below.
+  auto enough = [&](const cosign::StoredSignatures& so_far) {
+    for (const auto& r : rule.requirements) {
+      if (r.type != Requirement::Type::signed_by)
+        continue;
+      auto report =
+          verify_signatures(so_far.layers, fetch, target.digest, named, r.keys, options_of(r));
+      if (!report || !report->verified())
+        return false;
+    }
+    return true;
+  };
+  auto found =
+      discovery == Discovery::every ? store.find(subject) : store.find_until(subject, enough);
+  if (!found) {
+    out.error = std::move(found).error();
+    return out;
+  }
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = rule.requirements[i];
     if (r.type != Requirement::Type::signed_by)
       continue;
-    VerifyOptions options = r.options;
-    options.limits = limits;
-    auto report = verify_signatures(found->layers, fetch, target.digest, named, r.keys, options);
+    auto report =
+        verify_signatures(found->layers, fetch, target.digest, named, r.keys, options_of(r));
     if (!report) {
       // The manifest itself is refused (not JSON, too many layers): the same for every
       // requirement.

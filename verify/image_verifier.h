@@ -33,12 +33,20 @@ struct TargetResult {
 // checked (the image fails anyway), or when every requirement accepts anything.
 bool rule_needs_registry(const Rule& rule);
 
+// Which stored signatures a check reads.
+enum class Discovery {
+  until_met, // the store's places in order, stopping once the rule is met: a .sig that verifies
+             // costs no referrers listing
+  every,     // every place: the report lists every signature stored, in both formats
+};
+
 // Checks target (of the image the user named `named`) against every requirement of rule: its
-// signatures are found in store and their payload blobs fetched once, whatever the number of
-// requirements.
+// signatures are found in store (per discovery) and their payload blobs fetched once, whatever
+// the number of requirements.
 // Never fails as a whole: errors land in TargetResult::error with their kinds (no_signature for
 // a missing artifact, throttled, limit, verification, ...). limits override each requirement's.
 TargetResult verify_target(cosign::SignatureStore& store, const registry::Reference& named,
-                           const registry::Target& target, const Rule& rule, const Limits& limits);
+                           const registry::Target& target, const Rule& rule, const Limits& limits,
+                           Discovery discovery = Discovery::until_met);
 
 } // namespace isign::verify

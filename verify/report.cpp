@@ -98,7 +98,10 @@ ordered_json result_json(const std::string& reference, const RefOutcome& o) {
   r["reference"] = reference;
   r["scope"] = o.rule->scope;
   r["digest"] = o.resolution ? ordered_json(o.resolution->digest) : ordered_json();
-  r["mediaType"] = o.resolution ? ordered_json(o.resolution->media_type) : ordered_json();
+  // Null when unknown: not resolved, or a digest verified without reading its manifest.
+  r["mediaType"] = o.resolution && !o.resolution->media_type.empty()
+                       ? ordered_json(o.resolution->media_type)
+                       : ordered_json();
   bool rejected = false;
   const common::Error* e = o.failure(&rejected);
   bool accepted = !o.results.empty();

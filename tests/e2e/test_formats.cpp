@@ -107,10 +107,14 @@ TEST_CASE("formats: default sign writes the .sig and one bundle referrer, each v
   CHECK(index["manifests"][0]["artifactType"] == kBundleType);
   CHECK(index["manifests"][0]["size"] == referrer.body.size());
 
-  auto both = verify_with_key(reg, key, {ref});
+  auto flags = with(reg.client_flags(), key_flags({key}));
+  // By default the .sig settles it; --format both reads and reports every signature.
+  auto first = verify_image(flags, {ref});
+  CHECK(first.exit_code == kOk);
+  CHECK(summary_says(first, "1 legacy"));
+  auto both = verify_image(with(flags, {"--format", "both"}), {ref});
   CHECK(both.exit_code == kOk);
   CHECK(summary_says(both, "1 legacy, 1 bundle"));
-  auto flags = with(reg.client_flags(), key_flags({key}));
   auto legacy = verify_image(with(flags, {"--format", "legacy"}), {ref});
   CHECK(legacy.exit_code == kOk);
   CHECK(summary_says(legacy, "1 legacy"));
@@ -210,9 +214,10 @@ TEST_CASE("formats: signing again adds nothing in either format, a second key ad
   auto listed = indexed_referrers(reg, "app", digest);
   REQUIRE(listed.size() == 2);
 
-  // The report lists all four, each with its format and where it was found; those of `key` are
-  // valid, the others' are not.
-  auto r = verify_image(with(reg.client_flags(), with(key_flags({key}), {"-o", "json"})), {ref});
+  // With --format both the report lists all four, each with its format and where it was found;
+  // those of `key` are valid, the others' are not.
+  auto r = verify_image(
+      with(reg.client_flags(), with(key_flags({key}), {"-o", "json", "--format", "both"})), {ref});
   CHECK(r.exit_code == kOk);
   CHECK(summary_says(r, "1 legacy, 1 bundle"));
   auto sigs = report_signatures(r);
@@ -363,7 +368,14 @@ TEST_CASE("formats: a valid .sig passes while the referrers listing fails, with 
     INFO(fault.name());
     proxy.clear_faults();
     proxy.inject({"GET", "/referrers/", fault, -1});
-    auto v = verify_via_http(proxied, key);
+    // By default the .sig settles it and the referrers are not listed at all; --format both
+    // lists them, and says what could not be read.
+    const auto listed_before = proxy.count("GET", "/referrers/");
+    auto quiet = verify_via_http(proxied, key);
+    CHECK(quiet.exit_code == kOk);
+    CHECK_FALSE(contains(quiet.err, "not read"));
+    CHECK(proxy.count("GET", "/referrers/") == listed_before);
+    auto v = verify_via_http(proxied, key, {"--format", "both"});
     CHECK(v.exit_code == kOk);
     CHECK(summary_says(v, "1 legacy"));
     CHECK(contains(v.err, "not read"));
@@ -408,7 +420,7 @@ TEST_CASE("formats: a refused referrer PUT says the .sig was written, a rerun co
       CHECK(contains(again.err, "already has this signature"));
       CHECK(sig_layer_count(reg, "app", digest) == 1);
       CHECK(indexed_referrers(reg, "app", digest).size() == 1);
-      auto v = verify_via_http(proxied, key);
+      auto v = verify_via_http(proxied, key, {"--format", "both"});
       CHECK(v.exit_code == kOk);
       CHECK(summary_says(v, "1 legacy, 1 bundle"));
     }
@@ -498,8 +510,9 @@ TEST_CASE("formats: an index tag holding an image manifest is refused and left a
 
   auto flags = with(reg.client_flags(), key_flags({key}));
   CHECK(verify_image(with(flags, {"--format", "bundle"}), {ref}).exit_code == kRegistryError);
-  // The .sig verifies; the index that could not be read is named.
-  auto v = verify_image(flags, {ref});
+  // The .sig verifies; read too (--format both), the index that could not be read is named.
+  CHECK(verify_image(flags, {ref}).exit_code == kOk);
+  auto v = verify_image(with(flags, {"--format", "both"}), {ref});
   CHECK(v.exit_code == kOk);
   CHECK(contains(v.err, "not read"));
 
@@ -558,7 +571,8 @@ TEST_CASE("formats: eight concurrent signers in both formats keep eight of each"
   CHECK(indexed_referrers(reg, "app", digest).size() == 8);
   for (const auto& k : keys) {
     INFO("key " << k);
-    auto v = verify_with_key(reg, k, {ref});
+    auto v =
+        verify_image(with(reg.client_flags(), with(key_flags({k}), {"--format", "both"})), {ref});
     CHECK(v.exit_code == kOk);
     CHECK(summary_says(v, "1 legacy, 1 bundle"));
   }
@@ -615,10 +629,10 @@ TEST_CASE("formats: both formats over TLS with htpasswd authentication", "[e2e][
   CHECK_FALSE(contains(all_output(s), reg.password()));
   CHECK(sig_layer_count(reg, "app", digest) == 1);
   CHECK(indexed_referrers(reg, "app", digest).size() == 1);
-  auto v = verify_with_key(reg, key, {ref});
+  auto flags = with(reg.client_flags(), key_flags({key}));
+  auto v = verify_image(with(flags, {"--format", "both"}), {ref});
   CHECK(v.exit_code == kOk);
   CHECK(summary_says(v, "1 legacy, 1 bundle"));
-  auto flags = with(reg.client_flags(), key_flags({key}));
   CHECK(verify_image(with(flags, {"--format", "bundle"}), {ref}).exit_code == kOk);
   CHECK(sign_default(reg, key, {ref}).exit_code == kOk);
   CHECK(indexed_referrers(reg, "app", digest).size() == 1);

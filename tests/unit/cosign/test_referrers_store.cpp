@@ -234,6 +234,46 @@ TEST_CASE("composite store: what each format holds, merged, and none anywhere is
   CHECK_FALSE(cosign::make_store(s.client, {false, false}));
 }
 
+TEST_CASE("composite store: find_until reads the referrers only while the .sig is not enough",
+          "[referrers]") {
+  Scene s;
+  auto both = cosign::make_store(s.client, {});
+  REQUIRE(both);
+  REQUIRE((*both)->attach(s.subject, s.signer.sign(), s.options));
+  const std::string payload = "{\"any\":\"payload\"}";
+  auto der = s.signer.key.sign(payload);
+  REQUIRE(der);
+  REQUIRE((*both)->attach(s.subject, cosign::NewSignature{payload, common::base64_encode(*der)},
+                          s.options));
+  std::vector<std::size_t> asked; // the layers enough() saw, call by call
+  auto count = [&asked](bool answer) {
+    return [&asked, answer](const cosign::StoredSignatures& so_far) {
+      asked.push_back(so_far.layers.size());
+      return answer;
+    };
+  };
+  auto first = (*both)->find_until(s.subject, count(true));
+  REQUIRE(first);
+  REQUIRE(first->layers.size() == 1);
+  CHECK(first->layers[0].format == cosign::SignatureFormat::legacy);
+  CHECK(asked == std::vector<std::size_t>{1});
+  asked.clear();
+  auto all = (*both)->find_until(s.subject, count(false));
+  REQUIRE(all);
+  REQUIRE(all->layers.size() == 2);
+  CHECK(all->layers[0].format == cosign::SignatureFormat::legacy);
+  CHECK(all->layers[1].format == cosign::SignatureFormat::bundle);
+  CHECK(asked == std::vector<std::size_t>{1, 2});
+  // Without a .sig, the referrers are read whatever enough() says.
+  Scene bundle_only;
+  auto store = cosign::make_store(bundle_only.client, {});
+  REQUIRE(store);
+  REQUIRE((*store)->attach(bundle_only.subject, bundle_only.signer.sign(), bundle_only.options));
+  auto found = (*store)->find_until(bundle_only.subject, count(true));
+  REQUIRE(found);
+  CHECK(found->layers.size() == 1);
+}
+
 TEST_CASE("referrers store: 8 concurrent signers lose no referrer from the index", "[referrers]") {
   FakeClient client;
   auto store = cosign::make_referrers_store(client);
