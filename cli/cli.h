@@ -33,6 +33,11 @@ using common::kVerificationFailed;
 // Images (and index children) a command works on at once (common::parallel_for): enough to hide
 // registry round trips, few enough not to flood a registry.
 inline constexpr std::size_t kParallelImages = 8;
+// Images sign works on at once. A signer spends most of its time waiting, not asking: the pause
+// that confirms a 404 before creating an artifact and the settle before reading back what it
+// wrote (cosign/tag_rmw.cpp), which keep concurrent signers from losing signatures. More of them
+// overlap those waits; the requests in flight stay few.
+inline constexpr std::size_t kParallelSigners = 32;
 
 // Returns text made safe to print as part of one terminal line: control bytes and invalid UTF-8
 // become \xNN, and text longer than max_bytes keeps its start and end around "[... N bytes ...]".

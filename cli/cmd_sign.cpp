@@ -160,8 +160,9 @@ common::Result<void> write_outputs(const Outputs& outputs, const std::string& pa
 }
 
 // Signs one manifest of ref in each format asked for and attaches each signature (unless
-// --upload=false). One format written and the other refused is its own error, saying what was
-// written: a rerun completes it (the written one is found and not duplicated).
+// --upload=false), the formats side by side: each waits on its own confirmations and read-backs.
+// One format written and the other refused is its own error, saying what was written: a rerun
+// completes it (the written one is found and not duplicated).
 void sign_target(const Signing& s, const registry::Reference& ref, const registry::Target& t,
                  Outcome& out) {
   const std::string repo = ref.repository.str();
@@ -172,40 +173,48 @@ void sign_target(const Signing& s, const registry::Reference& ref, const registr
     formats.push_back(cosign::SignatureFormat::legacy);
   if (s.req.formats.bundle)
     formats.push_back(cosign::SignatureFormat::bundle);
-  std::vector<std::string> written;
-  bool outputs_written = false;
+  std::vector<cosign::NewSignature> sigs;
   for (auto format : formats) {
     auto sig = sign::sign_image(s.key, subject, s.req.annotations, format);
     if (!sig)
       return out.errors.push_back(std::move(sig).error().context("signing '" + name + "'"));
-    // --output-signature/--output-payload: the legacy signature when it is made, else the
-    // bundle's statement and DSSE signature.
-    if (!outputs_written) {
-      if (auto w = write_outputs(s.req.outputs, sig->payload, sig->signature); !w)
-        return out.errors.push_back(std::move(w).error());
-      outputs_written = true;
-    }
-    if (!s.req.upload)
-      continue;
-    const std::string what = format == cosign::SignatureFormat::bundle
-                                 ? "bundle (cosign v3 referrer)"
-                                 : "signature (cosign v2 .sig)";
-    out.messages += std::string(format == cosign::SignatureFormat::bundle ? "Pushing bundle"
-                                                                          : "Pushing signature") +
-                    " to: " + repo + "\n";
-    auto attached = s.store.attach(subject, *sig, s.attach_options);
-    if (!attached) {
-      common::Error e = std::move(attached).error();
+    sigs.push_back(std::move(*sig));
+  }
+  // --output-signature/--output-payload: the legacy signature when it is made, else the bundle's
+  // statement and DSSE signature.
+  if (auto w = write_outputs(s.req.outputs, sigs.front().payload, sigs.front().signature); !w)
+    return out.errors.push_back(std::move(w).error());
+  if (!s.req.upload)
+    return;
+  auto what = [](cosign::SignatureFormat f) {
+    return std::string(f == cosign::SignatureFormat::bundle ? "bundle (cosign v3 referrer)"
+                                                            : "signature (cosign v2 .sig)");
+  };
+  std::vector<std::optional<common::Result<cosign::AttachResult>>> attached(sigs.size());
+  common::parallel_for(sigs.size(), sigs.size(), [&](std::size_t i) {
+    attached[i] = s.store.attach(subject, sigs[i], s.attach_options);
+  });
+  std::vector<std::string> written;
+  for (std::size_t i = 0; i < sigs.size(); ++i)
+    if (*attached[i])
+      written.push_back(what(formats[i]));
+  for (std::size_t i = 0; i < sigs.size(); ++i) {
+    const bool bundle = formats[i] == cosign::SignatureFormat::bundle;
+    out.messages +=
+        std::string(bundle ? "Pushing bundle" : "Pushing signature") + " to: " + repo + "\n";
+    auto& result = *attached[i];
+    if (!result) {
+      common::Error e = std::move(result).error();
       if (!written.empty())
-        e.context("the " + written.front() + " was written, but the " + what +
+        e.context("the " + written.front() + " was written, but the " + what(formats[i]) +
                   " was not (run sign again to complete it)");
-      return out.errors.push_back(std::move(e).context("signing '" + name + "'"));
+      out.errors.push_back(std::move(e).context("signing '" + name + "'"));
+      continue;
     }
-    written.push_back(what);
     // Notes quote the registry's error text: one printable line each.
-    for (const auto& note : attached->notes)
+    for (const auto& note : result->notes)
       out.messages += "isign: warning: " + one_line(note) + "\n";
-    out.messages += attach_message(name, *attached, format);
+    out.messages += attach_message(name, *result, formats[i]);
   }
 }
 
@@ -237,7 +246,7 @@ int sign_all(const Signing& s) {
   std::mutex print_mutex;
   std::size_t next_to_print = 0;
   int first_failure = kOk;
-  common::parallel_for(n, kParallelImages, [&](std::size_t i) {
+  common::parallel_for(n, kParallelSigners, [&](std::size_t i) {
     Outcome done = sign_ref(s, i);
     std::lock_guard lock(print_mutex);
     outcomes[i] = std::move(done);
@@ -279,7 +288,7 @@ int cmd_sign(int argc, char** argv) {
   const keys::PublicKey public_key = key->public_key();
   cosign::AttachOptions attach_options;
   attach_options.signer_key = &public_key;
-  auto client = make_client(*args);
+  auto client = make_client(*args, 2 * kParallelSigners); // two formats per image at once
   if (!client)
     return report(client.error());
   // A PUT given up on after --timeout (validated by make_client: 0.001 to 3600 s) may land up to
@@ -293,8 +302,7 @@ int cmd_sign(int argc, char** argv) {
   if (!store)
     return report(store.error());
   const int code = sign_all(Signing{req, *key, **client, **store, attach_options});
-  if (const char* stats = std::getenv("ISIGN_DEBUG_STATS"); stats && std::string_view(stats) == "1")
-    std::cerr << "requests: " << (*client)->request_count() << "\n";
+  print_debug_stats(**client);
   return code;
 }
 
