@@ -60,6 +60,7 @@ private:
   // artifact that exists would drop every signature in it. The tag list is asked, then the
   // manifest again after a pause.
   Result<std::optional<registry::Manifest>> read_current() {
+    read_at_ = std::chrono::steady_clock::now();
     auto got = client_.get_manifest(repo_, tag_);
     if (got)
       return std::optional(std::move(*got));
@@ -73,6 +74,7 @@ private:
     constexpr int kRereads = 3;
     for (int i = 0; i < (in_list ? kRereads : 1); ++i) {
       sleep_ms(options_.confirm_delay.count() * (i + 1) + jitter(50));
+      read_at_ = std::chrono::steady_clock::now();
       auto again = client_.get_manifest(repo_, tag_);
       if (again)
         return std::optional(std::move(*again));
@@ -117,11 +119,14 @@ private:
   int precondition_failures_ = 0;               // PUTs refused with 412
   std::string last_put_error_;
   bool in_flight_ = false; // an abandoned PUT may still be on its way to the registry
+  // When the read our write is built on was sent: the settle before the read-back is a multiple
+  // of the time from it to our PUT's answer. The pause that confirmed a 404 came before that
+  // read, and a concurrent signer's write is built on its own last read too.
+  std::chrono::steady_clock::time_point read_at_{};
 };
 
 Result<AttachResult> Attacher::run() {
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
-    auto started = std::chrono::steady_clock::now();
     auto current = read_current();
     if (!current)
       return std::move(current).error();
@@ -142,7 +147,7 @@ Result<AttachResult> Attacher::run() {
       return std::move(written).error();
     if (!*written)
       continue; // a refused PUT worth a whole new round
-    auto ours = read_back(started, *current ? (*current)->digest : std::string());
+    auto ours = read_back(read_at_, *current ? (*current)->digest : std::string());
     if (!ours)
       return std::move(ours).error();
     if (*ours)
@@ -173,8 +178,9 @@ Result<std::optional<AttachOutcome>> Attacher::settled_by(registry::Manifest& cu
 // false: refused in a way worth another read-modify-write round (after a pause).
 Result<bool> Attacher::write(const SignatureArtifact& artifact,
                              const std::optional<registry::Manifest>& current, int attempt) {
+  // New content nearly always (a payload, the config listing the layers): uploaded unasked.
   for (const auto& blob : artifact.blobs_to_upload)
-    if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
+    if (auto put = client_.upload_blob(repo_, blob.digest, blob.bytes); !put)
       return std::move(put).error().context("uploading signature blob " + blob.digest);
   // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
   // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
@@ -213,8 +219,9 @@ Result<bool> Attacher::write(const SignatureArtifact& artifact,
 // Whether our layer is in the artifact read back after a settle delay. Distribution has no
 // compare-and-swap on tags, so a concurrent signer that read the artifact before our PUT may
 // overwrite it with a copy lacking our layer. Such a writer's read-to-PUT window is about as long
-// as ours, so waiting a few times our own round trip (since started) before reading back catches
-// it; then the caller merges again. before: the digest of the artifact we extended ("" if none).
+// as ours, so waiting a few times our own (from the read our write is built on, `started`, to the
+// PUT's answer) before reading back catches it; then the caller merges again. before: the digest of
+// the artifact we extended ("" if none).
 Result<bool> Attacher::read_back(std::chrono::steady_clock::time_point started,
                                  const std::string& before) {
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
