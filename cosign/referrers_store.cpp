@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 
 #include "common/digest.h"
 #include "common/encoding.h"
@@ -393,18 +394,42 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
 
   const std::string bundle_digest = common::sha256_digest(sig.bundle);
   const std::string config_digest = common::sha256_digest(kEmptyConfig);
-  if (auto put = client_.put_blob(subject.repository, config_digest, kEmptyConfig); !put)
-    return std::move(put).error().context("uploading the empty config blob");
-  if (auto put = client_.put_blob(subject.repository, bundle_digest, sig.bundle); !put)
-    return std::move(put).error().context("uploading bundle " + bundle_digest);
+  // Blobs, then the referrer by digest (no tag: it is found through its subject). All
+  // content-addressed, so a refusal is retried whole: under concurrent signers distribution
+  // answers 400 (DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN) while another one's upload of the same
+  // empty config relinks it, and a 5xx may have stored the request anyway.
   const std::string manifest = make_referrer_manifest(image, bundle_digest, sig.bundle.size(),
                                                       kSignPredicateType, now_rfc3339());
   const std::string referrer = common::sha256_digest(manifest);
-  // By digest, no tag: the referrer is found through its subject.
-  auto put = client_.put_manifest_with_subject(subject.repository, referrer, manifest,
-                                               registry::kOciManifest);
+  auto push = [&]() -> Result<registry::PutResult> {
+    if (auto put = client_.put_blob(subject.repository, config_digest, kEmptyConfig); !put)
+      return std::move(put).error().context("uploading the empty config blob");
+    if (auto put = client_.upload_blob(subject.repository, bundle_digest, sig.bundle); !put)
+      return std::move(put).error().context("uploading bundle " + bundle_digest);
+    auto put = client_.put_manifest_with_subject(subject.repository, referrer, manifest,
+                                                 registry::kOciManifest);
+    if (!put)
+      return std::move(put).error().context("pushing referrer " + referrer);
+    return put;
+  };
+  auto put = push();
+  constexpr int kPushAttempts = 4;
+  for (int attempt = 1; !put && attempt < kPushAttempts; ++attempt) {
+    const auto& e = put.error();
+    const bool retry =
+        (e.kind() == ErrorKind::registry || e.kind() == ErrorKind::network) &&
+        (e.http_status() == 400 || e.http_status() >= 500 || e.kind() == ErrorKind::network);
+    if (!retry)
+      break;
+    const std::chrono::milliseconds pause(50 * attempt);
+    if (options.sleep)
+      options.sleep(pause);
+    else
+      std::this_thread::sleep_for(pause);
+    put = push();
+  }
   if (!put)
-    return std::move(put).error().context("pushing referrer " + referrer);
+    return std::move(put).error();
   // OCI-Subject: the registry processed the subject and lists the referrer itself.
   const std::string where = subject.repository.str() + "@" + referrer;
   if (put->oci_subject == subject.digest)

@@ -104,6 +104,8 @@ public:
                                std::size_t max_size) override;
   Result<void> put_blob(const Repository& repo, std::string_view digest,
                         std::string_view bytes) override;
+  Result<void> upload_blob(const Repository& repo, std::string_view digest,
+                           std::string_view bytes) override;
   Result<std::vector<std::string>> list_tags(const Repository& repo) override;
   Result<bool> has_tag(const Repository& repo, std::string_view tag) override;
   Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
@@ -329,6 +331,11 @@ Result<void> RegistryClient::put_blob(const Repository& repo, std::string_view d
     return std::move(exists).error();
   if (*exists)
     return {};
+  return upload_blob(repo, digest, bytes);
+}
+
+Result<void> RegistryClient::upload_blob(const Repository& repo, std::string_view digest,
+                                         std::string_view bytes) {
   HttpRequest start = make_request("POST", base(repo) + "/blobs/uploads/");
   auto started = send(start, repo, Access::push, false);
   if (!started)
@@ -707,6 +714,10 @@ public:
   Result<void> put_blob(const Repository& repo, std::string_view digest,
                         std::string_view bytes) override {
     return scrub(inner_.put_blob(repo, digest, bytes));
+  }
+  Result<void> upload_blob(const Repository& repo, std::string_view digest,
+                           std::string_view bytes) override {
+    return scrub(inner_.upload_blob(repo, digest, bytes));
   }
   Result<std::vector<std::string>> list_tags(const Repository& repo) override {
     return scrub(inner_.list_tags(repo));

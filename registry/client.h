@@ -131,6 +131,13 @@ public:
   // Uploads unless it exists (POST then PUT ?digest=); monolithic.
   virtual common::Result<void> put_blob(const Repository& repo, std::string_view digest,
                                         std::string_view bytes) = 0;
+  // put_blob without asking first whether the blob is there: for blobs that are new nearly every
+  // time (a signature's payload, the .sig config, a bundle), one request fewer. Uploading a blob
+  // the registry has already is harmless. Unless overridden: put_blob.
+  virtual common::Result<void> upload_blob(const Repository& repo, std::string_view digest,
+                                           std::string_view bytes) {
+    return put_blob(repo, digest, bytes);
+  }
 
   // Every tag, following Link: rel="next" pages (bounded in pages and tags).
   virtual common::Result<std::vector<std::string>> list_tags(const Repository& repo) = 0;

@@ -274,6 +274,38 @@ TEST_CASE("composite store: find_until reads the referrers only while the .sig i
   CHECK(found->layers.size() == 1);
 }
 
+TEST_CASE("referrers store: a referrer PUT refused while another signer relinks a blob is retried",
+          "[referrers]") {
+  Scene s;
+  std::vector<std::chrono::milliseconds> waits;
+  s.options.sleep = [&waits](std::chrono::milliseconds ms) { waits.push_back(ms); };
+  // The first PUT (the referrer manifest) is refused as distribution refuses it then; later PUTs
+  // (the referrer again, the index) are stored.
+  s.client.on_put = [](int n) -> std::pair<std::optional<common::Error>, bool> {
+    if (n == 1)
+      return {common::Error(ErrorKind::registry, "400 Bad Request (MANIFEST_BLOB_UNKNOWN)")
+                  .with_http_status(400),
+              false};
+    return {std::nullopt, true};
+  };
+  auto r = s.attach(s.signer.sign());
+  REQUIRE(r);
+  CHECK(r->outcome == cosign::AttachOutcome::created);
+  CHECK(s.index().size() == 1);
+  REQUIRE_FALSE(waits.empty());
+  CHECK(waits.front() == std::chrono::milliseconds(50));
+
+  // A refusal that another try would only repeat (401) is not retried.
+  Scene denied;
+  int puts = 0;
+  denied.client.on_put = [&puts](int) -> std::pair<std::optional<common::Error>, bool> {
+    ++puts;
+    return {common::Error(ErrorKind::registry, "401 Unauthorized").with_http_status(401), false};
+  };
+  CHECK_FALSE(denied.attach(denied.signer.sign()));
+  CHECK(puts == 1);
+}
+
 TEST_CASE("referrers store: 8 concurrent signers lose no referrer from the index", "[referrers]") {
   FakeClient client;
   auto store = cosign::make_referrers_store(client);
