@@ -106,9 +106,17 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
 }
 
 // What signing one reference printed and the errors it met, shown in the order given.
+// A signature written during the run: checked once more when the batch is done.
+struct Written {
+  cosign::Subject subject;
+  cosign::NewSignature sig;
+  std::string name; // repo@digest, for messages
+};
+
 struct Outcome {
   std::string messages;
   std::vector<common::Error> errors;
+  std::vector<Written> written;
 };
 
 // What every reference is signed with.
@@ -211,6 +219,9 @@ void sign_target(const Signing& s, const registry::Reference& ref, const registr
       out.errors.push_back(std::move(e).context("signing '" + name + "'"));
       continue;
     }
+    if (result->outcome == cosign::AttachOutcome::created ||
+        result->outcome == cosign::AttachOutcome::attached)
+      out.written.push_back(Written{subject, sigs[i], name});
     // Notes quote the registry's error text: one printable line each.
     for (const auto& note : result->notes)
       out.messages += "isign: warning: " + one_line(note) + "\n";
@@ -238,6 +249,37 @@ Outcome sign_ref(const Signing& s, std::size_t i) {
   return out;
 }
 
+// Once the batch is done, every signature written is attached again, which is a no-op (a read or
+// two) where it is still there. Distribution has no compare-and-swap on tags: a concurrent signer
+// whose PUT lands after the read-back that followed ours (a registry slowed by many signers) can
+// replace our layer. By now, seconds later for most images, such a write has landed, and the
+// signature is merged back in. Returns the exit code of the first failure.
+int check_written(const Signing& s, const std::vector<std::optional<Outcome>>& outcomes) {
+  std::vector<const Written*> all;
+  for (const auto& o : outcomes)
+    for (const auto& w : o->written)
+      all.push_back(&w);
+  std::vector<std::optional<common::Result<cosign::AttachResult>>> again(all.size());
+  common::parallel_for(all.size(), kParallelSigners, [&](std::size_t i) {
+    again[i] = s.store.attach(all[i]->subject, all[i]->sig, s.attach_options);
+  });
+  int first_failure = kOk;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    auto& r = *again[i];
+    if (!r) {
+      int code = report(std::move(r).error().context("checking the signature of '" + all[i]->name +
+                                                     "' after the batch"));
+      if (first_failure == kOk)
+        first_failure = code;
+    } else if (r->outcome != cosign::AttachOutcome::already_present) {
+      warn(all[i]->name + ": a concurrent signer had replaced the " +
+           std::string(cosign::format_name(all[i]->sig.format)) +
+           " signature written earlier in this run; it is attached again (" + r->where + ")");
+    }
+  }
+  return first_failure;
+}
+
 // Signs every reference concurrently; each outcome is printed as soon as those before it have
 // been. Returns the first failure's exit code.
 int sign_all(const Signing& s) {
@@ -260,6 +302,8 @@ int sign_all(const Signing& s) {
       }
     }
   });
+  if (auto code = check_written(s, outcomes); first_failure == kOk)
+    first_failure = code;
   return first_failure;
 }
 

@@ -528,3 +528,34 @@ TEST_CASE("hostile: a redirect loop is a registry error (7), not a network one",
   CHECK(contains(r.err, "redirect"));
   CHECK(error_lines(r.err) == 1);
 }
+
+TEST_CASE("hostile: a write that replaces a batch's signature after its read-back is repaired "
+          "when the batch is done",
+          "[e2e][hostile][concurrency]") {
+  SignScene scene;
+  auto& [reg, dir, key, digest, ref] = scene;
+  const std::string other = new_key_pair(dir, "other");
+  REQUIRE(sign_image(reg, other, {ref}).exit_code == ec::kOk);
+  const std::string others_only = get_manifest(reg, "app", sig_tag_of(digest)).body;
+  const std::string second = push_random_image(reg, "app", "v2");
+  FaultProxy proxy(reg);
+  // The second image's .sig answers 4 s late, so the batch is still running when, 2.5 s in, a
+  // concurrent signer's stale write (the .sig as it was before: `other` only) lands on the first.
+  proxy.inject(
+      {"GET", "/manifests/" + sig_tag_of(second), Fault::hold(std::chrono::seconds(4)), 1});
+  RunOptions o;
+  o.env = {{"COSIGN_PASSWORD", kKeyPassword}, {"ISIGN_SIGNATURE_FORMAT", "legacy"}};
+  auto run = std::async(std::launch::async, [&] {
+    return isign_cmd("sign", {"--allow-http-registry", "--key", key + ".key"},
+                     {proxy.ref("app@" + digest), proxy.ref("app@" + second)}, o);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  push_manifest(reg, "app", sig_tag_of(digest), others_only, kOciManifestType);
+  auto r = run.get();
+  INFO(r.err);
+  CHECK(r.exit_code == ec::kOk);
+  CHECK(contains(r.err, "a concurrent signer had replaced the legacy signature"));
+  CHECK(fetch_artifact(reg, "app", digest).signatures.size() == 2);
+  CHECK(verify_via(proxy.ref("app@" + digest), key).exit_code == ec::kOk);
+  CHECK(verify_with_key(reg, other, {ref}).exit_code == ec::kOk);
+}
