@@ -19,18 +19,6 @@ ISIGN=${ISIGN:-$PWD/build/cli/isign}
 . bench/lib.sh
 bench_start
 
-# stats CMD...: runs CMD once with ISIGN_DEBUG_STATS=1; sets MS, REQ and CONN.
-stats() {
-  local err t0 t1
-  err=$(mktemp)
-  t0=$(now_ns)
-  ISIGN_DEBUG_STATS=1 "$@" >/dev/null 2>"$err" || { echo "failed: $*" >&2; tail -3 "$err" >&2; exit 1; }
-  t1=$(now_ns)
-  MS=$(( (t1 - t0) / 1000000 ))
-  REQ=$(sed -n 's/^requests: //p' "$err")
-  CONN=$(sed -n 's/^connections: //p' "$err")
-  rm -f "$err"
-}
 # elapsed_ms CMD...: wall time of one run of CMD, output discarded.
 elapsed_ms() {
   local t0 t1

@@ -17,19 +17,6 @@ ISIGN=${ISIGN:-$PWD/build/cli/isign}
 . bench/lib.sh
 bench_start
 
-# measured CMD...: runs CMD once with ISIGN_DEBUG_STATS=1; sets MS and REQ (isign's own count).
-measured() {
-  local err t0 t1
-  err=$(mktemp)
-  t0=$(now_ns)
-  ISIGN_DEBUG_STATS=1 "$@" >/dev/null 2>"$err" || { echo "failed: $*" >&2; tail -3 "$err" >&2; exit 1; }
-  t1=$(now_ns)
-  MS=$(( (t1 - t0) / 1000000 ))
-  REQ=$(grep '^requests:' "$err" | awk '{print $2}')
-  rm -f "$err"
-}
-
-
 declare -A SIGN_MS SIGN_REQ ONE_MS ONE_REQ BATCH_MS BATCH_REQ
 for f in legacy bundle both; do
   echo "pushing $N images for --format $f..." >&2
@@ -37,20 +24,20 @@ for f in legacy bundle both; do
   mapfile -t refs < <(python3 "$BENCH/push_images.py" "$REGISTRY" "bench/$f" "$N" --one-repo-each)
   [ "${#refs[@]}" -eq "$N" ] || { echo "pushing images failed" >&2; exit 1; }
   printf '%s\n' "${refs[@]}" >"refs-$f"
-  measured "$ISIGN" sign "${FLAGS[@]}" --key bench.key --format "$f" "${refs[@]}"
+  stats "$ISIGN" sign "${FLAGS[@]}" --key bench.key --format "$f" "${refs[@]}"
   SIGN_MS[$f]=$MS SIGN_REQ[$f]=$REQ
   one=${refs[0]}
   ONE_MS[$f]=$(median_ms "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$one")
-  measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$one"
+  stats "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "$one"
   ONE_REQ[$f]=$REQ
-  measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "${refs[@]}"
+  stats "$ISIGN" verify "${FLAGS[@]}" --key bench.pub "${refs[@]}"
   BATCH_MS[$f]=$MS BATCH_REQ[$f]=$REQ
 done
 mapfile -t legacy_refs <refs-legacy
-measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[0]}"
+stats "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[0]}"
 ONLY_ONE_REQ=$REQ
 ONLY_ONE_MS=$(median_ms "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[0]}")
-measured "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[@]}"
+stats "$ISIGN" verify "${FLAGS[@]}" --key bench.pub --format legacy "${legacy_refs[@]}"
 ONLY_BATCH_MS=$MS ONLY_BATCH_REQ=$REQ
 
 per() { ratio "$1" "$N"; }

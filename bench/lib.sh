@@ -43,3 +43,17 @@ median_ms() {
   done
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
 }
+
+# stats CMD...: runs CMD once with ISIGN_DEBUG_STATS=1, its stderr kept in STATS_ERR (default: a
+# temporary file, removed); sets MS (wall time), REQ, CONN and RSS (isign's own counts).
+stats() {
+  local err=${STATS_ERR:-$(mktemp)} t0 t1
+  t0=$(now_ns)
+  ISIGN_DEBUG_STATS=1 "$@" >/dev/null 2>"$err" || { echo "failed: $*" >&2; tail -5 "$err" >&2; exit 1; }
+  t1=$(now_ns)
+  MS=$(( (t1 - t0) / 1000000 ))
+  REQ=$(sed -n 's/^requests: //p' "$err")
+  CONN=$(sed -n 's/^connections: //p' "$err")
+  RSS=$(sed -n 's/^peak-rss-kib: //p' "$err")
+  [ -n "${STATS_ERR:-}" ] || rm -f "$err"
+}

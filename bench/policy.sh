@@ -47,18 +47,13 @@ analyse() {
   PINGS=$(printf '%s\n' "$reqs" | grep -c '^[A-Z]* /v2/ ' || true)
   REPEATED=$(printf '%s\n' "$reqs" | grep -v ' 401$' | sort | uniq -d | wc -l)
 }
-# run_measured NAME CMD...: runs CMD once with ISIGN_DEBUG_STATS=1; sets MS, RSS, ISIGN_REQUESTS
-# and the registry-side counts.
+# run_measured NAME CMD...: runs CMD once with ISIGN_DEBUG_STATS=1 (stats, stderr in
+# $WORK/NAME.err); sets MS, RSS, ISIGN_REQUESTS and the registry-side counts.
 run_measured() {
-  local before t0 t1 err
+  local before
   before=$(log_lines)
-  err=$WORK/$1.err
-  t0=$(now_ns)
-  ISIGN_DEBUG_STATS=1 "${@:2}" >/dev/null 2>"$err" || { echo "$1 failed:" >&2; tail -5 "$err" >&2; exit 1; }
-  t1=$(now_ns)
-  MS=$(( (t1 - t0) / 1000000 ))
-  ISIGN_REQUESTS=$(sed -n 's/^requests: //p' "$err")
-  RSS=$(sed -n 's/^peak-rss-kib: //p' "$err")
+  STATS_ERR=$WORK/$1.err stats "${@:2}"
+  ISIGN_REQUESTS=$REQ
   sleep 0.2 # the registry writes its log line after the response
   analyse "$before"
 }
