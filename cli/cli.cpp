@@ -307,7 +307,8 @@ std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char
       for (const auto& o : opts.group_help(group).options)
         names.push_back(o.l.empty() ? o.s : o.l.front());
     std::string hint = suggest(flag, names);
-    std::string msg = "unknown flag '--" + flag + "'";
+    // cxxopts names the flag without its dashes: one letter was given as -X.
+    std::string msg = "unknown flag '" + std::string(flag.size() == 1 ? "-" : "--") + flag + "'";
     if (!hint.empty())
       msg += ", did you mean '--" + hint + "'?";
     *exit = usage_error(command, msg);

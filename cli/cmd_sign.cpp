@@ -105,7 +105,6 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
   return kOk;
 }
 
-// What signing one reference printed and the errors it met, shown in the order given.
 // A signature written during the run: checked once more when the batch is done.
 struct Written {
   cosign::Subject subject;
@@ -113,6 +112,8 @@ struct Written {
   std::string name; // repo@digest, for messages
 };
 
+// What signing one reference printed and the errors it met, shown in the order given, and what
+// it wrote.
 struct Outcome {
   std::string messages;
   std::vector<common::Error> errors;

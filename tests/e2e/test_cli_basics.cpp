@@ -20,6 +20,10 @@ TEST_CASE("unknown commands and flags give one error line with a hint and exit 2
   auto f = run_isign({"version", "--hlp"});
   CHECK(f.exit_code == 2);
   CHECK(f.err.find("unknown flag '--hlp', did you mean '--help'?") != std::string::npos);
+
+  auto s = run_isign({"verify", "-Z"}); // a one-letter flag is named as it was given
+  CHECK(s.exit_code == 2);
+  CHECK(s.err.find("unknown flag '-Z'") != std::string::npos);
 }
 
 TEST_CASE("isign version", "[cli]") {
