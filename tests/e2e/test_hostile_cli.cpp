@@ -120,7 +120,7 @@ TEST_CASE("hostile cli: login makes a group/world-readable config.json 0600 and 
 // No thread can be started when each needs a 2 GiB stack (RLIMIT_STACK) in a 1 GiB address
 // space: std::thread throws, as it does under a container's pids limit. AddressSanitizer reserves
 // terabytes of shadow memory, so an instrumented isign cannot start under such a limit at all.
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(ISIGN_BINARY_SANITIZED)
 TEST_CASE("hostile cli: verify works on when no thread can be started, never aborts",
           "[e2e][cli][hostile]") {
   TempDir dir;
