@@ -3,7 +3,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <thread>
 
 #include "common/digest.h"
 #include "common/encoding.h"
@@ -415,17 +414,9 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
   auto put = push();
   constexpr int kPushAttempts = 4;
   for (int attempt = 1; !put && attempt < kPushAttempts; ++attempt) {
-    const auto& e = put.error();
-    const bool retry =
-        (e.kind() == ErrorKind::registry || e.kind() == ErrorKind::network) &&
-        (e.http_status() == 400 || e.http_status() >= 500 || e.kind() == ErrorKind::network);
-    if (!retry)
+    if (!detail::retryable_put_failure(put.error()))
       break;
-    const std::chrono::milliseconds pause(50 * attempt);
-    if (options.sleep)
-      options.sleep(pause);
-    else
-      std::this_thread::sleep_for(pause);
+    detail::pause(options, 50 * attempt, 0);
     put = push();
   }
   if (!put)

@@ -25,16 +25,28 @@ long jitter(long max_ms) {
   return std::uniform_int_distribution<long>(0, std::max(0L, max_ms))(rng);
 }
 
-// A PUT whose outcome the client cannot know: the request may have been stored (a timeout or a
-// lost connection after sending, a 5xx from a proxy in front of a registry that stored it).
-bool outcome_unknown(const common::Error& e) {
-  return e.kind() == ErrorKind::network || e.http_status() >= 500;
-}
+} // namespace
 
 bool retryable_put_failure(const common::Error& e) {
   if (e.kind() != ErrorKind::registry && e.kind() != ErrorKind::network)
     return false;
   return e.http_status() != 401 && e.http_status() != 403;
+}
+
+void pause(const AttachOptions& options, long ms, long jitter_ms) {
+  auto d = std::chrono::milliseconds(std::max(0L, ms) + jitter(jitter_ms));
+  if (options.sleep)
+    options.sleep(d);
+  else
+    std::this_thread::sleep_for(d);
+}
+
+namespace {
+
+// A PUT whose outcome the client cannot know: the request may have been stored (a timeout or a
+// lost connection after sending, a 5xx from a proxy in front of a registry that stored it).
+bool outcome_unknown(const common::Error& e) {
+  return e.kind() == ErrorKind::network || e.http_status() >= 500;
 }
 
 // One read_modify_write run: the options, the client and what it has seen so far.
@@ -47,13 +59,7 @@ public:
   Result<AttachResult> run();
 
 private:
-  void sleep_ms(long ms) {
-    auto d = std::chrono::milliseconds(std::max(0L, ms));
-    if (options_.sleep)
-      options_.sleep(d);
-    else
-      std::this_thread::sleep_for(d);
-  }
+  void sleep_ms(long ms) { pause(options_, ms, 0); }
 
   // The artifact at the tag, or nullopt once its absence is confirmed: a 404 alone is not proof
   // (a CDN or pull-through cache may serve an earlier 404, a replica may lag), and replacing an

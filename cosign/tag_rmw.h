@@ -45,4 +45,13 @@ common::Result<AttachResult> read_modify_write(registry::Client& client,
                                                const std::string& tag, TagDocument& doc,
                                                const AttachOptions& options);
 
+// Whether a refused write is worth another try: the registry's answers but 401/403 (distribution
+// refuses PUTs under concurrent writers, e.g. DIGEST_INVALID while another signer's blobs are
+// being linked) and network failures.
+bool retryable_put_failure(const common::Error& e);
+
+// Waits ms (options.sleep when set, for tests) plus up to jitter_ms at random, so that concurrent
+// signers retrying do not stay in step.
+void pause(const AttachOptions& options, long ms, long jitter_ms);
+
 } // namespace isign::cosign::detail
