@@ -103,18 +103,22 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
     return options;
   };
   // The places are read in order, and the next only while what was found does not meet every
-  // requirement: a .sig that verifies settles it without listing the referrers. Payloads fetched
-  // here are cached for the checks below.
+  // requirement: a .sig that verifies settles it without listing the referrers. Places only add
+  // layers, so the reports of the last check are the final ones when no layer came after it.
+  std::vector<std::optional<Result<Report>>> checked(n);
+  std::size_t checked_layers = 0;
   auto enough = [&](const cosign::StoredSignatures& so_far) {
-    for (const auto& r : rule.requirements) {
+    bool met = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& r = rule.requirements[i];
       if (r.type != Requirement::Type::signed_by)
         continue;
-      auto report =
+      checked[i] =
           verify_signatures(so_far.layers, fetch, target.digest, named, r.keys, options_of(r));
-      if (!report || !report->verified())
-        return false;
+      met = met && *checked[i] && (*checked[i])->verified();
     }
-    return true;
+    checked_layers = so_far.layers.size();
+    return met;
   };
   auto found =
       discovery == Discovery::every ? store.find(subject) : store.find_until(subject, enough);
@@ -122,12 +126,14 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
     out.error = std::move(found).error();
     return out;
   }
+  const bool reuse = discovery == Discovery::until_met && checked_layers == found->layers.size();
   for (std::size_t i = 0; i < n; ++i) {
     const auto& r = rule.requirements[i];
     if (r.type != Requirement::Type::signed_by)
       continue;
-    auto report =
-        verify_signatures(found->layers, fetch, target.digest, named, r.keys, options_of(r));
+    auto report = reuse && checked[i] ? std::move(*checked[i])
+                                      : verify_signatures(found->layers, fetch, target.digest,
+                                                          named, r.keys, options_of(r));
     if (!report) {
       // The manifest itself is refused (not JSON, too many layers): the same for every
       // requirement.
