@@ -11,7 +11,7 @@
 #include "cosign/referrer.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
-#include "tests/unit/cosign/fake_registry.h"
+#include "tests/support/fake_registry.h"
 
 using namespace isign;
 using common::ErrorKind;

@@ -10,7 +10,7 @@
 #include "cosign/signature_manifest.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
-#include "tests/unit/cosign/fake_registry.h"
+#include "tests/support/fake_registry.h"
 
 using namespace isign;
 using common::ErrorKind;

@@ -1,5 +1,5 @@
-// An in-memory registry for the cosign store tests: manifests by tag or digest, blobs, scripted
-// faults per call, and optionally a referrers API. Thread-safe.
+// An in-memory registry for the library tests (cosign stores, sign and verify batches): manifests
+// by tag or digest, blobs, scripted faults per call, and optionally a referrers API. Thread-safe.
 #pragma once
 
 #include <functional>
