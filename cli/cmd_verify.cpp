@@ -137,7 +137,7 @@ void add_verify_options(cxxopts::Options& opts) {
 // What the flags ask for.
 struct Request {
   bool use_policy = false;
-  cosign::Formats formats;
+  cosign::Formats formats = cosign::kBothFormats;
   verify::Discovery discovery = verify::Discovery::until_met; // --format both: every
   std::string output;                                         // cosign, text or json
   registry::Selection selection;
@@ -375,13 +375,12 @@ void print_outcomes(const Request& req, const std::vector<verify::RefOutcome>& o
 // only on that failure.
 void note_other_format(registry::Client& client, const Request& req,
                        std::vector<verify::RefOutcome>& outcomes) {
-  if (req.formats.legacy == req.formats.bundle)
+  if (req.formats.size() != 1)
     return;
-  auto other =
-      cosign::make_store(client, cosign::Formats{!req.formats.legacy, !req.formats.bundle});
-  if (!other)
-    return;
-  const std::string hint = req.formats.legacy
+  const cosign::Format asked = req.formats.front();
+  auto other = cosign::make_format_store(
+      client, asked == cosign::Format::legacy ? cosign::Format::bundle : cosign::Format::legacy);
+  const std::string hint = asked == cosign::Format::legacy
                                ? "a sigstore bundle (cosign v3) is stored for it: verify without "
                                  "--format legacy to check it"
                                : "a .sig (cosign v2) is stored for it: verify without --format "
@@ -390,7 +389,7 @@ void note_other_format(registry::Client& client, const Request& req,
     for (auto& r : outcomes[i].results) {
       if (!r.error || r.error->kind() != common::ErrorKind::no_signature)
         continue;
-      auto found = (*other)->find(cosign::Subject{req.refs[i].repository, r.target.digest});
+      auto found = other->find(cosign::Subject{req.refs[i].repository, r.target.digest});
       if (found && !found->layers.empty())
         r.error = common::Error(common::ErrorKind::no_signature, r.error->message() + "; " + hint);
     }

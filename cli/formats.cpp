@@ -13,11 +13,11 @@ namespace {
 
 Result<cosign::Formats> parse_format(std::string_view value, std::string_view source) {
   if (value == "both")
-    return cosign::Formats{true, true};
+    return cosign::kBothFormats;
   if (value == "legacy")
-    return cosign::Formats{true, false};
+    return cosign::Formats{cosign::Format::legacy};
   if (value == "bundle")
-    return cosign::Formats{false, true};
+    return cosign::Formats{cosign::Format::bundle};
   return make_error(ErrorKind::usage, std::string(source) + " is '" + std::string(value) +
                                           "'; use legacy, bundle or both");
 }
@@ -35,9 +35,9 @@ Result<cosign::Formats> read_formats(const cxxopts::ParseResult& args, const cha
   if (args.count("new-bundle-format")) {
     const std::string v = args["new-bundle-format"].as<std::string>();
     if (v == "true" || v == "1")
-      from_cosign_flag = cosign::Formats{false, true};
+      from_cosign_flag = cosign::Formats{cosign::Format::bundle};
     else if (v == "false" || v == "0")
-      from_cosign_flag = cosign::Formats{true, false};
+      from_cosign_flag = cosign::Formats{cosign::Format::legacy};
     else
       return make_error(ErrorKind::usage, "--new-bundle-format is '" + v + "'; use true or false");
   }
@@ -45,8 +45,7 @@ Result<cosign::Formats> read_formats(const cxxopts::ParseResult& args, const cha
     auto chosen = parse_format(args["format"].as<std::string>(), "--format");
     if (!chosen)
       return chosen;
-    if (from_cosign_flag &&
-        (from_cosign_flag->legacy != chosen->legacy || from_cosign_flag->bundle != chosen->bundle))
+    if (from_cosign_flag && *from_cosign_flag != *chosen)
       return make_error(ErrorKind::usage,
                         "--format and --new-bundle-format ask for different formats; give one");
     return chosen;
@@ -56,7 +55,7 @@ Result<cosign::Formats> read_formats(const cxxopts::ParseResult& args, const cha
   if (env_name != nullptr)
     if (const char* env = std::getenv(env_name); env != nullptr && *env != '\0')
       return parse_format(env, env_name);
-  return cosign::Formats{true, true};
+  return cosign::kBothFormats;
 }
 
 } // namespace isign::cli

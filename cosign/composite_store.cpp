@@ -9,38 +9,18 @@ using common::Result;
 
 namespace {
 
-// The formats chosen, each in its backend: find merges what each holds.
+// Several stores, one format each, read in order: find merges what each holds.
 class CompositeStore final : public SignatureStore {
 public:
-  CompositeStore(registry::Client& client, Formats formats) {
-    if (formats.legacy)
-      legacy_ = make_tag_store(client);
-    if (formats.bundle)
-      bundle_ = make_referrers_store(client);
-  }
-
-  Result<std::string> location(const Subject& subject) const override {
-    std::string out;
-    for (const auto* s : {legacy_.get(), bundle_.get()}) {
-      if (!s)
-        continue;
-      auto where = s->location(subject);
-      if (!where)
-        return std::move(where).error();
-      out += (out.empty() ? "" : ", ") + *where;
-    }
-    return out;
-  }
+  explicit CompositeStore(std::vector<FormatStore> stores) : stores_(std::move(stores)) {}
 
   Result<StoredSignatures> find(const Subject& subject) override { return find_until(subject, {}); }
 
   Result<StoredSignatures> find_until(const Subject& subject, const Enough& enough) override {
     StoredSignatures out;
     std::vector<Error> none; // no_signature answers
-    for (auto* s : {legacy_.get(), bundle_.get()}) {
-      if (!s)
-        continue;
-      auto found = s->find(subject);
+    for (auto& s : stores_) {
+      auto found = s.store->find(subject);
       if (!found) {
         if (found.error().kind() == ErrorKind::no_signature)
           none.push_back(std::move(found).error());
@@ -69,32 +49,51 @@ public:
     return out;
   }
 
+  // Every backend fetches from the subject's repository: the first one serves.
   Result<std::string> fetch_payload(const Subject& subject, std::string_view digest,
                                     std::size_t max_size) override {
-    return (legacy_ ? legacy_ : bundle_)->fetch_payload(subject, digest, max_size);
+    return stores_.front().store->fetch_payload(subject, digest, max_size);
   }
 
   Result<AttachResult> attach(const Subject& subject, const NewSignature& sig,
                               const AttachOptions& options) override {
-    auto& store = sig.format == SignatureFormat::bundle ? bundle_ : legacy_;
-    if (!store)
-      return make_error(ErrorKind::internal, std::string("no store for the ") +
-                                                 std::string(format_name(sig.format)) +
-                                                 " format was chosen");
-    return store->attach(subject, sig, options);
+    for (auto& s : stores_)
+      if (s.format == sig.format)
+        return s.store->attach(subject, sig, options);
+    return make_error(ErrorKind::internal, "no store for the " +
+                                               std::string(format_name(sig.format)) +
+                                               " format was chosen");
   }
 
 private:
-  std::unique_ptr<SignatureStore> legacy_;
-  std::unique_ptr<SignatureStore> bundle_;
+  std::vector<FormatStore> stores_;
 };
 
 } // namespace
 
-Result<std::unique_ptr<SignatureStore>> make_store(registry::Client& client, Formats formats) {
-  if (!formats.legacy && !formats.bundle)
+std::unique_ptr<SignatureStore> make_format_store(registry::Client& client, Format format,
+                                                  Kind kind) {
+  return format == Format::bundle ? make_referrers_store(client, kind)
+                                  : make_tag_store(client, kind);
+}
+
+Result<std::unique_ptr<SignatureStore>> make_composite_store(std::vector<FormatStore> stores) {
+  if (stores.empty())
     return make_error(ErrorKind::usage, "no signature format chosen");
-  return std::unique_ptr<SignatureStore>(std::make_unique<CompositeStore>(client, formats));
+  for (std::size_t i = 0; i < stores.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (stores[i].format == stores[j].format)
+        return make_error(ErrorKind::usage, "the " + std::string(format_name(stores[i].format)) +
+                                                " format is chosen twice");
+  return std::unique_ptr<SignatureStore>(std::make_unique<CompositeStore>(std::move(stores)));
+}
+
+Result<std::unique_ptr<SignatureStore>> make_store(registry::Client& client, const Formats& formats,
+                                                   Kind kind) {
+  std::vector<FormatStore> stores;
+  for (Format f : formats)
+    stores.push_back(FormatStore{f, make_format_store(client, f, kind)});
+  return make_composite_store(std::move(stores));
 }
 
 } // namespace isign::cosign

@@ -1,4 +1,4 @@
-// The names cosign's legacy signature format is made of (FORMATS.md sections 3 and 4). Only
+// The names cosign's legacy format is made of (FORMATS.md sections 3, 4 and 13). Only
 // cosign/ spells them out; every other folder asks cosign/ (scripts/check-layers.sh checks it).
 #pragma once
 
@@ -16,6 +16,10 @@ inline constexpr std::string_view kSimpleSigningMediaType =
 inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
 // The config media type of cosign's signature manifest.
 inline constexpr std::string_view kOciConfigMediaType = "application/vnd.oci.image.config.v1+json";
+// The media type of an attestation layer of the .att manifest, whose blob is a DSSE envelope.
+inline constexpr std::string_view kDsseEnvelopeMediaType = "application/vnd.dsse.envelope.v1+json";
+// The .att layer annotation naming the statement's predicateType.
+inline constexpr std::string_view kLayerPredicateTypeAnnotation = "predicateType";
 // critical.type of a simple-signing payload.
 inline constexpr std::string_view kSignatureType = "cosign container image signature";
 

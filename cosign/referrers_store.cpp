@@ -44,14 +44,23 @@ struct Listing {
 };
 
 // Whether a listed referrer can be skipped without reading its manifest: its artifactType says it
-// is no bundle (an SBOM, say), or its predicateType annotation says it is an attestation. Both are
-// unsigned, so they only ever make isign read less, never accept more; a descriptor without them
-// (older cosign 3.x wrote none, or the empty type) is read.
-bool surely_not_a_signature(std::string_view artifact_type, std::string_view predicate_type) {
+// is no bundle (an SBOM, say), or its predicateType annotation says it holds the other kind (an
+// attestation when signatures are read, a signature when attestations are). Both are unsigned,
+// so they only ever make isign read less, never accept more; a descriptor without them (older
+// cosign 3.x wrote none, or the empty type) is read.
+bool surely_other(Kind kind, std::string_view artifact_type, std::string_view predicate_type) {
   if (!artifact_type.empty() && artifact_type != kEmptyMediaType &&
       artifact_type.rfind(kBundleMediaTypePrefix, 0) != 0)
     return true;
-  return !predicate_type.empty() && predicate_type != kSignPredicateType;
+  if (predicate_type.empty())
+    return false;
+  return (predicate_type == kSignPredicateType) != (kind == Kind::signature);
+}
+
+// The predicateType a new referrer is annotated with: cosign's sign predicate for a signature, the
+// statement's for an attestation.
+std::string_view predicate_type(const NewSignature& sig) {
+  return sig.kind == Kind::signature ? kSignPredicateType : std::string_view(sig.predicate_type);
 }
 
 // The referrers index at the tag as a tag document: its entries are referrer descriptors.
@@ -169,14 +178,7 @@ private:
 
 class ReferrersStore final : public SignatureStore {
 public:
-  explicit ReferrersStore(registry::Client& client) : client_(client) {}
-
-  Result<std::string> location(const Subject& subject) const override {
-    auto tag = referrers_tag(subject.digest);
-    if (!tag)
-      return std::move(tag).error();
-    return "referrers of " + subject.repository.str() + "@" + subject.digest;
-  }
+  ReferrersStore(registry::Client& client, Kind kind) : client_(client), kind_(kind) {}
 
   Result<StoredSignatures> find(const Subject& subject) override {
     auto listing = list(subject);
@@ -222,7 +224,16 @@ private:
       // image; cosign keeps only those whose layer is a bundle.
       if (!r->bundle || r->subject_digest != subject.digest)
         continue;
+      // A referrer whose manifest says it holds the other kind (its listing did not say) is
+      // skipped as the listing would have skipped it.
+      if (auto type = r->annotations.find(std::string(kAnnotationPredicateType));
+          type != r->annotations.end()) {
+        if (surely_other(kind_, "", type->second))
+          continue;
+        r->bundle->predicate_type = type->second;
+      }
       r->bundle->index = i;
+      r->bundle->kind = kind_;
       r->bundle->where = subject.repository.str() + "@" + digest;
       out.layers.push_back(std::move(*r->bundle));
     }
@@ -230,14 +241,16 @@ private:
       return std::move(*unreadable);
     if (out.layers.empty())
       return make_error(ErrorKind::no_signature,
-                        "no signature bundles found for " + subject.repository.str() + "@" +
-                            subject.digest + " (" +
+                        "no " + std::string(kind_name(kind_)) + " bundles found for " +
+                            subject.repository.str() + "@" + subject.digest + " (" +
                             std::to_string(listing.digests.size() + listing.skipped) +
                             " referrers in " + listing.where + ")");
     return out;
   }
 
   Result<Listing> list(const Subject& subject);
+  Result<Listing> list_api(const Subject& subject);
+  Result<Listing> list_index(const Subject& subject, const std::string& tag);
   Result<std::optional<AttachOutcome>> already_there(const Subject& subject, const Listing& listing,
                                                      const NewSignature& sig,
                                                      const AttachOptions& options);
@@ -256,73 +269,103 @@ private:
   }
 
   registry::Client& client_;
+  Kind kind_;
   std::mutex mu_;
   std::map<std::string, ApiState> api_; // per registry host; nodes never move
 };
 
 // The referrers API first (distribution-spec 1.1); a registry without it (404, 400, 406 or
-// another Content-Type, as the client reports) is remembered for the run, and the index at the
-// referrers tag read instead. Any other failure is an error: "could not list" is never "none".
+// another Content-Type, as the client reports) is remembered, and the index at the referrers tag
+// read instead. What is remembered is one answer, not a fact about the registry forever (a proxy
+// or a replica may answer one 404 in a batch): when the index holds nothing for an image, the
+// API is asked about that image before it is called unsigned, and an API that answers is
+// remembered instead. Any other failure is an error: "could not list" is never "none".
 Result<Listing> ReferrersStore::list(const Subject& subject) {
   auto tag = referrers_tag(subject.digest);
   if (!tag)
     return std::move(tag).error();
-  Listing out;
   ApiState& state = api_state(subject.repository.registry);
   std::unique_lock<std::mutex> probing(state.probe);
-  if (state.has_api.value_or(true)) {
+  const bool remembered_no_api = state.has_api == false;
+  if (!remembered_no_api) {
     // Once the registry is known to have the API, listings run concurrently.
     if (state.has_api)
       probing.unlock();
-    auto api = client_.list_referrers(subject.repository, subject.digest);
+    auto api = list_api(subject);
     if (!api)
-      return std::move(api).error().context("listing the referrers of " + subject.digest);
+      return std::move(api).error();
     if (probing.owns_lock())
       state.has_api = api->api;
-    if (api->api) {
-      out.api = true;
-      out.where = "the referrers API";
-      for (const auto& d : api->descriptors) {
-        auto p = d.annotations.find(std::string(kAnnotationPredicateType));
-        if (surely_not_a_signature(d.artifact_type,
-                                   p == d.annotations.end() ? "" : std::string_view(p->second)))
-          ++out.skipped;
-        else
-          out.digests.push_back(d.digest);
-      }
-      if (out.digests.size() > kMaxSignatureReferrers)
-        return make_error(ErrorKind::limit, "the image has " + std::to_string(out.digests.size()) +
-                                                " referrers, more than the limit of " +
-                                                std::to_string(kMaxSignatureReferrers));
-      return out;
-    }
+    if (api->api)
+      return api;
   }
   if (probing.owns_lock())
     probing.unlock();
-  out.where = "the referrers tag " + *tag;
-  auto index = client_.get_manifest(subject.repository, *tag);
+  auto index = list_index(subject, *tag);
+  if (!index || !remembered_no_api || !index->digests.empty())
+    return index;
+  auto api = list_api(subject);
+  if (!api)
+    return std::move(api).error();
+  if (!api->api)
+    return index;
+  std::lock_guard<std::mutex> learn(state.probe);
+  state.has_api = true;
+  return api;
+}
+
+// The listing of the referrers API; api false when the registry answered that it has none.
+Result<Listing> ReferrersStore::list_api(const Subject& subject) {
+  auto api = client_.list_referrers(subject.repository, subject.digest);
+  if (!api)
+    return std::move(api).error().context("listing the referrers of " + subject.digest);
+  Listing out;
+  if (!api->api)
+    return out;
+  out.api = true;
+  out.where = "the referrers API";
+  for (const auto& d : api->descriptors) {
+    auto p = d.annotations.find(std::string(kAnnotationPredicateType));
+    if (surely_other(kind_, d.artifact_type,
+                     p == d.annotations.end() ? "" : std::string_view(p->second)))
+      ++out.skipped;
+    else
+      out.digests.push_back(d.digest);
+  }
+  if (out.digests.size() > kMaxSignatureReferrers)
+    return make_error(ErrorKind::limit, "the image has " + std::to_string(out.digests.size()) +
+                                            " referrers, more than the limit of " +
+                                            std::to_string(kMaxSignatureReferrers));
+  return out;
+}
+
+// The listing of the referrers index at tag (none there: an empty listing).
+Result<Listing> ReferrersStore::list_index(const Subject& subject, const std::string& tag) {
+  Listing out;
+  out.where = "the referrers tag " + tag;
+  auto index = client_.get_manifest(subject.repository, tag);
   if (!index) {
     if (index.error().kind() == ErrorKind::not_found)
       return out;
-    return std::move(index).error().context("reading the referrers tag " + *tag);
+    return std::move(index).error().context("reading the referrers tag " + tag);
   }
   // GitLab resolves sha256-<hex> to the subject itself (oras-go#1396): no referrers there.
   if (index->digest == subject.digest)
     return out;
   if (index->media_type != registry::kOciIndex)
-    return make_error(ErrorKind::registry, "the referrers tag " + *tag + " holds a " +
+    return make_error(ErrorKind::registry, "the referrers tag " + tag + " holds a " +
                                                index->media_type + ", not an OCI index");
   auto entries = read_referrers_index(index->bytes);
   if (!entries)
-    return std::move(entries).error().context(*tag);
+    return std::move(entries).error().context(tag);
   if (entries->size() > kMaxSignatureReferrers)
-    return make_error(ErrorKind::limit, "the referrers index " + *tag + " lists " +
+    return make_error(ErrorKind::limit, "the referrers index " + tag + " lists " +
                                             std::to_string(entries->size()) +
                                             " referrers, more than the limit of " +
                                             std::to_string(kMaxSignatureReferrers));
   out.index_digest = index->digest;
   for (const auto& e : *entries) {
-    if (surely_not_a_signature(e.artifact_type, e.predicate_type))
+    if (surely_other(kind_, e.artifact_type, e.predicate_type))
       ++out.skipped;
     else
       out.digests.push_back(*e.descriptor.digest);
@@ -367,13 +410,12 @@ Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject
 
 Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSignature& sig,
                                             const AttachOptions& options) {
-  if (sig.format != SignatureFormat::bundle)
-    return make_error(ErrorKind::internal, "the referrers store keeps bundles only");
-  if (sig.bundle.size() > kMaxPayloadSize)
-    return make_error(ErrorKind::limit, "the bundle is " + std::to_string(sig.bundle.size()) +
-                                            " bytes, more than verifiers fetch by default (" +
-                                            std::to_string(kMaxPayloadSize) +
-                                            " bytes): use fewer or shorter annotations");
+  if (sig.format != Format::bundle || sig.kind != kind_)
+    return make_error(ErrorKind::internal, "the referrers store of " +
+                                               std::string(kind_name(kind_)) +
+                                               "s keeps bundles of them only");
+  if (auto fits = detail::check_attachment_size("bundle", sig.bundle.size()); !fits)
+    return std::move(fits).error();
   registry::Descriptor image{subject.media_type, subject.digest, subject.size};
   if (image.media_type.empty() || image.size == 0) {
     auto head = client_.head_manifest(subject.repository, subject.digest);
@@ -398,7 +440,7 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
   // answers 400 (DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN) while another one's upload of the same
   // empty config relinks it, and a 5xx may have stored the request anyway.
   const std::string manifest = make_referrer_manifest(image, bundle_digest, sig.bundle.size(),
-                                                      kSignPredicateType, now_rfc3339());
+                                                      predicate_type(sig), now_rfc3339());
   const std::string referrer = common::sha256_digest(manifest);
   auto push = [&]() -> Result<registry::PutResult> {
     if (auto put = client_.put_blob(subject.repository, config_digest, kEmptyConfig); !put)
@@ -421,19 +463,25 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
   }
   if (!put)
     return std::move(put).error();
-  // OCI-Subject: the registry processed the subject and lists the referrer itself.
+  // OCI-Subject: the registry processed the subject and lists the referrer itself. Believed when
+  // its listing just answered as an API; a registry whose listing said it has none (a proxy that
+  // adds the header, a replica behind a balancer) is asked to show the referrer first: a bundle
+  // no listing shows is one no verifier finds.
   const std::string where = subject.repository.str() + "@" + referrer;
-  if (put->oci_subject == subject.digest)
+  const bool claimed = put->oci_subject == subject.digest;
+  if (claimed && listing->api)
     return AttachResult{AttachOutcome::attached, {}, where};
-  if (listing->api) {
-    // A registry with the API that did not say so: confirm it lists the new referrer, else keep
-    // the index as the spec asks of a client whose PUT was not processed for its subject.
+  if (listing->api || claimed) {
+    // A registry with the API that did not say so, or one that said so against its listing:
+    // confirm it lists the new referrer, else keep the index as the spec asks of a client whose
+    // PUT was not processed for its subject.
     auto again = client_.list_referrers(subject.repository, subject.digest);
-    if (!again)
+    if (!again && listing->api)
       return std::move(again).error().context("listing the referrers after pushing " + referrer);
-    for (const auto& d : again->descriptors)
-      if (d.digest == referrer)
-        return AttachResult{AttachOutcome::attached, {}, where};
+    if (again)
+      for (const auto& d : again->descriptors)
+        if (d.digest == referrer)
+          return AttachResult{AttachOutcome::attached, {}, where};
   }
   return add_to_index(subject, referrer, manifest, options);
 }
@@ -466,8 +514,8 @@ Result<AttachResult> ReferrersStore::add_to_index(const Subject& subject,
 
 } // namespace
 
-std::unique_ptr<SignatureStore> make_referrers_store(registry::Client& client) {
-  return std::make_unique<ReferrersStore>(client);
+std::unique_ptr<SignatureStore> make_referrers_store(registry::Client& client, Kind kind) {
+  return std::make_unique<ReferrersStore>(client, kind);
 }
 
 } // namespace isign::cosign

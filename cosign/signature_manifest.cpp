@@ -33,12 +33,17 @@ Result<void> fail(const std::string& problem) {
 }
 
 // The layer descriptor in cosign's key order (go-containerregistry's v1.Descriptor).
-std::string layer_descriptor(const std::string& digest, std::size_t size,
-                             std::string_view signature) {
-  return "{\"mediaType\":" + go_json_string(kSimpleSigningMediaType) +
-         ",\"size\":" + std::to_string(size) + ",\"digest\":" + go_json_string(digest) +
-         ",\"annotations\":{" + go_json_string(kSignatureAnnotation) + ":" +
-         go_json_string(signature) + "}}";
+// An attestation's layer also names its predicateType, and its signature annotation is empty (the
+// signature is inside the envelope, FORMATS.md section 13).
+std::string layer_descriptor(const std::string& digest, const NewSignature& sig) {
+  std::string annotations = go_json_string(kSignatureAnnotation) + ":" +
+                            go_json_string(sig.kind == Kind::attestation ? "" : sig.signature);
+  if (sig.kind == Kind::attestation)
+    annotations += "," + go_json_string(kLayerPredicateTypeAnnotation) + ":" +
+                   go_json_string(sig.predicate_type);
+  return "{\"mediaType\":" + go_json_string(legacy_layer_media_type(sig.kind)) +
+         ",\"size\":" + std::to_string(sig.payload.size()) +
+         ",\"digest\":" + go_json_string(digest) + ",\"annotations\":{" + annotations + "}}";
 }
 
 std::string history_entry() {
@@ -100,9 +105,12 @@ StoredLayer scan_layer(const JsonText& doc, Span layer, std::size_t index) {
   info.size = f.size_value;
   if (auto annotations = doc.find(*members, "annotations")) {
     if (doc.type(*annotations) == JsonType::object) {
-      if (auto entries = doc.members(*annotations))
+      if (auto entries = doc.members(*annotations)) {
         if (auto sig = doc.find(*entries, kSignatureAnnotation))
           info.signature = doc.string_value(*sig);
+        if (auto type = doc.find(*entries, kLayerPredicateTypeAnnotation))
+          info.predicate_type = doc.string_value(*type).value_or("");
+      }
     } else if (doc.type(*annotations) != JsonType::null) {
       info.problem = "annotations is not an object";
     }
@@ -248,11 +256,15 @@ Result<CheckedManifest> check_existing(std::string_view manifest_bytes) {
   return CheckedManifest{*doc, std::move(*scan)};
 }
 
-bool has_layer(const Extendable& scan, const std::string& payload_digest, std::size_t size,
-               std::string_view signature) {
+// Whether a layer of sig's kind holds sig: the same payload (digest and size) and signature
+// annotation.
+bool has_layer(const Extendable& scan, const NewSignature& sig) {
+  const std::string payload_digest = common::sha256_digest(sig.payload);
+  const std::string signature = sig.kind == Kind::attestation ? "" : sig.signature;
   for (const auto& layer : scan.scan.layer_infos)
-    if (layer.is_signature() && layer.digest == payload_digest && layer.size == size &&
-        layer.signature && *layer.signature == signature)
+    if (layer.is_object && layer.media_type == legacy_layer_media_type(sig.kind) &&
+        layer.digest == payload_digest && layer.size == sig.payload.size() && layer.signature &&
+        *layer.signature == signature)
       return true;
   return false;
 }
@@ -342,23 +354,7 @@ Result<SignatureArtifact> append_layers(const JsonText& doc, const Extendable& s
 
 } // namespace
 
-std::string_view format_name(SignatureFormat format) {
-  return format == SignatureFormat::bundle ? "bundle" : "legacy";
-}
-
-bool StoredLayer::is_signature() const {
-  if (format == SignatureFormat::bundle)
-    return is_object && media_type.rfind(kBundleMediaTypePrefix, 0) == 0;
-  return is_object && media_type == kSimpleSigningMediaType;
-}
-
-std::string StoredLayer::identity() const {
-  if (format == SignatureFormat::bundle)
-    return digest.value_or(text); // a referrer (or its index entry) is its manifest digest
-  return digest.value_or("") + "|" + (signature && !signature->empty() ? *signature : text);
-}
-
-Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes) {
+Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes, Kind kind) {
   auto problem = [](const std::string& what) {
     return make_error(ErrorKind::registry, "the signature manifest " + what);
   };
@@ -378,11 +374,13 @@ Result<SignatureManifest> read_signature_manifest(std::string_view manifest_byte
     return problem(layers_problem(*doc, *scan));
   out.layers_null = doc->type(*scan->layers) == JsonType::null;
   out.layers = std::move(scan->layer_infos);
+  for (auto& l : out.layers)
+    l.kind = kind;
   return out;
 }
 
-Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes) {
-  auto read = read_signature_manifest(manifest_bytes);
+Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes, Kind kind) {
+  auto read = read_signature_manifest(manifest_bytes, kind);
   if (!read)
     return std::move(read).error();
   if (read->layers_null)
@@ -416,7 +414,7 @@ SignatureArtifact new_signature_artifact(const NewSignature& sig) {
                  ",\"config\":{\"mediaType\":" + go_json_string(kOciConfigMediaType) +
                  ",\"size\":" + std::to_string(out.config.size()) +
                  ",\"digest\":" + go_json_string(config_digest) + "},\"layers\":[" +
-                 layer_descriptor(payload_digest, sig.payload.size(), sig.signature) + "]}";
+                 layer_descriptor(payload_digest, sig) + "]}";
   out.media_type = std::string(registry::kOciManifest);
   out.blobs_to_upload.push_back(Blob{payload_digest, sig.payload});
   out.blobs_to_upload.push_back(Blob{config_digest, out.config});
@@ -448,7 +446,7 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
   const Extendable& scan = checked->scan;
 
   const std::string payload_digest = common::sha256_digest(sig.payload);
-  if (has_layer(scan, payload_digest, sig.payload.size(), sig.signature)) {
+  if (has_layer(scan, sig)) {
     SignatureArtifact same;
     same.manifest = existing.manifest;
     same.media_type = scan.media_type;
@@ -457,7 +455,7 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
     return same;
   }
 
-  const std::string layer = layer_descriptor(payload_digest, sig.payload.size(), sig.signature);
+  const std::string layer = layer_descriptor(payload_digest, sig);
   auto out = append_layers(doc, scan, existing.manifest, config_bytes, {layer}, {payload_digest});
   if (!out)
     return out;
@@ -485,8 +483,7 @@ Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSi
   auto checked = check_existing(manifest_bytes);
   if (!checked)
     return std::move(checked).error();
-  return has_layer(checked->scan, common::sha256_digest(sig.payload), sig.payload.size(),
-                   sig.signature);
+  return has_layer(checked->scan, sig);
 }
 
 } // namespace isign::cosign

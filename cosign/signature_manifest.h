@@ -1,7 +1,7 @@
-// The legacy signature artifact: the OCI image manifest at tag sha256-<hex>.sig with one layer per
-// signature (FORMATS.md section 4). One reader for everyone (read_signature_manifest), and the
-// edits a signer makes: a new artifact, or a signature added to one that exists (written by
-// cosign, containers/image or us) without disturbing its other bytes.
+// The legacy artifact: the OCI image manifest at tag sha256-<hex>.sig (or .att) with one layer per
+// signature (or attestation) (FORMATS.md sections 4 and 13). One reader for everyone
+// (read_signature_manifest), and the edits a signer makes: a new artifact, or a signature added to
+// one that exists (written by cosign, containers/image or us) without disturbing its other bytes.
 #pragma once
 
 #include <cstddef>
@@ -12,39 +12,10 @@
 #include <vector>
 
 #include "common/result.h"
+#include "cosign/stored.h"
 #include "registry/client.h"
 
 namespace isign::cosign {
-
-// Which of cosign's formats a stored signature is in: a simple-signing layer of the
-// sha256-<hex>.sig manifest (cosign v2, containers/image), or a sigstore bundle in a referrer
-// manifest (cosign v3).
-enum class SignatureFormat { legacy, bundle };
-
-// "legacy" or "bundle", for messages, flags and JSON reports.
-std::string_view format_name(SignatureFormat format);
-
-// One layer descriptor of a signature manifest, as stored. Fields that are absent or of the wrong
-// JSON type are empty: a verifier judges each layer on its own, a signer refuses to rewrite a
-// manifest with a malformed one (problem).
-struct StoredLayer {
-  std::size_t index = 0;                // position in the manifest's "layers" array
-  bool is_object = true;                // false: the element is not a JSON object at all
-  std::string media_type;               // "" when absent or not a string
-  std::optional<std::string> digest;    // when a string, as written (not validated)
-  std::optional<std::uint64_t> size;    // when a non-negative integer
-  std::optional<std::string> signature; // the signature annotation, when a string
-  std::string problem; // why it is not a well-formed descriptor ("no string digest"); "" if it is
-  std::string text;    // its exact JSON text
-  SignatureFormat format = SignatureFormat::legacy;
-  std::string where; // the artifact holding it, as a user names it ("" : the store's `where`)
-
-  // A signature layer (whatever else it holds): simple-signing for legacy, a bundle for bundle.
-  // What verify checks, sign counts.
-  bool is_signature() const;
-  // What makes two descriptors the same signature: digest and signature (or the whole text).
-  std::string identity() const;
-};
 
 // A signature manifest as read.
 struct SignatureManifest {
@@ -56,24 +27,15 @@ struct SignatureManifest {
 // Reads manifest_bytes: strict JSON (common::parse_strict_json), an object, an OCI or Docker
 // schema 2 image manifest, with a layers array. Registry error otherwise ("the signature manifest
 // is not valid JSON: ...", "... has no layers array"): a damaged artifact, never a forgery.
-// Layers are returned whatever they hold (a layer that is not an object included).
-common::Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes);
+// Layers are returned whatever they hold (a layer that is not an object included), each marked
+// with kind (the tag's: .sig or .att).
+common::Result<SignatureManifest> read_signature_manifest(std::string_view manifest_bytes,
+                                                          Kind kind = Kind::signature);
 
 // The layers a verifier judges: read_signature_manifest's, and a registry error when "layers" is
 // null (such a manifest holds no signature, but it is damaged rather than "unsigned").
-common::Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes);
-
-// One signature to attach.
-struct NewSignature {
-  // legacy: the exact simple-signing payload (the layer blob), see make_payload; bundle: the
-  // in-toto statement, the DSSE payload
-  std::string payload;
-  // standard base64 of the signature: the annotation value (legacy), over the DSSE
-  // pre-authentication encoding of payload (bundle)
-  std::string signature;
-  SignatureFormat format = SignatureFormat::legacy;
-  std::string bundle{}; // bundle only: the sigstore bundle, the referrer's layer blob
-};
+common::Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes,
+                                                               Kind kind = Kind::signature);
 
 struct Blob {
   std::string digest; // "sha256:<hex>" of bytes

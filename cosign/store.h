@@ -1,7 +1,9 @@
-// Where signatures live: the seam between what a signer or verifier does and the place that keeps
-// signatures. sign/ and verify/ talk to a SignatureStore only; each backend (today the legacy
-// sha256-<hex>.sig tag; next the sigstore bundle referrers, an OCI layout on disk) is a class
-// hidden in its own .cpp behind a factory, as ccache hides its storage backends.
+// Where signatures and attestations live: the seam between what a signer or verifier does and the
+// place that keeps them. sign/ and verify/ talk to a SignatureStore only. A store holds one kind
+// (stored.h) in one format: the sha256-<hex>.sig or .att tag (legacy), sigstore bundle referrers
+// (bundle); a composite reads several in order. Each backend is a class hidden in its own .cpp
+// behind a factory, as ccache hides its storage backends; the places they read and write are
+// registry::Clients (a registry over HTTP, or anything else that answers the same calls).
 #pragma once
 
 #include <chrono>
@@ -13,22 +15,12 @@
 #include <vector>
 
 #include "common/result.h"
-#include "cosign/signature_manifest.h"
+#include "cosign/stored.h"
 #include "keys/keys.h"
 #include "registry/client.h"
 #include "registry/reference.h"
 
 namespace isign::cosign {
-
-// The image manifest whose signatures are stored: its repository and digest, and, when the caller
-// knows them, its media type and size (a bundle's referrer names them; unset, the store asks the
-// registry).
-struct Subject {
-  registry::Repository repository;
-  std::string digest; // "sha256:<hex>"
-  std::string media_type{};
-  std::size_t size = 0;
-};
 
 // The signatures a store holds for a subject, as stored.
 struct StoredSignatures {
@@ -79,10 +71,6 @@ class SignatureStore {
 public:
   virtual ~SignatureStore() = default;
 
-  // Where the subject's signatures live, as a user names it ("reg/repo:sha256-<hex>.sig"). Usage
-  // error when the digest is not "sha256:<64 hex>".
-  virtual common::Result<std::string> location(const Subject& subject) const = 0;
-
   // The stored signature layers of subject. no_signature when nothing is stored; a registry error
   // when what is stored cannot be read (never "unsigned": it may hold valid signatures);
   // network/throttled/... errors keep their kinds.
@@ -112,34 +100,49 @@ public:
                                               const AttachOptions& options = {}) = 0;
 };
 
-// Which formats a store reads and writes.
-struct Formats {
-  bool legacy = true; // the sha256-<hex>.sig tag
-  bool bundle = true; // sigstore bundles in referrers (API, else the sha256-<hex> index)
+// The formats a store reads (in this order) and writes: one or both, no repeats.
+using Formats = std::vector<Format>;
+inline const Formats kBothFormats{Format::legacy, Format::bundle};
+
+// The legacy backend for kind: the image manifest at <repo>:sha256-<hex>.sig (signatures) or .att
+// (attestations), as cosign v2 and containers/image keep them. attach reads, extends and writes
+// it (If-Match / If-None-Match, a 404 confirmed by the tag list and a second read, a read-back
+// after a settle delay and a bounded merge when a concurrent signer replaced it, a watch after a
+// PUT whose outcome is unknown). client must outlive the store.
+std::unique_ptr<SignatureStore> make_tag_store(registry::Client& client,
+                                               Kind kind = Kind::signature);
+
+// The cosign v3 backend for kind: a referrer manifest per bundle (FORMATS.md section 11), found
+// through the registry's referrers API or, where it has none, the referrers index at tag
+// sha256-<hex>. Referrers whose descriptors say they hold another kind (cosign's sign
+// predicateType for a signature, any other for an attestation) are skipped unread. attach takes a
+// bundle NewSignature of kind; it is a no-op when a bundle with the same statement verifying under
+// options.signer_key is already there; it pushes the bundle, the empty config and the referrer
+// manifest (annotated with the predicateType) by digest, and on registries without the API adds
+// the referrer to the index with the tag store's guarantees (If-Match, read-back, merge, watch),
+// repairing descriptors without an artifactType on the way. find returns one bundle layer per
+// referrer whose single layer is a bundle (where: repo@digest of the referrer); a listing that
+// fails is an error, never "nothing stored". Thread-safe.
+std::unique_ptr<SignatureStore> make_referrers_store(registry::Client& client,
+                                                     Kind kind = Kind::signature);
+
+// The backend of one format for kind (make_tag_store or make_referrers_store).
+std::unique_ptr<SignatureStore> make_format_store(registry::Client& client, Format format,
+                                                  Kind kind = Kind::signature);
+
+// One store over several, each holding one format: find reads them in order (a place that fails
+// while another was read lands in unread; find_until stops after the first that settles the
+// caller's rule), attach writes an entry to the backend of its format. Usage error when there
+// are none or two of one format.
+struct FormatStore {
+  Format format;
+  std::unique_ptr<SignatureStore> store;
 };
+common::Result<std::unique_ptr<SignatureStore>>
+make_composite_store(std::vector<FormatStore> stores);
 
-// The legacy backend: the image manifest at <repo>:sha256-<hex>.sig (cosign v2, containers/image).
-// attach reads, extends and writes it (If-Match / If-None-Match, a 404 confirmed by the tag list
-// and a second read, a read-back after a settle delay and a bounded merge when a concurrent
-// signer replaced it, a watch after a PUT whose outcome is unknown). client must outlive the
-// store.
-std::unique_ptr<SignatureStore> make_tag_store(registry::Client& client);
-
-// The cosign v3 backend: a referrer manifest per bundle (FORMATS.md section 11), found through the
-// registry's referrers API or, where it has none (remembered per registry for the run), the
-// referrers index at tag sha256-<hex>. attach takes a bundle NewSignature; it is a no-op when a
-// bundle with the same statement verifying under options.signer_key is already there; it
-// pushes the bundle, the empty config and the referrer manifest by digest, and on registries
-// without the API adds the referrer to the index with the tag store's guarantees (If-Match,
-// read-back, merge, watch), repairing descriptors without an artifactType on the way. find
-// returns one bundle layer per referrer whose single layer is a bundle (where: repo@digest of
-// the referrer); a listing that fails is an error, never "no signatures". Thread-safe.
-std::unique_ptr<SignatureStore> make_referrers_store(registry::Client& client);
-
-// The store of formats: find reads each (a place that fails while another was read lands in
-// unread), attach writes a signature to the backend of its format. Usage error when formats
-// selects none.
-common::Result<std::unique_ptr<SignatureStore>> make_store(registry::Client& client,
-                                                           Formats formats);
+// The composite of kind's backends for formats, in that order (make_format_store each).
+common::Result<std::unique_ptr<SignatureStore>>
+make_store(registry::Client& client, const Formats& formats, Kind kind = Kind::signature);
 
 } // namespace isign::cosign

@@ -33,6 +33,17 @@ bool retryable_put_failure(const common::Error& e) {
   return e.http_status() != 401 && e.http_status() != 403;
 }
 
+common::Result<void> check_attachment_size(std::string_view what, std::size_t size) {
+  if (size <= kMaxPayloadSize)
+    return {};
+  return common::make_error(ErrorKind::limit,
+                            "the " + std::string(what) + " is " + std::to_string(size) +
+                                " bytes, more than verifiers fetch by default (" +
+                                std::to_string(kMaxPayloadSize) +
+                                " bytes, verify's --max-payload-size): use fewer or shorter "
+                                "annotations");
+}
+
 void pause(const AttachOptions& options, long ms, long jitter_ms) {
   auto d = std::chrono::milliseconds(std::max(0L, ms) + jitter(jitter_ms));
   if (options.sleep)

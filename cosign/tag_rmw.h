@@ -50,6 +50,10 @@ common::Result<AttachResult> read_modify_write(registry::Client& client,
 // being linked) and network failures.
 bool retryable_put_failure(const common::Error& e);
 
+// Limit error when an attachment's blob (what: "payload", "bundle") of size bytes is larger than
+// verifiers fetch by default (kMaxPayloadSize): it would be written and never read.
+common::Result<void> check_attachment_size(std::string_view what, std::size_t size);
+
 // Waits ms (options.sleep when set, for tests) plus up to jitter_ms at random, so that concurrent
 // signers retrying do not stay in step.
 void pause(const AttachOptions& options, long ms, long jitter_ms);

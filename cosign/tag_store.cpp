@@ -13,7 +13,7 @@ using common::Result;
 
 namespace {
 
-// The .sig manifest as a tag document: its entries are simple-signing layers.
+// The .sig (.att) manifest as a tag document: its entries are simple-signing (DSSE) layers.
 class SigDocument final : public detail::TagDocument {
 public:
   SigDocument(registry::Client& client, const registry::Repository& repo, std::string tag,
@@ -25,14 +25,16 @@ public:
   // The outcome when current already has a layer that verify would accept for our payload and
   // key: same digest and size, a signature that verifies, and the payload blob present (a layer
   // whose blob is missing is repaired by uploading it again). nullopt when there is none.
+  // An attestation's envelope carries its signature: the same envelope bytes are the same entry
+  // (the same statement signed again is a new envelope; attest's caller decides about those).
   Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) override {
-    if (!options_.signer_key)
+    if (!options_.signer_key && sig_.kind == Kind::signature)
       return std::optional<AttachOutcome>();
     // Only a manifest sign could rewrite counts: one holding a layer verify refuses as damaged
     // (not an object, say) would make "already signed" a promise verify never keeps.
     if (auto checked = parse_existing_artifact(current.bytes); !checked)
       return std::move(checked).error().context("existing " + tag_);
-    auto read = read_signature_manifest(current.bytes);
+    auto read = read_signature_manifest(current.bytes, sig_.kind);
     if (!read)
       return std::move(read).error().context("existing " + tag_);
     const std::string digest = common::sha256_digest(sig_.payload);
@@ -40,9 +42,11 @@ public:
       if (!layer.is_signature() || !layer.signature || layer.digest != digest ||
           layer.size != sig_.payload.size())
         continue;
-      auto raw = common::base64_decode(*layer.signature);
-      if (!raw || raw->empty() || !options_.signer_key->verify(sig_.payload, *raw))
-        continue;
+      if (sig_.kind == Kind::signature) {
+        auto raw = common::base64_decode(*layer.signature);
+        if (!raw || raw->empty() || !options_.signer_key->verify(sig_.payload, *raw))
+          continue;
+      }
       auto exists = client_.blob_exists(repo_, digest);
       if (!exists)
         return std::move(exists).error().context("checking the payload blob " + digest);
@@ -83,7 +87,7 @@ public:
   }
 
   Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
-    auto read = read_signature_manifest(m.bytes);
+    auto read = read_signature_manifest(m.bytes, sig_.kind);
     if (!read)
       return std::move(read).error();
     return std::move(read->layers);
@@ -108,31 +112,25 @@ private:
   const AttachOptions& options_;
 };
 
-// The .sig tag of a repository, through one registry client.
+// The .sig (or .att) tag of a repository, through one registry client.
 class TagStore final : public SignatureStore {
 public:
-  explicit TagStore(registry::Client& client) : client_(client) {}
-
-  Result<std::string> location(const Subject& subject) const override {
-    auto tag = signature_tag(subject.digest);
-    if (!tag)
-      return std::move(tag).error();
-    return subject.repository.str() + ":" + *tag;
-  }
+  TagStore(registry::Client& client, Kind kind) : client_(client), kind_(kind) {}
 
   Result<StoredSignatures> find(const Subject& subject) override {
-    auto tag = signature_tag(subject.digest);
+    auto tag = kind_tag(kind_, subject.digest);
     if (!tag)
       return std::move(tag).error();
     auto sig = client_.get_manifest(subject.repository, *tag);
     if (!sig) {
       if (sig.error().kind() == ErrorKind::not_found)
-        return make_error(ErrorKind::no_signature,
-                          "no signatures found for " + subject.repository.str() + "@" +
-                              subject.digest + " (no " + *tag + " in the repository)");
+        return make_error(ErrorKind::no_signature, "no " + std::string(kind_name(kind_)) +
+                                                       "s found for " + subject.repository.str() +
+                                                       "@" + subject.digest + " (no " + *tag +
+                                                       " in the repository)");
       return std::move(sig).error().context("fetching " + *tag);
     }
-    auto layers = read_signature_layers(sig->bytes);
+    auto layers = read_signature_layers(sig->bytes, kind_);
     if (!layers)
       return std::move(layers).error().context(*tag);
     return StoredSignatures{*tag, std::move(*layers)};
@@ -145,18 +143,14 @@ public:
 
   Result<AttachResult> attach(const Subject& subject, const NewSignature& sig,
                               const AttachOptions& options) override {
-    auto tag = signature_tag(subject.digest);
+    auto tag = kind_tag(kind_, subject.digest);
     if (!tag)
       return std::move(tag).error();
-    if (sig.payload.size() > kMaxPayloadSize)
-      return make_error(ErrorKind::limit,
-                        "the payload is " + std::to_string(sig.payload.size()) +
-                            " bytes, more than verifiers fetch by default (" +
-                            std::to_string(kMaxPayloadSize) +
-                            " bytes, verify's --max-payload-size): use fewer or shorter "
-                            "annotations");
-    if (sig.format != SignatureFormat::legacy)
-      return make_error(ErrorKind::internal, "the .sig tag stores legacy signatures only");
+    if (auto fits = detail::check_attachment_size("payload", sig.payload.size()); !fits)
+      return std::move(fits).error();
+    if (sig.format != Format::legacy || sig.kind != kind_)
+      return make_error(ErrorKind::internal, "the " + *tag + " tag stores legacy " +
+                                                 std::string(kind_name(kind_)) + "s only");
     SigDocument doc(client_, subject.repository, *tag, sig, options);
     auto written = detail::read_modify_write(client_, subject.repository, *tag, doc, options);
     if (written)
@@ -166,12 +160,13 @@ public:
 
 private:
   registry::Client& client_;
+  Kind kind_;
 };
 
 } // namespace
 
-std::unique_ptr<SignatureStore> make_tag_store(registry::Client& client) {
-  return std::make_unique<TagStore>(client);
+std::unique_ptr<SignatureStore> make_tag_store(registry::Client& client, Kind kind) {
+  return std::make_unique<TagStore>(client, kind);
 }
 
 } // namespace isign::cosign

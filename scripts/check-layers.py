@@ -19,7 +19,10 @@ so a relative path cannot slip past the rule.
 Rule "cosign-format": only cosign/ knows cosign's formats. In common keys registry sign verify cli,
 the code (comments stripped; tests/, bench/, testdata/ and docs are not checked) may not contain
     application/vnd.dev.cosign   dev.cosignproject.cosign   cosign container image signature
-    .sig"   ".sig                (a string literal building the sha256-<hex>.sig tag)
+    .sig"   ".sig   .att"   ".att   (a string literal building the sha256-<hex>.sig/.att tag)
+    application/vnd.dev.sigstore.bundle   dev.sigstore.bundle.   sigstore.dev/cosign/sign
+    application/vnd.in-toto   application/vnd.dsse.envelope   in-toto.io/Statement
+                                 (the bundle, its referrer annotations, DSSE and the statement)
 Exception: in cli/ a string literal containing `<hex>` is help text describing the tag, not code
 building it, and is ignored.
 
@@ -44,7 +47,10 @@ ANYTHING = {"tests", "bench"}
 FOLDERS = set(FLOORS) | ANYTHING | {"testdata"}
 FORMAT_FOLDERS = {"common", "keys", "registry", "sign", "verify", "cli"}
 FORMAT = re.compile(r'application/vnd\.dev\.cosign|dev\.cosignproject\.cosign|'
-                    r'cosign container image signature|"\.sig|\.sig"')
+                    r'cosign container image signature|"\.sig|\.sig"|"\.att|\.att"|'
+                    r'application/vnd\.dev\.sigstore\.bundle|dev\.sigstore\.bundle\.|'
+                    r'sigstore\.dev/cosign/sign|application/vnd\.in-toto|'
+                    r'application/vnd\.dsse\.envelope|in-toto\.io/Statement')
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]*)"', re.M)
 
 

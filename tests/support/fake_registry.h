@@ -33,9 +33,15 @@ public:
   std::function<std::pair<std::optional<common::Error>, bool>(int)> on_put;
   bool list_has_tag = false; // what has_tag answers when the tag is not stored
 
+  // The stored manifest's descriptor (not counted in gets, not scripted by on_get).
   Result<registry::Descriptor> head_manifest(const registry::Repository&,
-                                             std::string_view) override {
-    return make_error(ErrorKind::internal, "not scripted");
+                                             std::string_view ref) override {
+    std::lock_guard lock(mu);
+    auto it = tags.find(std::string(ref));
+    if (it == tags.end())
+      return make_error(ErrorKind::not_found, "404");
+    return registry::Descriptor{media_type_of(it->second), common::sha256_digest(it->second),
+                                it->second.size()};
   }
   Result<registry::Manifest> get_manifest(const registry::Repository&,
                                           std::string_view ref) override {
@@ -50,11 +56,13 @@ public:
     registry::Manifest m;
     m.bytes = it->second;
     m.digest = common::sha256_digest(m.bytes);
-    // What the registry tells apart by Content-Type: an index has "manifests".
-    m.media_type =
-        std::string(m.bytes.find("\"manifests\"") != std::string::npos ? registry::kOciIndex
-                                                                       : registry::kOciManifest);
+    m.media_type = media_type_of(m.bytes);
     return m;
+  }
+  // What the registry tells apart by Content-Type: an index has "manifests".
+  static std::string media_type_of(const std::string& bytes) {
+    return std::string(bytes.find("\"manifests\"") != std::string::npos ? registry::kOciIndex
+                                                                        : registry::kOciManifest);
   }
   using Client::put_manifest;
   Result<std::string> put_manifest(const registry::Repository&, std::string_view ref,
@@ -68,6 +76,23 @@ public:
     if (error)
       return *error;
     return common::sha256_digest(bytes);
+  }
+  // With claim_oci_subject, a PUT of a manifest naming a subject answers OCI-Subject (as a
+  // registry with the referrers API does, or a proxy that adds the header without one).
+  bool claim_oci_subject = false;
+  Result<registry::PutResult> put_manifest_with_subject(const registry::Repository& repo,
+                                                        std::string_view ref,
+                                                        std::string_view bytes,
+                                                        std::string_view media_type) override {
+    auto put = put_manifest(repo, ref, bytes, media_type, registry::PutCondition{});
+    if (!put)
+      return std::move(put).error();
+    registry::PutResult out{*put, ""};
+    const std::string key = "\"subject\":{";
+    if (auto at = bytes.find(key); claim_oci_subject && at != std::string_view::npos)
+      if (auto d = bytes.find("sha256:", at); d != std::string_view::npos)
+        out.oci_subject = std::string(bytes.substr(d, 71));
+    return out;
   }
   Result<void> delete_manifest(const registry::Repository&, std::string_view) override {
     return {};
@@ -101,10 +126,15 @@ public:
   // of a digest are the stored manifests whose "subject" names it.
   bool referrers_api = false;
   int listings = 0;
+  // Called before each listing with its number (1-based): an answer given instead.
+  std::function<std::optional<Result<registry::Referrers>>(int)> on_list;
   Result<registry::Referrers> list_referrers(const registry::Repository&, std::string_view digest,
                                              std::string_view) override {
     std::lock_guard lock(mu);
     ++listings;
+    if (on_list)
+      if (auto scripted = on_list(listings))
+        return *scripted;
     if (!referrers_api)
       return registry::Referrers{false, {}};
     registry::Referrers out;

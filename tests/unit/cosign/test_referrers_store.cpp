@@ -210,7 +210,7 @@ TEST_CASE("referrers store: a failed listing is an error, never 'no signatures'"
   CHECK(found.error().kind() == ErrorKind::throttled);
 
   // The composite store: the .sig is absent, the listing failed: the listing's error decides.
-  auto both = cosign::make_store(failing, {});
+  auto both = cosign::make_store(failing, cosign::kBothFormats);
   REQUIRE(both);
   auto merged = (*both)->find(s.subject);
   REQUIRE_FALSE(merged);
@@ -220,7 +220,7 @@ TEST_CASE("referrers store: a failed listing is an error, never 'no signatures'"
 TEST_CASE("composite store: what each format holds, merged, and none anywhere is no_signature",
           "[referrers]") {
   Scene s;
-  auto both = cosign::make_store(s.client, {});
+  auto both = cosign::make_store(s.client, cosign::kBothFormats);
   REQUIRE(both);
   auto none = (*both)->find(s.subject);
   REQUIRE_FALSE(none);
@@ -231,13 +231,13 @@ TEST_CASE("composite store: what each format holds, merged, and none anywhere is
   REQUIRE(found->layers.size() == 1);
   CHECK(found->layers[0].format == cosign::SignatureFormat::bundle);
   CHECK(found->unread.empty());
-  CHECK_FALSE(cosign::make_store(s.client, {false, false}));
+  CHECK_FALSE(cosign::make_store(s.client, cosign::Formats{}));
 }
 
 TEST_CASE("composite store: find_until reads the referrers only while the .sig is not enough",
           "[referrers]") {
   Scene s;
-  auto both = cosign::make_store(s.client, {});
+  auto both = cosign::make_store(s.client, cosign::kBothFormats);
   REQUIRE(both);
   REQUIRE((*both)->attach(s.subject, s.signer.sign(), s.options));
   const std::string payload = "{\"any\":\"payload\"}";
@@ -266,7 +266,7 @@ TEST_CASE("composite store: find_until reads the referrers only while the .sig i
   CHECK(asked == std::vector<std::size_t>{1, 2});
   // Without a .sig, the referrers are read whatever enough() says.
   Scene bundle_only;
-  auto store = cosign::make_store(bundle_only.client, {});
+  auto store = cosign::make_store(bundle_only.client, cosign::kBothFormats);
   REQUIRE(store);
   REQUIRE((*store)->attach(bundle_only.subject, bundle_only.signer.sign(), bundle_only.options));
   auto found = (*store)->find_until(bundle_only.subject, count(true));
