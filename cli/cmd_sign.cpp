@@ -2,7 +2,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
-#include <mutex>
 #include <optional>
 
 #include "cli/annotations.h"
@@ -11,8 +10,8 @@
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
-#include "common/parallel.h"
 #include "registry/resolve.h"
+#include "sign/batch.h"
 #include "sign/signer.h"
 
 namespace isign::cli {
@@ -67,7 +66,7 @@ struct Request {
   Outputs outputs;
   bool upload = true;
   bool recursive = false;
-  cosign::Formats formats;
+  cosign::Formats formats = cosign::kBothFormats;
 };
 
 // Checks the flags (not the key): kOk, or the exit code of the error printed.
@@ -105,35 +104,11 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
   return kOk;
 }
 
-// A signature written during the run: checked once more when the batch is done.
-struct Written {
-  cosign::Subject subject;
-  cosign::NewSignature sig;
-  std::string name; // repo@digest, for messages
-};
-
-// What signing one reference printed and the errors it met, shown in the order given, and what
-// it wrote.
-struct Outcome {
-  std::string messages;
-  std::vector<common::Error> errors;
-  std::vector<Written> written;
-};
-
-// What every reference is signed with.
-struct Signing {
-  const Request& req;
-  const keys::PrivateKey& key;
-  registry::Client& client;
-  cosign::SignatureStore& store; // where signatures are attached
-  const cosign::AttachOptions& attach_options;
-};
-
 // The line that says what attaching did, when it did something else than add a layer to the
 // .sig; where: the store's answer.
 std::string attach_message(const std::string& name, const cosign::AttachResult& result,
-                           cosign::SignatureFormat format) {
-  const bool bundle = format == cosign::SignatureFormat::bundle;
+                           cosign::Format format) {
+  const bool bundle = format == cosign::Format::bundle;
   const std::string what = bundle ? "bundle" : "signature";
   switch (result.outcome) {
   case cosign::AttachOutcome::already_present:
@@ -152,9 +127,12 @@ std::string attach_message(const std::string& name, const cosign::AttachResult& 
   return "";
 }
 
-// Writes what --output-signature and --output-payload ask for.
-common::Result<void> write_outputs(const Outputs& outputs, const std::string& payload,
-                                   const std::string& signature) {
+// Writes what --output-signature and --output-payload ask for: the legacy signature when it is
+// made, else the bundle's statement and DSSE signature.
+common::Result<void> write_outputs(const Outputs& outputs,
+                                   const std::vector<cosign::NewSignature>& sigs) {
+  const std::string& payload = sigs.front().payload;
+  const std::string& signature = sigs.front().signature;
   if (!outputs.signature_file.empty())
     if (auto w = common::write_file_atomic(outputs.signature_file, signature, 0644,
                                            common::Overwrite::yes);
@@ -168,143 +146,61 @@ common::Result<void> write_outputs(const Outputs& outputs, const std::string& pa
   return {};
 }
 
-// Signs one manifest of ref in each format asked for and attaches each signature (unless
-// --upload=false), the formats side by side: each waits on its own confirmations and read-backs.
-// One format written and the other refused is its own error, saying what was written: a rerun
-// completes it (the written one is found and not duplicated).
-void sign_target(const Signing& s, const registry::Reference& ref, const registry::Target& t,
-                 Outcome& out) {
-  const std::string repo = ref.repository.str();
-  const std::string name = repo + "@" + t.digest;
-  const cosign::Subject subject{ref.repository, t.digest, t.media_type, t.size};
-  std::vector<cosign::SignatureFormat> formats;
-  if (s.req.formats.legacy)
-    formats.push_back(cosign::SignatureFormat::legacy);
-  if (s.req.formats.bundle)
-    formats.push_back(cosign::SignatureFormat::bundle);
-  std::vector<cosign::NewSignature> sigs;
-  for (auto format : formats) {
-    auto sig = sign::sign_image(s.key, subject, s.req.annotations, format);
-    if (!sig)
-      return out.errors.push_back(std::move(sig).error().context("signing '" + name + "'"));
-    sigs.push_back(std::move(*sig));
-  }
-  // --output-signature/--output-payload: the legacy signature when it is made, else the bundle's
-  // statement and DSSE signature.
-  if (auto w = write_outputs(s.req.outputs, sigs.front().payload, sigs.front().signature); !w)
-    return out.errors.push_back(std::move(w).error());
-  if (!s.req.upload)
-    return;
-  auto what = [](cosign::SignatureFormat f) {
-    return std::string(f == cosign::SignatureFormat::bundle ? "bundle (cosign v3 referrer)"
-                                                            : "signature (cosign v2 .sig)");
-  };
-  std::vector<std::optional<common::Result<cosign::AttachResult>>> attached(sigs.size());
-  common::parallel_for(sigs.size(), sigs.size(), [&](std::size_t i) {
-    attached[i] = s.store.attach(subject, sigs[i], s.attach_options);
-  });
-  std::vector<std::string> written;
-  for (std::size_t i = 0; i < sigs.size(); ++i)
-    if (*attached[i])
-      written.push_back(what(formats[i]));
-  for (std::size_t i = 0; i < sigs.size(); ++i) {
-    const bool bundle = formats[i] == cosign::SignatureFormat::bundle;
-    out.messages +=
-        std::string(bundle ? "Pushing bundle" : "Pushing signature") + " to: " + repo + "\n";
-    auto& result = *attached[i];
-    if (!result) {
-      common::Error e = std::move(result).error();
-      if (!written.empty())
-        e.context("the " + written.front() + " was written, but the " + what(formats[i]) +
-                  " was not (run sign again to complete it)");
-      out.errors.push_back(std::move(e).context("signing '" + name + "'"));
+// Prints what signing one reference did (its messages, then its errors); returns the first
+// failure's exit code (kOk when there was none).
+int print_outcome(const Request& req, std::size_t i, const sign::RefSigned& r) {
+  std::string messages;
+  std::vector<const common::Error*> errors;
+  if (r.error)
+    errors.push_back(&*r.error);
+  const std::string repo = req.refs[i].repository.str();
+  for (const auto& t : r.targets) {
+    if (t.named_by_tag)
+      messages += tag_warning(req.inputs[i], req.refs[i], t.target);
+    if (t.error) {
+      errors.push_back(&*t.error);
       continue;
     }
-    if (result->outcome == cosign::AttachOutcome::created ||
-        result->outcome == cosign::AttachOutcome::attached)
-      out.written.push_back(Written{subject, sigs[i], name});
-    // Notes quote the registry's error text: one printable line each.
-    for (const auto& note : result->notes)
-      out.messages += "isign: warning: " + one_line(note) + "\n";
-    out.messages += attach_message(name, *result, formats[i]);
-  }
-}
-
-// Resolves reference i and signs each manifest it stands for.
-Outcome sign_ref(const Signing& s, std::size_t i) {
-  Outcome out;
-  const auto& ref = s.req.refs[i];
-  registry::Selection selection;
-  selection.recursive = s.req.recursive;
-  auto resolved = registry::resolve_targets(s.client, ref, selection);
-  if (!resolved) {
-    out.errors.push_back(std::move(resolved).error().context("signing '" + s.req.inputs[i] + "'"));
-    return out;
-  }
-  for (const auto& t : resolved->targets) {
-    // Index children are named by digest in the index: only what the user named can be a tag.
-    if (!ref.by_digest() && t.role != registry::Target::Role::child)
-      out.messages += tag_warning(s.req.inputs[i], ref, t);
-    sign_target(s, ref, t, out);
-  }
-  return out;
-}
-
-// Once the batch is done, every signature written is attached again, which is a no-op (a read or
-// two) where it is still there. Distribution has no compare-and-swap on tags: a concurrent signer
-// whose PUT lands after the read-back that followed ours (a registry slowed by many signers) can
-// replace our layer. By now, seconds later for most images, such a write has landed, and the
-// signature is merged back in. Returns the exit code of the first failure.
-int check_written(const Signing& s, const std::vector<std::optional<Outcome>>& outcomes) {
-  std::vector<const Written*> all;
-  for (const auto& o : outcomes)
-    for (const auto& w : o->written)
-      all.push_back(&w);
-  std::vector<std::optional<common::Result<cosign::AttachResult>>> again(all.size());
-  common::parallel_for(all.size(), kParallelSigners, [&](std::size_t i) {
-    again[i] = s.store.attach(all[i]->subject, all[i]->sig, s.attach_options);
-  });
-  int first_failure = kOk;
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    auto& r = *again[i];
-    if (!r) {
-      int code = report(std::move(r).error().context("checking the signature of '" + all[i]->name +
-                                                     "' after the batch"));
-      if (first_failure == kOk)
-        first_failure = code;
-    } else if (r->outcome != cosign::AttachOutcome::already_present) {
-      warn(all[i]->name + ": a concurrent signer had replaced the " +
-           std::string(cosign::format_name(all[i]->sig.format)) +
-           " signature written earlier in this run; it is attached again (" + r->where + ")");
+    std::size_t failed = 0;
+    for (const auto& a : t.attached) {
+      messages +=
+          std::string(a.format == cosign::Format::bundle ? "Pushing bundle" : "Pushing signature") +
+          " to: " + repo + "\n";
+      if (!a.result) {
+        errors.push_back(&t.attach_errors[failed++]);
+        continue;
+      }
+      // Notes quote the registry's error text: one printable line each.
+      for (const auto& note : a.result->notes)
+        messages += "isign: warning: " + one_line(note) + "\n";
+      messages += attach_message(t.name, *a.result, a.format);
     }
   }
+  std::cerr << messages;
+  int first_failure = kOk;
+  for (const auto* e : errors)
+    if (int code = report(*e); first_failure == kOk)
+      first_failure = code;
   return first_failure;
 }
 
-// Signs every reference concurrently; each outcome is printed as soon as those before it have
-// been. Returns the first failure's exit code.
-int sign_all(const Signing& s) {
-  const std::size_t n = s.req.refs.size();
-  std::vector<std::optional<Outcome>> outcomes(n);
-  std::mutex print_mutex;
-  std::size_t next_to_print = 0;
+// What checking every signature written once more found: a concurrent signer's replacement is
+// a warning (the signature is back), a failure its error. Returns the first failure's exit code.
+int print_rechecks(const std::vector<sign::Recheck>& rechecks) {
   int first_failure = kOk;
-  common::parallel_for(n, kParallelSigners, [&](std::size_t i) {
-    Outcome done = sign_ref(s, i);
-    std::lock_guard lock(print_mutex);
-    outcomes[i] = std::move(done);
-    for (; next_to_print < n && outcomes[next_to_print]; ++next_to_print) {
-      const Outcome& o = *outcomes[next_to_print];
-      std::cerr << o.messages;
-      for (const auto& e : o.errors) {
-        int code = report(e);
-        if (first_failure == kOk)
-          first_failure = code;
-      }
+  for (const auto& r : rechecks) {
+    if (!r.result) {
+      common::Error e = r.result.error();
+      int code = report(e.context("checking the signature of '" + r.name + "' after the batch"));
+      if (first_failure == kOk)
+        first_failure = code;
+    } else if (r.result->outcome != cosign::AttachOutcome::already_present) {
+      warn(r.name + ": a concurrent signer had replaced the " +
+           std::string(cosign::format_name(r.format)) +
+           " signature written earlier in this run; it is attached again (" + r.result->where +
+           ")");
     }
-  });
-  if (auto code = check_written(s, outcomes); first_failure == kOk)
-    first_failure = code;
+  }
   return first_failure;
 }
 
@@ -346,7 +242,26 @@ int cmd_sign(int argc, char** argv) {
   auto store = cosign::make_store(**client, req.formats);
   if (!store)
     return report(store.error());
-  const int code = sign_all(Signing{req, *key, **client, **store, attach_options});
+  sign::Batch batch{**client, **store};
+  batch.attach = attach_options;
+  batch.selection.recursive = req.recursive;
+  batch.formats = req.formats;
+  batch.upload = req.upload;
+  batch.workers = kParallelSigners;
+  batch.make = [&](const cosign::Subject& subject, cosign::Format format) {
+    return sign::sign_image(*key, subject, req.annotations, format);
+  };
+  batch.on_signed = [&](const std::vector<cosign::NewSignature>& sigs) {
+    return write_outputs(req.outputs, sigs);
+  };
+  int code = kOk;
+  auto done =
+      sign::sign_all(batch, req.refs, req.inputs, [&](std::size_t i, const sign::RefSigned& r) {
+        if (int c = print_outcome(req, i, r); code == kOk)
+          code = c;
+      });
+  if (int c = print_rechecks(done.rechecks); code == kOk)
+    code = c;
   print_debug_stats(**client);
   return code;
 }
