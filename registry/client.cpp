@@ -58,8 +58,11 @@ struct PagedList {
   std::string_view name; // "tag list"
   std::string_view page; // "tag page"
   std::size_t max_pages;
-  std::string accept;   // the Accept header; none when empty
-  std::size_t max_body; // of each page
+  std::string accept = {}; // the Accept header; none when empty
+  std::size_t max_body;    // of each page
+  // Empty pages in a row, each with a next page, after which the list is given up; 0: no bound
+  // but max_pages.
+  std::size_t max_empty_pages = 0;
 };
 // What one page held: its number of entries, and whether to read the next page.
 struct PageSeen {
@@ -413,8 +416,14 @@ Result<Referrers> RegistryClient::list_referrers(const Repository& repo, std::st
   std::string url = base(repo) + "/referrers/" + std::string(digest);
   if (!artifact_type.empty())
     url += "?artifactType=" + url_encode(artifact_type);
-  const PagedList list{"referrers list", "referrers page", kMaxReferrerPages,
-                       std::string(kOciIndex), options_.max_manifest_size};
+  // No bound on empty pages: distribution-spec v1.1 leaves paging to the registry, so a page may
+  // hold no descriptor and still link to the next (one that pages before it filters, say).
+  // kMaxReferrerPages and kMaxReferrers bound the listing instead.
+  const PagedList list{.name = "referrers list",
+                       .page = "referrers page",
+                       .max_pages = kMaxReferrerPages,
+                       .accept = std::string(kOciIndex),
+                       .max_body = options_.max_manifest_size};
   Referrers out;
   auto walked = walk_pages(repo, std::move(url), list,
                            [&](const HttpRequest& req, HttpResponse& resp, std::size_t page) {
@@ -494,10 +503,9 @@ std::string RegistryClient::next_link(const std::string& link, const Repository&
 
 // Follows a paged list and its Link: rel="next" pages, handing each page's answer to on_page,
 // which returns false to stop. Bounded: a Link back to a visited page, more than max_pages
-// pages, or kMaxEmptyPages empty pages in a row (a registry that pages forever) are errors.
+// pages, or, when the list sets max_empty_pages, that many empty pages in a row are errors.
 Result<void> RegistryClient::walk_pages(const Repository& repo, std::string url,
                                         const PagedList& list, const OnPage& on_page) {
-  constexpr std::size_t kMaxEmptyPages = 3;
   const std::string name(list.name), page_name(list.page);
   std::set<std::string> visited;
   std::size_t pages = 0, empty_in_a_row = 0;
@@ -530,7 +538,7 @@ Result<void> RegistryClient::walk_pages(const Repository& repo, std::string url,
       break;
     url = next_link(resp->header("link"), repo);
     empty_in_a_row = seen->entries == 0 ? empty_in_a_row + 1 : 0;
-    if (!url.empty() && empty_in_a_row >= kMaxEmptyPages)
+    if (!url.empty() && list.max_empty_pages != 0 && empty_in_a_row >= list.max_empty_pages)
       return make_error(ErrorKind::registry, "GET " + url_path(req.url) + ": the registry sent " +
                                                  std::to_string(empty_in_a_row) + " empty " +
                                                  page_name +
@@ -545,7 +553,13 @@ Result<void> RegistryClient::walk_tag_pages(
     const std::function<Result<bool>(std::vector<std::string>& page, const std::string& url)>&
         on_page) {
   constexpr std::size_t kMaxPages = 10000;
-  const PagedList list{"tag list", "tag page", kMaxPages, "", HttpRequest{}.max_body};
+  // A tag page holds the tags after the previous page's last (distribution-spec "Listing Tags"):
+  // empty pages that keep linking onwards are a registry paging forever.
+  const PagedList list{.name = "tag list",
+                       .page = "tag page",
+                       .max_pages = kMaxPages,
+                       .max_body = HttpRequest{}.max_body,
+                       .max_empty_pages = 3};
   return walk_pages(repo, std::move(url), list,
                     [&](const HttpRequest& req, HttpResponse& resp, std::size_t) {
                       auto page = parse_tag_page(req, resp, repo);
