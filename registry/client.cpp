@@ -15,6 +15,7 @@
 #include "registry/json_util.h"
 #include "registry/referrers.h"
 #include "registry/secret_mask.h"
+#include "registry/url.h"
 
 namespace isign::registry {
 
