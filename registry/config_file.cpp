@@ -3,9 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <pwd.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/file.h"
 #include "common/secret.h"
@@ -59,25 +57,6 @@ std::vector<std::string> exact_keys(std::string_view registry) {
 }
 
 } // namespace
-
-std::optional<std::string> nonempty(const GetEnv& env, const std::string& name) {
-  auto value = env(name);
-  if (!value || value->empty())
-    return std::nullopt;
-  return value;
-}
-
-std::string home_dir(const GetEnv& env) {
-  if (auto home = nonempty(env, "HOME"))
-    return *home;
-  struct passwd pw {};
-  struct passwd* result = nullptr;
-  std::vector<char> buf(16384);
-  if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &result) == 0 && result &&
-      result->pw_dir)
-    return result->pw_dir;
-  return "/";
-}
 
 std::string docker_key(std::string_view registry) {
   return is_docker_hub(registry) ? std::string(kDockerHubAuthKey) : std::string(registry);

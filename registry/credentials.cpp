@@ -2,7 +2,6 @@
 // order of credHelpers, auths and credsStore.
 #include "registry/credentials.h"
 
-#include <cstdlib>
 #include <unistd.h>
 
 #include "common/encoding.h"
@@ -142,15 +141,6 @@ credentials_in_file(const AuthFile& file, std::string_view registry, const GetEn
 }
 
 } // namespace
-
-GetEnv process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (!value)
-      return std::nullopt;
-    return std::string(value);
-  };
-}
 
 std::vector<AuthFile> auth_file_paths(const GetEnv& env) {
   if (auto file = nonempty(env, "REGISTRY_AUTH_FILE"))
