@@ -43,13 +43,8 @@ Result<std::string> RegistryClient::get_blob(const Repository& repo, std::string
     bytes.clear();
   };
   auto resp = send(req, repo, Access::pull, true, restart);
-  if (!resp) {
-    if (resp.error().kind() == ErrorKind::limit)
-      return make_error(ErrorKind::limit, "GET " + url_path(req.url) +
-                                              ": the blob is larger than the limit of " +
-                                              std::to_string(max_size) + " bytes");
-    return std::move(resp).error();
-  }
+  if (!resp)
+    return too_large_context(std::move(resp).error(), req, "blob");
   if (resp->status != 200)
     return answer_error(req, *resp);
   if (auto got = hash->finish_digest(); got != digest)
@@ -81,8 +76,7 @@ Result<void> RegistryClient::upload_blob(const Repository& repo, std::string_vie
   if (location.empty())
     return make_error(ErrorKind::registry,
                       "POST " + url_path(start.url) + ": no Location header in the answer");
-  if (location.rfind("http://", 0) != 0 && location.rfind("https://", 0) != 0)
-    location = origin(repo) + (location.front() == '/' ? "" : "/") + location;
+  location = absolute_url(location, repo);
   if (auto clear = refuse_plain_http(location, "upload location"); !clear)
     return std::move(clear).error().context("POST " + url_path(start.url));
   location += (location.find('?') == std::string::npos ? "?" : "&");

@@ -54,13 +54,8 @@ Result<Manifest> RegistryClient::get_manifest(const Repository& repo, std::strin
   req.headers.emplace_back("Accept", kManifestAccept);
   req.max_body = options_.max_manifest_size;
   auto resp = send(req, repo, Access::pull, true);
-  if (!resp) {
-    if (resp.error().kind() == ErrorKind::limit)
-      return make_error(ErrorKind::limit, "GET " + url_path(req.url) +
-                                              ": the manifest is larger than the limit of " +
-                                              std::to_string(req.max_body) + " bytes");
-    return std::move(resp).error();
-  }
+  if (!resp)
+    return too_large_context(std::move(resp).error(), req, "manifest");
   if (resp->status != 200)
     return not_found_context(answer_error(req, *resp), repo, ref);
   Manifest m;

@@ -432,14 +432,9 @@ Result<std::string> parse_registry_host(std::string_view text) {
     return make_error(ErrorKind::usage, "invalid registry " + quoted(text) + ": " + problem);
   };
   // docker login accepts URLs ("https://index.docker.io/v1/") and keeps only the host.
-  std::string_view host = text;
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (host.substr(0, scheme.size()) == scheme) {
-      host.remove_prefix(scheme.size());
-      host = host.substr(0, host.find('/'));
-      break;
-    }
-  }
+  std::string_view host = without_scheme(text);
+  if (host.size() != text.size())
+    host = host.substr(0, host.find('/'));
   // A registry host never has an '@': everything up to the last one is user-info.
   if (auto rest = without_scheme(text); rest.find('@') != std::string_view::npos)
     return make_error(ErrorKind::usage,

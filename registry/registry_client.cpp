@@ -34,6 +34,14 @@ Error not_found_context(Error e, const Repository& repo, std::string_view ref) {
   return std::move(e).context(what + " not found");
 }
 
+Error too_large_context(Error e, const HttpRequest& req, std::string_view what) {
+  if (e.kind() != ErrorKind::limit)
+    return e;
+  return make_error(ErrorKind::limit, req.method + " " + url_path(req.url) + ": the " +
+                                          std::string(what) + " is larger than the limit of " +
+                                          std::to_string(req.max_body) + " bytes");
+}
+
 RegistryClient::RegistryClient(ClientOptions options, std::unique_ptr<Transport> transport,
                                std::shared_ptr<SecretMask> secrets)
     : options_(std::move(options)), transport_(std::move(transport)), secrets_(std::move(secrets)),
@@ -52,6 +60,14 @@ std::string RegistryClient::origin(const Repository& repo) const {
   return std::string(options_.allow_http ? "http://" : "https://") + repo.api_host();
 }
 
+// url as given when it is absolute, else resolved against the registry's origin (an upload
+// Location or a Link target may be a path).
+std::string RegistryClient::absolute_url(const std::string& url, const Repository& repo) const {
+  if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0)
+    return url;
+  return origin(repo) + (!url.empty() && url.front() == '/' ? "" : "/") + url;
+}
+
 // The "next" URL of a Link header (RFC 8288), absolute; "" when there is none.
 std::string RegistryClient::next_link(const std::string& link, const Repository& repo) const {
   if (link.empty() || link.find("rel=\"next\"") == std::string::npos)
@@ -60,10 +76,7 @@ std::string RegistryClient::next_link(const std::string& link, const Repository&
   auto gt = link.find('>', lt);
   if (lt == std::string::npos || gt == std::string::npos)
     return "";
-  std::string target = link.substr(lt + 1, gt - lt - 1);
-  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0)
-    return target;
-  return origin(repo) + (target.front() == '/' ? "" : "/") + target;
+  return absolute_url(link.substr(lt + 1, gt - lt - 1), repo);
 }
 
 // Follows a paged list and its Link: rel="next" pages, handing each page's answer to on_page,
@@ -89,13 +102,8 @@ Result<void> RegistryClient::walk_pages(const Repository& repo, std::string url,
       req.headers.emplace_back("Accept", list.accept);
     req.max_body = list.max_body;
     auto resp = send(req, repo, Access::pull, true);
-    if (!resp) {
-      if (resp.error().kind() == ErrorKind::limit)
-        return make_error(ErrorKind::limit, "GET " + url_path(req.url) + ": the " + page_name +
-                                                " is larger than the limit of " +
-                                                std::to_string(req.max_body) + " bytes");
-      return std::move(resp).error();
-    }
+    if (!resp)
+      return too_large_context(std::move(resp).error(), req, page_name);
     auto seen = on_page(req, *resp, pages);
     if (!seen)
       return std::move(seen).error();

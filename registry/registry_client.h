@@ -28,6 +28,9 @@ bool is_digest(std::string_view ref);
 bool is_sha256_digest(std::string_view d);
 // e with "<repo>[:tag|@digest] not found" for context when it is a not_found error; e otherwise.
 common::Error not_found_context(common::Error e, const Repository& repo, std::string_view ref);
+// For a limit error of req (its answer was larger than req.max_body), the one that says what was
+// too large: "GET /v2/...: the <what> is larger than the limit of N bytes"; e otherwise.
+common::Error too_large_context(common::Error e, const HttpRequest& req, std::string_view what);
 
 // A list read in pages (tags, referrers): what messages call it and how its pages are asked for.
 struct PagedList {
@@ -99,6 +102,7 @@ private:
   std::string blob_url(const Repository& repo, std::string_view digest) const {
     return base(repo) + "/blobs/" + std::string(digest);
   }
+  std::string absolute_url(const std::string& url, const Repository& repo) const;
   std::string next_link(const std::string& link, const Repository& repo) const;
   common::Result<void> walk_pages(const Repository& repo, std::string url, const PagedList& list,
                                   const OnPage& on_page);
