@@ -69,10 +69,10 @@ public:
   // opinion when a manifest GET answered 404). Reads only the pages it needs.
   virtual common::Result<bool> has_tag(const Repository& repo, std::string_view tag) = 0;
 
-  // GET /v2/<name>/referrers/<digest> (Accept: OCI index), following Link rel="next" pages
-  // (bounded by kMaxReferrerPages and kMaxReferrers; each page by max_manifest_size, a limit
-  // error). artifact_type, when not empty, is sent as ?artifactType= and applied here to pages
-  // whose answer lacks OCI-Filters-Applied: artifactType. A usage error unless digest is
+  // GET /v2/<name>/referrers/<digest> (Accept: OCI index), following Link rel="next" pages, empty
+  // ones too (bounded by kMaxReferrerPages and kMaxReferrers; each page by max_manifest_size, a
+  // limit error). artifact_type, when not empty, is sent as ?artifactType= and applied here to
+  // pages whose answer lacks OCI-Filters-Applied: artifactType. A usage error unless digest is
   // sha256:<64 hex>. Only the first page's answer can say "no API" (api false); 401/403 after
   // auth, 429, 5xx, a redirect to anything but an index, a timeout and a malformed index are
   // errors.
