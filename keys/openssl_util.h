@@ -25,6 +25,11 @@ using PKeyCtx = std::unique_ptr<EVP_PKEY_CTX, Free<&EVP_PKEY_CTX_free>>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, Free<&EVP_MD_CTX_free>>;
 using Pkcs8Info = std::unique_ptr<PKCS8_PRIV_KEY_INFO, Free<&PKCS8_PRIV_KEY_INFO_free>>;
 
+// The bytes of s as OpenSSL's functions take them.
+inline const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
 // Pops every queued OpenSSL error; returns the first reason text ("" when the queue was empty).
 // Called after every failed OpenSSL call so errors never leak into an unrelated later call.
 std::string drain_openssl_errors();

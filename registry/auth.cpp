@@ -4,6 +4,7 @@
 #include "registry/credentials.h"
 #include "registry/http_util.h"
 #include "registry/json_util.h"
+#include "registry/url.h"
 
 namespace isign::registry::detail {
 

@@ -13,8 +13,10 @@
 
 #include "common/result.h"
 #include "registry/challenge.h"
-#include "registry/client.h"
+#include "registry/client_types.h"
+#include "registry/reference.h"
 #include "registry/secret_mask.h"
+#include "registry/transport.h"
 
 namespace isign::registry::detail {
 

@@ -3,9 +3,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <pwd.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "common/file.h"
 #include "common/secret.h"
@@ -22,12 +20,7 @@ using common::SecretString;
 namespace {
 
 bool is_docker_hub(std::string_view host) {
-  return host == kDockerHub || host == kDockerHubPrinted || host == kDockerHubApiHost;
-}
-
-// Every registry name (Docker Hub's aliases) as one string, so keys written in any form compare.
-std::string canonical_host(std::string_view host) {
-  return is_docker_hub(host) ? std::string(kDockerHub) : std::string(host);
+  return canonical_registry_host(host) == kDockerHub;
 }
 
 // containers/image's normalizeAuthFileKey: "https://host/v1/" and "http://host" are host keys
@@ -45,39 +38,22 @@ std::string normalize_key(std::string_view key, bool legacy) {
   }
   if (had_scheme || legacy)
     stripped = stripped.substr(0, stripped.find('/'));
-  return canonical_host(stripped);
+  return canonical_registry_host(stripped);
 }
 
 // Keys tried exactly, best first: the registry as given, then docker's Docker Hub key and aliases.
 std::vector<std::string> exact_keys(std::string_view registry) {
   std::vector<std::string> keys{std::string(registry)};
-  if (is_docker_hub(registry))
-    for (std::string_view k : {kDockerHubAuthKey, kDockerHub, kDockerHubPrinted, kDockerHubApiHost})
+  if (is_docker_hub(registry)) {
+    keys.emplace_back(kDockerHubAuthKey);
+    for (std::string_view k : kDockerHubHosts)
       if (k != registry)
         keys.emplace_back(k);
+  }
   return keys;
 }
 
 } // namespace
-
-std::optional<std::string> nonempty(const GetEnv& env, const std::string& name) {
-  auto value = env(name);
-  if (!value || value->empty())
-    return std::nullopt;
-  return value;
-}
-
-std::string home_dir(const GetEnv& env) {
-  if (auto home = nonempty(env, "HOME"))
-    return *home;
-  struct passwd pw {};
-  struct passwd* result = nullptr;
-  std::vector<char> buf(16384);
-  if (::getpwuid_r(::getuid(), &pw, buf.data(), buf.size(), &result) == 0 && result &&
-      result->pw_dir)
-    return result->pw_dir;
-  return "/";
-}
 
 std::string docker_key(std::string_view registry) {
   return is_docker_hub(registry) ? std::string(kDockerHubAuthKey) : std::string(registry);
@@ -169,7 +145,7 @@ std::vector<std::string> matching_auth_keys(const Json& auths, std::string_view 
   for (const auto& key : exact_keys(registry))
     if (auths.contains(key))
       keys.push_back(key);
-  std::string want = canonical_host(registry);
+  std::string want = canonical_registry_host(registry);
   for (const auto& [key, value] : auths.items()) {
     (void)value;
     if (normalize_key(key, legacy) == want &&

@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
-#include "registry/credentials.h"
 
 namespace isign::registry::detail {
 
@@ -27,11 +26,6 @@ inline constexpr std::size_t kMaxConfigSize = 4u << 20;
 // Docker configs nest four levels deep; a deeper document is an attack on the recursive dump()
 // (a stack overflow, or megabytes of indentation per line when rewritten).
 inline constexpr std::size_t kMaxJsonDepth = 64;
-
-// env's value of name, nullopt when it is unset or empty.
-std::optional<std::string> nonempty(const GetEnv& env, const std::string& name);
-// $HOME, else the password database's home of this user, else "/".
-std::string home_dir(const GetEnv& env);
 
 // The key docker writes for a registry, and the server URL it gives helpers.
 std::string docker_key(std::string_view registry);

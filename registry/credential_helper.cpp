@@ -4,6 +4,7 @@
 
 #include "common/secret.h"
 #include "registry/config_file.h"
+#include "registry/credentials.h"
 
 namespace isign::registry {
 

@@ -8,7 +8,7 @@
 
 #include "common/result.h"
 #include "common/subprocess.h"
-#include "registry/credentials.h"
+#include "registry/env.h"
 
 namespace isign::registry::detail {
 

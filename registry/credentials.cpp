@@ -2,7 +2,6 @@
 // order of credHelpers, auths and credsStore.
 #include "registry/credentials.h"
 
-#include <cstdlib>
 #include <unistd.h>
 
 #include "common/encoding.h"
@@ -18,6 +17,7 @@ using common::SecretString;
 using detail::cred_helper_for;
 using detail::creds_store_for;
 using detail::file_error;
+using detail::HelperChoice;
 using detail::home_dir;
 using detail::Json;
 using detail::load_config;
@@ -87,6 +87,27 @@ Result<std::optional<Credentials>> entry_credentials(const Json& entry, const st
   return std::optional<Credentials>(std::move(creds));
 }
 
+// Credentials from the first entry of auths for registry that holds any, in matching_auth_keys'
+// order; nullopt when none does.
+Result<std::optional<Credentials>>
+credentials_in_auths(const Json& auths, std::string_view registry, const AuthFile& file) {
+  for (const auto& key : matching_auth_keys(auths, registry, file.legacy)) {
+    auto creds = entry_credentials(auths.at(key), file.path, key);
+    if (!creds || *creds)
+      return creds;
+  }
+  return std::optional<Credentials>();
+}
+
+// What the helper a file names under field (credHelpers, credsStore) answers; its errors say so.
+Result<std::optional<Credentials>> helper_credentials(const HelperChoice& helper, const GetEnv& env,
+                                                      const std::string& path, const char* field) {
+  auto creds = credential_helper_get(helper.name, helper.server_url, env);
+  if (!creds)
+    return std::move(creds).error().context("'" + path + "': " + field);
+  return creds;
+}
+
 Result<std::optional<Credentials>>
 credentials_in_file(const AuthFile& file, std::string_view registry, const GetEnv& env) {
   auto loaded = load_config(file.path);
@@ -96,35 +117,23 @@ credentials_in_file(const AuthFile& file, std::string_view registry, const GetEn
     return std::optional<Credentials>();
   const Json& doc = **loaded;
 
-  if (file.legacy) {
-    for (const auto& key : matching_auth_keys(doc, registry, true)) {
-      auto creds = entry_credentials(doc.at(key), file.path, key);
-      if (!creds || *creds)
-        return creds;
-    }
-    return std::optional<Credentials>();
-  }
+  if (file.legacy)
+    return credentials_in_auths(doc, registry, file);
 
   // credHelpers first: a registry assigned to a helper is answered by the helper alone.
   auto helper = cred_helper_for(doc, registry, file.path);
   if (!helper)
     return std::move(helper).error();
-  if (!helper->name.empty()) {
-    auto creds = credential_helper_get(helper->name, helper->server_url, env);
-    if (!creds)
-      return std::move(creds).error().context("'" + file.path + "': credHelpers");
-    return creds;
-  }
+  if (!helper->name.empty())
+    return helper_credentials(*helper, env, file.path, "credHelpers");
 
   auto auths = object_member(doc, "auths", file.path);
   if (!auths)
     return std::move(auths).error();
   if (*auths) {
-    for (const auto& key : matching_auth_keys(**auths, registry, false)) {
-      auto creds = entry_credentials((*auths)->at(key), file.path, key);
-      if (!creds || *creds)
-        return creds;
-    }
+    auto creds = credentials_in_auths(**auths, registry, file);
+    if (!creds || *creds)
+      return creds;
   }
 
   // Docker asks credsStore instead of auths; containers/image ignores credsStore. Asking it after
@@ -132,25 +141,12 @@ credentials_in_file(const AuthFile& file, std::string_view registry, const GetEn
   auto store = creds_store_for(doc, registry, file.path);
   if (!store)
     return std::move(store).error();
-  if (!store->name.empty()) {
-    auto creds = credential_helper_get(store->name, store->server_url, env);
-    if (!creds)
-      return std::move(creds).error().context("'" + file.path + "': credsStore");
-    return creds;
-  }
+  if (!store->name.empty())
+    return helper_credentials(*store, env, file.path, "credsStore");
   return std::optional<Credentials>();
 }
 
 } // namespace
-
-GetEnv process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    if (!value)
-      return std::nullopt;
-    return std::string(value);
-  };
-}
 
 std::vector<AuthFile> auth_file_paths(const GetEnv& env) {
   if (auto file = nonempty(env, "REGISTRY_AUTH_FILE"))

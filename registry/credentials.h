@@ -11,12 +11,9 @@
 
 #include "common/result.h"
 #include "registry/credentials_types.h"
+#include "registry/env.h"
 
 namespace isign::registry {
-
-// Environment lookups go through this so tests can supply their own.
-using GetEnv = std::function<std::optional<std::string>(const std::string& name)>;
-GetEnv process_env();
 
 // One auth file to search; legacy is the old ~/.dockercfg layout (the whole file is "auths").
 struct AuthFile {

@@ -1,5 +1,6 @@
-// Internal to registry/: URLs and HTTP answers as the client and its auth see them: what an
-// error message shows of a URL, origins, and the one-line error for a registry's HTTP answer.
+// Internal to registry/: HTTP requests and answers as the client and its auth see them: the
+// one-line error for a registry's HTTP answer, Retry-After, registry text quoted in a message.
+// What messages show of a URL, and origins, are in url.h.
 #pragma once
 
 #include <string>
@@ -15,17 +16,6 @@ class SecretMask;
 // A request with method and url and everything else at its default.
 HttpRequest make_request(std::string method, std::string url);
 
-// "/v2/..." of a URL, without scheme, host and query: what error messages show of it.
-std::string url_path(const std::string& url);
-// Percent-encoding of everything but RFC 3986's unreserved characters.
-std::string url_encode(std::string_view s);
-// host[:port] of an absolute URL, lowercased, without user info; "" for a relative one.
-std::string host_of(std::string_view url);
-// "scheme://host[:port]" of an absolute URL, lowercased, with the scheme's default port dropped,
-// so that two URLs of one origin compare equal; "" for a relative URL.
-std::string origin_of(std::string_view url);
-// Whether host_port is localhost, ::1 or in 127.0.0.0/8.
-bool is_loopback_host(const std::string& host_port);
 // Retry-After in seconds (capped at 3600); -1 when absent or an HTTP date.
 long parse_retry_after(const std::string& value);
 // Registry text quoted in a message: at most 100 characters, in single quotes.

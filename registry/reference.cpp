@@ -241,10 +241,6 @@ std::string credentials_problem(std::string_view userinfo, std::string_view fix)
 constexpr std::string_view kCredentialsFix =
     "use isign login or --registry-username/--registry-password";
 
-bool is_docker_hub_alias(std::string_view host) {
-  return host == kDockerHub || host == kDockerHubPrinted;
-}
-
 // What is wrong with text as a whole before it is split: empty, user-info, a URL scheme, an
 // image ID; "" when nothing. A user-info problem is a credentials_problem() (it must not be
 // shown with the text around it).
@@ -304,7 +300,10 @@ std::string split_registry(std::string_view name, std::string& registry, std::st
     if (first.find_first_of(".:") != std::string_view::npos || first == "localhost") {
       if (auto problem = host_problem(first); !problem.empty())
         return problem;
-      registry = is_docker_hub_alias(first) ? std::string(kDockerHub) : std::string(first);
+      // docker (distribution/reference) and go-containerregistry both take index.docker.io for
+      // Docker Hub, but keep registry-1.docker.io as a registry of its own: cosign signs such a
+      // reference as written, and so must we.
+      registry = first == kDockerHubApiHost ? std::string(first) : canonical_registry_host(first);
       path = name.substr(slash + 1);
     }
   }
@@ -372,6 +371,12 @@ Result<Repository> Repository::parse(std::string_view text) {
   return std::move(ref->repository);
 }
 
+std::string canonical_registry_host(std::string_view host) {
+  const bool hub =
+      std::find(kDockerHubHosts.begin(), kDockerHubHosts.end(), host) != kDockerHubHosts.end();
+  return std::string(hub ? kDockerHub : host);
+}
+
 std::string Repository::api_host() const {
   return registry == kDockerHub ? std::string(kDockerHubApiHost) : registry;
 }
@@ -427,14 +432,9 @@ Result<std::string> parse_registry_host(std::string_view text) {
     return make_error(ErrorKind::usage, "invalid registry " + quoted(text) + ": " + problem);
   };
   // docker login accepts URLs ("https://index.docker.io/v1/") and keeps only the host.
-  std::string_view host = text;
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (host.substr(0, scheme.size()) == scheme) {
-      host.remove_prefix(scheme.size());
-      host = host.substr(0, host.find('/'));
-      break;
-    }
-  }
+  std::string_view host = without_scheme(text);
+  if (host.size() != text.size())
+    host = host.substr(0, host.find('/'));
   // A registry host never has an '@': everything up to the last one is user-info.
   if (auto rest = without_scheme(text); rest.find('@') != std::string_view::npos)
     return make_error(ErrorKind::usage,
@@ -451,8 +451,9 @@ Result<std::string> parse_registry_host(std::string_view text) {
   std::string lowered;
   for (char c : host)
     lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (is_docker_hub_alias(lowered) || lowered == kDockerHubApiHost)
-    return std::string(kDockerHub);
+  // Docker Hub in whatever case it was typed; any other host as given.
+  if (std::string canonical = canonical_registry_host(lowered); canonical == kDockerHub)
+    return canonical;
   return std::string(host);
 }
 

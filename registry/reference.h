@@ -1,6 +1,7 @@
 // Image references: [registry[:port]/]repo[:tag][@sha256:<hex>] with docker's normalization.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,15 @@ namespace isign::registry {
 inline constexpr std::string_view kDockerHub = "docker.io";
 inline constexpr std::string_view kDockerHubPrinted = "index.docker.io";
 inline constexpr std::string_view kDockerHubApiHost = "registry-1.docker.io";
+// Every host name Docker Hub goes by, kDockerHub first.
+inline constexpr std::array<std::string_view, 3> kDockerHubHosts{kDockerHub, kDockerHubPrinted,
+                                                                 kDockerHubApiHost};
+
+// host as Repository::registry stores it: kDockerHub for each of kDockerHubHosts (as docker writes
+// them, lowercase), any other host as given. The Docker Hub aliasing of login, auth file keys
+// (docker's "https://index.docker.io/v1/" once its scheme and path are off) and policy scopes. An
+// image reference keeps registry-1.docker.io as written, as docker does (Reference::parse).
+std::string canonical_registry_host(std::string_view host);
 
 // A repository in a registry: "registry/name".
 struct Repository {

@@ -1,3 +1,5 @@
+// Listing referrers (distribution-spec v1.1): the client's list_referrers over every page, and the
+// strict reading of one page.
 #include "registry/referrers.h"
 
 #include <cstdint>
@@ -9,6 +11,8 @@
 #include "common/digest.h"
 #include "registry/json_util.h"
 #include "registry/media_types.h"
+#include "registry/registry_client.h"
+#include "registry/url.h"
 
 namespace isign::registry::detail {
 
@@ -105,6 +109,74 @@ bool filter_applied(std::string_view header_value, std::string_view filter) {
     header_value.remove_prefix(comma + 1);
   }
   return false;
+}
+
+Result<Referrers> RegistryClient::list_referrers(const Repository& repo, std::string_view digest,
+                                                 std::string_view artifact_type) {
+  if (auto ok = common::validate_sha256_digest(digest); !ok)
+    return std::move(ok).error().context("listing the referrers of " + repo.str());
+  std::string url = base(repo) + "/referrers/" + std::string(digest);
+  if (!artifact_type.empty())
+    url += "?artifactType=" + url_encode(artifact_type);
+  // No bound on empty pages: distribution-spec v1.1 leaves paging to the registry, so a page may
+  // hold no descriptor and still link to the next (one that pages before it filters, say).
+  // kMaxReferrerPages and kMaxReferrers bound the listing instead.
+  const PagedList list{.name = "referrers list",
+                       .page = "referrers page",
+                       .max_pages = kMaxReferrerPages,
+                       .accept = std::string(kOciIndex),
+                       .max_body = options_.max_manifest_size};
+  Referrers out;
+  auto walked = walk_pages(repo, std::move(url), list,
+                           [&](const HttpRequest& req, HttpResponse& resp, std::size_t page) {
+                             return read_referrers_page(req, resp, page, artifact_type, out);
+                           });
+  if (!walked)
+    return std::move(walked).error();
+  return out;
+}
+
+// One page of a referrers list into out. distribution-spec v1.1: a registry without the API
+// answers 404; go-containerregistry (cosign) also takes 400, 406 and a 200 of another
+// Content-Type for "no API", and so does isign, for the first page only and only when the
+// registry answered itself: GHCR redirects to a rate-limited HTML page, which is no "none".
+Result<PageSeen> RegistryClient::read_referrers_page(const HttpRequest& req,
+                                                     const HttpResponse& resp, std::size_t page,
+                                                     std::string_view artifact_type,
+                                                     Referrers& out) {
+  const std::string content_type = bare_media_type(resp.header("content-type"));
+  const bool redirected = !resp.effective_url.empty() && resp.effective_url != req.url;
+  if (resp.status != 200 || content_type != kOciIndex) {
+    const bool no_api =
+        resp.status == 404 || resp.status == 400 || resp.status == 406 || resp.status == 200;
+    if (page == 1 && !redirected && no_api) {
+      out.api = false;
+      return PageSeen{0, false};
+    }
+    if (!redirected && resp.status != 200)
+      return answer_error(req, resp);
+    return make_error(ErrorKind::registry,
+                      "GET " + url_path(req.url) + ": " +
+                          (redirected ? "redirected to " + origin_of(resp.effective_url) +
+                                            url_path(resp.effective_url) + ", which answered "
+                                      : "the registry answered ") +
+                          std::to_string(resp.status) + " with Content-Type " +
+                          quote_text(content_type) + ", not an image index");
+  }
+  auto descriptors = parse_referrers_page(resp.body);
+  if (!descriptors)
+    return std::move(descriptors).error().context("GET " + url_path(req.url));
+  const std::size_t entries = descriptors->size();
+  // A registry that filtered says so; otherwise the filter is ours to apply.
+  const bool filtered =
+      artifact_type.empty() || filter_applied(resp.header("oci-filters-applied"), "artifactType");
+  for (auto& d : *descriptors)
+    if (filtered || d.artifact_type == artifact_type)
+      out.descriptors.push_back(std::move(d));
+  if (out.descriptors.size() > kMaxReferrers)
+    return make_error(ErrorKind::limit, "GET " + url_path(req.url) + ": more than " +
+                                            std::to_string(kMaxReferrers) + " referrers");
+  return PageSeen{entries, true};
 }
 
 } // namespace isign::registry::detail

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "registry/client.h"
+#include "registry/client_types.h"
 
 namespace isign::registry::detail {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "common/encoding.h"
-#include "registry/http_util.h"
+#include "registry/url.h"
 
 namespace isign::registry::detail {
 

@@ -112,19 +112,13 @@ bool is_path_component(std::string_view c) {
   return true;
 }
 
-std::string normalize_host(std::string host) {
-  if (host == registry::kDockerHubPrinted || host == registry::kDockerHubApiHost)
-    return std::string(registry::kDockerHub);
-  return host;
-}
-
 // "host[:port]" or "host[:port]/path/components", docker.io aliases normalized; "" if invalid.
 std::string normalize_prefix(std::string_view text) {
   auto slash = text.find('/');
   std::string host(text.substr(0, slash));
   if (!is_host(host))
     return "";
-  std::string out = normalize_host(host);
+  std::string out = registry::canonical_registry_host(host);
   if (slash == std::string_view::npos)
     return out;
   std::string_view rest = text.substr(slash + 1);
@@ -164,7 +158,8 @@ Result<std::string> normalize_scope(const std::string& scope, const std::string&
     auto ref = registry::Reference::parse(scope);
     if (!ref)
       return bad(at, "not a valid image reference: " + ref.error().message());
-    std::string out = normalize_host(ref->repository.registry) + "/" + ref->repository.name;
+    std::string out =
+        registry::canonical_registry_host(ref->repository.registry) + "/" + ref->repository.name;
     if (!ref->tag.empty())
       out += ":" + ref->tag;
     if (!ref->digest.empty())

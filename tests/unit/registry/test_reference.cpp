@@ -259,6 +259,39 @@ TEST_CASE("Repository::parse takes a repository without tag or digest") {
   CHECK(upper.error().message() == "invalid repository 'Foo/bar': repository must be lowercase");
 }
 
+TEST_CASE("canonical_registry_host names Docker Hub docker.io, every other host as given") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"docker.io", "docker.io"},
+      {"index.docker.io", "docker.io"},
+      {"registry-1.docker.io", "docker.io"},
+      {"ghcr.io", "ghcr.io"},
+      {"localhost:5000", "localhost:5000"},
+      {"Registry.Example.com", "Registry.Example.com"},
+      // Docker Hub's names only as docker writes them: another case, a port, another docker.io
+      // host or a URL is some other registry (callers take a URL apart and lowercase first).
+      {"Index.Docker.IO", "Index.Docker.IO"},
+      {"docker.io:443", "docker.io:443"},
+      {"hub.docker.com", "hub.docker.com"},
+      {"https://index.docker.io/v1/", "https://index.docker.io/v1/"},
+      {"", ""},
+  };
+  for (const auto& [host, want] : cases) {
+    INFO(host);
+    CHECK(registry::canonical_registry_host(host) == want);
+  }
+  for (auto host : registry::kDockerHubHosts)
+    CHECK(registry::canonical_registry_host(host) == registry::kDockerHub);
+  CHECK(registry::kDockerHubHosts.front() == registry::kDockerHub);
+}
+
+TEST_CASE("Docker Hub's names: a reference keeps registry-1.docker.io, login and keys do not") {
+  CHECK(Reference::parse("index.docker.io/library/ubuntu")->repository.registry == "docker.io");
+  CHECK(Reference::parse("registry-1.docker.io/library/ubuntu")->repository.registry ==
+        "registry-1.docker.io");
+  for (auto host : registry::kDockerHubHosts)
+    CHECK(*registry::parse_registry_host(host) == "docker.io");
+}
+
 TEST_CASE("parse_registry_host accepts what docker login accepts") {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"ghcr.io", "ghcr.io"},

@@ -1,0 +1,95 @@
+// Blobs: existence, GET hashed while it streams, and monolithic uploads.
+#include "registry/registry_client.h"
+
+#include <optional>
+
+#include "common/digest.h"
+#include "registry/url.h"
+
+namespace isign::registry::detail {
+
+using common::ErrorKind;
+using common::make_error;
+using common::Result;
+
+Result<bool> RegistryClient::blob_exists(const Repository& repo, std::string_view digest) {
+  HttpRequest req = make_request("HEAD", blob_url(repo, digest));
+  auto resp = send(req, repo, Access::pull, true);
+  if (!resp)
+    return std::move(resp).error();
+  if (resp->status == 200)
+    return true;
+  if (resp->status == 404)
+    return false;
+  return answer_error(req, *resp);
+}
+
+Result<std::string> RegistryClient::get_blob(const Repository& repo, std::string_view digest,
+                                             std::size_t max_size) {
+  if (!is_sha256_digest(digest))
+    return make_error(ErrorKind::registry, "invalid blob digest '" + std::string(digest) + "'");
+  HttpRequest req = make_request("GET", blob_url(repo, digest));
+  req.max_body = max_size;
+  // Hashed as the bytes arrive; every attempt (retry, auth round) starts afresh.
+  std::optional<common::Sha256> hash;
+  std::string bytes;
+  req.body_sink = [&](std::string_view chunk) {
+    hash->update(chunk);
+    bytes.append(chunk);
+    return true;
+  };
+  auto restart = [&] {
+    hash.emplace();
+    bytes.clear();
+  };
+  auto resp = send(req, repo, Access::pull, true, restart);
+  if (!resp)
+    return too_large_context(std::move(resp).error(), req, "blob");
+  if (resp->status != 200)
+    return answer_error(req, *resp);
+  if (auto got = hash->finish_digest(); got != digest)
+    return make_error(ErrorKind::registry, "GET " + url_path(req.url) +
+                                               ": the blob's bytes hash to " + got +
+                                               " (truncated or corrupted)");
+  return bytes;
+}
+
+Result<void> RegistryClient::put_blob(const Repository& repo, std::string_view digest,
+                                      std::string_view bytes) {
+  auto exists = blob_exists(repo, digest);
+  if (!exists)
+    return std::move(exists).error();
+  if (*exists)
+    return {};
+  return upload_blob(repo, digest, bytes);
+}
+
+Result<void> RegistryClient::upload_blob(const Repository& repo, std::string_view digest,
+                                         std::string_view bytes) {
+  HttpRequest start = make_request("POST", base(repo) + "/blobs/uploads/");
+  auto started = send(start, repo, Access::push, false);
+  if (!started)
+    return std::move(started).error();
+  if (started->status != 202)
+    return answer_error(start, *started);
+  std::string location = started->header("location");
+  if (location.empty())
+    return make_error(ErrorKind::registry,
+                      "POST " + url_path(start.url) + ": no Location header in the answer");
+  location = absolute_url(location, repo);
+  if (auto clear = refuse_plain_http(location, "upload location"); !clear)
+    return std::move(clear).error().context("POST " + url_path(start.url));
+  location += (location.find('?') == std::string::npos ? "?" : "&");
+  location += "digest=" + url_encode(digest);
+  HttpRequest put = make_request("PUT", location);
+  put.headers.emplace_back("Content-Type", "application/octet-stream");
+  put.body = std::string(bytes);
+  auto done = send(put, repo, Access::push, false);
+  if (!done)
+    return std::move(done).error();
+  if (done->status != 201)
+    return answer_error(put, *done);
+  return {};
+}
+
+} // namespace isign::registry::detail
