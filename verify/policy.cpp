@@ -4,7 +4,6 @@
 #include <cctype>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "common/encoding.h"
 #include "common/file.h"
@@ -211,13 +210,6 @@ private:
   const PolicyLoadOptions& options_;
   std::map<std::string, keys::PublicKey> cache_;
 };
-
-std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys) {
-  std::set<std::string> ids;
-  for (const auto& k : keys)
-    ids.insert(key_id(k));
-  return ids.size();
-}
 
 Result<void> validate_remap_prefix(const std::string& value, const std::string& where) {
   if (normalize_prefix(value) != value)

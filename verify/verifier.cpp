@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "common/digest.h"
 #include "common/encoding.h"
@@ -396,6 +397,13 @@ std::string_view identity_rule_name(IdentityRule rule) {
 
 std::string key_id(const keys::PublicKey& key) {
   return common::sha256_digest(key.der());
+}
+
+std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys) {
+  std::set<std::string> ids;
+  for (const auto& k : keys)
+    ids.insert(key_id(k));
+  return ids.size();
 }
 
 bool reference_matches(std::string_view docker_reference, const registry::Repository& repo,

@@ -133,6 +133,9 @@ struct Report {
 // several keys (and thresholds) can be counted by distinct key.
 std::string key_id(const keys::PublicKey& key);
 
+// How many distinct keys (by key_id) keys holds: the most a threshold can ask for.
+std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys);
+
 // Verifies every simple-signing layer of layers (as a store found them) for the image
 // image_digest in image_repository. Layers of other media types are ignored. Errors (rather than
 // a report): more layers than options.limits.max_layers (limit), a layer that is not a JSON object
