@@ -51,6 +51,27 @@ void wait_for_writer(int fd) {
   }
 }
 
+// Writes all of data to fd, retrying short writes and EINTR. False with errno set on failure.
+bool write_all(int fd, std::string_view data) {
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Makes fd block again after an O_NONBLOCK open. False with errno set on failure.
+bool clear_nonblock(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+}
+
 std::string dir_of(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos)
@@ -76,11 +97,8 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size) {
     return make_error(ErrorKind::io, "cannot read '" + path + "': it is a directory, not a file");
   if (S_ISFIFO(st.st_mode))
     wait_for_writer(f.fd);
-  if (!S_ISREG(st.st_mode)) {
-    int flags = ::fcntl(f.fd, F_GETFL);
-    if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
-      return io_error("cannot read", path, errno);
-  }
+  if (!S_ISREG(st.st_mode) && !clear_nonblock(f.fd))
+    return io_error("cannot read", path, errno);
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_size)
     return make_error(ErrorKind::limit,
                       "'" + path + "' is larger than " + std::to_string(max_size) + " bytes");
@@ -113,19 +131,8 @@ Result<void> write_special(const std::string& path, std::string_view data) {
   Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
   if (f.fd < 0)
     return io_error("cannot open", path, errno);
-  int flags = ::fcntl(f.fd, F_GETFL);
-  if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+  if (!clear_nonblock(f.fd) || !write_all(f.fd, data))
     return io_error("cannot write", path, errno);
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return io_error("cannot write", path, errno);
-    }
-    off += static_cast<std::size_t>(n);
-  }
   int fd = f.fd;
   f.fd = -1;
   if (::close(fd) != 0)
@@ -158,16 +165,8 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   // mkstemp creates 0600; set the final mode before any byte is written.
   if (::fchmod(f.fd, mode) != 0)
     return fail("cannot set the mode of");
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return fail("cannot write");
-    }
-    off += static_cast<std::size_t>(n);
-  }
+  if (!write_all(f.fd, data))
+    return fail("cannot write");
   if (::fsync(f.fd) != 0)
     return fail("cannot write");
   if (::close(f.fd) != 0) {
