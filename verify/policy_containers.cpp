@@ -99,11 +99,7 @@ Result<void> load_sigstore_keys(const json& v, const std::string& where, KeyLoad
 
 Result<Requirement> parse_containers_requirement(const json& v, const std::string& where,
                                                  KeyLoader& loader) {
-  if (auto ok = expect_object(v, where); !ok)
-    return ok.error();
-  if (!v.contains("type"))
-    return bad(where, "missing field \"type\"");
-  auto type = get_string(v, "type", where);
+  auto type = object_type(v, where);
   if (!type)
     return std::move(type).error();
   if (*type != "sigstoreSigned")

@@ -85,6 +85,14 @@ Result<std::vector<std::string>> get_strings(const json& obj, const std::string&
   return out;
 }
 
+Result<std::string> object_type(const json& v, const std::string& where) {
+  if (auto ok = expect_object(v, where); !ok)
+    return ok.error();
+  if (!v.contains("type"))
+    return bad(where, "missing field \"type\"");
+  return get_string(v, "type", where);
+}
+
 Result<keys::PublicKey> KeyLoader::from_pem(const std::string& pem, const std::string& where) {
   auto key = keys::PublicKey::from_pem(pem);
   if (!key)
@@ -123,11 +131,7 @@ Result<void> validate_remap_prefix(const std::string& value, const std::string& 
 
 Result<void> parse_identity(const json& v, const std::string& where, bool containers,
                             VerifyOptions& out, std::string* unsupported) {
-  if (auto ok = expect_object(v, where); !ok)
-    return ok;
-  if (!v.contains("type"))
-    return bad(where, "missing field \"type\"");
-  auto type = get_string(v, "type", where);
+  auto type = object_type(v, where);
   if (!type)
     return std::move(type).error();
   if (*type == "remapIdentity") {

@@ -43,6 +43,10 @@ common::Result<std::string> get_string(const nlohmann::json& obj, const std::str
 common::Result<std::vector<std::string>>
 get_strings(const nlohmann::json& obj, const std::string& key, const std::string& where);
 
+// The "type" of v, which must be an object with a non-empty string "type" (the shape of a
+// requirement and an identity rule).
+common::Result<std::string> object_type(const nlohmann::json& v, const std::string& where);
+
 // "host[:port]" or "host[:port]/path/components", docker.io aliases normalized; "" if invalid.
 std::string normalize_prefix(std::string_view text);
 
