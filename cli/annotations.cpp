@@ -1,6 +1,7 @@
 #include "cli/annotations.h"
 
 #include "cli/cli.h"
+#include "common/encoding.h"
 
 namespace isign::cli {
 
@@ -14,7 +15,7 @@ parse_annotations(const std::vector<std::string>& entries) {
                                 "invalid annotation '" + e + "': expected key=value");
     // The payload is JSON: invalid UTF-8 would be signed as U+FFFD (as cosign does), which is
     // not what was typed, so it is refused here for sign and verify alike.
-    if (!is_valid_utf8(e))
+    if (!common::is_valid_utf8(e))
       return common::make_error(common::ErrorKind::usage,
                                 "invalid annotation '" + e + "': it is not valid UTF-8");
     auto [it, inserted] = out.emplace(e.substr(0, eq), e.substr(eq + 1));

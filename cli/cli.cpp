@@ -4,59 +4,10 @@
 #include <cctype>
 #include <iostream>
 
+#include "common/encoding.h"
 #include "registry/reference.h"
 
 namespace isign::cli {
-
-namespace {
-
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no surrogates,
-// nothing above U+10FFFF), or 0.
-std::size_t utf8_length(std::string_view s, std::size_t i) {
-  auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char b = at(i);
-  std::size_t len = 0;
-  unsigned char lo = 0x80, hi = 0xBF; // allowed range of the second byte
-  if (b >= 0xC2 && b <= 0xDF) {
-    len = 2;
-  } else if (b >= 0xE0 && b <= 0xEF) {
-    len = 3;
-    if (b == 0xE0)
-      lo = 0xA0;
-    if (b == 0xED)
-      hi = 0x9F;
-  } else if (b >= 0xF0 && b <= 0xF4) {
-    len = 4;
-    if (b == 0xF0)
-      lo = 0x90;
-    if (b == 0xF4)
-      hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size() || at(i + 1) < lo || at(i + 1) > hi)
-    return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if (at(i + k) < 0x80 || at(i + k) > 0xBF)
-      return 0;
-  return len;
-}
-
-} // namespace
-
-bool is_valid_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    if (static_cast<unsigned char>(text[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = utf8_length(text, i);
-    if (len == 0)
-      return false;
-    i += len;
-  }
-  return true;
-}
 
 std::string one_line(std::string_view text, std::size_t max_bytes) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -67,7 +18,7 @@ std::string one_line(std::string_view text, std::size_t max_bytes) {
     if (b >= 0x20 && b < 0x7F) {
       out += static_cast<char>(b);
       ++i;
-    } else if (std::size_t len = b >= 0x80 ? utf8_length(text, i) : 0; len > 0) {
+    } else if (std::size_t len = b >= 0x80 ? common::utf8_sequence_length(text, i) : 0; len > 0) {
       out.append(text.substr(i, len));
       i += len;
     } else {

@@ -43,8 +43,6 @@ inline constexpr std::size_t kParallelSigners = 32;
 // become \xNN, and text longer than max_bytes keeps its start and end around "[... N bytes ...]".
 // Messages echo what users and registries typed (paths, references), which may be anything.
 std::string one_line(std::string_view text, std::size_t max_bytes = 4096);
-// True when text is well-formed UTF-8 (RFC 3629).
-bool is_valid_utf8(std::string_view text);
 
 // Prints "isign: error: <message>" to stderr and returns the exit code for the error's kind.
 int report(const common::Error& error);

@@ -21,14 +21,6 @@ namespace {
 
 constexpr std::string_view kName = "verify";
 
-std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys) {
-  std::vector<std::string> ids;
-  for (const auto& k : keys)
-    if (auto id = verify::key_id(k); std::find(ids.begin(), ids.end(), id) == ids.end())
-      ids.push_back(id);
-  return ids.size();
-}
-
 // How a target is named in messages: "child linux/arm64 (sha256:...)".
 std::string target_label(const registry::Target& t) {
   std::string out = verify::role_name(t.role);
@@ -207,7 +199,7 @@ int rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy) {
   if (!keys)
     return report(keys.error());
   req.options.threshold = args["threshold"].as<std::size_t>();
-  const std::size_t distinct = distinct_keys(*keys);
+  const std::size_t distinct = verify::distinct_keys(*keys);
   if (req.options.threshold == 0)
     return usage_error(kName, "--threshold must be at least 1");
   if (req.options.threshold > distinct)

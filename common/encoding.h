@@ -1,4 +1,4 @@
-// Byte encodings shared by every layer: standard base64 and lowercase hex.
+// Byte encodings shared by every layer: standard base64, lowercase hex and UTF-8 well-formedness.
 #pragma once
 
 #include <optional>
@@ -18,5 +18,14 @@ std::string hex_encode(std::string_view bytes);
 
 // True when s is exactly n lowercase hex characters.
 bool is_lower_hex(std::string_view s, std::size_t n);
+
+// Length (2 to 4) of the well-formed multi-byte UTF-8 sequence starting at s[i], or 0 when none
+// starts there (an ASCII byte included). RFC 3629's rules, which are also Go's
+// utf8.DecodeRuneInString's: no overlong forms, no surrogates, nothing above U+10FFFF. i <
+// s.size().
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i);
+
+// True when text is well-formed UTF-8 (RFC 3629).
+bool is_valid_utf8(std::string_view text);
 
 } // namespace isign::common

@@ -1,8 +1,10 @@
 #include "common/file.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +12,9 @@
 
 namespace isign::common {
 namespace {
+
+// How long read_file gives a FIFO's writer to come (see wait_for_writer).
+constexpr std::chrono::milliseconds kFifoWriterWait{2000};
 
 Error io_error(const std::string& what, const std::string& path, int err) {
   return make_error(ErrorKind::io, what + " '" + path + "': " + std::strerror(err));
@@ -24,6 +29,49 @@ struct Fd {
   }
 };
 
+// A FIFO opened O_NONBLOCK before its writer (`isign sign-blob p & producer > p`) has no writer
+// for a moment, and a read then is an end of file that is not the end of the data. Waits until the
+// first writer has written or come and gone (poll: POLLIN or POLLHUP; Linux reports no POLLHUP
+// before a first writer), at most kFifoWriterWait. A writer that is there afterwards is then read
+// to its end by the blocking read; a FIFO that no writer opened in that time reads as empty.
+void wait_for_writer(int fd) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + kFifoWriterWait;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0)
+      return;
+    pollfd p{};
+    p.fd = fd;
+    p.events = POLLIN;
+    const int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n != 0 && !(n < 0 && errno == EINTR))
+      return;
+  }
+}
+
+// Writes all of data to fd, retrying short writes and EINTR. False with errno set on failure.
+bool write_all(int fd, std::string_view data) {
+  std::size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::write(fd, data.data() + off, data.size() - off);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return false;
+    }
+    off += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// Makes fd block again after an O_NONBLOCK open. False with errno set on failure.
+bool clear_nonblock(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+}
+
 std::string dir_of(const std::string& path) {
   auto slash = path.rfind('/');
   if (slash == std::string::npos)
@@ -37,7 +85,8 @@ std::string dir_of(const std::string& path) {
 
 Result<std::string> read_file(const std::string& path, std::size_t max_size) {
   // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait forever. A pipe with a
-  // writer (--password-file <(...)) is then read normally; one without reads as empty.
+  // writer (--password-file <(...)) is then read normally, one whose writer comes a moment later
+  // too (wait_for_writer); one that no writer opens reads as empty.
   Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (f.fd < 0)
     return io_error("cannot open", path, errno);
@@ -46,11 +95,10 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size) {
     return io_error("cannot stat", path, errno);
   if (S_ISDIR(st.st_mode))
     return make_error(ErrorKind::io, "cannot read '" + path + "': it is a directory, not a file");
-  if (!S_ISREG(st.st_mode)) {
-    int flags = ::fcntl(f.fd, F_GETFL);
-    if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
-      return io_error("cannot read", path, errno);
-  }
+  if (S_ISFIFO(st.st_mode))
+    wait_for_writer(f.fd);
+  if (!S_ISREG(st.st_mode) && !clear_nonblock(f.fd))
+    return io_error("cannot read", path, errno);
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_size)
     return make_error(ErrorKind::limit,
                       "'" + path + "' is larger than " + std::to_string(max_size) + " bytes");
@@ -83,19 +131,8 @@ Result<void> write_special(const std::string& path, std::string_view data) {
   Fd f{::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
   if (f.fd < 0)
     return io_error("cannot open", path, errno);
-  int flags = ::fcntl(f.fd, F_GETFL);
-  if (flags < 0 || ::fcntl(f.fd, F_SETFL, flags & ~O_NONBLOCK) != 0)
+  if (!clear_nonblock(f.fd) || !write_all(f.fd, data))
     return io_error("cannot write", path, errno);
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return io_error("cannot write", path, errno);
-    }
-    off += static_cast<std::size_t>(n);
-  }
   int fd = f.fd;
   f.fd = -1;
   if (::close(fd) != 0)
@@ -128,16 +165,8 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   // mkstemp creates 0600; set the final mode before any byte is written.
   if (::fchmod(f.fd, mode) != 0)
     return fail("cannot set the mode of");
-  std::size_t off = 0;
-  while (off < data.size()) {
-    ssize_t n = ::write(f.fd, data.data() + off, data.size() - off);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      return fail("cannot write");
-    }
-    off += static_cast<std::size_t>(n);
-  }
+  if (!write_all(f.fd, data))
+    return fail("cannot write");
   if (::fsync(f.fd) != 0)
     return fail("cannot write");
   if (::close(f.fd) != 0) {

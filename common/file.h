@@ -9,9 +9,10 @@
 
 namespace isign::common {
 
-// Reads a whole file (or pipe); io error (naming the path and errno text) if it cannot be read,
-// is a directory, or is larger than max_size (limit error). A FIFO without a writer reads as
-// empty instead of blocking.
+// Reads a whole file (or pipe) to its end; io error (naming the path and errno text) if it cannot
+// be read, is a directory, or is larger than max_size (limit error). A FIFO whose writer opens it
+// up to 2 s after this does is read in full; one that no writer opens in that time reads as empty
+// instead of blocking.
 Result<std::string> read_file(const std::string& path, std::size_t max_size = 16u << 20);
 
 enum class Overwrite { no, yes };

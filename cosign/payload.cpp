@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "common/digest.h"
+#include "common/encoding.h"
 #include "cosign/constants.h"
 
 namespace isign::cosign {
@@ -15,42 +16,6 @@ using common::Result;
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-// Length of the well-formed UTF-8 sequence at s[i], or 0 when it is not well formed. The same
-// rules as Go's utf8.DecodeRuneInString (no overlong forms, no surrogates, nothing above
-// U+10FFFF), because Go replaces exactly the bytes it rejects, one \ufffd per byte.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char b0 = byte(i);
-  std::size_t len = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    if (b0 == 0xE0)
-      lo = 0xA0;
-    if (b0 == 0xED)
-      hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    if (b0 == 0xF0)
-      lo = 0x90;
-    if (b0 == 0xF4)
-      hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size())
-    return 0;
-  if (byte(i + 1) < lo || byte(i + 1) > hi)
-    return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-      return 0;
-  return len;
-}
 
 } // namespace
 
@@ -99,7 +64,9 @@ std::string go_json_string(std::string_view s) {
       ++i;
       continue;
     }
-    const std::size_t len = utf8_sequence_length(s, i);
+    // Go replaces exactly the bytes its utf8.DecodeRuneInString rejects, one \ufffd per byte;
+    // common::utf8_sequence_length follows the same rules.
+    const std::size_t len = common::utf8_sequence_length(s, i);
     if (len == 0) {
       out += "\\ufffd";
       ++i;

@@ -1,5 +1,6 @@
-// Verifying one resolved manifest (registry/resolve.h) end to end: fetch its .sig artifact once
-// through the registry client and check it against a policy rule.
+// Verifying one resolved manifest (registry/resolve.h) end to end: find its signatures in both
+// formats (the legacy `.sig` layers and the sigstore bundle referrers) through a
+// cosign::SignatureStore, fetch each payload once, and check them against a policy rule.
 #pragma once
 
 #include <optional>
@@ -19,7 +20,7 @@ namespace isign::verify {
 struct TargetResult {
   registry::Target target;
   // One per requirement of the rule, in order; empty reports for requirements that are not
-  // signed_by, and when the .sig artifact could not be read.
+  // signed_by, and when the stored signatures (.sig or bundles) could not be read.
   std::vector<Report> reports;
   std::optional<common::Error> error; // why the target failed; none: it passed
   bool rejected_by_policy = false;    // the rule's type is reject

@@ -1,7 +1,8 @@
-// Checking the signatures of one image: every simple-signing layer a store holds for it against
-// the given public keys and rules (FORMATS.md section 5). No network here: layers come from a
-// cosign::SignatureStore and blobs through a callback, so the same code serves the CLI and unit
-// tests (a map).
+// Checking the signatures of one image: every signature a store holds for it, in both formats (a
+// simple-signing layer of the legacy `.sig` manifest, FORMATS.md section 5; a sigstore bundle in a
+// referrer of the image, sections 8-12), against the given public keys and rules. No network
+// here: layers come from a cosign::SignatureStore and blobs through a callback, so the same code
+// serves the CLI and unit tests (a map).
 #pragma once
 
 #include <cstddef>
@@ -45,7 +46,7 @@ enum class IdentityRule {
 std::string_view identity_rule_name(IdentityRule rule);
 
 struct Limits {
-  std::size_t max_layers = 100; // more layers in the .sig manifest: ErrorKind::limit
+  std::size_t max_layers = 100; // more stored layers (.sig layers and bundles): ErrorKind::limit
   // A larger payload layer fails without being fetched; sign refuses to write one by default.
   std::size_t max_payload_size = cosign::kMaxPayloadSize;
 };
@@ -91,7 +92,7 @@ enum class Failure {
 std::string_view failure_name(Failure failure);
 
 struct LayerResult {
-  std::size_t index = 0;      // position in the manifest's "layers" array
+  std::size_t index = 0;      // position in the .sig's "layers" array, or in the referrer list
   std::string payload_digest; // the descriptor's digest, as written
   Failure failure = Failure::none;
   std::string reason;                       // one line, empty when ok
@@ -110,7 +111,7 @@ struct LayerResult {
 };
 
 struct Report {
-  std::vector<LayerResult> signatures; // one per simple-signing layer, in manifest order
+  std::vector<LayerResult> signatures; // one per signature layer of either format, as stored
   std::size_t ignored_layers = 0;      // layers of other media types
   std::size_t threshold = 1;           // VerifyOptions::threshold (at least 1)
 
@@ -133,11 +134,14 @@ struct Report {
 // several keys (and thresholds) can be counted by distinct key.
 std::string key_id(const keys::PublicKey& key);
 
-// Verifies every simple-signing layer of layers (as a store found them) for the image
-// image_digest in image_repository. Layers of other media types are ignored. Errors (rather than
-// a report): more layers than options.limits.max_layers (limit), a layer that is not a JSON object
-// (registry: the artifact is damaged), keys empty or image_digest not sha256 (usage). The report
-// holds every layer's outcome.
+// How many distinct keys (by key_id) keys holds: the most a threshold can ask for.
+std::size_t distinct_keys(const std::vector<keys::PublicKey>& keys);
+
+// Verifies every signature layer of layers (as a store found them: .sig simple-signing layers and
+// bundles, each by its format's rules) for the image image_digest in image_repository. Layers of
+// other media types are ignored. Errors (rather than a report): more layers than
+// options.limits.max_layers (limit), a layer that is not a JSON object (registry: the artifact is
+// damaged), keys empty or image_digest not sha256 (usage). The report holds every layer's outcome.
 common::Result<Report> verify_signatures(const std::vector<cosign::StoredLayer>& layers,
                                          const BlobFetcher& fetch, std::string_view image_digest,
                                          const registry::Repository& image_repository,
