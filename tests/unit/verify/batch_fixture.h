@@ -102,7 +102,7 @@ inline std::string sign_target(Registry& client, const keys::PrivateKey& key,
                                 target.size};
   auto sig = sign::sign_image(key, subject, annotations, format);
   REQUIRE(sig);
-  auto store = cosign::make_store(client, {});
+  auto store = cosign::make_store(client, cosign::kBothFormats);
   REQUIRE(store);
   const keys::PublicKey pub = key.public_key();
   cosign::AttachOptions options;

@@ -20,7 +20,8 @@ using isign::testing::kRepo;
 
 namespace {
 
-std::unique_ptr<cosign::SignatureStore> store_of(Registry& client, cosign::Formats formats = {}) {
+std::unique_ptr<cosign::SignatureStore> store_of(Registry& client,
+                                                 cosign::Formats formats = cosign::kBothFormats) {
   auto store = cosign::make_store(client, formats);
   REQUIRE(store);
   return std::move(*store);
@@ -47,7 +48,8 @@ void tamper_legacy_payload(Registry& client, const registry::Target& target) {
 }
 
 verify::TargetResult check(Registry& client, const registry::Target& target,
-                           const verify::Policy& policy, cosign::Formats formats = {}) {
+                           const verify::Policy& policy,
+                           cosign::Formats formats = cosign::kBothFormats) {
   auto store = store_of(client, formats);
   const auto ref = ref_of(target.digest);
   return verify::verify_target(*store, ref, target, policy.rule_for(ref), verify::Limits{});
@@ -158,7 +160,8 @@ TEST_CASE("verify_target: each signature is verified once, when the rule is met 
     CHECK(client.gets_of(refused) == 1);
   }
   SECTION("not met, and no place after the .sig") {
-    auto r = check(client, target, key_policy({new_key().public_key()}), {true, false});
+    auto r = check(client, target, key_policy({new_key().public_key()}),
+                   cosign::Formats{cosign::Format::legacy});
     REQUIRE(r.error);
     CHECK(r.error->kind() == ErrorKind::verification);
     CHECK(client.gets_of(valid) == 1);

@@ -29,7 +29,7 @@ TEST_CASE("report_document: a verified and an invalid image, field by field", "[
           "sha256:948a83dec6decf501d181056c45aed1eb365db0fd4b25cfb0e101de72418fc0d");
   sign_target(client, key, signed_image);
   sign_target(client, new_key(), invalid_image); // a key the policy does not trust
-  auto store = cosign::make_store(client, {});
+  auto store = cosign::make_store(client, cosign::kBothFormats);
   REQUIRE(store);
   const std::vector<std::string> typed = {"reg.example/app@" + signed_image.digest,
                                           "reg.example/app@" + invalid_image.digest};
