@@ -134,10 +134,9 @@ common::Result<void> write_outputs(const Outputs& outputs,
   const std::string& payload = sigs.front().payload;
   const std::string& signature = sigs.front().signature;
   if (!outputs.signature_file.empty())
-    if (auto w = common::write_file_atomic(outputs.signature_file, signature, 0644,
-                                           common::Overwrite::yes);
-        !w)
-      return std::move(w).error().context("writing the signature");
+    ISIGN_TRY_CONTEXT(
+        common::write_file_atomic(outputs.signature_file, signature, 0644, common::Overwrite::yes),
+        "writing the signature");
   if (!outputs.payload_file.empty())
     if (auto w =
             common::write_file_atomic(outputs.payload_file, payload, 0644, common::Overwrite::yes);

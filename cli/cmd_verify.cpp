@@ -60,7 +60,7 @@ std::string valid_formats(const verify::TargetResult& r) {
   std::size_t legacy = 0, bundle = 0;
   for (const auto& report : r.reports)
     for (auto i : report.valid())
-      ++(report.signatures[i].format == cosign::SignatureFormat::bundle ? bundle : legacy);
+      ++(report.signatures[i].format == cosign::Format::bundle ? bundle : legacy);
   std::string out;
   if (legacy)
     out += std::to_string(legacy) + " legacy";

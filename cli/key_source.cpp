@@ -31,11 +31,9 @@ load_public_keys(const std::vector<std::string>& paths) {
   for (const auto& path : paths) {
     std::string context = "loading public key '" + path + "'";
     auto pem = read_key_source(path);
-    if (!pem)
-      return std::move(pem).error().context(context);
+    ISIGN_TRY_CONTEXT(pem, context);
     auto key = keys::PublicKey::from_pem(*pem);
-    if (!key)
-      return std::move(key).error().context(context);
+    ISIGN_TRY_CONTEXT(key, context);
     out.push_back(std::move(*key));
   }
   return out;

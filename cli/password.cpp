@@ -211,18 +211,14 @@ Result<keys::PrivateKey> load_private_key(const std::string& path,
                                           const std::string& password_file) {
   std::string context = "loading private key '" + path + "'";
   auto contents = read_key_source(path);
-  if (!contents)
-    return std::move(contents).error().context(context);
+  ISIGN_TRY_CONTEXT(contents, context);
   // A file that cannot be a key is reported before anyone is asked for a password.
-  if (auto c = keys::check_encrypted_key_file(*contents); !c)
-    return std::move(c).error().context(context);
+  ISIGN_TRY_CONTEXT(keys::check_encrypted_key_file(*contents), context);
   auto password = read_password(PasswordPurpose::decrypt, password_file);
-  if (!password)
-    return std::move(password).error();
+  ISIGN_TRY(password);
   auto key = keys::decrypt_private_key(*contents, *password);
   common::secure_wipe(contents->data(), contents->size());
-  if (!key)
-    return std::move(key).error().context(context);
+  ISIGN_TRY_CONTEXT(key, context);
   return key;
 }
 

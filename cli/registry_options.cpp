@@ -99,8 +99,7 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   // libcurl counts in whole milliseconds and takes 0 as "no timeout": less than 1 ms would turn
   // the limit off.
   auto timeout_value = seconds_option(args, "timeout");
-  if (!timeout_value)
-    return std::move(timeout_value).error();
+  ISIGN_TRY(timeout_value);
   const double timeout = *timeout_value;
   if (!(timeout >= 0.001 && timeout <= 3600))
     return make_error(ErrorKind::usage, "--timeout must be from 0.001 (1 ms) to 3600 seconds");
@@ -108,8 +107,7 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   options.transport.connect_timeout =
       std::min(options.transport.connect_timeout, options.transport.timeout);
   auto deadline_value = seconds_option(args, "deadline");
-  if (!deadline_value)
-    return std::move(deadline_value).error();
+  ISIGN_TRY(deadline_value);
   const double deadline = *deadline_value;
   if (!(deadline == 0 || (deadline >= 0.001 && deadline <= 7 * 86400)))
     return make_error(ErrorKind::usage,
@@ -125,8 +123,7 @@ parse_references(const std::vector<std::string>& inputs) {
   std::vector<registry::Reference> refs;
   for (const auto& in : inputs) {
     auto ref = registry::Reference::parse(in);
-    if (!ref)
-      return std::move(ref).error();
+    ISIGN_TRY(ref);
     refs.push_back(std::move(*ref));
   }
   return refs;

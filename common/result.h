@@ -134,3 +134,17 @@ private:
 };
 
 } // namespace isign::common
+
+// Propagation, as ccache's TRY: when `result` (any Result, or an expression making one) holds an
+// error, return that error from the enclosing function (whose Result may be of another type).
+// The _CONTEXT form first adds what the caller was doing; `what` is evaluated only on failure.
+#define ISIGN_TRY(result)                                                                          \
+  do {                                                                                             \
+    if (auto&& isign_try_ = (result); !isign_try_)                                                 \
+      return std::move(isign_try_).error();                                                        \
+  } while (false)
+#define ISIGN_TRY_CONTEXT(result, what)                                                            \
+  do {                                                                                             \
+    if (auto&& isign_try_ = (result); !isign_try_)                                                 \
+      return std::move(isign_try_).error().context(what);                                          \
+  } while (false)

@@ -278,11 +278,9 @@ Result<SubprocessResult> run_subprocess(const std::vector<std::string>& argv,
   if (argv.empty() || argv[0].empty())
     return make_error(ErrorKind::internal, "no program to run");
   auto channels = open_channels();
-  if (!channels)
-    return std::move(channels).error();
+  ISIGN_TRY(channels);
   auto pid = spawn(argv, options, *channels);
-  if (!pid)
-    return std::move(pid).error();
+  ISIGN_TRY(pid);
   channels->close_child_ends();
 
   const auto deadline = Clock::now() + options.timeout;
@@ -294,8 +292,7 @@ Result<SubprocessResult> run_subprocess(const std::vector<std::string>& argv,
   }
   if (*outcome == Outcome::finished) {
     auto reaped = reap(*pid, deadline, result);
-    if (!reaped)
-      return std::move(reaped).error();
+    ISIGN_TRY(reaped);
     if (*reaped)
       return result;
     outcome = Outcome::timed_out;

@@ -25,8 +25,7 @@ namespace {
 // protojson's bytes: standard or URL-safe base64, padded or not (one alphabet per value).
 Result<std::string> proto_bytes(const json& object, std::string_view where, const char* key) {
   auto text = string_at(object, where, key);
-  if (!text)
-    return std::move(text).error();
+  ISIGN_TRY(text);
   std::string s = std::move(*text);
   const bool url = s.find_first_of("-_") != std::string::npos;
   if (url && s.find_first_of("+/") != std::string::npos)
@@ -42,16 +41,13 @@ Result<std::string> proto_bytes(const json& object, std::string_view where, cons
 }
 
 Result<StatementSubject> parse_subject(const json& s, const std::string& where) {
-  if (auto k = known_keys(
-          s, where,
-          {"name", "uri", "digest", "content", "downloadLocation", "mediaType", "annotations"});
-      !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(
+      s, where,
+      {"name", "uri", "digest", "content", "downloadLocation", "mediaType", "annotations"}));
   StatementSubject out;
   if (s.contains("name")) {
     auto name = string_at(s, where, "name");
-    if (!name)
-      return std::move(name).error();
+    ISIGN_TRY(name);
     out.name = std::move(*name);
   }
   auto digest = s.find("digest");
@@ -74,16 +70,13 @@ Result<StatementSubject> parse_subject(const json& s, const std::string& where) 
 }
 
 Result<Envelope> parse_envelope(const json& e) {
-  if (auto k = known_keys(e, "dsseEnvelope", {"payload", "payloadType", "signatures"}); !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(e, "dsseEnvelope", {"payload", "payloadType", "signatures"}));
   Envelope out;
   auto payload = proto_bytes(e, "dsseEnvelope", "payload");
-  if (!payload)
-    return std::move(payload).error();
+  ISIGN_TRY(payload);
   out.payload = std::move(*payload);
   auto type = string_at(e, "dsseEnvelope", "payloadType");
-  if (!type)
-    return std::move(type).error();
+  ISIGN_TRY(type);
   out.payload_type = std::move(*type);
   if (out.payload_type != kInTotoPayloadType)
     return broken("dsseEnvelope.payloadType is " + quote_for_message(out.payload_type) +
@@ -96,13 +89,11 @@ Result<Envelope> parse_envelope(const json& e) {
     return broken("dsseEnvelope holds " + std::to_string(sigs->size()) +
                   " signatures, not exactly one");
   const json& sig = sigs->front();
-  if (auto k = known_keys(sig, "dsseEnvelope.signatures[0]", {"sig", "keyid"}); !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(sig, "dsseEnvelope.signatures[0]", {"sig", "keyid"}));
   if (sig.contains("keyid") && !sig["keyid"].is_string())
     return broken("dsseEnvelope.signatures[0].keyid is not a string");
   auto der = proto_bytes(sig, "dsseEnvelope.signatures[0]", "sig");
-  if (!der)
-    return std::move(der).error();
+  ISIGN_TRY(der);
   if (der->empty())
     return broken("dsseEnvelope.signatures[0].sig is empty");
   out.signature = std::move(*der);
@@ -110,25 +101,20 @@ Result<Envelope> parse_envelope(const json& e) {
 }
 
 Result<MessageSignature> parse_message(const json& m) {
-  if (auto k = known_keys(m, "messageSignature", {"messageDigest", "signature"}); !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(m, "messageSignature", {"messageDigest", "signature"}));
   MessageSignature out;
   auto md = m.find("messageDigest");
   if (md == m.end())
     return broken("messageSignature is missing the key \"messageDigest\"");
-  if (auto k = known_keys(*md, "messageSignature.messageDigest", {"algorithm", "digest"}); !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(*md, "messageSignature.messageDigest", {"algorithm", "digest"}));
   auto alg = string_at(*md, "messageSignature.messageDigest", "algorithm");
-  if (!alg)
-    return std::move(alg).error();
+  ISIGN_TRY(alg);
   out.algorithm = std::move(*alg);
   auto digest = proto_bytes(*md, "messageSignature.messageDigest", "digest");
-  if (!digest)
-    return std::move(digest).error();
+  ISIGN_TRY(digest);
   out.digest = std::move(*digest);
   auto sig = proto_bytes(m, "messageSignature", "signature");
-  if (!sig)
-    return std::move(sig).error();
+  ISIGN_TRY(sig);
   if (sig->empty())
     return broken("messageSignature.signature is empty");
   out.signature = std::move(*sig);
@@ -136,23 +122,19 @@ Result<MessageSignature> parse_message(const json& m) {
 }
 
 Result<void> parse_material(const json& vm, Bundle& out) {
-  if (auto k = known_keys(vm, "verificationMaterial",
-                          {"publicKey", "certificate", "x509CertificateChain", "tlogEntries",
-                           "timestampVerificationData"});
-      !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(vm, "verificationMaterial",
+                       {"publicKey", "certificate", "x509CertificateChain", "tlogEntries",
+                        "timestampVerificationData"}));
   if (vm.contains("certificate") || vm.contains("x509CertificateChain"))
     return broken("the bundle is signed with a certificate (keyless); isign verifies key-signed "
                   "bundles only");
   auto pk = vm.find("publicKey");
   if (pk == vm.end())
     return broken("verificationMaterial has no publicKey: not a key-signed bundle");
-  if (auto k = known_keys(*pk, "verificationMaterial.publicKey", {"hint"}); !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(*pk, "verificationMaterial.publicKey", {"hint"}));
   if (pk->contains("hint")) {
     auto hint = string_at(*pk, "verificationMaterial.publicKey", "hint");
-    if (!hint)
-      return std::move(hint).error();
+    ISIGN_TRY(hint);
     out.hint = std::move(*hint);
   }
   if (auto t = vm.find("tlogEntries"); t != vm.end()) {
@@ -203,20 +185,16 @@ Result<Statement> parse_statement(std::string_view bytes) {
   if (!doc)
     return broken("the statement is not valid JSON: " + doc.error().message());
   const json& j = *doc;
-  if (auto k = known_keys(j, "the statement", {"_type", "subject", "predicateType", "predicate"});
-      !k)
-    return std::move(k).error();
+  ISIGN_TRY(known_keys(j, "the statement", {"_type", "subject", "predicateType", "predicate"}));
   Statement out;
   auto type = string_at(j, "the statement", "_type");
-  if (!type)
-    return std::move(type).error();
+  ISIGN_TRY(type);
   out.type = std::move(*type);
   if (out.type != kStatementTypeV1 && out.type != kStatementTypeV01)
     return broken("the statement's _type is " + quote_for_message(out.type) +
                   ", not an in-toto statement v1 or v0.1");
   auto predicate_type = string_at(j, "the statement", "predicateType");
-  if (!predicate_type)
-    return std::move(predicate_type).error();
+  ISIGN_TRY(predicate_type);
   out.predicate_type = std::move(*predicate_type);
   if (auto p = j.find("predicate"); p != j.end()) {
     if (!p->is_object())
@@ -229,8 +207,7 @@ Result<Statement> parse_statement(std::string_view bytes) {
     return broken("the statement has no subject list");
   for (std::size_t i = 0; i < subjects->size(); ++i) {
     auto s = parse_subject((*subjects)[i], "subject[" + std::to_string(i) + "]");
-    if (!s)
-      return std::move(s).error();
+    ISIGN_TRY(s);
     out.subjects.push_back(std::move(*s));
   }
   return out;
@@ -248,8 +225,7 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
     return std::move(k).error();
   Bundle out;
   auto media_type = string_at(j, "the bundle", "mediaType");
-  if (!media_type)
-    return std::move(media_type).error();
+  ISIGN_TRY(media_type);
   out.media_type = std::move(*media_type);
   // cosign keeps only bundles of version 0.3 or later and sigstore-go refuses 0.4 and later.
   if (out.media_type != kBundleMediaType && out.media_type != kBundleMediaTypeParam)
@@ -258,8 +234,7 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
   auto vm = j.find("verificationMaterial");
   if (vm == j.end())
     return broken("the bundle has no verificationMaterial");
-  if (auto m = parse_material(*vm, out); !m)
-    return std::move(m).error();
+  ISIGN_TRY(parse_material(*vm, out));
   const bool dsse = j.contains("dsseEnvelope");
   const bool message = j.contains("messageSignature");
   if (dsse == message)
@@ -267,13 +242,11 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
                        : "the bundle holds neither a dsseEnvelope nor a messageSignature");
   if (dsse) {
     auto e = parse_envelope(j["dsseEnvelope"]);
-    if (!e)
-      return std::move(e).error();
+    ISIGN_TRY(e);
     out.envelope = std::move(*e);
   } else {
     auto m = parse_message(j["messageSignature"]);
-    if (!m)
-      return std::move(m).error();
+    ISIGN_TRY(m);
     out.message = std::move(*m);
   }
   return out;

@@ -90,8 +90,8 @@ Result<std::string> make_payload(std::string_view docker_reference,
                                  std::string_view manifest_digest, const Annotations& annotations) {
   if (docker_reference.empty())
     return make_error(ErrorKind::usage, "the payload needs a docker-reference (the repository)");
-  if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
-    return std::move(valid).error().context("building the signature payload");
+  ISIGN_TRY_CONTEXT(common::validate_sha256_digest(manifest_digest),
+                    "building the signature payload");
 
   // cosign marshals sigstore's payload.SimpleContainerImage: struct fields declared in sorted
   // order, "optional" a Go map (sorted keys, null when there are no annotations).

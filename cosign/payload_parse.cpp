@@ -68,40 +68,32 @@ std::optional<std::int64_t> integral(const json& v) {
 
 Result<Payload> parse_payload(std::string_view bytes) {
   auto parsed = common::parse_strict_json(bytes);
-  if (!parsed)
-    return std::move(parsed).error().context("invalid payload JSON");
+  ISIGN_TRY_CONTEXT(parsed, "invalid payload JSON");
   const json& root = *parsed;
 
-  if (auto r = exact_keys(root, "the payload", {"critical", "optional"}); !r)
-    return std::move(r).error();
+  ISIGN_TRY(exact_keys(root, "the payload", {"critical", "optional"}));
   const json& critical = root.at("critical");
-  if (auto r = exact_keys(critical, "critical", {"type", "image", "identity"}); !r)
-    return std::move(r).error();
+  ISIGN_TRY(exact_keys(critical, "critical", {"type", "image", "identity"}));
 
   auto type = detail::string_at(critical, "critical", "type");
-  if (!type)
-    return std::move(type).error();
+  ISIGN_TRY(type);
   if (*type != kSignatureType)
     return make_error(ErrorKind::verification, "critical.type is " + quote_for_message(*type) +
                                                    ", not \"" + std::string(kSignatureType) + "\"");
 
   const json& image = critical.at("image");
-  if (auto r = exact_keys(image, "critical.image", {"docker-manifest-digest"}); !r)
-    return std::move(r).error();
+  ISIGN_TRY(exact_keys(image, "critical.image", {"docker-manifest-digest"}));
   auto digest = detail::string_at(image, "critical.image", "docker-manifest-digest");
-  if (!digest)
-    return std::move(digest).error();
+  ISIGN_TRY(digest);
   if (!valid_digest(*digest))
     return make_error(ErrorKind::verification, "critical.image.docker-manifest-digest " +
                                                    quote_for_message(*digest) +
                                                    " is not a valid digest");
 
   const json& identity = critical.at("identity");
-  if (auto r = exact_keys(identity, "critical.identity", {"docker-reference"}); !r)
-    return std::move(r).error();
+  ISIGN_TRY(exact_keys(identity, "critical.identity", {"docker-reference"}));
   auto reference = detail::string_at(identity, "critical.identity", "docker-reference");
-  if (!reference)
-    return std::move(reference).error();
+  ISIGN_TRY(reference);
   if (reference->empty())
     return make_error(ErrorKind::verification, "critical.identity.docker-reference is empty");
 
@@ -122,8 +114,7 @@ Result<Payload> parse_payload(std::string_view bytes) {
         out.annotations.emplace(key, value.get<std::string>());
     if (optional.contains("creator")) {
       auto creator = detail::string_at(optional, "optional", "creator");
-      if (!creator)
-        return std::move(creator).error();
+      ISIGN_TRY(creator);
       out.creator = std::move(*creator);
     }
     if (optional.contains("timestamp")) {

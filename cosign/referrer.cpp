@@ -48,8 +48,7 @@ Result<std::vector<IndexEntry>> index_problem(const std::string& what) {
 } // namespace
 
 Result<std::string> referrers_tag(std::string_view subject_digest) {
-  if (auto valid = common::validate_sha256_digest(subject_digest); !valid)
-    return std::move(valid).error();
+  ISIGN_TRY(common::validate_sha256_digest(subject_digest));
   // The spec's schema: the algorithm cut to 32 characters, "-", the hex cut to 64.
   return "sha256-" + std::string(subject_digest.substr(7, 64));
 }
@@ -82,8 +81,7 @@ std::string make_referrer_manifest(const registry::Descriptor& subject,
 Result<Referrer> read_referrer(std::string_view manifest_bytes) {
   // The same reader as a .sig manifest's; its messages say "the signature manifest ...".
   auto layers = read_signature_layers(manifest_bytes);
-  if (!layers)
-    return std::move(layers).error().context("the referrer manifest");
+  ISIGN_TRY_CONTEXT(layers, "the referrer manifest");
   auto doc = common::parse_strict_json(manifest_bytes, common::kMaxJsonDepth);
   if (!doc)
     return make_error(ErrorKind::registry,
@@ -104,7 +102,7 @@ Result<Referrer> read_referrer(std::string_view manifest_bytes) {
   if (layers->size() == 1 && (*layers)[0].is_object &&
       (*layers)[0].media_type.rfind(kBundleMediaTypePrefix, 0) == 0) {
     out.bundle = std::move((*layers)[0]);
-    out.bundle->format = SignatureFormat::bundle;
+    out.bundle->format = Format::bundle;
   }
   return out;
 }
@@ -137,8 +135,7 @@ Result<IndexScan> scan_index(const JsonText& doc) {
   if (doc.type(doc.root()) != JsonType::object)
     return make_error(ErrorKind::registry, "is not a JSON object");
   auto members = doc.members(doc.root());
-  if (!members)
-    return std::move(members).error();
+  ISIGN_TRY(members);
   if (auto mt = doc.find(*members, "mediaType")) {
     auto value = doc.string_value(*mt);
     if (!value || *value != registry::kOciIndex)
@@ -176,7 +173,7 @@ Result<std::vector<IndexEntry>> read_referrers_index(std::string_view index_byte
       return index_problem(where + ": " + members.error().message());
     IndexEntry entry;
     entry.descriptor.index = i;
-    entry.descriptor.format = SignatureFormat::bundle;
+    entry.descriptor.format = Format::bundle;
     entry.descriptor.text = std::string(doc->raw(span));
     auto mt = doc->find(*members, "mediaType");
     auto digest = doc->find(*members, "digest");

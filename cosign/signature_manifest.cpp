@@ -248,11 +248,9 @@ struct CheckedManifest {
 
 Result<CheckedManifest> check_existing(std::string_view manifest_bytes) {
   auto doc = parse_existing(manifest_bytes);
-  if (!doc)
-    return std::move(doc).error();
+  ISIGN_TRY(doc);
   auto scan = check_extendable(*doc);
-  if (!scan)
-    return std::move(scan).error();
+  ISIGN_TRY(scan);
   return CheckedManifest{*doc, std::move(*scan)};
 }
 
@@ -381,8 +379,7 @@ Result<SignatureManifest> read_signature_manifest(std::string_view manifest_byte
 
 Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest_bytes, Kind kind) {
   auto read = read_signature_manifest(manifest_bytes, kind);
-  if (!read)
-    return std::move(read).error();
+  ISIGN_TRY(read);
   if (read->layers_null)
     return make_error(ErrorKind::registry,
                       "the signature manifest has no layers array (its layers is null)");
@@ -390,14 +387,12 @@ Result<std::vector<StoredLayer>> read_signature_layers(std::string_view manifest
 }
 
 Result<std::string> signature_tag(std::string_view manifest_digest) {
-  if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
-    return std::move(valid).error();
+  ISIGN_TRY(common::validate_sha256_digest(manifest_digest));
   return "sha256-" + std::string(manifest_digest.substr(7)) + ".sig";
 }
 
 Result<std::string> attestation_tag(std::string_view manifest_digest) {
-  if (auto valid = common::validate_sha256_digest(manifest_digest); !valid)
-    return std::move(valid).error();
+  ISIGN_TRY(common::validate_sha256_digest(manifest_digest));
   return "sha256-" + std::string(manifest_digest.substr(7)) + ".att";
 }
 
@@ -424,8 +419,7 @@ SignatureArtifact new_signature_artifact(const NewSignature& sig) {
 
 Result<ExistingArtifact> parse_existing_artifact(std::string_view manifest_bytes) {
   auto checked = check_existing(manifest_bytes);
-  if (!checked)
-    return std::move(checked).error();
+  ISIGN_TRY(checked);
   const Extendable* scan = &checked->scan;
   ExistingArtifact out;
   out.manifest = std::string(manifest_bytes);
@@ -440,8 +434,7 @@ Result<SignatureArtifact> extend_signature_artifact(const ExistingArtifact& exis
                                                     std::string_view config_bytes,
                                                     const NewSignature& sig) {
   auto checked = check_existing(existing.manifest);
-  if (!checked)
-    return std::move(checked).error();
+  ISIGN_TRY(checked);
   const JsonText& doc = checked->doc;
   const Extendable& scan = checked->scan;
 
@@ -467,8 +460,7 @@ Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
                                              std::string_view config_bytes,
                                              const std::vector<StoredLayer>& layers) {
   auto checked = check_existing(existing.manifest);
-  if (!checked)
-    return std::move(checked).error();
+  ISIGN_TRY(checked);
   const JsonText& doc = checked->doc;
   const Extendable& scan = checked->scan;
   std::vector<std::string> texts, digests;
@@ -481,8 +473,7 @@ Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& existing,
 
 Result<bool> artifact_has_signature(std::string_view manifest_bytes, const NewSignature& sig) {
   auto checked = check_existing(manifest_bytes);
-  if (!checked)
-    return std::move(checked).error();
+  ISIGN_TRY(checked);
   return has_layer(checked->scan, sig);
 }
 

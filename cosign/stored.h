@@ -19,8 +19,6 @@ namespace isign::cosign {
 // bundle (cosign v3): a sigstore bundle, the single layer of a referrer manifest whose subject is
 // the image, found through the referrers API or the sha256-<hex> index.
 enum class Format { legacy, bundle };
-// The earlier name, while the attestation work lands.
-using SignatureFormat = Format;
 
 // What an entry says of the image. signature: cosign sign's (a simple-signing payload in the
 // .sig; a statement of predicateType https://sigstore.dev/cosign/sign/v1 in a bundle).

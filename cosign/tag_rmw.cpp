@@ -110,8 +110,7 @@ private:
 
   Result<bool> has_ours(const registry::Manifest& m) {
     auto present = doc_.has_ours(m);
-    if (!present)
-      return std::move(present).error().context("reading back " + tag_);
+    ISIGN_TRY_CONTEXT(present, "reading back " + tag_);
     return *present;
   }
 
@@ -145,28 +144,23 @@ private:
 Result<AttachResult> Attacher::run() {
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     auto current = read_current();
-    if (!current)
-      return std::move(current).error();
+    ISIGN_TRY(current);
     if (*current) {
       auto settled = settled_by(**current);
-      if (!settled)
-        return std::move(settled).error();
+      ISIGN_TRY(settled);
       if (*settled)
         return after_success(**settled);
     }
     auto artifact = doc_.build(*current);
-    if (!artifact)
-      return std::move(artifact).error();
+    ISIGN_TRY(artifact);
     if (!artifact->changed)
       return after_success(AttachOutcome::already_present);
     auto written = write(*artifact, *current, attempt);
-    if (!written)
-      return std::move(written).error();
+    ISIGN_TRY(written);
     if (!*written)
       continue; // a refused PUT worth a whole new round
     auto ours = read_back(read_at_, *current ? (*current)->digest : std::string());
-    if (!ours)
-      return std::move(ours).error();
+    ISIGN_TRY(ours);
     if (*ours)
       return after_success(*current ? AttachOutcome::attached : AttachOutcome::created);
     sleep_ms(jitter(50 * attempt));
@@ -179,8 +173,7 @@ Result<AttachResult> Attacher::run() {
 Result<std::optional<AttachOutcome>> Attacher::settled_by(registry::Manifest& current) {
   if (abandoned_) {
     auto ours = has_ours(current);
-    if (!ours)
-      return std::move(ours).error();
+    ISIGN_TRY(ours);
     if (*ours) {
       result_.notes.push_back("the registry reported an error for an earlier PUT of " + tag_ +
                               " (" + last_put_error_ + ") but had stored it");
@@ -197,8 +190,8 @@ Result<bool> Attacher::write(const SignatureArtifact& artifact,
                              const std::optional<registry::Manifest>& current, int attempt) {
   // New content nearly always (a payload, the config listing the layers): uploaded unasked.
   for (const auto& blob : artifact.blobs_to_upload)
-    if (auto put = client_.upload_blob(repo_, blob.digest, blob.bytes); !put)
-      return std::move(put).error().context("uploading signature blob " + blob.digest);
+    ISIGN_TRY_CONTEXT(client_.upload_blob(repo_, blob.digest, blob.bytes),
+                      "uploading signature blob " + blob.digest);
   // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
   // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
   // registry's ETags are not usable and only the read-back protects concurrent signers.
@@ -258,8 +251,7 @@ Result<bool> Attacher::read_back(std::chrono::steady_clock::time_point started,
                           "whether the signatures it held were kept is unknown: check with "
                           "verify");
   auto ours = has_ours(*back);
-  if (!ours)
-    return std::move(ours).error();
+  ISIGN_TRY(ours);
   if (*ours) {
     last_good_ = std::move(*back);
     return true;
@@ -289,8 +281,7 @@ Error Attacher::exhausted() const {
 Result<AttachResult> Attacher::after_success(AttachOutcome outcome) {
   result_.outcome = outcome;
   if (abandoned_)
-    if (auto watched = watch_abandoned_puts(); !watched)
-      return std::move(watched).error();
+    ISIGN_TRY(watch_abandoned_puts());
   return std::move(result_);
 }
 
@@ -323,8 +314,7 @@ Result<void> Attacher::watch_abandoned_puts() {
     if (!now)
       continue; // a transient failure: the next poll decides
     auto present = doc_.entries(*now);
-    if (!present)
-      return std::move(present).error().context("watching " + tag_);
+    ISIGN_TRY_CONTEXT(present, "watching " + tag_);
     std::set<std::string> ids;
     for (const auto& l : *present)
       ids.insert(l.identity());
@@ -340,8 +330,7 @@ Result<void> Attacher::watch_abandoned_puts() {
                                                  " after a PUT of ours "
                                                  "had failed (" +
                                                  last_put_error_ + "); verify each signer's key");
-    if (auto put = restore(*now, missing); !put)
-      return std::move(put).error().context("putting back layers erased from " + tag_);
+    ISIGN_TRY_CONTEXT(restore(*now, missing), "putting back layers erased from " + tag_);
     result_.notes.push_back(std::to_string(missing.size()) + " signature layer(s) erased from " +
                             tag_ +
                             " (by a PUT that had failed and landed late, or a stale copy) "
@@ -354,16 +343,13 @@ Result<void> Attacher::watch_abandoned_puts() {
 Result<void> Attacher::restore(const registry::Manifest& now,
                                const std::vector<StoredLayer>& missing) {
   auto extended = doc_.restore(now, missing);
-  if (!extended)
-    return std::move(extended).error();
+  ISIGN_TRY(extended);
   for (const auto& blob : extended->blobs_to_upload)
-    if (auto put = client_.put_blob(repo_, blob.digest, blob.bytes); !put)
-      return std::move(put).error();
+    ISIGN_TRY(client_.put_blob(repo_, blob.digest, blob.bytes));
   registry::PutCondition condition;
   condition.if_match = now.etag;
   auto put = client_.put_manifest(repo_, tag_, extended->manifest, extended->media_type, condition);
-  if (!put)
-    return std::move(put).error();
+  ISIGN_TRY(put);
   return {};
 }
 

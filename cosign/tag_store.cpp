@@ -32,11 +32,9 @@ public:
       return std::optional<AttachOutcome>();
     // Only a manifest sign could rewrite counts: one holding a layer verify refuses as damaged
     // (not an object, say) would make "already signed" a promise verify never keeps.
-    if (auto checked = parse_existing_artifact(current.bytes); !checked)
-      return std::move(checked).error().context("existing " + tag_);
+    ISIGN_TRY_CONTEXT(parse_existing_artifact(current.bytes), "existing " + tag_);
     auto read = read_signature_manifest(current.bytes, sig_.kind);
-    if (!read)
-      return std::move(read).error().context("existing " + tag_);
+    ISIGN_TRY_CONTEXT(read, "existing " + tag_);
     const std::string digest = common::sha256_digest(sig_.payload);
     for (const auto& layer : read->layers) {
       if (!layer.is_signature() || !layer.signature || layer.digest != digest ||
@@ -48,12 +46,11 @@ public:
           continue;
       }
       auto exists = client_.blob_exists(repo_, digest);
-      if (!exists)
-        return std::move(exists).error().context("checking the payload blob " + digest);
+      ISIGN_TRY_CONTEXT(exists, "checking the payload blob " + digest);
       if (*exists)
         return std::optional(AttachOutcome::already_present);
-      if (auto put = client_.put_blob(repo_, digest, sig_.payload); !put)
-        return std::move(put).error().context("uploading the missing payload blob " + digest);
+      ISIGN_TRY_CONTEXT(client_.put_blob(repo_, digest, sig_.payload),
+                        "uploading the missing payload blob " + digest);
       return std::optional(AttachOutcome::repaired);
     }
     return std::optional<AttachOutcome>();
@@ -64,8 +61,7 @@ public:
     if (!current)
       return new_signature_artifact(sig_);
     auto existing = parse_existing_artifact(current->bytes);
-    if (!existing)
-      return std::move(existing).error().context("existing " + tag_);
+    ISIGN_TRY_CONTEXT(existing, "existing " + tag_);
     auto config = client_.get_blob(repo_, existing->config.digest, 4u << 20);
     if (!config) {
       // The artifact names a config blob the registry does not have: the registry's fault, and
@@ -77,8 +73,7 @@ public:
       return std::move(config).error().context("reading the existing signature config");
     }
     auto extended = extend_signature_artifact(*existing, *config, sig_);
-    if (!extended)
-      return std::move(extended).error().context("existing " + tag_);
+    ISIGN_TRY_CONTEXT(extended, "existing " + tag_);
     return extended;
   }
 
@@ -88,19 +83,16 @@ public:
 
   Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
     auto read = read_signature_manifest(m.bytes, sig_.kind);
-    if (!read)
-      return std::move(read).error();
+    ISIGN_TRY(read);
     return std::move(read->layers);
   }
 
   Result<SignatureArtifact> restore(const registry::Manifest& now,
                                     const std::vector<StoredLayer>& missing) override {
     auto existing = parse_existing_artifact(now.bytes);
-    if (!existing)
-      return std::move(existing).error();
+    ISIGN_TRY(existing);
     auto config = client_.get_blob(repo_, existing->config.digest, 4u << 20);
-    if (!config)
-      return std::move(config).error();
+    ISIGN_TRY(config);
     return extend_with_layers(*existing, *config, missing);
   }
 
@@ -119,8 +111,7 @@ public:
 
   Result<StoredSignatures> find(const Subject& subject) override {
     auto tag = kind_tag(kind_, subject.digest);
-    if (!tag)
-      return std::move(tag).error();
+    ISIGN_TRY(tag);
     auto sig = client_.get_manifest(subject.repository, *tag);
     if (!sig) {
       if (sig.error().kind() == ErrorKind::not_found)
@@ -131,8 +122,7 @@ public:
       return std::move(sig).error().context("fetching " + *tag);
     }
     auto layers = read_signature_layers(sig->bytes, kind_);
-    if (!layers)
-      return std::move(layers).error().context(*tag);
+    ISIGN_TRY_CONTEXT(layers, *tag);
     return StoredSignatures{*tag, std::move(*layers)};
   }
 
@@ -144,10 +134,8 @@ public:
   Result<AttachResult> attach(const Subject& subject, const NewSignature& sig,
                               const AttachOptions& options) override {
     auto tag = kind_tag(kind_, subject.digest);
-    if (!tag)
-      return std::move(tag).error();
-    if (auto fits = detail::check_attachment_size("payload", sig.payload.size()); !fits)
-      return std::move(fits).error();
+    ISIGN_TRY(tag);
+    ISIGN_TRY(detail::check_attachment_size("payload", sig.payload.size()));
     if (sig.format != Format::legacy || sig.kind != kind_)
       return make_error(ErrorKind::internal, "the " + *tag + " tag stores legacy " +
                                                  std::string(kind_name(kind_)) + "s only");

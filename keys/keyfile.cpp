@@ -115,8 +115,7 @@ Result<std::string> encrypted_key_body(std::string_view file_contents) {
     return make_error(ErrorKind::key, "too large to be an encrypted private key (" +
                                           std::to_string(file_contents.size()) + " bytes)");
   auto block = detail::pem_decode(file_contents);
-  if (!block)
-    return std::move(block).error();
+  ISIGN_TRY(block);
   if (block->label != kSigstoreLabel && block->label != kCosignLabel) {
     if (block->label == "PUBLIC KEY")
       return make_error(ErrorKind::key, "this is a public key (PEM 'PUBLIC KEY'), not an "
@@ -133,8 +132,7 @@ Result<std::string> encrypted_key_body(std::string_view file_contents) {
 
 Result<Envelope> parse_envelope(std::string_view file_contents) {
   auto body = encrypted_key_body(file_contents);
-  if (!body)
-    return std::move(body).error();
+  ISIGN_TRY(body);
 
   // nlohmann stops at a NUL byte as at the end of input: text after one would go unread.
   auto json = body->find('\0') == std::string::npos

@@ -85,8 +85,7 @@ Result<std::string> Authenticator::authorize(const Repository& repo, Access acce
                                              const HttpResponse& resp,
                                              const std::string& rejected) {
   auto challenges = parse_www_authenticate(resp.header("www-authenticate"));
-  if (!challenges)
-    return std::move(challenges).error().context("reading the auth challenge");
+  ISIGN_TRY_CONTEXT(challenges, "reading the auth challenge");
   const Challenge* bearer = nullptr;
   const Challenge* basic = nullptr;
   for (const auto& c : *challenges) {
@@ -96,8 +95,7 @@ Result<std::string> Authenticator::authorize(const Repository& repo, Access acce
       basic = &c;
   }
   auto creds = credentials_for(repo.registry);
-  if (!creds)
-    return std::move(creds).error();
+  ISIGN_TRY(creds);
   if (*creds && !(*creds)->registry_token.empty())
     return "Bearer " + (*creds)->registry_token;
   if (bearer)
@@ -125,8 +123,7 @@ Result<std::optional<Credentials>> Authenticator::credentials_for(const std::str
   if (auto it = stored_credentials_.find(registry); it != stored_credentials_.end())
     return it->second;
   auto found = lookup_ ? lookup_(registry) : find_credentials(registry);
-  if (!found)
-    return std::move(found).error().context("reading credentials for " + registry);
+  ISIGN_TRY_CONTEXT(found, "reading credentials for " + registry);
   stored_credentials_[registry] = *found;
   if (*found)
     secrets_->add_credentials(**found);
@@ -147,8 +144,7 @@ Result<std::string> Authenticator::bearer_authorization(const Challenge& bearer,
       return it->second;
   }
   auto token = fetch_token(bearer, repo, access, creds);
-  if (!token)
-    return std::move(token).error();
+  ISIGN_TRY(token);
   std::string header = "Bearer " + *token;
   std::lock_guard lock(mu_);
   authorizations_[key] = header;
@@ -159,16 +155,14 @@ Result<std::string> Authenticator::fetch_token(const Challenge& c, const Reposit
                                                Access access,
                                                const std::optional<Credentials>& creds) {
   const std::string realm = c.param("realm");
-  if (auto refused = check_realm(realm, allow_http_, creds.has_value()); !refused)
-    return std::move(refused).error();
+  ISIGN_TRY(check_realm(realm, allow_http_, creds.has_value()));
   const std::string service = c.param("service");
   const std::string scope = scope_for(repo, access);
   const std::string query = (service.empty() ? "" : "service=" + url_encode(service) + "&") +
                             "scope=" + url_encode(scope);
   HttpRequest req;
   auto resp = request_token(realm, query, creds, req);
-  if (!resp)
-    return std::move(resp).error().context("fetching a token from " + url_path(realm));
+  ISIGN_TRY_CONTEXT(resp, "fetching a token from " + url_path(realm));
   if (resp->status != 200) {
     Error e = http_error(req, *resp, secrets_.get());
     // A token service that answers 404 is a broken auth setup, not a missing image.

@@ -15,8 +15,7 @@ using common::Result;
 Result<bool> RegistryClient::blob_exists(const Repository& repo, std::string_view digest) {
   HttpRequest req = make_request("HEAD", blob_url(repo, digest));
   auto resp = send(req, repo, Access::pull, true);
-  if (!resp)
-    return std::move(resp).error();
+  ISIGN_TRY(resp);
   if (resp->status == 200)
     return true;
   if (resp->status == 404)
@@ -57,8 +56,7 @@ Result<std::string> RegistryClient::get_blob(const Repository& repo, std::string
 Result<void> RegistryClient::put_blob(const Repository& repo, std::string_view digest,
                                       std::string_view bytes) {
   auto exists = blob_exists(repo, digest);
-  if (!exists)
-    return std::move(exists).error();
+  ISIGN_TRY(exists);
   if (*exists)
     return {};
   return upload_blob(repo, digest, bytes);
@@ -68,8 +66,7 @@ Result<void> RegistryClient::upload_blob(const Repository& repo, std::string_vie
                                          std::string_view bytes) {
   HttpRequest start = make_request("POST", base(repo) + "/blobs/uploads/");
   auto started = send(start, repo, Access::push, false);
-  if (!started)
-    return std::move(started).error();
+  ISIGN_TRY(started);
   if (started->status != 202)
     return answer_error(start, *started);
   std::string location = started->header("location");
@@ -77,16 +74,14 @@ Result<void> RegistryClient::upload_blob(const Repository& repo, std::string_vie
     return make_error(ErrorKind::registry,
                       "POST " + url_path(start.url) + ": no Location header in the answer");
   location = absolute_url(location, repo);
-  if (auto clear = refuse_plain_http(location, "upload location"); !clear)
-    return std::move(clear).error().context("POST " + url_path(start.url));
+  ISIGN_TRY_CONTEXT(refuse_plain_http(location, "upload location"), "POST " + url_path(start.url));
   location += (location.find('?') == std::string::npos ? "?" : "&");
   location += "digest=" + url_encode(digest);
   HttpRequest put = make_request("PUT", location);
   put.headers.emplace_back("Content-Type", "application/octet-stream");
   put.body = std::string(bytes);
   auto done = send(put, repo, Access::push, false);
-  if (!done)
-    return std::move(done).error();
+  ISIGN_TRY(done);
   if (done->status != 201)
     return answer_error(put, *done);
   return {};

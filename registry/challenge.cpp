@@ -57,8 +57,7 @@ public:
     skip_separators();
     while (!at_end()) {
       auto challenge = parse_challenge();
-      if (!challenge)
-        return std::move(challenge).error();
+      ISIGN_TRY(challenge);
       out.push_back(std::move(*challenge));
     }
     if (out.empty())
@@ -199,8 +198,7 @@ private:
       if (at_end())
         return fail("parameter '" + std::string(name) + "' has no value");
       auto value = peek() == '"' ? quoted_string() : bare_value();
-      if (!value)
-        return std::move(value).error();
+      ISIGN_TRY(value);
       // RFC 7235: each parameter name occurs once per challenge. Two realms would leave it open
       // where credentials go, so a duplicate is an error, not a silent override.
       if (!c.params.emplace(lowered(name), std::move(*value)).second)

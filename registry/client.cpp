@@ -88,8 +88,7 @@ Result<PutResult> Client::put_manifest_with_subject(const Repository& repo,
                                                     std::string_view bytes,
                                                     std::string_view media_type) {
   auto digest = put_manifest(repo, tag_or_digest, bytes, media_type);
-  if (!digest)
-    return std::move(digest).error();
+  ISIGN_TRY(digest);
   return PutResult{std::move(*digest), ""};
 }
 

@@ -109,8 +109,7 @@ Result<std::optional<Json>> load_config(const std::string& path) {
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT)
     return std::optional<Json>();
   auto text = common::read_file(path, kMaxConfigSize);
-  if (!text)
-    return std::move(text).error();
+  ISIGN_TRY(text);
   SecretString guard(std::move(*text)); // the file holds passwords: wipe our copy
   if (auto problem = json_text_problem(guard.str()); !problem.empty())
     return file_error(path, problem);
@@ -160,8 +159,7 @@ std::vector<std::string> matching_auth_keys(const Json& auths, std::string_view 
 Result<HelperChoice> cred_helper_for(const Json& doc, std::string_view registry,
                                      const std::string& path) {
   auto helpers = object_member(doc, "credHelpers", path);
-  if (!helpers)
-    return std::move(helpers).error();
+  ISIGN_TRY(helpers);
   if (!*helpers)
     return HelperChoice{};
   for (const auto& key : exact_keys(registry)) {

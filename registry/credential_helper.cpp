@@ -110,8 +110,7 @@ Result<HelperRun> run_helper(const std::string& program, const std::string& acti
   options.max_stdout = kMaxHelperStdout;
   options.max_stderr = kMaxHelperStderr;
   auto run = common::run_subprocess({*path, action}, options);
-  if (!run)
-    return std::move(run).error().context("running credential helper '" + program + "'");
+  ISIGN_TRY_CONTEXT(run, "running credential helper '" + program + "'");
   if (run->timed_out) {
     common::secure_wipe(run->out.data(), run->out.size());
     return make_error(ErrorKind::io, "credential helper '" + program + " " + action +
@@ -148,8 +147,7 @@ Result<std::optional<Credentials>> credential_helper_get(std::string_view helper
                                          std::string(helper.substr(0, 100)) + "'");
   std::string program = "docker-credential-" + std::string(helper);
   auto run = detail::run_helper(program, "get", server_url, env, timeout);
-  if (!run)
-    return std::move(run).error();
+  ISIGN_TRY(run);
   if (run->status() != 0) {
     bool not_found = detail::says_not_found(*run);
     Error failed = detail::helper_failed(program, "get", *run);

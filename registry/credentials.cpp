@@ -45,14 +45,11 @@ Result<std::optional<Credentials>> entry_credentials(const Json& entry, const st
   if (!entry.is_object())
     return file_error(path, "auths entry '" + key + "' is not an object");
   auto auth = string_member(entry, "auth", path, key);
-  if (!auth)
-    return std::move(auth).error();
+  ISIGN_TRY(auth);
   auto identity_token = string_member(entry, "identitytoken", path, key);
-  if (!identity_token)
-    return std::move(identity_token).error();
+  ISIGN_TRY(identity_token);
   auto registry_token = string_member(entry, "registrytoken", path, key);
-  if (!registry_token)
-    return std::move(registry_token).error();
+  ISIGN_TRY(registry_token);
 
   Credentials creds;
   // go-containerregistry and containers/image prefer a registry token, then an identity token
@@ -103,16 +100,14 @@ credentials_in_auths(const Json& auths, std::string_view registry, const AuthFil
 Result<std::optional<Credentials>> helper_credentials(const HelperChoice& helper, const GetEnv& env,
                                                       const std::string& path, const char* field) {
   auto creds = credential_helper_get(helper.name, helper.server_url, env);
-  if (!creds)
-    return std::move(creds).error().context("'" + path + "': " + field);
+  ISIGN_TRY_CONTEXT(creds, "'" + path + "': " + field);
   return creds;
 }
 
 Result<std::optional<Credentials>>
 credentials_in_file(const AuthFile& file, std::string_view registry, const GetEnv& env) {
   auto loaded = load_config(file.path);
-  if (!loaded)
-    return std::move(loaded).error();
+  ISIGN_TRY(loaded);
   if (!*loaded)
     return std::optional<Credentials>();
   const Json& doc = **loaded;
@@ -122,14 +117,12 @@ credentials_in_file(const AuthFile& file, std::string_view registry, const GetEn
 
   // credHelpers first: a registry assigned to a helper is answered by the helper alone.
   auto helper = cred_helper_for(doc, registry, file.path);
-  if (!helper)
-    return std::move(helper).error();
+  ISIGN_TRY(helper);
   if (!helper->name.empty())
     return helper_credentials(*helper, env, file.path, "credHelpers");
 
   auto auths = object_member(doc, "auths", file.path);
-  if (!auths)
-    return std::move(auths).error();
+  ISIGN_TRY(auths);
   if (*auths) {
     auto creds = credentials_in_auths(**auths, registry, file);
     if (!creds || *creds)
@@ -139,8 +132,7 @@ credentials_in_file(const AuthFile& file, std::string_view registry, const GetEn
   // Docker asks credsStore instead of auths; containers/image ignores credsStore. Asking it after
   // auths finds what either tool would: docker leaves {} in auths for what the store holds.
   auto store = creds_store_for(doc, registry, file.path);
-  if (!store)
-    return std::move(store).error();
+  ISIGN_TRY(store);
   if (!store->name.empty())
     return helper_credentials(*store, env, file.path, "credsStore");
   return std::optional<Credentials>();
@@ -175,8 +167,7 @@ std::string docker_config_path(const GetEnv& env) {
 Result<std::optional<Credentials>> find_credentials(std::string_view registry, const GetEnv& env) {
   for (const auto& file : auth_file_paths(env)) {
     auto creds = credentials_in_file(file, registry, env);
-    if (!creds)
-      return std::move(creds).error().context("reading credentials for " + std::string(registry));
+    ISIGN_TRY_CONTEXT(creds, "reading credentials for " + std::string(registry));
     if (*creds)
       return creds;
   }

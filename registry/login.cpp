@@ -70,8 +70,7 @@ Result<ConfigForEdit> open_for_edit(const std::string& path) {
     }
   }
   auto loaded = load_config(path);
-  if (!loaded)
-    return std::move(loaded).error();
+  ISIGN_TRY(loaded);
   if (*loaded) {
     cfg.existed = true;
     cfg.doc = std::move(**loaded);
@@ -85,8 +84,7 @@ Result<ConfigForEdit> open_for_edit(const std::string& path) {
     auto slash = cfg.write_path.rfind('/');
     if (slash != std::string::npos && slash > 0) {
       auto dirs = make_dirs(cfg.write_path.substr(0, slash));
-      if (!dirs)
-        return std::move(dirs).error();
+      ISIGN_TRY(dirs);
     }
   }
   return cfg;
@@ -115,8 +113,7 @@ Result<ConfigWrite> save(const ConfigForEdit& cfg, const std::string& path) {
   SecretString text(cfg.doc.dump(1, '\t'));
   auto written =
       common::write_file_atomic(cfg.write_path, text.str(), cfg.modes.mode, common::Overwrite::yes);
-  if (!written)
-    return std::move(written).error();
+  ISIGN_TRY(written);
   return cfg.modes;
 }
 
@@ -137,15 +134,12 @@ Result<ConfigWrite> store_login(const std::string& path, std::string_view regist
                                 std::string_view username, std::string_view password,
                                 const GetEnv& env) {
   auto cfg = open_for_edit(path);
-  if (!cfg)
-    return std::move(cfg).error();
+  ISIGN_TRY(cfg);
   auto helper = configured_helper(cfg->doc, registry, path);
-  if (!helper)
-    return std::move(helper).error();
+  ISIGN_TRY(helper);
   std::string key = docker_key(registry);
   auto auths = auths_for_edit(*cfg, path);
-  if (!auths)
-    return std::move(auths).error();
+  ISIGN_TRY(auths);
 
   if (!helper->name.empty()) {
     // docker's native store: the secret goes to the helper, the file keeps an empty marker.
@@ -162,8 +156,7 @@ Result<ConfigWrite> store_login(const std::string& path, std::string_view regist
     }
     std::string program = "docker-credential-" + helper->name;
     auto run = run_helper(program, "store", input.str(), env, kCredentialHelperTimeout);
-    if (!run)
-      return std::move(run).error();
+    ISIGN_TRY(run);
     common::secure_wipe(run->out.data(), run->out.size());
     if (run->status() != 0)
       return helper_failed(program, "store", *run);
@@ -178,21 +171,18 @@ Result<ConfigWrite> store_login(const std::string& path, std::string_view regist
 Result<ConfigWrite> remove_login(const std::string& path, std::string_view registry,
                                  const GetEnv& env) {
   auto cfg = open_for_edit(path);
-  if (!cfg)
-    return std::move(cfg).error();
+  ISIGN_TRY(cfg);
   if (!cfg->existed)
     return make_error(ErrorKind::not_found, "not logged in to " + std::string(registry) + " ('" +
                                                 path + "' does not exist)");
   auto helper = configured_helper(cfg->doc, registry, path);
-  if (!helper)
-    return std::move(helper).error();
+  ISIGN_TRY(helper);
   bool removed = false;
 
   if (!helper->name.empty()) {
     std::string program = "docker-credential-" + helper->name;
     auto run = run_helper(program, "erase", helper->server_url, env, kCredentialHelperTimeout);
-    if (!run)
-      return std::move(run).error();
+    ISIGN_TRY(run);
     if (run->status() == 0)
       removed = true;
     else if (!says_not_found(*run))

@@ -23,16 +23,14 @@ Result<Descriptor> RegistryClient::head_manifest(const Repository& repo, std::st
   HttpRequest req = make_request("HEAD", manifest_url(repo, ref));
   req.headers.emplace_back("Accept", kManifestAccept);
   auto resp = send(req, repo, Access::pull, true);
-  if (!resp)
-    return std::move(resp).error();
+  ISIGN_TRY(resp);
   if (resp->status != 200)
     return not_found_context(answer_error(req, *resp), repo, ref);
   std::string digest = resp->header("docker-content-digest");
   if (!is_sha256_digest(digest)) {
     // Some registries omit the digest on HEAD: the bytes tell.
     auto m = get_manifest(repo, ref);
-    if (!m)
-      return std::move(m).error();
+    ISIGN_TRY(m);
     return Descriptor{m->media_type, m->digest, m->bytes.size()};
   }
   if (is_digest(ref) && digest != ref)
@@ -71,8 +69,7 @@ Result<Manifest> RegistryClient::get_manifest(const Repository& repo, std::strin
                                                claimed + " does not match the bytes received (" +
                                                m.digest + ")");
   auto type = manifest_media_type(resp->header("content-type"), m.bytes);
-  if (!type)
-    return std::move(type).error().context("GET " + url_path(req.url));
+  ISIGN_TRY_CONTEXT(type, "GET " + url_path(req.url));
   m.media_type = std::move(*type);
   m.etag = resp->header("etag");
   return m;
@@ -83,8 +80,7 @@ Result<std::string> RegistryClient::put_manifest(const Repository& repo, std::st
                                                  std::string_view media_type,
                                                  const PutCondition& condition) {
   auto put_result = put(repo, ref, bytes, media_type, condition);
-  if (!put_result)
-    return std::move(put_result).error();
+  ISIGN_TRY(put_result);
   return std::move(put_result->digest);
 }
 
@@ -99,8 +95,7 @@ Result<PutResult> RegistryClient::put(const Repository& repo, std::string_view r
     req.headers.emplace_back("If-None-Match", "*");
   req.body = std::string(bytes);
   auto resp = send(req, repo, Access::push, false);
-  if (!resp)
-    return std::move(resp).error();
+  ISIGN_TRY(resp);
   if (resp->status != 201 && resp->status != 200)
     return answer_error(req, *resp);
   std::string digest = common::sha256_digest(bytes);
@@ -115,8 +110,7 @@ Result<PutResult> RegistryClient::put(const Repository& repo, std::string_view r
 Result<void> RegistryClient::delete_manifest(const Repository& repo, std::string_view digest) {
   HttpRequest req = make_request("DELETE", manifest_url(repo, digest));
   auto resp = send(req, repo, Access::push, false);
-  if (!resp)
-    return std::move(resp).error();
+  ISIGN_TRY(resp);
   if (resp->status != 202 && resp->status != 200)
     return answer_error(req, *resp);
   return {};

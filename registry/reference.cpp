@@ -363,8 +363,7 @@ Result<Reference> Reference::parse(std::string_view text) {
 
 Result<Repository> Repository::parse(std::string_view text) {
   auto ref = parse_reference(text, "repository");
-  if (!ref)
-    return std::move(ref).error();
+  ISIGN_TRY(ref);
   if (!ref->tag.empty() || ref->by_digest())
     return make_error(ErrorKind::usage, "invalid repository " + quoted(text) +
                                             ": a repository takes no tag or digest");

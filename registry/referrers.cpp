@@ -87,8 +87,7 @@ Result<std::vector<ReferrerDescriptor>> parse_referrers_page(std::string_view by
   out.reserve(manifests->size());
   for (const auto& m : *manifests) {
     auto d = parse_descriptor(m, out.size());
-    if (!d)
-      return std::move(d).error();
+    ISIGN_TRY(d);
     out.push_back(std::move(*d));
   }
   return out;
@@ -113,8 +112,8 @@ bool filter_applied(std::string_view header_value, std::string_view filter) {
 
 Result<Referrers> RegistryClient::list_referrers(const Repository& repo, std::string_view digest,
                                                  std::string_view artifact_type) {
-  if (auto ok = common::validate_sha256_digest(digest); !ok)
-    return std::move(ok).error().context("listing the referrers of " + repo.str());
+  ISIGN_TRY_CONTEXT(common::validate_sha256_digest(digest),
+                    "listing the referrers of " + repo.str());
   std::string url = base(repo) + "/referrers/" + std::string(digest);
   if (!artifact_type.empty())
     url += "?artifactType=" + url_encode(artifact_type);
@@ -131,8 +130,7 @@ Result<Referrers> RegistryClient::list_referrers(const Repository& repo, std::st
                            [&](const HttpRequest& req, HttpResponse& resp, std::size_t page) {
                              return read_referrers_page(req, resp, page, artifact_type, out);
                            });
-  if (!walked)
-    return std::move(walked).error();
+  ISIGN_TRY(walked);
   return out;
 }
 
@@ -164,8 +162,7 @@ Result<PageSeen> RegistryClient::read_referrers_page(const HttpRequest& req,
                           quote_text(content_type) + ", not an image index");
   }
   auto descriptors = parse_referrers_page(resp.body);
-  if (!descriptors)
-    return std::move(descriptors).error().context("GET " + url_path(req.url));
+  ISIGN_TRY_CONTEXT(descriptors, "GET " + url_path(req.url));
   const std::size_t entries = descriptors->size();
   // A registry that filtered says so; otherwise the filter is ours to apply.
   const bool filtered =

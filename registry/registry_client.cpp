@@ -105,8 +105,7 @@ Result<void> RegistryClient::walk_pages(const Repository& repo, std::string url,
     if (!resp)
       return too_large_context(std::move(resp).error(), req, page_name);
     auto seen = on_page(req, *resp, pages);
-    if (!seen)
-      return std::move(seen).error();
+    ISIGN_TRY(seen);
     if (!seen->more)
       break;
     url = next_link(resp->header("link"), repo);
@@ -167,8 +166,7 @@ Result<HttpResponse> RegistryClient::send(HttpRequest req, const Repository& rep
     if (!options_.credentials.registry_token.empty())
       return resp; // a given token is final
     auto fresh = auth_.authorize(repo, access, *resp, auth);
-    if (!fresh)
-      return std::move(fresh).error();
+    ISIGN_TRY(fresh);
     auth = std::move(*fresh);
   }
   return make_error(ErrorKind::internal, "unreachable");
@@ -213,8 +211,7 @@ Result<HttpResponse> RegistryClient::send_raw(HttpRequest& req, bool idempotent,
       if (!resp && attempt > 1)
         return std::move(resp).error().context(req.method + " " + url_path(req.url) + " (" +
                                                std::to_string(attempt) + " attempts)");
-      if (!resp)
-        return std::move(resp).error().context(req.method + " " + url_path(req.url));
+      ISIGN_TRY_CONTEXT(resp, req.method + " " + url_path(req.url));
       return resp;
     }
     wait_before_retry(wait_ms);

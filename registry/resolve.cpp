@@ -63,8 +63,7 @@ std::string Platform::str() const {
 
 Result<std::vector<Target>> index_children(std::string_view index_bytes) {
   auto entries = parse_index(index_bytes);
-  if (!entries)
-    return std::move(entries).error();
+  ISIGN_TRY(entries);
   std::vector<Target> out;
   for (auto& e : *entries) {
     Target t;
@@ -110,10 +109,8 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
   Resolution out;
   if (!selection.recursive && !selection.platform) {
     auto head = client.head_manifest(ref.repository, ref.identifier());
-    if (!head)
-      return std::move(head).error();
-    if (auto ok = check_digest(head->digest); !ok)
-      return std::move(ok).error();
+    ISIGN_TRY(head);
+    ISIGN_TRY(check_digest(head->digest));
     out.digest = head->digest;
     out.media_type = head->media_type;
     out.is_index = is_index_type(head->media_type);
@@ -129,10 +126,8 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
   // One GET gives the digest, the media type and, for an index, its children. The client decides
   // the media type by the Content-Type and the body together.
   auto manifest = client.get_manifest(ref.repository, ref.identifier());
-  if (!manifest)
-    return std::move(manifest).error();
-  if (auto ok = check_digest(manifest->digest); !ok)
-    return std::move(ok).error();
+  ISIGN_TRY(manifest);
+  ISIGN_TRY(check_digest(manifest->digest));
   out.digest = manifest->digest;
   out.media_type = manifest->media_type;
   out.is_index = is_index_type(manifest->media_type);
@@ -146,8 +141,7 @@ Result<Resolution> resolve_targets(Client& client, const Reference& ref,
   }
   top.role = Target::Role::index;
   auto children = index_children(manifest->bytes);
-  if (!children)
-    return std::move(children).error().context("index " + top.digest);
+  ISIGN_TRY_CONTEXT(children, "index " + top.digest);
   if (selection.platform) {
     auto pick = select_platform(*children, *selection.platform);
     if (!pick)

@@ -43,8 +43,7 @@ Result<std::vector<std::string>> RegistryClient::list_tags(const Repository& rep
                                                                std::to_string(kMaxTags) + " tags"));
         return Result<bool>(true);
       });
-  if (!walked)
-    return std::move(walked).error();
+  ISIGN_TRY(walked);
   return tags;
 }
 
@@ -69,8 +68,7 @@ Result<bool> RegistryClient::has_tag(const Repository& repo, std::string_view ta
         }
         return Result<bool>(!found && !past);
       });
-  if (!walked)
-    return std::move(walked).error();
+  ISIGN_TRY(walked);
   return found;
 }
 

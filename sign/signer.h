@@ -23,10 +23,10 @@ common::Result<std::string> sign_payload(const keys::PrivateKey& key, std::strin
 // v3): the sign statement (subject's repository as its name, the digest, the annotations) signed
 // over its DSSE pre-authentication encoding with the curve's hash, in a bundle with the key's
 // hint. Usage error for a digest that is not sha256.
-common::Result<cosign::NewSignature>
-sign_image(const keys::PrivateKey& key, const cosign::Subject& subject,
-           const cosign::Annotations& annotations = {},
-           cosign::SignatureFormat format = cosign::SignatureFormat::legacy);
+common::Result<cosign::NewSignature> sign_image(const keys::PrivateKey& key,
+                                                const cosign::Subject& subject,
+                                                const cosign::Annotations& annotations = {},
+                                                cosign::Format format = cosign::Format::legacy);
 
 // A blob signed as cosign v3's sign-blob signs it: the signature over the blob's bytes with the
 // key's hash, and the messageSignature bundle holding it with the blob's digest.

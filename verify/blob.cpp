@@ -32,8 +32,7 @@ Result<std::size_t> first_verifying(const std::vector<keys::PublicKey>& keys, st
 Result<std::size_t> verify_blob_bundle(std::string_view bundle_bytes, std::string_view blob,
                                        const std::vector<keys::PublicKey>& keys) {
   auto bundle = cosign::parse_bundle(bundle_bytes);
-  if (!bundle)
-    return std::move(bundle).error();
+  ISIGN_TRY(bundle);
   if (!bundle->message)
     return make_error(ErrorKind::verification,
                       "the bundle holds a DSSE envelope (an image signature or an attestation), "

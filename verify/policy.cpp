@@ -178,8 +178,7 @@ Result<Policy> parse_policy(std::string_view text, const PolicyLoadOptions& opti
 
 Result<Policy> load_policy_file(const std::string& path) {
   auto text = common::read_file(path, kMaxPolicySize);
-  if (!text)
-    return std::move(text).error();
+  ISIGN_TRY(text);
   PolicyLoadOptions options;
   auto slash = path.rfind('/');
   options.base_dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));

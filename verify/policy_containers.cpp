@@ -47,22 +47,18 @@ Result<void> load_sigstore_keys(const json& v, const std::string& where, KeyLoad
                                 Requirement& req) {
   if (v.contains("keyPath")) {
     auto path = get_string(v, "keyPath", where);
-    if (!path)
-      return std::move(path).error();
+    ISIGN_TRY(path);
     auto key = loader.from_path(*path, member(where, "keyPath"));
-    if (!key)
-      return std::move(key).error();
+    ISIGN_TRY(key);
     req.keys.push_back(std::move(*key));
   }
   if (v.contains("keyPaths")) {
     auto paths = get_strings(v, "keyPaths", where);
-    if (!paths)
-      return std::move(paths).error();
+    ISIGN_TRY(paths);
     for (std::size_t i = 0; i < paths->size(); ++i) {
       auto key =
           loader.from_path((*paths)[i], member(where, "keyPaths") + "[" + std::to_string(i) + "]");
-      if (!key)
-        return std::move(key).error();
+      ISIGN_TRY(key);
       req.keys.push_back(std::move(*key));
     }
   }
@@ -72,22 +68,19 @@ Result<void> load_sigstore_keys(const json& v, const std::string& where, KeyLoad
     if (!pem)
       return bad(at, "is not base64 (keyData holds the PEM public key, base64-encoded)");
     auto key = loader.from_pem(*pem, at);
-    if (!key)
-      return std::move(key).error();
+    ISIGN_TRY(key);
     req.keys.push_back(std::move(*key));
     return {};
   };
   if (v.contains("keyData")) {
     auto data = get_string(v, "keyData", where);
-    if (!data)
-      return std::move(data).error();
+    ISIGN_TRY(data);
     if (auto ok = from_data(*data, member(where, "keyData")); !ok)
       return ok.error();
   }
   if (v.contains("keyDatas")) {
     auto datas = get_strings(v, "keyDatas", where);
-    if (!datas)
-      return std::move(datas).error();
+    ISIGN_TRY(datas);
     for (std::size_t i = 0; i < datas->size(); ++i)
       if (auto ok =
               from_data((*datas)[i], member(where, "keyDatas") + "[" + std::to_string(i) + "]");
@@ -100,8 +93,7 @@ Result<void> load_sigstore_keys(const json& v, const std::string& where, KeyLoad
 Result<Requirement> parse_containers_requirement(const json& v, const std::string& where,
                                                  KeyLoader& loader) {
   auto type = object_type(v, where);
-  if (!type)
-    return std::move(type).error();
+  ISIGN_TRY(type);
   if (*type != "sigstoreSigned")
     return parse_other_requirement(v, *type, where);
   Requirement req;
@@ -156,8 +148,7 @@ Result<Rule> parse_containers_requirements(const json& v, const std::string& whe
   rule.scope = scope;
   for (std::size_t i = 0; i < v.size(); ++i) {
     auto req = parse_containers_requirement(v[i], where + "[" + std::to_string(i) + "]", loader);
-    if (!req)
-      return std::move(req).error();
+    ISIGN_TRY(req);
     rule.requirements.push_back(std::move(*req));
   }
   return rule;
@@ -173,8 +164,7 @@ Result<Policy> parse_containers(const json& doc, KeyLoader& loader) {
   Policy policy;
   policy.format = PolicyFormat::containers;
   auto def = parse_containers_requirements(doc.at("default"), "default", "default", loader);
-  if (!def)
-    return std::move(def).error();
+  ISIGN_TRY(def);
   policy.default_rule = std::move(*def);
   if (!doc.contains("transports"))
     return policy;
@@ -190,15 +180,13 @@ Result<Policy> parse_containers(const json& doc, KeyLoader& loader) {
       // Other transports (docker-daemon, containers-storage, ...) are checked but not used:
       // isign verifies images in registries only. Their scopes are not registry names.
       auto rule = parse_containers_requirements(value, at, scope, loader);
-      if (!rule)
-        return std::move(rule).error();
+      ISIGN_TRY(rule);
       if (transport != "docker")
         continue;
       std::string normalized;
       if (!scope.empty()) {
         auto n = normalize_scope(scope, where);
-        if (!n)
-          return std::move(n).error();
+        ISIGN_TRY(n);
         normalized = *n;
       }
       if (auto added = add_scope(policy, normalized, std::move(*rule), at); !added)

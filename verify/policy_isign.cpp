@@ -23,14 +23,12 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
   std::string type = "sigstoreSigned";
   if (v.contains("type")) {
     auto t = get_string(v, "type", where);
-    if (!t)
-      return std::move(t).error();
+    ISIGN_TRY(t);
     type = *t;
   }
   if (type == "reject" || type == "insecureAcceptAnything") {
     auto plain = parse_plain_requirement(v, type, where);
-    if (!plain)
-      return std::move(plain).error();
+    ISIGN_TRY(plain);
     rule.requirements.push_back(std::move(*plain));
     return rule;
   }
@@ -51,14 +49,12 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
   if (!v.contains("keys"))
     return bad(where, "missing field \"keys\" (public key files or PEM text)");
   auto entries = get_strings(v, "keys", where);
-  if (!entries)
-    return std::move(entries).error();
+  ISIGN_TRY(entries);
   for (std::size_t i = 0; i < entries->size(); ++i) {
     const std::string& e = (*entries)[i];
     const std::string at = member(where, "keys") + "[" + std::to_string(i) + "]";
     auto key = e.rfind("-----BEGIN", 0) == 0 ? loader.from_pem(e, at) : loader.from_path(e, at);
-    if (!key)
-      return std::move(key).error();
+    ISIGN_TRY(key);
     req.keys.push_back(std::move(*key));
   }
   if (v.contains("threshold")) {
@@ -111,8 +107,7 @@ Result<Policy> parse_isign(const json& doc, KeyLoader& loader) {
   Policy policy;
   policy.format = PolicyFormat::isign;
   auto def = parse_isign_rule(doc.at("default"), "default", "default", loader);
-  if (!def)
-    return std::move(def).error();
+  ISIGN_TRY(def);
   policy.default_rule = std::move(*def);
   if (doc.contains("scopes")) {
     const json& scopes = doc.at("scopes");
@@ -120,11 +115,9 @@ Result<Policy> parse_isign(const json& doc, KeyLoader& loader) {
       return ok.error();
     for (const auto& [scope, value] : scopes.items()) {
       auto normalized = normalize_scope(scope, "scopes");
-      if (!normalized)
-        return std::move(normalized).error();
+      ISIGN_TRY(normalized);
       auto rule = parse_isign_rule(value, quoted_member("scopes", scope), scope, loader);
-      if (!rule)
-        return std::move(rule).error();
+      ISIGN_TRY(rule);
       if (auto added =
               add_scope(policy, *normalized, std::move(*rule), quoted_member("scopes", scope));
           !added)

@@ -95,8 +95,7 @@ Result<std::string> object_type(const json& v, const std::string& where) {
 
 Result<keys::PublicKey> KeyLoader::from_pem(const std::string& pem, const std::string& where) {
   auto key = keys::PublicKey::from_pem(pem);
-  if (!key)
-    return std::move(key).error().context(where);
+  ISIGN_TRY_CONTEXT(key, where);
   return key;
 }
 
@@ -108,11 +107,9 @@ Result<keys::PublicKey> KeyLoader::from_path(const std::string& path, const std:
     return it->second;
   auto text = options_.read_key_file ? options_.read_key_file(full)
                                      : common::read_file(full, kMaxKeyFileSize);
-  if (!text)
-    return std::move(text).error().context(where + ": reading key '" + full + "'");
+  ISIGN_TRY_CONTEXT(text, where + ": reading key '" + full + "'");
   auto key = keys::PublicKey::from_pem(*text);
-  if (!key)
-    return std::move(key).error().context(where + ": key '" + full + "'");
+  ISIGN_TRY_CONTEXT(key, where + ": key '" + full + "'");
   cache_.emplace(full, *key);
   return key;
 }
@@ -132,8 +129,7 @@ Result<void> validate_remap_prefix(const std::string& value, const std::string& 
 Result<void> parse_identity(const json& v, const std::string& where, bool containers,
                             VerifyOptions& out, std::string* unsupported) {
   auto type = object_type(v, where);
-  if (!type)
-    return std::move(type).error();
+  ISIGN_TRY(type);
   if (*type == "remapIdentity") {
     if (auto ok = only_fields(v, {"type", "prefix", "signedPrefix"}, where); !ok)
       return ok;
@@ -141,11 +137,9 @@ Result<void> parse_identity(const json& v, const std::string& where, bool contai
       if (!v.contains(f))
         return bad(where, std::string("missing field \"") + f + "\"");
     auto prefix = get_string(v, "prefix", where);
-    if (!prefix)
-      return std::move(prefix).error();
+    ISIGN_TRY(prefix);
     auto signed_prefix = get_string(v, "signedPrefix", where);
-    if (!signed_prefix)
-      return std::move(signed_prefix).error();
+    ISIGN_TRY(signed_prefix);
     if (auto ok = validate_remap_prefix(*prefix, member(where, "prefix")); !ok)
       return ok;
     if (auto ok = validate_remap_prefix(*signed_prefix, member(where, "signedPrefix")); !ok)

@@ -17,7 +17,7 @@ namespace {
 void verify_layer(LayerResult& r, const StoredLayer& layer, const verifier_layer::Check& check) {
   r.format = layer.format;
   r.where = layer.where;
-  if (layer.format == cosign::SignatureFormat::bundle)
+  if (layer.format == cosign::Format::bundle)
     verifier_layer::verify_bundle(r, layer, check);
   else
     verifier_layer::verify_legacy(r, layer, check);
@@ -53,8 +53,7 @@ Result<Report> verify_signatures(const std::vector<StoredLayer>& layers, const B
                                  const VerifyOptions& options) {
   if (keys.empty())
     return make_error(ErrorKind::usage, "no public key to verify with");
-  if (auto valid = common::validate_sha256_digest(image_digest); !valid)
-    return std::move(valid).error();
+  ISIGN_TRY(common::validate_sha256_digest(image_digest));
   if (layers.size() > options.limits.max_layers)
     return make_error(ErrorKind::limit,
                       std::to_string(layers.size()) +

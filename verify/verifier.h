@@ -103,7 +103,7 @@ struct LayerResult {
   // once the signature verified and it parsed; for a bundle, its statement's claims: the
   // subject's name as docker_reference ("" when none), its digest and annotations
   std::optional<cosign::Payload> payload;
-  cosign::SignatureFormat format = cosign::SignatureFormat::legacy;
+  cosign::Format format = cosign::Format::legacy;
   std::string where;             // the artifact it was found in, as a user names it
   bool identity_unbound = false; // a valid bundle that names no repository (cosign v3's)
 

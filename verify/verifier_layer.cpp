@@ -56,8 +56,7 @@ bool fetch_layer(LayerResult& r, const StoredLayer& layer, const Check& check,
   const std::uint64_t size_value = *layer.size;
   if (size_value > options.limits.max_payload_size) {
     fail(r, Failure::too_large,
-         std::string(layer.format == cosign::SignatureFormat::bundle ? "the bundle"
-                                                                     : "the payload") +
+         std::string(layer.format == cosign::Format::bundle ? "the bundle" : "the payload") +
              " is " + std::to_string(size_value) + " bytes, more than the limit of " +
              std::to_string(options.limits.max_payload_size));
     return false;

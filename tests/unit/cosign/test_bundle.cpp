@@ -221,7 +221,7 @@ TEST_CASE("the referrer manifest is go-containerregistry's bytes", "[referrer]")
   REQUIRE(read->bundle);
   CHECK(read->bundle->digest == bundle_digest);
   CHECK(read->bundle->size == 987u);
-  CHECK(read->bundle->format == cosign::SignatureFormat::bundle);
+  CHECK(read->bundle->format == cosign::Format::bundle);
   CHECK(read->bundle->is_signature());
 }
 

@@ -41,7 +41,7 @@ struct BundleSigner {
                         keys::default_hash(key.algorithm()));
     REQUIRE(der);
     cosign::NewSignature sig;
-    sig.format = cosign::SignatureFormat::bundle;
+    sig.format = cosign::Format::bundle;
     sig.payload = *statement;
     sig.signature = common::base64_encode(*der);
     sig.bundle = cosign::make_dsse_bundle(keys::public_key_hint(pub), *statement, *der);
@@ -98,7 +98,7 @@ TEST_CASE("referrers store: without the API the referrer is listed in the index 
   auto found = s.store->find(s.subject);
   REQUIRE(found);
   REQUIRE(found->layers.size() == 1);
-  CHECK(found->layers[0].format == cosign::SignatureFormat::bundle);
+  CHECK(found->layers[0].format == cosign::Format::bundle);
   CHECK(found->layers[0].where == kRepo.str() + "@" + referrer);
   CHECK(found->layers[0].digest == common::sha256_digest(sig.bundle));
 }
@@ -229,7 +229,7 @@ TEST_CASE("composite store: what each format holds, merged, and none anywhere is
   auto found = (*both)->find(s.subject);
   REQUIRE(found);
   REQUIRE(found->layers.size() == 1);
-  CHECK(found->layers[0].format == cosign::SignatureFormat::bundle);
+  CHECK(found->layers[0].format == cosign::Format::bundle);
   CHECK(found->unread.empty());
   CHECK_FALSE(cosign::make_store(s.client, cosign::Formats{}));
 }
@@ -255,14 +255,14 @@ TEST_CASE("composite store: find_until reads the referrers only while the .sig i
   auto first = (*both)->find_until(s.subject, count(true));
   REQUIRE(first);
   REQUIRE(first->layers.size() == 1);
-  CHECK(first->layers[0].format == cosign::SignatureFormat::legacy);
+  CHECK(first->layers[0].format == cosign::Format::legacy);
   CHECK(asked == std::vector<std::size_t>{1});
   asked.clear();
   auto all = (*both)->find_until(s.subject, count(false));
   REQUIRE(all);
   REQUIRE(all->layers.size() == 2);
-  CHECK(all->layers[0].format == cosign::SignatureFormat::legacy);
-  CHECK(all->layers[1].format == cosign::SignatureFormat::bundle);
+  CHECK(all->layers[0].format == cosign::Format::legacy);
+  CHECK(all->layers[1].format == cosign::Format::bundle);
   CHECK(asked == std::vector<std::size_t>{1, 2});
   // Without a .sig, the referrers are read whatever enough() says.
   Scene bundle_only;

@@ -96,7 +96,7 @@ inline keys::PrivateKey new_key() {
 // (the payload; for a bundle, the bundle).
 inline std::string sign_target(Registry& client, const keys::PrivateKey& key,
                                const registry::Target& target,
-                               cosign::SignatureFormat format = cosign::SignatureFormat::legacy,
+                               cosign::Format format = cosign::Format::legacy,
                                const cosign::Annotations& annotations = {}) {
   const cosign::Subject subject{isign::testing::kRepo, target.digest, target.media_type,
                                 target.size};
@@ -109,8 +109,7 @@ inline std::string sign_target(Registry& client, const keys::PrivateKey& key,
   options.signer_key = &pub;
   options.sleep = [](std::chrono::milliseconds) {};
   REQUIRE((*store)->attach(subject, *sig, options));
-  return common::sha256_digest(format == cosign::SignatureFormat::bundle ? sig->bundle
-                                                                         : sig->payload);
+  return common::sha256_digest(format == cosign::Format::bundle ? sig->bundle : sig->payload);
 }
 
 // A policy whose default rule asks for a valid signature by one of keys.

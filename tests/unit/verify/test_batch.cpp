@@ -76,7 +76,7 @@ TEST_CASE("verify_target: a signed image passes, its payload fetched once, the r
   REQUIRE(r.reports[0].signatures.size() == 1);
   const auto& s = r.reports[0].signatures[0];
   CHECK(s.ok());
-  CHECK(s.format == cosign::SignatureFormat::legacy);
+  CHECK(s.format == cosign::Format::legacy);
   CHECK(s.payload_digest == payload);
   CHECK(s.key_id == verify::key_id(key.public_key()));
   CHECK(client.gets_of(payload) == 1);
@@ -87,7 +87,7 @@ TEST_CASE("verify_target: a bundle-signed image passes through the referrers", "
   Registry client;
   const auto key = new_key();
   const auto target = push_image(client, "bundle");
-  const std::string bundle = sign_target(client, key, target, cosign::SignatureFormat::bundle);
+  const std::string bundle = sign_target(client, key, target, cosign::Format::bundle);
 
   auto r = check(client, target, key_policy({key.public_key()}));
   INFO((r.error ? r.error->message() : "passed"));
@@ -95,7 +95,7 @@ TEST_CASE("verify_target: a bundle-signed image passes through the referrers", "
   REQUIRE(r.reports.size() == 1);
   REQUIRE(r.reports[0].signatures.size() == 1);
   CHECK(r.reports[0].signatures[0].ok());
-  CHECK(r.reports[0].signatures[0].format == cosign::SignatureFormat::bundle);
+  CHECK(r.reports[0].signatures[0].format == cosign::Format::bundle);
   CHECK(client.gets_of(bundle) == 1);
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("verify_target: each signature is verified once, when the rule is met 
   const auto target = push_image(client, "two signatures");
   const std::string valid = sign_target(client, key, target);
   const std::string refused =
-      sign_target(client, other, target, cosign::SignatureFormat::legacy, {{"by", "other"}});
+      sign_target(client, other, target, cosign::Format::legacy, {{"by", "other"}});
   REQUIRE(valid != refused);
   client.refuse_blob[refused] = true;
 
@@ -251,8 +251,8 @@ TEST_CASE("verify_all: each signature is verified once across the batch", "[batc
   for (int i = 0; i < 6; ++i) {
     const auto target = push_image(client, "image-" + std::to_string(i));
     sign_target(client, key, target);
-    refused.push_back(sign_target(client, other, target, cosign::SignatureFormat::legacy,
-                                  {{"image", std::to_string(i)}}));
+    refused.push_back(
+        sign_target(client, other, target, cosign::Format::legacy, {{"image", std::to_string(i)}}));
     client.refuse_blob[refused.back()] = true;
     refs.push_back(ref_of(target.digest));
   }

@@ -37,7 +37,7 @@ std::string bundle_by(const keys::PrivateKey& key, const std::string& stmt) {
 cosign::StoredLayer bundle_layer(const std::string& bundle, std::size_t index = 0) {
   cosign::StoredLayer l;
   l.index = index;
-  l.format = cosign::SignatureFormat::bundle;
+  l.format = cosign::Format::bundle;
   l.media_type = std::string(cosign::kBundleMediaType);
   l.digest = common::sha256_digest(bundle);
   l.size = bundle.size();
@@ -66,7 +66,7 @@ TEST_CASE("a bundle isign writes verifies, names its format and where it was fou
   const auto& s = r.signatures[0];
   INFO(s.reason);
   CHECK(r.verified());
-  CHECK(s.format == cosign::SignatureFormat::bundle);
+  CHECK(s.format == cosign::Format::bundle);
   CHECK(s.where == "reg.example/app@sha256:" + std::string(64, 'f'));
   CHECK_FALSE(s.identity_unbound);
   REQUIRE(s.payload);
