@@ -25,6 +25,9 @@ namespace {
 // listing's own bound (registry::kMaxReferrers, descriptors of every artifact type).
 constexpr std::size_t kMaxSignatureReferrers = 1000;
 
+// How long a registry that answered "no referrers API" twice in a row is taken at its word.
+constexpr std::chrono::minutes kNoApiMemory{10};
+
 std::string now_rfc3339() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -75,8 +78,7 @@ public:
 
   Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) override {
     auto entries = read(current);
-    if (!entries)
-      return std::move(entries).error();
+    ISIGN_TRY(entries);
     for (const auto& e : *entries)
       if (e.descriptor.digest == referrer_ && e.has_artifact_type)
         return std::optional(AttachOutcome::attached);
@@ -88,14 +90,12 @@ public:
     out.media_type = std::string(registry::kOciIndex);
     if (!current) {
       auto edited = edit_referrers_index(empty_referrers_index(), descriptor_, {});
-      if (!edited)
-        return std::move(edited).error();
+      ISIGN_TRY(edited);
       out.manifest = std::move(*edited);
       return out;
     }
     auto entries = read(*current);
-    if (!entries)
-      return std::move(entries).error();
+    ISIGN_TRY(entries);
     // The spec wants artifactType (and annotations) copied into each descriptor; older cosign
     // 3.x left them out. Rewriting the index anyway, repair those from their manifests.
     std::vector<std::pair<std::size_t, std::string>> repairs;
@@ -117,16 +117,14 @@ public:
                                                          r->artifact_type, r->annotations));
     }
     auto edited = edit_referrers_index(current->bytes, listed ? "" : descriptor_, repairs);
-    if (!edited)
-      return std::move(edited).error();
+    ISIGN_TRY(edited);
     out.manifest = std::move(*edited);
     return out;
   }
 
   Result<bool> has_ours(const registry::Manifest& m) override {
     auto entries = read(m);
-    if (!entries)
-      return std::move(entries).error();
+    ISIGN_TRY(entries);
     for (const auto& e : *entries)
       if (e.descriptor.digest == referrer_)
         return true;
@@ -135,8 +133,7 @@ public:
 
   Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
     auto entries = read(m);
-    if (!entries)
-      return std::move(entries).error();
+    ISIGN_TRY(entries);
     std::vector<StoredLayer> out;
     for (auto& e : *entries)
       out.push_back(std::move(e.descriptor));
@@ -149,8 +146,7 @@ public:
     for (const auto& l : missing)
       joined += (joined.empty() ? "" : ",") + l.text;
     auto edited = edit_referrers_index(now.bytes, joined, {});
-    if (!edited)
-      return std::move(edited).error();
+    ISIGN_TRY(edited);
     SignatureArtifact out;
     out.media_type = std::string(registry::kOciIndex);
     out.manifest = std::move(*edited);
@@ -182,8 +178,7 @@ public:
 
   Result<StoredSignatures> find(const Subject& subject) override {
     auto listing = list(subject);
-    if (!listing)
-      return std::move(listing).error();
+    ISIGN_TRY(listing);
     return bundles(subject, *listing);
   }
 
@@ -257,11 +252,15 @@ private:
   Result<AttachResult> add_to_index(const Subject& subject, const std::string& referrer,
                                     const std::string& manifest, const AttachOptions& options);
 
-  // What is known of a registry's referrers API. The first lister of a registry probes it while
-  // the others wait for the answer, so that a batch asks once, not once per concurrent image.
+  // What is known of a registry's referrers API. Listers of a registry whose API is not known
+  // probe it one at a time while the others wait for the answer, so that a batch asks once, not
+  // once per concurrent image. "No API" is believed after two answers in a row say so (one 404
+  // from a proxy or a replica is not a fact about the registry), and then only for
+  // kNoApiMemory: a long-running process asks again.
   struct ApiState {
     std::mutex probe;
-    std::optional<bool> has_api;
+    bool has_api = false;
+    std::chrono::steady_clock::time_point no_api_until{};
   };
   ApiState& api_state(const std::string& registry) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -275,50 +274,53 @@ private:
 };
 
 // The referrers API first (distribution-spec 1.1); a registry without it (404, 400, 406 or
-// another Content-Type, as the client reports) is remembered, and the index at the referrers tag
-// read instead. What is remembered is one answer, not a fact about the registry forever (a proxy
-// or a replica may answer one 404 in a batch): when the index holds nothing for an image, the
-// API is asked about that image before it is called unsigned, and an API that answers is
-// remembered instead. Any other failure is an error: "could not list" is never "none".
+// another Content-Type, as the client reports; twice in a row) is remembered for kNoApiMemory and
+// the index at the referrers tag read instead. An API that lists nothing of this kind is not the
+// last word either: the index is read too, where a signer kept a referrer the API did not list
+// (as the spec asks) and where a registry that gained the API later still lists what came
+// before. Any other failure is an error: "could not list" is never "none".
 Result<Listing> ReferrersStore::list(const Subject& subject) {
   auto tag = referrers_tag(subject.digest);
-  if (!tag)
-    return std::move(tag).error();
+  ISIGN_TRY(tag);
   ApiState& state = api_state(subject.repository.registry);
   std::unique_lock<std::mutex> probing(state.probe);
-  const bool remembered_no_api = state.has_api == false;
-  if (!remembered_no_api) {
-    // Once the registry is known to have the API, listings run concurrently.
-    if (state.has_api)
-      probing.unlock();
-    auto api = list_api(subject);
-    if (!api)
-      return std::move(api).error();
-    if (probing.owns_lock())
-      state.has_api = api->api;
-    if (api->api)
-      return api;
-  }
-  if (probing.owns_lock())
+  const bool known_api = state.has_api;
+  const bool known_none = !known_api && std::chrono::steady_clock::now() < state.no_api_until;
+  // Once the answer is known, listings run concurrently.
+  if (known_api || known_none)
     probing.unlock();
-  auto index = list_index(subject, *tag);
-  if (!index || !remembered_no_api || !index->digests.empty())
-    return index;
-  auto api = list_api(subject);
-  if (!api)
-    return std::move(api).error();
-  if (!api->api)
-    return index;
-  std::lock_guard<std::mutex> learn(state.probe);
-  state.has_api = true;
-  return api;
+  if (!known_none) {
+    auto api = list_api(subject);
+    if (api && !api->api && !known_api)
+      api = list_api(subject); // the second opinion
+    ISIGN_TRY(api);
+    if (probing.owns_lock()) {
+      state.has_api = api->api;
+      if (!api->api)
+        state.no_api_until = std::chrono::steady_clock::now() + kNoApiMemory;
+      probing.unlock();
+    }
+    if (api->api && !api->digests.empty())
+      return api;
+    if (api->api) {
+      // Nothing of this kind listed: an index that cannot be read leaves the API's answer.
+      auto index = list_index(subject, *tag);
+      if (!index || index->index_digest.empty())
+        return api;
+      api->where += " and " + index->where;
+      api->digests = std::move(index->digests);
+      api->skipped += index->skipped;
+      api->index_digest = index->index_digest;
+      return api;
+    }
+  }
+  return list_index(subject, *tag);
 }
 
 // The listing of the referrers API; api false when the registry answered that it has none.
 Result<Listing> ReferrersStore::list_api(const Subject& subject) {
   auto api = client_.list_referrers(subject.repository, subject.digest);
-  if (!api)
-    return std::move(api).error().context("listing the referrers of " + subject.digest);
+  ISIGN_TRY_CONTEXT(api, "listing the referrers of " + subject.digest);
   Listing out;
   if (!api->api)
     return out;
@@ -356,8 +358,7 @@ Result<Listing> ReferrersStore::list_index(const Subject& subject, const std::st
     return make_error(ErrorKind::registry, "the referrers tag " + tag + " holds a " +
                                                index->media_type + ", not an OCI index");
   auto entries = read_referrers_index(index->bytes);
-  if (!entries)
-    return std::move(entries).error().context(tag);
+  ISIGN_TRY_CONTEXT(entries, tag);
   if (entries->size() > kMaxSignatureReferrers)
     return make_error(ErrorKind::limit, "the referrers index " + tag + " lists " +
                                             std::to_string(entries->size()) +
@@ -414,21 +415,17 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
     return make_error(ErrorKind::internal, "the referrers store of " +
                                                std::string(kind_name(kind_)) +
                                                "s keeps bundles of them only");
-  if (auto fits = detail::check_attachment_size("bundle", sig.bundle.size()); !fits)
-    return std::move(fits).error();
+  ISIGN_TRY(detail::check_attachment_size("bundle", sig.bundle.size()));
   registry::Descriptor image{subject.media_type, subject.digest, subject.size};
   if (image.media_type.empty() || image.size == 0) {
     auto head = client_.head_manifest(subject.repository, subject.digest);
-    if (!head)
-      return std::move(head).error().context("reading the image's descriptor");
+    ISIGN_TRY_CONTEXT(head, "reading the image's descriptor");
     image = *head;
   }
   auto listing = list(subject);
-  if (!listing)
-    return std::move(listing).error();
+  ISIGN_TRY(listing);
   auto already = already_there(subject, *listing, sig, options);
-  if (!already)
-    return std::move(already).error();
+  ISIGN_TRY(already);
   if (*already)
     return AttachResult{
         **already, {}, "referrers of " + subject.repository.str() + "@" + subject.digest};
@@ -443,14 +440,13 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
                                                       predicate_type(sig), now_rfc3339());
   const std::string referrer = common::sha256_digest(manifest);
   auto push = [&]() -> Result<registry::PutResult> {
-    if (auto put = client_.put_blob(subject.repository, config_digest, kEmptyConfig); !put)
-      return std::move(put).error().context("uploading the empty config blob");
-    if (auto put = client_.upload_blob(subject.repository, bundle_digest, sig.bundle); !put)
-      return std::move(put).error().context("uploading bundle " + bundle_digest);
+    ISIGN_TRY_CONTEXT(client_.put_blob(subject.repository, config_digest, kEmptyConfig),
+                      "uploading the empty config blob");
+    ISIGN_TRY_CONTEXT(client_.upload_blob(subject.repository, bundle_digest, sig.bundle),
+                      "uploading bundle " + bundle_digest);
     auto put = client_.put_manifest_with_subject(subject.repository, referrer, manifest,
                                                  registry::kOciManifest);
-    if (!put)
-      return std::move(put).error().context("pushing referrer " + referrer);
+    ISIGN_TRY_CONTEXT(put, "pushing referrer " + referrer);
     return put;
   };
   auto put = push();
@@ -461,8 +457,7 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
     detail::pause(options, 50 * attempt, 0);
     put = push();
   }
-  if (!put)
-    return std::move(put).error();
+  ISIGN_TRY(put);
   // OCI-Subject: the registry processed the subject and lists the referrer itself. Believed when
   // its listing just answered as an API; a registry whose listing said it has none (a proxy that
   // adds the header, a replica behind a balancer) is asked to show the referrer first: a bundle
@@ -491,18 +486,14 @@ Result<AttachResult> ReferrersStore::add_to_index(const Subject& subject,
                                                   const std::string& manifest,
                                                   const AttachOptions& options) {
   auto tag = referrers_tag(subject.digest);
-  if (!tag)
-    return std::move(tag).error();
+  ISIGN_TRY(tag);
   auto r = read_referrer(manifest);
-  if (!r)
-    return std::move(r).error();
+  ISIGN_TRY(r);
   const std::string descriptor = referrers_index_descriptor(
       registry::kOciManifest, referrer, manifest.size(), r->artifact_type, r->annotations);
   IndexDocument doc(client_, subject, descriptor, referrer);
   auto written = detail::read_modify_write(client_, subject.repository, *tag, doc, options);
-  if (!written)
-    return std::move(written).error().context("adding referrer " + referrer + " to the index " +
-                                              *tag);
+  ISIGN_TRY_CONTEXT(written, "adding referrer " + referrer + " to the index " + *tag);
   // The index had it already only when an earlier, interrupted run listed it: still a new
   // signature for the caller.
   if (written->outcome == AttachOutcome::already_present)

@@ -1,8 +1,8 @@
 // An adversarial pass over the store's kinds and formats (cosign/store.h, cosign/stored.h,
 // cosign/referrers_store.cpp) and sign's batch (sign/batch.h), end to end: the built binary
 // against Debian's docker-registry 2.8 (no referrers API), with the fault proxy or the referrers
-// proxy (an emulated API) in front where the scenario needs one. Tests named "BUG: ..." show an
-// isign defect and fail until it is fixed; the others hold and guard what the changes promise.
+// proxy (an emulated API) in front where the scenario needs one. Each "Finding" was a defect
+// when the pass was made, fixed since; every test guards what the changes promise.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -205,7 +205,7 @@ TEST_CASE("adversary: a sign batch through one 404 on the referrers listing writ
 // own bundle too: signing it again pushes a second referrer by the same key over the same
 // statement, although README promises each format idempotent ("signing again with the same key
 // and annotations is a no-op in each").
-TEST_CASE("BUG: adversary: signing again through one 404 on the listing duplicates the bundle",
+TEST_CASE("adversary: signing again through one 404 on the listing duplicates the bundle",
           "[e2e][adversary][referrers]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
@@ -227,7 +227,7 @@ TEST_CASE("BUG: adversary: signing again through one 404 on the listing duplicat
 // bundles, another key or other annotations, in the index; the current ones listed by the API
 // only), every image of the batch after the one hit fails verification (exit 1), where only the
 // image hit may fail.
-TEST_CASE("BUG: adversary: after one 404, an index of older bundles hides the API's signatures",
+TEST_CASE("adversary: after one 404, an index of older bundles hides the API's signatures",
           "[e2e][adversary][referrers]") {
   RegistryFixture reg;
   TempDir dir;
@@ -284,7 +284,7 @@ TEST_CASE("adversary: OCI-Subject added by a proxy on a registry without the API
 // sign sees the API not showing its referrer and writes the fallback index (as the spec asks of
 // a client whose PUT was not processed for its subject), reports success, and then isign's own
 // verify never reads that index: "no signature" for an image isign just signed.
-TEST_CASE("BUG: adversary: a bundle sign wrote to the index because the API did not list it is "
+TEST_CASE("adversary: a bundle sign wrote to the index because the API did not list it is "
           "found by verify",
           "[e2e][adversary][referrers]") {
   SignScene scene;
@@ -595,7 +595,7 @@ TEST_CASE("adversary: a batch with failing references signs the rest, exit code 
 // named twice) attach the bundle twice concurrently; each finds no bundle of its own before the
 // other pushes, so the image ends up with two referrers by one key over one statement, where
 // README promises each format idempotent.
-TEST_CASE("BUG: adversary: one image named twice in a batch gets one bundle per key",
+TEST_CASE("adversary: one image named twice in a batch gets one bundle per key",
           "[e2e][adversary][batch]") {
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;

@@ -1,6 +1,6 @@
 // An adversarial pass over the referrers store's new rules (one "no API" answer is one answer;
 // OCI-Subject believed only after an API listing; referrers of the other kind skipped), over the
-// in-memory registry. Tests named "BUG: ..." show an isign defect and fail until it is fixed.
+// in-memory registry. Each "Finding" was a defect when the pass was made, fixed since.
 #include <catch2/catch.hpp>
 
 #include "common/digest.h"
@@ -68,7 +68,7 @@ struct Scene {
 // Finding: the first listing of a run answered 404 once (a proxy, a replica) makes sign's look
 // for its own bundle see an empty index, and a second referrer is pushed by the same key over the
 // same statement, where each format is promised idempotent.
-TEST_CASE("BUG: adversary store: one 404 on the listing makes attach push a duplicate bundle",
+TEST_CASE("adversary store: one 404 on the listing makes attach push a duplicate bundle",
           "[adversary][referrers]") {
   Scene s;
   s.client.referrers_api = true;
@@ -94,7 +94,7 @@ TEST_CASE("BUG: adversary store: one 404 on the listing makes attach push a dupl
 // Finding: a registry whose referrers API answers but does not list the pushed referrer, and
 // whose PUT does not answer OCI-Subject: attach writes the fallback index and succeeds, and find
 // (a verifier) never reads that index, so the bundle just attached is "no signature".
-TEST_CASE("BUG: adversary store: what attach wrote to the index because the API did not list it "
+TEST_CASE("adversary store: what attach wrote to the index because the API did not list it "
           "is found",
           "[adversary][referrers]") {
   Scene s;
@@ -134,8 +134,9 @@ TEST_CASE("adversary store: OCI-Subject whose confirmation listing fails writes 
           "[adversary][referrers]") {
   Scene s;
   s.client.claim_oci_subject = true; // no API behind it
+  // Listings 1 and 2 are the probe and its second opinion; 3 confirms the OCI-Subject claim.
   s.client.on_list = [](int n) -> std::optional<common::Result<registry::Referrers>> {
-    if (n == 2)
+    if (n == 3)
       return common::make_error(ErrorKind::registry, "500");
     return std::nullopt;
   };
@@ -147,7 +148,8 @@ TEST_CASE("adversary store: OCI-Subject whose confirmation listing fails writes 
   CHECK(found->layers.size() == 1);
 }
 
-TEST_CASE("adversary store: an index of attestations only makes the API be asked again",
+TEST_CASE("adversary store: an image after a 404 is listed by the API though its index holds "
+          "attestations",
           "[adversary][referrers][kinds]") {
   // A registry with the API that answered 404 once; the image's index (written by an older
   // tool) holds an attestation only, which the signature store skips; the API holds the
@@ -179,7 +181,7 @@ TEST_CASE("adversary store: an index of attestations only makes the API be asked
 // Finding: after one "no API" answer is remembered, an image whose index holds any referrer of
 // its kind (older bundles, written through the tag schema before the registry had the API) is
 // judged by the index alone, and the API, which lists the current bundles too, is never asked.
-TEST_CASE("BUG: adversary store: after one 404, an index of older bundles hides the API's",
+TEST_CASE("adversary store: after one 404, an index of older bundles hides the API's",
           "[adversary][referrers]") {
   Scene old_signer;
   Scene s;
