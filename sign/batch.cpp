@@ -1,5 +1,6 @@
 #include "sign/batch.h"
 
+#include <map>
 #include <mutex>
 
 #include "common/parallel.h"
@@ -19,10 +20,25 @@ std::string describe(cosign::Format format, cosign::Kind kind) {
                                            : "signature (cosign v2 .sig)";
 }
 
+// One lock per image the batch signs. The same image named twice in a run (a release tag and
+// latest) is attached to one name at a time, so the second finds the first's entries: two
+// concurrent attaches would each find none and push a bundle each.
+class SubjectLocks {
+public:
+  std::mutex& of(const std::string& name) {
+    std::lock_guard lock(mu_);
+    return locks_[name];
+  }
+
+private:
+  std::mutex mu_;
+  std::map<std::string, std::mutex> locks_; // nodes never move
+};
+
 // Makes the entries of target t of ref and attaches them, the formats side by side: each waits
 // on its own confirmations and read-backs.
-TargetSigned sign_target(const Batch& b, const registry::Reference& ref,
-                         const registry::Target& t) {
+TargetSigned sign_target(const Batch& b, const registry::Reference& ref, const registry::Target& t,
+                         SubjectLocks& locks) {
   TargetSigned out;
   out.target = t;
   out.name = ref.repository.str() + "@" + t.digest;
@@ -45,9 +61,12 @@ TargetSigned sign_target(const Batch& b, const registry::Reference& ref,
   if (!b.upload)
     return out;
   std::vector<std::optional<Result<cosign::AttachResult>>> results(out.entries.size());
-  common::parallel_for(out.entries.size(), out.entries.size(), [&](std::size_t i) {
-    results[i] = b.store.attach(subject, out.entries[i], b.attach);
-  });
+  {
+    std::lock_guard one_at_a_time(locks.of(out.name));
+    common::parallel_for(out.entries.size(), out.entries.size(), [&](std::size_t i) {
+      results[i] = b.store.attach(subject, out.entries[i], b.attach);
+    });
+  }
   std::vector<std::string> written;
   for (std::size_t i = 0; i < results.size(); ++i)
     if (*results[i])
@@ -55,10 +74,14 @@ TargetSigned sign_target(const Batch& b, const registry::Reference& ref,
   for (std::size_t i = 0; i < results.size(); ++i) {
     if (!*results[i]) {
       Error e = results[i]->error();
+      // A rerun completes what a registry's answer or the network stopped; not what isign
+      // itself refused (a referrers tag holding something else, say): it would refuse again.
+      const bool rerun_helps = e.kind() == common::ErrorKind::network ||
+                               e.kind() == common::ErrorKind::throttled || e.http_status() != 0;
       if (!written.empty())
         e.context("the " + written.front() + " was written, but the " +
-                  describe(out.entries[i].format, out.entries[i].kind) + " was not (run " +
-                  b.command + " again to complete it)");
+                  describe(out.entries[i].format, out.entries[i].kind) + " was not" +
+                  (rerun_helps ? " (run " + b.command + " again to complete it)" : ""));
       out.attach_errors.push_back(std::move(e).context(b.verb + " '" + out.name + "'"));
     }
     out.attached.push_back(Attached{out.entries[i].format, std::move(*results[i])});
@@ -66,7 +89,8 @@ TargetSigned sign_target(const Batch& b, const registry::Reference& ref,
   return out;
 }
 
-RefSigned sign_ref(const Batch& b, const registry::Reference& ref, const std::string& input) {
+RefSigned sign_ref(const Batch& b, const registry::Reference& ref, const std::string& input,
+                   SubjectLocks& locks) {
   RefSigned out;
   auto resolved = registry::resolve_targets(b.client, ref, b.selection);
   if (!resolved) {
@@ -74,7 +98,7 @@ RefSigned sign_ref(const Batch& b, const registry::Reference& ref, const std::st
     return out;
   }
   for (const auto& t : resolved->targets)
-    out.targets.push_back(sign_target(b, ref, t));
+    out.targets.push_back(sign_target(b, ref, t, locks));
   return out;
 }
 
@@ -116,8 +140,10 @@ BatchResult sign_all(const Batch& batch, const std::vector<registry::Reference>&
   std::vector<std::optional<RefSigned>> done(n);
   std::mutex mu;
   std::size_t next_to_report = 0;
+  SubjectLocks locks;
   common::parallel_for(n, batch.workers, [&](std::size_t i) {
-    RefSigned signed_ref = sign_ref(batch, refs[i], i < inputs.size() ? inputs[i] : refs[i].str());
+    RefSigned signed_ref =
+        sign_ref(batch, refs[i], i < inputs.size() ? inputs[i] : refs[i].str(), locks);
     std::lock_guard lock(mu);
     done[i] = std::move(signed_ref);
     for (; next_to_report < n && done[next_to_report]; ++next_to_report)

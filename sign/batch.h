@@ -55,7 +55,8 @@ struct TargetSigned {
   std::vector<Attached> attached;            // one per entry, in order (upload only)
   // Each attach that failed, in context; one entry written and another refused says what was
   // written ("the signature (cosign v2 .sig) was written, but the bundle (cosign v3 referrer) was
-  // not (run sign again to complete it)"): a rerun completes it.
+  // not (run sign again to complete it)"); the rerun hint only where the registry or the network
+  // stopped it (a refusal of isign's own would come again).
   std::vector<common::Error> attach_errors;
 };
 

@@ -43,7 +43,8 @@ std::string sig_tag(const std::string& digest) {
 // A store whose bundle writes fail (a registry refusing the referrer), the rest passed through.
 class RefusingBundles final : public cosign::SignatureStore {
 public:
-  explicit RefusingBundles(cosign::SignatureStore& inner) : inner_(inner) {}
+  // status 0: isign's own refusal (a referrers tag holding something else), not the registry's.
+  RefusingBundles(cosign::SignatureStore& inner, long status) : inner_(inner), status_(status) {}
   common::Result<cosign::StoredSignatures> find(const cosign::Subject& s) override {
     return inner_.find(s);
   }
@@ -55,12 +56,15 @@ public:
                                               const cosign::NewSignature& sig,
                                               const cosign::AttachOptions& o) override {
     if (sig.format == cosign::Format::bundle)
-      return make_error(ErrorKind::registry, "PUT referrer: 400 Bad Request");
+      return make_error(ErrorKind::registry, status_ ? "PUT referrer: 400 Bad Request"
+                                                     : "the referrers tag holds the image itself")
+          .with_http_status(status_);
     return inner_.attach(s, sig, o);
   }
 
 private:
   cosign::SignatureStore& inner_;
+  long status_;
 };
 
 keys::PrivateKey new_key() {
@@ -162,7 +166,7 @@ TEST_CASE("sign batch: a signature a concurrent signer replaced is attached agai
 TEST_CASE("sign batch: one format written and the other refused says what was written", "[batch]") {
   Scene s;
   const std::string d1 = push_image(s.client, 1);
-  RefusingBundles refusing(*s.store);
+  RefusingBundles refusing(*s.store, 400);
   sign::Batch batch = s.batch;
   sign::Batch half{s.client, refusing};
   half.attach = batch.attach;
@@ -181,6 +185,18 @@ TEST_CASE("sign batch: one format written and the other refused says what was wr
   // Only what was written is checked again.
   REQUIRE(done.rechecks.size() == 1);
   CHECK(done.rechecks[0].format == cosign::Format::legacy);
+
+  // A refusal of isign's own would come again: no promise that a rerun completes it.
+  RefusingBundles ours(*s.store, 0);
+  sign::Batch refused{s.client, ours};
+  refused.attach = batch.attach;
+  refused.make = batch.make;
+  auto again = sign::sign_all(refused, {reference("@" + d1)}, {"pinned"});
+  REQUIRE(again.refs[0].targets[0].attach_errors.size() == 1);
+  CHECK(again.refs[0].targets[0].attach_errors[0].message() ==
+        "signing '" + kRepo.str() + "@" + d1 +
+            "': the signature (cosign v2 .sig) was written, but the bundle (cosign v3 referrer) "
+            "was not: the referrers tag holds the image itself");
 }
 
 TEST_CASE("sign batch: failures before attaching stop only their target", "[batch]") {
