@@ -9,15 +9,15 @@ namespace isign::cli {
 
 namespace {
 
-// A blob to sign or verify is read whole; larger files are refused rather than half-read.
+// A blob to sign or verify is read whole; larger files are refused rather than half-read. A named
+// pipe is waited on until its writer comes, however late: what is signed is what it writes.
 constexpr std::size_t kMaxBlobSize = std::size_t{1} << 30;
 
 } // namespace
 
 common::Result<std::string> read_blob(const std::string& path) {
-  auto blob = common::read_file(path, kMaxBlobSize);
-  if (!blob)
-    return std::move(blob).error().context("reading '" + path + "'");
+  auto blob = common::read_file(path, kMaxBlobSize, common::FifoWait::until_writer);
+  ISIGN_TRY_CONTEXT(blob, "reading '" + path + "'");
   return blob;
 }
 

@@ -32,20 +32,21 @@ struct Fd {
 // A FIFO opened O_NONBLOCK before its writer (`isign sign-blob p & producer > p`) has no writer
 // for a moment, and a read then is an end of file that is not the end of the data. Waits until the
 // first writer has written or come and gone (poll: POLLIN or POLLHUP; Linux reports no POLLHUP
-// before a first writer), at most kFifoWriterWait. A writer that is there afterwards is then read
-// to its end by the blocking read; a FIFO that no writer opened in that time reads as empty.
-void wait_for_writer(int fd) {
+// before a first writer): at most kFifoWriterWait (FifoWait::bounded), or for as long as it takes
+// (FifoWait::until_writer, as `cat` waits). A writer that is there afterwards is then read to its
+// end by the blocking read; a FIFO that no writer opened in the bounded wait reads as empty.
+void wait_for_writer(int fd, FifoWait wait) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + kFifoWriterWait;
   for (;;) {
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0)
+    if (wait == FifoWait::bounded && left <= 0)
       return;
     pollfd p{};
     p.fd = fd;
     p.events = POLLIN;
-    const int n = ::poll(&p, 1, static_cast<int>(left));
+    const int n = ::poll(&p, 1, wait == FifoWait::bounded ? static_cast<int>(left) : -1);
     if (n != 0 && !(n < 0 && errno == EINTR))
       return;
   }
@@ -83,7 +84,7 @@ std::string dir_of(const std::string& path) {
 
 } // namespace
 
-Result<std::string> read_file(const std::string& path, std::size_t max_size) {
+Result<std::string> read_file(const std::string& path, std::size_t max_size, FifoWait wait) {
   // O_NONBLOCK: opening a FIFO that has no writer would otherwise wait forever. A pipe with a
   // writer (--password-file <(...)) is then read normally, one whose writer comes a moment later
   // too (wait_for_writer); one that no writer opens reads as empty.
@@ -96,7 +97,7 @@ Result<std::string> read_file(const std::string& path, std::size_t max_size) {
   if (S_ISDIR(st.st_mode))
     return make_error(ErrorKind::io, "cannot read '" + path + "': it is a directory, not a file");
   if (S_ISFIFO(st.st_mode))
-    wait_for_writer(f.fd);
+    wait_for_writer(f.fd, wait);
   if (!S_ISREG(st.st_mode) && !clear_nonblock(f.fd))
     return io_error("cannot read", path, errno);
   if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) > max_size)

@@ -9,11 +9,16 @@
 
 namespace isign::common {
 
+// How long read_file waits for a FIFO's first writer. bounded: 2 s, then a FIFO no writer opened
+// reads as empty (key and password files: a mistaken path must not hang). until_writer: as long
+// as it takes, as `cat` does (data to sign: an empty read must never stand for the data).
+enum class FifoWait { bounded, until_writer };
+
 // Reads a whole file (or pipe) to its end; io error (naming the path and errno text) if it cannot
-// be read, is a directory, or is larger than max_size (limit error). A FIFO whose writer opens it
-// up to 2 s after this does is read in full; one that no writer opens in that time reads as empty
-// instead of blocking.
-Result<std::string> read_file(const std::string& path, std::size_t max_size = 16u << 20);
+// be read, is a directory, or is larger than max_size (limit error). A FIFO is read to the end of
+// what its writer writes, once a writer has come (see FifoWait).
+Result<std::string> read_file(const std::string& path, std::size_t max_size = 16u << 20,
+                              FifoWait wait = FifoWait::bounded);
 
 enum class Overwrite { no, yes };
 

@@ -15,6 +15,7 @@
 #include "common/file.h"
 
 using isign::common::ErrorKind;
+using isign::common::FifoWait;
 using isign::common::Overwrite;
 using isign::common::read_file;
 using isign::common::write_file_atomic;
@@ -79,15 +80,19 @@ TEST_CASE("read_file: a FIFO with a writer is read to its end", "[file]") {
 
 TEST_CASE("read_file: a FIFO whose writer opens after the reader is read to its end", "[file]") {
   // `mkfifo p; isign sign-blob p & producer > p`: the reader opens first, and for a moment the
-  // FIFO has no writer. That moment is not the end of the file.
+  // FIFO has no writer. That moment is not the end of the file: 200 ms (both waits) and 2.5 s
+  // (past the bounded wait: data to sign is waited for as cat waits).
+  auto [delay, wait] = GENERATE(table<int, FifoWait>(
+      {{200, FifoWait::bounded}, {200, FifoWait::until_writer}, {2500, FifoWait::until_writer}}));
+  CAPTURE(delay);
   Dir dir;
   const std::string fifo = dir / "fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const std::string data = "late writer\n" + std::string(70000, 'y') + "\nend\n";
   std::atomic<bool> reader_done{false};
   std::atomic<bool> wrote{false};
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::thread writer([&, delay = delay] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay));
     // O_NONBLOCK: if the reader has already given up, the open fails (ENXIO) instead of
     // waiting forever for a reader that is gone.
     int fd = -1;
@@ -107,7 +112,7 @@ TEST_CASE("read_file: a FIFO whose writer opens after the reader is read to its 
     ::close(fd);
     wrote = off == data.size();
   });
-  auto r = read_file(fifo);
+  auto r = read_file(fifo, 16u << 20, wait);
   reader_done = true;
   writer.join();
   REQUIRE(r);
