@@ -1,8 +1,8 @@
-// cosign v3's signature format (FORMATS.md sections 8-10): an in-toto statement about the image,
-// signed as a DSSE envelope (over its pre-authentication encoding), wrapped in a sigstore bundle
-// v0.3 with a public-key hint and no transparency-log entries; and the bundle of a signed blob
-// (a messageSignature). Written as cosign v3 writes them (no spaces, keys in protobuf order), read
-// as sigstore-go reads them (any key order, base64 standard or URL-safe) but more strictly:
+// cosign v3's signature format (docs/formats.md sections 8-10): an in-toto statement about the
+// image, signed as a DSSE envelope (over its pre-authentication encoding), wrapped in a sigstore
+// bundle v0.3 with a public-key hint and no transparency-log entries; and the bundle of a signed
+// blob (a messageSignature). Written as cosign v3 writes them (no spaces, keys in protobuf order),
+// read as sigstore-go reads them (any key order, base64 standard or URL-safe) but more strictly:
 // unknown keys, several signatures or subjects without a sha256 digest are refused.
 #pragma once
 

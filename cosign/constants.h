@@ -1,4 +1,4 @@
-// The names cosign's legacy format is made of (FORMATS.md sections 3, 4 and 13). Only
+// The names cosign's legacy format is made of (docs/formats.md sections 3, 4 and 13). Only
 // cosign/ spells them out; every other folder asks cosign/ (scripts/check-layers.sh checks it).
 #pragma once
 

@@ -1,6 +1,6 @@
-// The simple-signing payload: the exact bytes a signature covers (FORMATS.md section 3), made as
-// cosign makes them and parsed at least as strictly as containers/image v5.23 parses them
-// (signature/internal/sigstore_payload.go and json.go; FORMATS.md section 5).
+// The simple-signing payload: the exact bytes a signature covers (docs/formats.md section 3), made
+// as cosign makes them and parsed at least as strictly as containers/image v5.23 parses them
+// (signature/internal/sigstore_payload.go and json.go; docs/formats.md section 5).
 #pragma once
 
 #include <cstdint>

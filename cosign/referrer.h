@@ -1,7 +1,7 @@
-// Where cosign v3 keeps a bundle (FORMATS.md sections 11 and 12): a referrer manifest whose one
-// layer is the bundle and whose subject is the image, found through the registry's referrers API
-// or, on registries without one, through the referrers tag "sha256-<hex>" holding an OCI index of
-// the referrers. Both written byte for byte as cosign v3 (go-containerregistry) writes them; the
+// Where cosign v3 keeps a bundle (docs/formats.md sections 11 and 12): a referrer manifest whose
+// one layer is the bundle and whose subject is the image, found through the registry's referrers
+// API or, on registries without one, through the referrers tag "sha256-<hex>" holding an OCI index
+// of the referrers. Both written byte for byte as cosign v3 (go-containerregistry) writes them; the
 // index is edited in place so that descriptors other tools wrote keep their bytes.
 #pragma once
 

@@ -34,7 +34,7 @@ Result<void> fail(const std::string& problem) {
 
 // The layer descriptor in cosign's key order (go-containerregistry's v1.Descriptor).
 // An attestation's layer also names its predicateType, and its signature annotation is empty (the
-// signature is inside the envelope, FORMATS.md section 13).
+// signature is inside the envelope, docs/formats.md section 13).
 std::string layer_descriptor(const std::string& digest, const NewSignature& sig) {
   std::string annotations = go_json_string(kSignatureAnnotation) + ":" +
                             go_json_string(sig.kind == Kind::attestation ? "" : sig.signature);

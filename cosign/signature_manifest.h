@@ -1,5 +1,5 @@
 // The legacy artifact: the OCI image manifest at tag sha256-<hex>.sig (or .att) with one layer per
-// signature (or attestation) (FORMATS.md sections 4 and 13). One reader for everyone
+// signature (or attestation) (docs/formats.md sections 4 and 13). One reader for everyone
 // (read_signature_manifest), and the edits a signer makes: a new artifact, or a signature added to
 // one that exists (written by cosign, containers/image or us) without disturbing its other bytes.
 #pragma once

@@ -112,9 +112,10 @@ inline const Formats kBothFormats{Format::legacy, Format::bundle};
 std::unique_ptr<SignatureStore> make_tag_store(registry::Client& client,
                                                Kind kind = Kind::signature);
 
-// The cosign v3 backend for kind: a referrer manifest per bundle (FORMATS.md section 11), found
-// through the registry's referrers API or, where it has none, the referrers index at tag
-// sha256-<hex>. Referrers whose descriptors say they hold another kind (cosign's sign
+// The cosign v3 backend for kind: a referrer manifest per bundle (docs/formats.md section 11),
+// found through the registry's referrers API or, where it has none (two answers in a row say so;
+// believed for ten minutes) or lists nothing of the kind, the referrers index at tag sha256-<hex>.
+// Referrers whose descriptors say they hold another kind (cosign's sign
 // predicateType for a signature, any other for an attestation) are skipped unread. attach takes a
 // bundle NewSignature of kind; it is a no-op when a bundle with the same statement verifying under
 // options.signer_key is already there; it pushes the bundle, the empty config and the referrer

@@ -1,4 +1,4 @@
-// The encrypted private key file shared with cosign (FORMATS.md section 1): PEM around JSON
+// The encrypted private key file shared with cosign (docs/formats.md section 1): PEM around JSON
 // holding scrypt parameters, a nacl/secretbox nonce and the sealed PKCS#8 DER.
 #include <sodium.h>
 

@@ -27,7 +27,7 @@ std::string_view hash_name(Hash hash) noexcept;
 // The raw digest of data under hash (32, 48 or 64 bytes).
 std::string digest(Hash hash, std::string_view data);
 
-// Which encrypted-key layout to write (reading accepts every layout of FORMATS.md section 1).
+// Which encrypted-key layout to write (reading accepts every layout of docs/formats.md section 1).
 enum class KeyFileFormat {
   sigstore, // "ENCRYPTED SIGSTORE PRIVATE KEY", scrypt N=65536 (cosign >= 2.2)
   legacy, // "ENCRYPTED COSIGN PRIVATE KEY", scrypt N=32768 (containers/image 5.23, podman, skopeo)
@@ -91,7 +91,7 @@ private:
 };
 
 // The sigstore bundle's verificationMaterial.publicKey.hint: standard padded base64 of SHA-256
-// over key's DER SubjectPublicKeyInfo (FORMATS.md section 10).
+// over key's DER SubjectPublicKeyInfo (docs/formats.md section 10).
 std::string public_key_hint(const PublicKey& key);
 
 // A fresh ECDSA P-256 key.
@@ -104,7 +104,7 @@ common::Result<std::string> encrypt_private_key(const PrivateKey& key,
 
 // Reads an encrypted private key file's contents. Errors: ErrorKind::password for a wrong
 // password; ErrorKind::key for a corrupt, truncated or unsupported file (bad PEM, JSON, kdf
-// parameters outside FORMATS.md, SEC1 plaintext), each with a message saying which.
+// parameters outside docs/formats.md, SEC1 plaintext), each with a message saying which.
 common::Result<PrivateKey> decrypt_private_key(std::string_view file_contents,
                                                const common::SecretString& password);
 

@@ -1,6 +1,6 @@
 // Checking the signatures of one image: every signature a store holds for it, in both formats (a
-// simple-signing layer of the legacy `.sig` manifest, FORMATS.md section 5; a sigstore bundle in a
-// referrer of the image, sections 8-12), against the given public keys and rules. No network
+// simple-signing layer of the legacy `.sig` manifest, docs/formats.md section 5; a sigstore bundle
+// in a referrer of the image, sections 8-12), against the given public keys and rules. No network
 // here: layers come from a cosign::SignatureStore and blobs through a callback, so the same code
 // serves the CLI and unit tests (a map).
 #pragma once

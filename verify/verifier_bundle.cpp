@@ -10,7 +10,7 @@ using common::quote_for_message;
 using cosign::Payload;
 using cosign::StoredLayer;
 
-// A cosign v3 bundle (FORMATS.md sections 8-10 and 12): the DSSE envelope verified over its
+// A cosign v3 bundle (docs/formats.md sections 8-10 and 12): the DSSE envelope verified over its
 // pre-authentication encoding with the curve's hash, then the statement read strictly. Only an
 // image signature (predicateType cosign/sign/v1) counts: cosign v3 also accepts any attestation
 // signed by the key, which would let an SBOM stand in for a signature.

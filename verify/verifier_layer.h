@@ -45,7 +45,7 @@ bool find_key(LayerResult& r, const Check& check,
 // identity, then annotations. what: "the payload" or "the statement", for the reasons.
 void check_claims(LayerResult& r, const Check& check, const std::string& what);
 
-// The checks of each format, filling r (FORMATS.md section 5; sections 8-10 and 12).
+// The checks of each format, filling r (docs/formats.md section 5; sections 8-10 and 12).
 void verify_legacy(LayerResult& r, const cosign::StoredLayer& layer, const Check& check);
 void verify_bundle(LayerResult& r, const cosign::StoredLayer& layer, const Check& check);
 

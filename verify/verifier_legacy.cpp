@@ -1,4 +1,4 @@
-// The legacy format (cosign v2, FORMATS.md section 5): a simple-signing layer of the .sig
+// The legacy format (cosign v2, docs/formats.md section 5): a simple-signing layer of the .sig
 // manifest, its signature in an annotation over the payload blob's exact bytes.
 #include <optional>
 

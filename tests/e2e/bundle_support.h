@@ -1,6 +1,6 @@
 // Helpers of the end-to-end tests of cosign v3 bundles (test_bundle_interop.cpp): reading bundle
 // referrers with the independent image helpers, writing referrers the way cosign v3 does
-// (FORMATS.md sections 11 and 12, written out here by hand), the sigstore-js scripts of
+// (docs/formats.md sections 11 and 12, written out here by hand), the sigstore-js scripts of
 // tests/interop and openssl-made keys. Nothing here calls isign's cosign/ or sign/ code, so a bug
 // there cannot hide in both the code and the test.
 #pragma once
@@ -26,7 +26,8 @@ inline constexpr const char* kEmptyConfigDigest =
 inline constexpr const char* kSignPredicate = "https://sigstore.dev/cosign/sign/v1";
 inline constexpr const char* kInTotoType = "application/vnd.in-toto+json";
 
-// "sha256-<hex>": the referrers tag of a digest (FORMATS.md section 12), not the legacy .sig tag.
+// "sha256-<hex>": the referrers tag of a digest (docs/formats.md section 12), not the legacy .sig
+// tag.
 inline std::string referrers_tag_of(const std::string& digest) {
   std::string tag = digest;
   tag[tag.find(':')] = '-';
@@ -38,7 +39,7 @@ inline std::string hex_of(const std::string& digest) {
   return digest.substr(digest.find(':') + 1);
 }
 
-// DSSE's pre-authentication encoding (FORMATS.md section 8), written out by hand.
+// DSSE's pre-authentication encoding (docs/formats.md section 8), written out by hand.
 inline std::string pae_of(const std::string& type, const std::string& payload) {
   return "DSSEv1 " + std::to_string(type.size()) + " " + type + " " +
          std::to_string(payload.size()) + " " + payload;

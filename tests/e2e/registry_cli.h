@@ -33,7 +33,8 @@ inline bool contains_nocase(const std::string& haystack, const std::string& need
   return contains(lower(haystack), lower(needle));
 }
 
-// "REGISTRY/REPO:sha256-<hex>.sig" for a manifest digest "sha256:<hex>" (FORMATS.md section 2).
+// "REGISTRY/REPO:sha256-<hex>.sig" for a manifest digest "sha256:<hex>" (docs/formats.md section
+// 2).
 inline std::string signature_tag(const std::string& registry, const std::string& repo,
                                  const std::string& digest) {
   std::string tag = digest;

@@ -1,8 +1,8 @@
 // Helpers of the sign and verify end-to-end tests (test_sign_verify*.cpp, test_policy.cpp,
 // test_verify_causes.cpp). The expected artifact bytes are written out here by hand from
-// FORMATS.md sections 3 and 4, never computed with isign's own sign/ code, so a bug there cannot
-// hide in both the code and the test. Key pairs are made by the binary; signatures the test makes
-// itself use the keys library (the same ECDSA any signer uses).
+// docs/formats.md sections 3 and 4, never computed with isign's own sign/ code, so a bug there
+// cannot hide in both the code and the test. Key pairs are made by the binary; signatures the test
+// makes itself use the keys library (the same ECDSA any signer uses).
 #pragma once
 
 #include <catch2/catch.hpp>

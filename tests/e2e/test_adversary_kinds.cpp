@@ -103,8 +103,8 @@ std::string attestation_bundle(const std::string& key, const std::string& digest
   return bundle.dump();
 }
 
-// A legacy attestation as cosign v2 writes it (FORMATS.md section 13): the image manifest at tag
-// sha256-<hex>.att, one layer holding the DSSE envelope of an SLSA statement signed by KEY.
+// A legacy attestation as cosign v2 writes it (docs/formats.md section 13): the image manifest at
+// tag sha256-<hex>.att, one layer holding the DSSE envelope of an SLSA statement signed by KEY.
 void push_legacy_attestation(const RegistryEndpoint& ep, const std::string& repo,
                              const std::string& key, const std::string& digest) {
   const std::string statement =

@@ -24,7 +24,7 @@ std::vector<std::string> keys_of(const ordered_json& o) {
   return out;
 }
 
-// FORMATS.md section 11: the referrer manifest cosign v3 pushes, checked key by key.
+// docs/formats.md section 11: the referrer manifest cosign v3 pushes, checked key by key.
 void check_referrer_shape(const BundleReferrer& b, const HttpResult& image,
                           const std::string& image_digest) {
   INFO("referrer manifest: " << b.manifest);

@@ -1,8 +1,8 @@
-// The two signature formats end to end (README "Two formats"; FORMATS.md sections 11 and 12): the
-// legacy .sig tag and the sigstore bundle referrer, written and read by the built binary against a
-// real docker-registry (no referrers API: the index at the sha256-<hex> tag), and through the
-// referrers proxy (the API, with OCI-Subject). Tests named "BUG: ..." show an isign bug and fail
-// until it is fixed.
+// The two signature formats end to end (README "Two formats"; docs/formats.md sections 11 and 12):
+// the legacy .sig tag and the sigstore bundle referrer, written and read by the built binary
+// against a real docker-registry (no referrers API: the index at the sha256-<hex> tag), and through
+// the referrers proxy (the API, with OCI-Subject). Tests named "BUG: ..." show an isign bug and
+// fail until it is fixed.
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kBundleType = "application/vnd.dev.sigstore.bundle.v0.3+json";
 constexpr const char* kEmptyType = "application/vnd.oci.empty.v1+json";
 
-// A referrer of subject as cosign v3 shapes it (FORMATS.md section 11), its blobs pushed; with
+// A referrer of subject as cosign v3 shapes it (docs/formats.md section 11), its blobs pushed; with
 // artifact_type empty it has none and its config's media type stands in.
 struct Referrer {
   std::string bytes;

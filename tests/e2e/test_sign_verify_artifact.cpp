@@ -1,5 +1,5 @@
-// sign/verify end to end: the exact bytes `isign sign` pushes (FORMATS.md sections 3 and 4), read
-// back with the independent image helpers, and what `isign verify` prints.
+// sign/verify end to end: the exact bytes `isign sign` pushes (docs/formats.md sections 3 and 4),
+// read back with the independent image helpers, and what `isign verify` prints.
 #include "tests/e2e/sign_verify_support.h"
 
 using namespace isign::testing;

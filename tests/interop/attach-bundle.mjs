@@ -85,7 +85,7 @@ function sortedObject(map) {
   return Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]]));
 }
 
-// FORMATS.md section 9, one line, keys in cosign's (protojson) order.
+// docs/formats.md section 9, one line, keys in cosign's (protojson) order.
 function statement(hex, annotations) {
   return JSON.stringify({
     _type: 'https://in-toto.io/Statement/v1',
@@ -95,7 +95,7 @@ function statement(hex, annotations) {
   });
 }
 
-// DSSE pre-authentication encoding (FORMATS.md section 8): lengths are byte counts.
+// DSSE pre-authentication encoding (docs/formats.md section 8): lengths are byte counts.
 function pae(type, payload) {
   return Buffer.concat([
     Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `),
@@ -115,7 +115,7 @@ function makeBundle(privateKey, hex, annotations) {
     dsaEncoding: 'der',
   });
   const spki = crypto.createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
-  // FORMATS.md section 10, one line, members in protojson order.
+  // docs/formats.md section 10, one line, members in protojson order.
   return JSON.stringify({
     mediaType: BUNDLE_MEDIA_TYPE,
     verificationMaterial: {
@@ -153,7 +153,7 @@ async function main() {
       imageDigest: args.digest,
       artifact: Buffer.from(bundle),
       mediaType: BUNDLE_MEDIA_TYPE,
-      // As cosign v3 annotates its referrer (FORMATS.md section 11); created to the second, as
+      // As cosign v3 annotates its referrer (docs/formats.md section 11); created to the second, as
       // cosign writes it, instead of @sigstore/oci's milliseconds.
       annotations: {
         'dev.sigstore.bundle.content': 'dsse-envelope',

@@ -1,4 +1,4 @@
-// The cosign-format oracle of every test: the exact bytes cosign writes (FORMATS.md sections 3
+// The cosign-format oracle of every test: the exact bytes cosign writes (docs/formats.md sections 3
 // and 4), spelled out by hand rather than taken from isign's code, so that a test comparing
 // isign's output with them checks isign against the format and not against itself. Used by the
 // unit tests (verify, cosign) and the end-to-end tests alike.
@@ -19,7 +19,7 @@ inline std::string sig_tag_of(const std::string& digest) {
   return "sha256-" + digest.substr(7) + ".sig";
 }
 
-// cosign's payload (FORMATS.md section 3): compact, sorted keys, repository-only reference.
+// cosign's payload (docs/formats.md section 3): compact, sorted keys, repository-only reference.
 // optional_json is the exact JSON of "optional" ("null" or a sorted object).
 inline std::string cosign_payload(const std::string& repository, const std::string& digest,
                                   const std::string& optional_json = "null") {
@@ -28,7 +28,7 @@ inline std::string cosign_payload(const std::string& repository, const std::stri
          R"("},"type":"cosign container image signature"},"optional":)" + optional_json + "}";
 }
 
-// cosign's config blob for these payload digests (FORMATS.md section 4): one zero-time history
+// cosign's config blob for these payload digests (docs/formats.md section 4): one zero-time history
 // entry per layer.
 inline std::string cosign_config(const std::vector<std::string>& diff_ids) {
   std::string history, ids;

@@ -1,5 +1,6 @@
 // cosign v3's formats: DSSE pre-authentication encoding, the sign statement, the bundle, the
-// referrer manifest and the referrers index, asserted byte for byte (FORMATS.md sections 8-12).
+// referrer manifest and the referrers index, asserted byte for byte (docs/formats.md sections
+// 8-12).
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -25,7 +26,7 @@ std::string statement_v1(std::string_view hex) {
 
 } // namespace
 
-TEST_CASE("the sign statement and its PAE match FORMATS.md's worked example", "[bundle]") {
+TEST_CASE("the sign statement and its PAE match docs/formats.md's worked example", "[bundle]") {
   auto statement = cosign::make_sign_statement("", kImage, {});
   REQUIRE(statement);
   CHECK(*statement == statement_v1(kImage.substr(7)));

@@ -1,4 +1,4 @@
-// The strict payload parser: every rule of FORMATS.md section 5, table-driven.
+// The strict payload parser: every rule of docs/formats.md section 5, table-driven.
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -111,7 +111,7 @@ TEST_CASE("tag store of attestations: the .att layer as cosign writes it, unseen
   CHECK(r->where == kRepo.str() + ":" + kAttTag);
   REQUIRE(s.client.tags.count(kAttTag) == 1);
   CHECK(s.client.tags.count(kSigTag) == 0);
-  // FORMATS.md section 13: the signature annotation present and empty, then the predicateType.
+  // docs/formats.md section 13: the signature annotation present and empty, then the predicateType.
   const std::string layer =
       R"({"mediaType":"application/vnd.dsse.envelope.v1+json","size":)" +
       std::to_string(sig.payload.size()) + R"(,"digest":")" + common::sha256_digest(sig.payload) +
