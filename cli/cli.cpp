@@ -230,6 +230,13 @@ std::string parse_error_message(const cxxopts::Options& opts,
 
 } // namespace
 
+std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, const Positional& positional,
+                                          int argc, char** argv, int* exit) {
+  opts.parse_positional({positional.name});
+  opts.positional_help(positional.shown);
+  return parse(opts, argc, argv, exit);
+}
+
 std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv,
                                           int* exit) {
   std::string command = opts.program();

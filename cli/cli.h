@@ -67,6 +67,15 @@ const std::vector<Command>& commands();
 // Arguments that no option or positional took are a usage error too.
 std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, int argc, char** argv, int* exit);
 
+// A command's positional argument: its option's name, and how the usage line shows it ("REF").
+struct Positional {
+  std::string name;
+  std::string shown;
+};
+// parse, with the positional argument declared first.
+std::optional<cxxopts::ParseResult> parse(cxxopts::Options& opts, const Positional& positional,
+                                          int argc, char** argv, int* exit);
+
 // Levenshtein-based suggestion among candidates, or "" if nothing is close.
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
 

@@ -16,10 +16,8 @@ int cmd_list_tags(int argc, char** argv) {
   opts.add_options()("repository", "repository", cxxopts::value<std::string>())("h,help",
                                                                                 "show this help");
   add_registry_options(opts);
-  opts.parse_positional({"repository"});
-  opts.positional_help("REPO");
   int exit = kOk;
-  auto args = parse(opts, argc, argv, &exit);
+  auto args = parse(opts, {"repository", "REPO"}, argc, argv, &exit);
   if (!args)
     return exit;
   if (!args->count("repository"))

@@ -39,10 +39,8 @@ int cmd_sign_blob(int argc, char** argv) {
       "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
       "file", "the file to sign", cxxopts::value<std::string>())("h,help", "show this help");
   add_password_file_option(opts);
-  opts.parse_positional({"file"});
-  opts.positional_help("FILE");
   int exit = kOk;
-  auto args = parse(opts, argc, argv, &exit);
+  auto args = parse(opts, {"file", "FILE"}, argc, argv, &exit);
   if (!args)
     return exit;
   if (!args->count("key"))

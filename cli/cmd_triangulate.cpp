@@ -39,10 +39,8 @@ int cmd_triangulate(int argc, char** argv) {
                      cxxopts::value<std::string>()->default_value("signature"), "TYPE")(
       "image", "image reference", cxxopts::value<std::string>())("h,help", "show this help");
   add_registry_options(opts);
-  opts.parse_positional({"image"});
-  opts.positional_help("REF");
   int exit = kOk;
-  auto args = parse(opts, argc, argv, &exit);
+  auto args = parse(opts, {"image", "REF"}, argc, argv, &exit);
   if (!args)
     return exit;
   if (!args->count("image"))

@@ -23,10 +23,8 @@ int cmd_verify_blob(int argc, char** argv) {
       "new-bundle-format", "accepted for cosign compatibility",
       cxxopts::value<std::string>()->implicit_value("true"), "BOOL")(
       "file", "the file to verify", cxxopts::value<std::string>())("h,help", "show this help");
-  opts.parse_positional({"file"});
-  opts.positional_help("FILE");
   int exit = kOk;
-  auto args = parse(opts, argc, argv, &exit);
+  auto args = parse(opts, {"file", "FILE"}, argc, argv, &exit);
   if (!args)
     return exit;
   if (!args->count("key"))
