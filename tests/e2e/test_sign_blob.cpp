@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "tests/e2e/sign_verify_support.h"
+#include "tests/support/fifo.h"
 
 using namespace isign::testing;
 using namespace isign::testing::exit_codes;
@@ -59,19 +60,10 @@ TEST_CASE("sign-blob: a named pipe whose writer comes late is signed in full", "
       return;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     // O_NONBLOCK: a reader that already left makes the open fail (ENXIO), never wait forever.
-    int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    int fd = open_fifo_writer_if_read(fifo);
     if (fd < 0)
       return;
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    std::size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-      if (n <= 0)
-        break;
-      off += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    wrote = off == data.size();
+    wrote = write_all_and_close(fd, data);
   });
   RunOptions pw;
   pw.env = {{"COSIGN_PASSWORD", kKeyPassword}};

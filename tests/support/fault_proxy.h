@@ -89,7 +89,7 @@ struct ProxiedRequest {
       fault; // Fault::name() of the applied fault, "pass" (or "paginate", "referrers") otherwise
 };
 
-class FaultProxy {
+class FaultProxy : public RegistryAddress {
 public:
   // Starts forwarding to upstream at once; credentials in upstream are kept in endpoint() only.
   explicit FaultProxy(const RegistryEndpoint& upstream);
@@ -97,14 +97,8 @@ public:
   FaultProxy(const FaultProxy&) = delete;
   FaultProxy& operator=(const FaultProxy&) = delete;
 
-  // "127.0.0.1:PORT": use it as the registry part of references (plain HTTP).
-  const std::string& url() const { return endpoint_.host; }
-  std::string ref(const std::string& repo_and_rest) const { return url() + "/" + repo_and_rest; }
-  // Plain-HTTP endpoint of the proxy with the upstream's credentials, for the image helpers.
-  const RegistryEndpoint& endpoint() const { return endpoint_; }
-  operator const RegistryEndpoint&() const {
-    return endpoint_;
-  } // NOLINT(google-explicit-constructor)
+  // url(), ref(), endpoint() (RegistryAddress): the proxy's, plain HTTP, with the upstream's
+  // credentials.
 
   // Rules are tried in the order added; the first one that matches and has uses left applies.
   void inject(FaultRule rule);
@@ -142,7 +136,6 @@ private:
 
   struct Pool;
   RegistryEndpoint upstream_;
-  RegistryEndpoint endpoint_;
   std::unique_ptr<Pool> pool_;
   mutable std::mutex mu_;
   std::vector<FaultRule> rules_;

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cctype>
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 #include <openssl/rand.h>
 
 #include "common/digest.h"
 #include "common/encoding.h"
+#include "registry/url.h"
 
 #include "tests/support/curl_sinks.h"
 #include "tests/support/text.h"
@@ -16,6 +16,8 @@
 namespace isign::testing {
 
 namespace {
+
+using registry::detail::url_encode;
 
 constexpr const char* kAcceptManifests =
     "Accept: application/vnd.oci.image.manifest.v1+json, "
@@ -80,21 +82,6 @@ std::string scope_key(const std::string& scope) {
   for (std::size_t i = 0; i < actions.size(); ++i)
     key += (i ? "," : "") + actions[i];
   return key;
-}
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
 }
 
 const bool curl_ready = (curl_global_init(CURL_GLOBAL_DEFAULT), true);

@@ -1,12 +1,12 @@
 #include "tests/support/referrers_proxy.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "common/digest.h"
+#include "registry/url.h"
 #include "tests/support/text.h"
 
 namespace isign::testing {
@@ -26,21 +26,6 @@ std::optional<std::pair<std::string, std::string>> split_path(const std::string&
   if (rest.empty() || rest.find('/') != std::string::npos)
     return std::nullopt;
   return std::make_pair(path.substr(4, at - 4), rest);
-}
-
-std::string percent_encode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::string reply_header(const ServerReply& reply, const std::string& name) {
@@ -86,7 +71,7 @@ ServerReply ReferrersIndex::answer(const ServerRequest& request) {
   if (end < listed.size()) {
     std::string next = request.path + "?";
     if (!wanted.empty())
-      next += "artifactType=" + percent_encode(wanted.front()) + "&";
+      next += "artifactType=" + registry::detail::url_encode(wanted.front()) + "&";
     next += "_start=" + std::to_string(end);
     reply.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
   }

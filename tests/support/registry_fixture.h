@@ -30,6 +30,25 @@ struct RegistryEndpoint {
   std::string base_url() const { return (tls ? "https://" : "http://") + host; }
 };
 
+// What a server standing for a registry (the fixture, the fault proxy in front of one) shows of
+// where it answers: its endpoint, and references to it.
+class RegistryAddress {
+public:
+  // "127.0.0.1:PORT": use it as the registry part of references.
+  const std::string& url() const { return endpoint_.host; }
+  // url() + "/" + repo_and_rest, e.g. ref("app:v1") or ref("app@sha256:...").
+  std::string ref(const std::string& repo_and_rest) const { return url() + "/" + repo_and_rest; }
+  // With the credentials (when auth is on). It converts to it, so image helpers take either:
+  // push_random_image(reg, ...) or push_random_image(reg.endpoint(), ...).
+  const RegistryEndpoint& endpoint() const { return endpoint_; }
+  operator const RegistryEndpoint&() const {
+    return endpoint_;
+  } // NOLINT(google-explicit-constructor)
+
+protected:
+  RegistryEndpoint endpoint_;
+};
+
 enum class RegistryAuth { none, htpasswd, token };
 
 struct RegistryOptions {
@@ -44,7 +63,7 @@ struct RegistryOptions {
   std::chrono::seconds start_timeout{10};
 };
 
-class RegistryFixture {
+class RegistryFixture : public RegistryAddress {
 public:
   // Starts the registry and waits until /v2/ answers. On failure the current Catch test FAILs
   // with the registry's log.
@@ -53,16 +72,6 @@ public:
   RegistryFixture(const RegistryFixture&) = delete;
   RegistryFixture& operator=(const RegistryFixture&) = delete;
 
-  // "127.0.0.1:PORT"
-  const std::string& url() const { return endpoint_.host; }
-  // url() + "/" + repo_and_rest, e.g. ref("app:v1") or ref("app@sha256:...").
-  std::string ref(const std::string& repo_and_rest) const { return url() + "/" + repo_and_rest; }
-  // With the credentials (when auth is on). The fixture converts to it, so image helpers take
-  // either: push_random_image(reg, ...) or push_random_image(reg.endpoint(), ...).
-  const RegistryEndpoint& endpoint() const { return endpoint_; }
-  operator const RegistryEndpoint&() const {
-    return endpoint_;
-  } // NOLINT(google-explicit-constructor)
   const RegistryOptions& options() const { return options_; }
   const std::string& ca_path() const { return endpoint_.ca_file; }
   const std::string& username() const { return endpoint_.username; }
@@ -92,7 +101,6 @@ private:
 
   RegistryOptions options_;
   TempDir dir_;
-  RegistryEndpoint endpoint_;
   std::string config_path_;
   std::string log_path_;
   std::unique_ptr<TokenIssuer> issuer_;

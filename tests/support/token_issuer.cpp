@@ -16,19 +16,18 @@
 #include <sstream>
 
 #include "common/encoding.h"
+#include "keys/openssl_util.h"
 #include "tests/support/process.h"
 
 namespace isign::testing {
 
 namespace {
 
-template <auto Fn> struct Free {
-  template <class T> void operator()(T* p) const noexcept { Fn(p); }
-};
-using PKey = std::unique_ptr<EVP_PKEY, Free<&EVP_PKEY_free>>;
+using keys::detail::Free;
+using keys::detail::MdCtx;
+using keys::detail::PKey;
 using Bio = std::unique_ptr<BIO, Free<&BIO_free>>;
 using Cert = std::unique_ptr<X509, Free<&X509_free>>;
-using MdCtx = std::unique_ptr<EVP_MD_CTX, Free<&EVP_MD_CTX_free>>;
 using EcSig = std::unique_ptr<ECDSA_SIG, Free<&ECDSA_SIG_free>>;
 
 std::string base64url(std::string_view bytes) {

@@ -13,12 +13,15 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "tests/support/fifo.h"
 
 using isign::common::ErrorKind;
 using isign::common::FifoWait;
 using isign::common::Overwrite;
 using isign::common::read_file;
 using isign::common::write_file_atomic;
+using isign::testing::open_fifo_writer_if_read;
+using isign::testing::write_all_and_close;
 
 namespace {
 
@@ -60,15 +63,7 @@ TEST_CASE("read_file: a FIFO with a writer is read to its end", "[file]") {
   std::thread writer([&] {
     int fd = ::open(fifo.c_str(), O_WRONLY);
     REQUIRE(fd >= 0);
-    std::string data(100000, 'x');
-    std::size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-      if (n <= 0)
-        break;
-      off += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
+    write_all_and_close(fd, std::string(100000, 'x'));
   });
   // Wait until the writer is blocked in open(): a reader that opens first sees no writer yet.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -97,20 +92,11 @@ TEST_CASE("read_file: a FIFO whose writer opens after the reader is read to its 
     // waiting forever for a reader that is gone.
     int fd = -1;
     while (fd < 0 && !reader_done)
-      if ((fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK)) < 0)
+      if ((fd = open_fifo_writer_if_read(fifo)) < 0)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     if (fd < 0)
       return;
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    std::size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::write(fd, data.data() + off, data.size() - off);
-      if (n <= 0)
-        break;
-      off += static_cast<std::size_t>(n);
-    }
-    ::close(fd);
-    wrote = off == data.size();
+    wrote = write_all_and_close(fd, data);
   });
   auto r = read_file(fifo, 16u << 20, wait);
   reader_done = true;

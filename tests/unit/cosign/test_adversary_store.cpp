@@ -10,23 +10,13 @@
 #include "cosign/referrer.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
-#include "tests/support/fake_registry.h"
+#include "tests/unit/cosign/store_fixture.h"
 
 using namespace isign;
+using namespace isign::testing;
 using common::ErrorKind;
-using isign::testing::FakeClient;
-using isign::testing::kImage;
-using isign::testing::kRepo;
 
 namespace {
-
-const std::string kIndexTag = "sha256-" + std::string(64, 'a');
-
-keys::PrivateKey new_key() {
-  auto k = keys::generate_ecdsa_p256();
-  REQUIRE(k);
-  return std::move(*k);
-}
 
 struct Scene {
   FakeClient client;
@@ -43,16 +33,7 @@ struct Scene {
   cosign::NewSignature bundle() {
     auto statement = cosign::make_sign_statement(kRepo.str(), kImage, {});
     REQUIRE(statement);
-    auto der = key.sign(cosign::dsse_pae(cosign::kInTotoPayloadType, *statement),
-                        keys::default_hash(key.algorithm()));
-    REQUIRE(der);
-    cosign::NewSignature sig;
-    sig.format = cosign::Format::bundle;
-    sig.kind = cosign::Kind::signature;
-    sig.payload = *statement;
-    sig.signature = common::base64_encode(*der);
-    sig.bundle = cosign::make_dsse_bundle(keys::public_key_hint(pub), *statement, *der);
-    return sig;
+    return bundle_signature(key, pub, *statement);
   }
   // The referrer manifests stored for the image.
   std::size_t referrers() {

@@ -11,24 +11,14 @@
 #include "cosign/referrer.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
-#include "tests/support/fake_registry.h"
+#include "tests/unit/cosign/store_fixture.h"
 
 using namespace isign;
+using namespace isign::testing;
 using common::ErrorKind;
 using common::make_error;
-using isign::testing::FakeClient;
-using isign::testing::kImage;
-using isign::testing::kRepo;
 
 namespace {
-
-const std::string kIndexTag = "sha256-" + std::string(64, 'a');
-
-keys::PrivateKey new_key() {
-  auto k = keys::generate_ecdsa_p256();
-  REQUIRE(k);
-  return std::move(*k);
-}
 
 struct BundleSigner {
   keys::PrivateKey key = new_key();
@@ -37,15 +27,7 @@ struct BundleSigner {
   cosign::NewSignature sign(const cosign::Annotations& annotations = {}) {
     auto statement = cosign::make_sign_statement(kRepo.str(), kImage, annotations);
     REQUIRE(statement);
-    auto der = key.sign(cosign::dsse_pae(cosign::kInTotoPayloadType, *statement),
-                        keys::default_hash(key.algorithm()));
-    REQUIRE(der);
-    cosign::NewSignature sig;
-    sig.format = cosign::Format::bundle;
-    sig.payload = *statement;
-    sig.signature = common::base64_encode(*der);
-    sig.bundle = cosign::make_dsse_bundle(keys::public_key_hint(pub), *statement, *der);
-    return sig;
+    return bundle_signature(key, pub, *statement);
   }
 };
 

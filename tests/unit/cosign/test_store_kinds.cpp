@@ -11,27 +11,18 @@
 #include "cosign/referrer.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
-#include "tests/support/fake_registry.h"
+#include "tests/unit/cosign/store_fixture.h"
 
 using namespace isign;
+using namespace isign::testing;
 using common::ErrorKind;
-using isign::testing::FakeClient;
-using isign::testing::kImage;
-using isign::testing::kRepo;
 
 namespace {
 
 const std::string kHex(64, 'a');
 const std::string kAttTag = "sha256-" + kHex + ".att";
 const std::string kSigTag = "sha256-" + kHex + ".sig";
-const std::string kIndexTag = "sha256-" + kHex;
 constexpr std::string_view kSlsa = "https://slsa.dev/provenance/v1";
-
-keys::PrivateKey new_key() {
-  auto k = keys::generate_ecdsa_p256();
-  REQUIRE(k);
-  return std::move(*k);
-}
 
 // A statement of predicate_type about kImage, as attest would make it.
 std::string statement(std::string_view predicate_type) {
@@ -44,12 +35,6 @@ struct Signer {
   keys::PrivateKey key = new_key();
   keys::PublicKey pub = key.public_key();
 
-  std::string der_over(const std::string& payload) {
-    auto der = key.sign(cosign::dsse_pae(cosign::kInTotoPayloadType, payload),
-                        keys::default_hash(key.algorithm()));
-    REQUIRE(der);
-    return *der;
-  }
   // A bundle entry: the sign statement (signature) or an attestation's statement.
   cosign::NewSignature bundle(cosign::Kind kind) {
     std::string payload;
@@ -60,14 +45,8 @@ struct Signer {
     } else {
       payload = statement(kSlsa);
     }
-    const std::string der = der_over(payload);
-    cosign::NewSignature sig;
-    sig.format = cosign::Format::bundle;
-    sig.kind = kind;
+    cosign::NewSignature sig = bundle_signature(key, pub, payload, kind);
     sig.predicate_type = kind == cosign::Kind::attestation ? std::string(kSlsa) : "";
-    sig.payload = payload;
-    sig.signature = common::base64_encode(der);
-    sig.bundle = cosign::make_dsse_bundle(keys::public_key_hint(pub), payload, der);
     return sig;
   }
   // A legacy attestation: the DSSE envelope is the layer blob.
@@ -76,7 +55,7 @@ struct Signer {
     const std::string envelope =
         R"({"payload":")" + common::base64_encode(payload) +
         R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" +
-        common::base64_encode(der_over(payload)) + R"("}]})";
+        common::base64_encode(dsse_der(key, payload)) + R"("}]})";
     cosign::NewSignature sig;
     sig.format = cosign::Format::legacy;
     sig.kind = cosign::Kind::attestation;

@@ -10,25 +10,17 @@
 #include "cosign/signature_manifest.h"
 #include "cosign/store.h"
 #include "keys/keys.h"
-#include "tests/support/fake_registry.h"
+#include "tests/unit/cosign/store_fixture.h"
 
 using namespace isign;
+using namespace isign::testing;
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
-using isign::testing::FakeClient;
-using isign::testing::kImage;
-using isign::testing::kRepo;
 
 namespace {
 
 const std::string kTag = "sha256-" + std::string(64, 'a') + ".sig";
-
-keys::PrivateKey new_key() {
-  auto k = keys::generate_ecdsa_p256();
-  REQUIRE(k);
-  return std::move(*k);
-}
 
 struct Signer {
   keys::PrivateKey key = new_key();
