@@ -59,14 +59,47 @@ inline Error make_error(ErrorKind kind, std::string message) {
   return Error(kind, std::move(message));
 }
 
-// A value or an Error. Accessing the wrong alternative is a programming error (asserted).
-template <class T> class [[nodiscard]] Result {
-public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+struct Ok {};
 
+namespace detail {
+
+// What Result<T> and Result<void> share: a value (V) or an Error, and access to the error.
+template <class V> class ResultBase {
+public:
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
+
+  Error& error() & {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+  const Error& error() const& {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::get<1>(std::move(v_));
+  }
+
+protected:
+  ResultBase() = default;
+  explicit ResultBase(V value) : v_(std::in_place_index<0>, std::move(value)) {}
+  explicit ResultBase(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
+  std::variant<V, Error> v_;
+};
+
+} // namespace detail
+
+// A value or an Error. Accessing the wrong alternative is a programming error (asserted).
+template <class T> class [[nodiscard]] Result : public detail::ResultBase<T> {
+  using Base = detail::ResultBase<T>;
+  using Base::v_;
+
+public:
+  Result(T value) : Base(std::move(value)) {}
+  Result(Error error) : Base(std::move(error)) {}
+  using Base::ok;
 
   T& value() & {
     assert(ok());
@@ -87,50 +120,13 @@ public:
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
-
-  Error& error() & {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-  const Error& error() const& {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-  Error&& error() && {
-    assert(!ok());
-    return std::get<1>(std::move(v_));
-  }
-
-private:
-  std::variant<T, Error> v_;
 };
 
-struct Ok {};
-
-template <> class [[nodiscard]] Result<void> {
+template <> class [[nodiscard]] Result<void> : public detail::ResultBase<Ok> {
 public:
-  Result() = default;
-  Result(Ok) {}
-  Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}
-
-  bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-
-  Error& error() & {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-  const Error& error() const& {
-    assert(!ok());
-    return std::get<1>(v_);
-  }
-  Error&& error() && {
-    assert(!ok());
-    return std::get<1>(std::move(v_));
-  }
-
-private:
-  std::variant<Ok, Error> v_;
+  Result() : ResultBase(Ok{}) {}
+  Result(Ok) : ResultBase(Ok{}) {}
+  Result(Error error) : ResultBase(std::move(error)) {}
 };
 
 } // namespace isign::common
