@@ -120,7 +120,21 @@ long parse_retry_after(const std::string& value) {
 
 std::string quote_text(std::string_view s) {
   constexpr std::size_t kMax = 100;
-  return "'" + std::string(s.substr(0, kMax)) + (s.size() > kMax ? "...'" : "'");
+  // Control bytes are escaped: a registry's text (a mediaType with a newline, say) must not break
+  // the one-line error it is quoted in.
+  std::string out = "'";
+  for (char c : s.substr(0, kMax)) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  return out + (s.size() > kMax ? "...'" : "'");
 }
 
 } // namespace isign::registry::detail

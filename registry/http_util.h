@@ -18,7 +18,8 @@ HttpRequest make_request(std::string method, std::string url);
 
 // Retry-After in seconds (capped at 3600); -1 when absent or an HTTP date.
 long parse_retry_after(const std::string& value);
-// Registry text quoted in a message: at most 100 characters, in single quotes.
+// Registry text quoted in a message: at most 100 characters, in single quotes, control bytes
+// escaped as \xNN (the message stays one line).
 std::string quote_text(std::string_view s);
 
 // The error for an unexpected HTTP answer: "METHOD /path: status Reason (registry's code:
