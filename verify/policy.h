@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "keys/keys.h"
 #include "registry/reference.h"
+#include "verify/gates.h"
 #include "verify/verifier.h"
 
 namespace isign::verify {
@@ -41,6 +42,8 @@ std::string requirement_type_name(const Requirement& requirement);
 struct Rule {
   std::string scope; // the scope as written in the policy, or "default"
   std::vector<Requirement> requirements;
+  // What the image's attestations must show (isign policies only): each rule met as well.
+  std::vector<AttestationRule> attestations{};
 };
 
 enum class PolicyFormat { isign, containers };
