@@ -89,6 +89,8 @@ int cmd_public_key(int argc, char** argv);
 int cmd_import_key_pair(int argc, char** argv);
 int cmd_sign(int argc, char** argv);
 int cmd_verify(int argc, char** argv);
+int cmd_attest(int argc, char** argv);
+int cmd_verify_attestation(int argc, char** argv);
 int cmd_sign_blob(int argc, char** argv);
 int cmd_verify_blob(int argc, char** argv);
 int cmd_triangulate(int argc, char** argv);

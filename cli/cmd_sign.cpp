@@ -9,6 +9,7 @@
 #include "cli/formats.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
+#include "cli/sign_output.h"
 #include "common/file.h"
 #include "registry/resolve.h"
 #include "sign/batch.h"
@@ -19,15 +20,6 @@ namespace isign::cli {
 namespace {
 
 constexpr std::string_view kName = "sign";
-
-std::string tag_warning(const std::string& input, const registry::Reference& ref,
-                        const registry::Target& t) {
-  return "isign: warning: '" + input +
-         "' names the image by tag, and a tag can be moved to another image at any time. "
-         "Signing the digest it points to now: " +
-         ref.repository.str() + "@" + t.digest +
-         ". Name images by digest to be sure what you sign.\n";
-}
 
 struct Outputs {
   std::string signature_file;
@@ -104,29 +96,6 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
   return kOk;
 }
 
-// The line that says what attaching did, when it did something else than add a layer to the
-// .sig; where: the store's answer.
-std::string attach_message(const std::string& name, const cosign::AttachResult& result,
-                           cosign::Format format) {
-  const bool bundle = format == cosign::Format::bundle;
-  const std::string what = bundle ? "bundle" : "signature";
-  switch (result.outcome) {
-  case cosign::AttachOutcome::already_present:
-    return "isign: " + name + " already has this " + what +
-           " (same key and annotations); nothing pushed\n";
-  case cosign::AttachOutcome::repaired:
-    return "isign: " + name + " already had this " + what +
-           ", but its payload blob was missing; uploaded it again\n";
-  case cosign::AttachOutcome::created:
-    return "isign: created " + result.where + " (the registry had no " +
-           (bundle ? "referrers index" : "signatures") +
-           " for this image; confirmed by its tag list and a second read)\n";
-  case cosign::AttachOutcome::attached:
-    return bundle ? "isign: pushed " + result.where + "\n" : "";
-  }
-  return "";
-}
-
 // Writes what --output-signature and --output-payload ask for: the legacy signature when it is
 // made, else the bundle's statement and DSSE signature.
 common::Result<void> write_outputs(const Outputs& outputs,
@@ -143,64 +112,6 @@ common::Result<void> write_outputs(const Outputs& outputs,
         !w)
       return std::move(w).error().context("writing the payload");
   return {};
-}
-
-// Prints what signing one reference did (its messages, then its errors); returns the first
-// failure's exit code (kOk when there was none).
-int print_outcome(const Request& req, std::size_t i, const sign::RefSigned& r) {
-  std::string messages;
-  std::vector<const common::Error*> errors;
-  if (r.error)
-    errors.push_back(&*r.error);
-  const std::string repo = req.refs[i].repository.str();
-  for (const auto& t : r.targets) {
-    if (t.named_by_tag)
-      messages += tag_warning(req.inputs[i], req.refs[i], t.target);
-    if (t.error) {
-      errors.push_back(&*t.error);
-      continue;
-    }
-    std::size_t failed = 0;
-    for (const auto& a : t.attached) {
-      messages +=
-          std::string(a.format == cosign::Format::bundle ? "Pushing bundle" : "Pushing signature") +
-          " to: " + repo + "\n";
-      if (!a.result) {
-        errors.push_back(&t.attach_errors[failed++]);
-        continue;
-      }
-      // Notes quote the registry's error text: one printable line each.
-      for (const auto& note : a.result->notes)
-        messages += "isign: warning: " + one_line(note) + "\n";
-      messages += attach_message(t.name, *a.result, a.format);
-    }
-  }
-  std::cerr << messages;
-  int first_failure = kOk;
-  for (const auto* e : errors)
-    if (int code = report(*e); first_failure == kOk)
-      first_failure = code;
-  return first_failure;
-}
-
-// What checking every signature written once more found: a concurrent signer's replacement is
-// a warning (the signature is back), a failure its error. Returns the first failure's exit code.
-int print_rechecks(const std::vector<sign::Recheck>& rechecks) {
-  int first_failure = kOk;
-  for (const auto& r : rechecks) {
-    if (!r.result) {
-      common::Error e = r.result.error();
-      int code = report(e.context("checking the signature of '" + r.name + "' after the batch"));
-      if (first_failure == kOk)
-        first_failure = code;
-    } else if (r.result->outcome != cosign::AttachOutcome::already_present) {
-      warn(r.name + ": a concurrent signer had replaced the " +
-           std::string(cosign::format_name(r.format)) +
-           " signature written earlier in this run; it is attached again (" + r.result->where +
-           ")");
-    }
-  }
-  return first_failure;
 }
 
 } // namespace
@@ -256,10 +167,11 @@ int cmd_sign(int argc, char** argv) {
   int code = kOk;
   auto done =
       sign::sign_all(batch, req.refs, req.inputs, [&](std::size_t i, const sign::RefSigned& r) {
-        if (int c = print_outcome(req, i, r); code == kOk)
+        if (int c = print_signed(req.inputs[i], req.refs[i], r, cosign::Kind::signature);
+            code == kOk)
           code = c;
       });
-  if (int c = print_rechecks(done.rechecks); code == kOk)
+  if (int c = print_rechecks(done.rechecks, cosign::Kind::signature); code == kOk)
     code = c;
   print_debug_stats(**client);
   return code;

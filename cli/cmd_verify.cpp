@@ -9,6 +9,9 @@
 #include "cli/key_source.h"
 #include "cli/registry_options.h"
 #include "common/file.h"
+#include "common/json.h"
+#include "cosign/attestation.h"
+#include "cosign/predicate.h"
 #include "registry/resolve.h"
 #include "verify/batch.h"
 #include "verify/image_verifier.h"
@@ -19,7 +22,9 @@ namespace isign::cli {
 
 namespace {
 
-constexpr std::string_view kName = "verify";
+// verify checks signatures (and a policy's attestation rules); verify-attestation checks
+// attestations alone, with gates from its flags or the policy's attestation rules.
+enum class Mode { signatures, attestations };
 
 // How a target is named in messages: "child linux/arm64 (sha256:...)".
 std::string target_label(const registry::Target& t) {
@@ -80,6 +85,28 @@ std::vector<std::string> unbound_bundles(const verify::TargetResult& r) {
   return out;
 }
 
+// What the attestation rules found: "vuln: 2 valid (1 legacy, 1 bundle), 1 check passed".
+std::string attestation_summary(const verify::TargetResult& r) {
+  std::string out;
+  for (const auto& a : r.attestations) {
+    std::size_t legacy = 0, bundle = 0, checks = 0;
+    for (auto i : a.report.valid())
+      ++(a.report.attestations[i].layer.format == cosign::Format::bundle ? bundle : legacy);
+    for (auto i : a.judged)
+      checks += a.report.attestations[i].gates.size();
+    out += (out.empty() ? "" : "; ") + (a.rule ? a.rule->type : std::string("attestation")) + ": " +
+           std::to_string(legacy + bundle) + " valid (";
+    if (legacy)
+      out += std::to_string(legacy) + " legacy";
+    if (bundle)
+      out += std::string(legacy ? ", " : "") + std::to_string(bundle) + " bundle";
+    out += ")";
+    if (checks)
+      out += ", " + std::to_string(checks) + (checks == 1 ? " check" : " checks") + " passed";
+  }
+  return out;
+}
+
 std::vector<std::string> unread_notes(const verify::TargetResult& r) {
   std::vector<std::string> out;
   for (const auto& e : r.unread)
@@ -87,20 +114,56 @@ std::vector<std::string> unread_notes(const verify::TargetResult& r) {
   return out;
 }
 
-void add_verify_options(cxxopts::Options& opts) {
+void add_gate_options(cxxopts::Options& opts) {
+  opts.add_options("Attestations")(
+      "type", "count only attestations of this type (as attest's --type; default: custom)",
+      cxxopts::value<std::string>(), "TYPE")(
+      "max-predicate-size", "do not fetch attestations larger than BYTES",
+      cxxopts::value<std::size_t>()->default_value(std::to_string(cosign::kMaxAttestationSize)),
+      "BYTES")("fail-on-severity",
+               "vuln: refuse images with a finding at or above LOW, MEDIUM, HIGH or CRITICAL",
+               cxxopts::value<std::string>(),
+               "SEVERITY")("max-scan-age", "vuln: refuse scans older than DURATION (7d, 36h)",
+                           cxxopts::value<std::string>(), "DURATION")(
+      "allow", "vuln: excuse this finding ID until DATE (repeatable)",
+      cxxopts::value<std::vector<std::string>>(), "ID=YYYY-MM-DD")(
+      "max-age", "SBOMs: refuse SBOMs made longer ago than DURATION", cxxopts::value<std::string>(),
+      "DURATION")("builder-id", "SLSA provenance: the builder id must be this, or under it",
+                  cxxopts::value<std::string>(),
+                  "URI")("source-uri", "SLSA provenance: a source URI must be this, or under it",
+                         cxxopts::value<std::string>(), "URI")(
+      "pointer", "a JSON Pointer into the predicate, checked by --equals, --one-of or --exists",
+      cxxopts::value<std::string>(), "POINTER")(
+      "equals", "the value at --pointer must equal this JSON value", cxxopts::value<std::string>(),
+      "JSON")("one-of", "the value at --pointer must be one of this JSON array's",
+              cxxopts::value<std::string>(),
+              "JSON")("exists", "whether --pointer must exist (true) or be absent (false)",
+                      cxxopts::value<std::string>(), "BOOL");
+}
+
+void add_verify_options(cxxopts::Options& opts, Mode mode) {
+  const bool att = mode == Mode::attestations;
   opts.add_options()("key", "a public key (PEM); repeat for several accepted keys",
                      cxxopts::value<std::vector<std::string>>(), "FILE")(
-      "threshold", "require valid signatures from at least N distinct keys of those given",
+      "threshold",
+      att ? "require passing attestations from at least N distinct keys of those given"
+          : "require valid signatures from at least N distinct keys of those given",
       cxxopts::value<std::size_t>()->default_value("1"),
       "N")("policy",
            "check each image against the rule of its scope in this policy file (isign or "
            "containers-policy.json format) instead of --key",
-           cxxopts::value<std::string>(), "FILE")(
-      "a,annotations", "require optional.KEY == VALUE in the signed payload (repeatable)",
-      cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
+           cxxopts::value<std::string>(),
+           "FILE")("a,annotations",
+                   att ? "require the statement subject's annotation KEY == VALUE (repeatable)"
+                       : "require optional.KEY == VALUE in the signed payload (repeatable)",
+                   cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
       "o,output",
-      "cosign (the verified payloads as one JSON array, as cosign prints them), text (one "
-      "payload per line), or json (the versioned report of every result, failures included)",
+      att ? "cosign (each verified envelope, one JSON per line, as cosign prints them), text "
+            "(each verified statement, one per line), or json (the versioned report of every "
+            "result, failures included)"
+          : "cosign (the verified payloads as one JSON array, as cosign prints them), text (one "
+            "payload per line), or json (the versioned report of every result, failures "
+            "included)",
       cxxopts::value<std::string>()->default_value("cosign"),
       "FORMAT")("report", "also write the JSON report (as --output json) to FILE",
                 cxxopts::value<std::string>(), "FILE")(
@@ -118,7 +181,19 @@ void add_verify_options(cxxopts::Options& opts) {
            cxxopts::value<std::size_t>()->default_value("1048576"),
            "BYTES")("images", "image references",
                     cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
-  add_format_options(opts, "which signatures count: legacy (the .sig tag), bundle (sigstore "
+  if (att)
+    add_gate_options(opts);
+  else
+    opts.add_options()(
+        "max-predicate-size",
+        "do not fetch attestations larger than BYTES (a policy's attestation rules)",
+        cxxopts::value<std::size_t>()->default_value(std::to_string(cosign::kMaxAttestationSize)),
+        "BYTES");
+  add_format_options(opts,
+                     att ? "which attestations count: legacy (the .att tag), bundle (sigstore "
+                           "bundle referrers), or both, every one read and reported (default: "
+                           "either; the referrers are read when the .att does not pass)"
+                         : "which signatures count: legacy (the .sig tag), bundle (sigstore "
                            "bundle referrers), or both, every one read and reported (default: "
                            "either may verify; the referrers are read when the .sig does not)");
   add_registry_options(opts);
@@ -128,6 +203,8 @@ void add_verify_options(cxxopts::Options& opts) {
 
 // What the flags ask for.
 struct Request {
+  Mode mode = Mode::signatures;
+  std::string name; // the command, for messages
   bool use_policy = false;
   cosign::Formats formats = cosign::kBothFormats;
   verify::Discovery discovery = verify::Discovery::until_met; // --format both: every
@@ -142,14 +219,18 @@ struct Request {
 // The flags that say how to check (the rule's, the output's, which manifests): kOk, or the exit
 // code of the usage error printed.
 int read_how(const cxxopts::ParseResult& args, Request& req) {
+  const std::string_view kName = req.name;
   req.use_policy = args.count("policy") > 0;
   if (req.use_policy) {
     for (const char* flag :
-         {"key", "threshold", "annotations", "skip-identity-check", "require-identity"})
+         {"key", "threshold", "annotations", "skip-identity-check", "require-identity",
+          "fail-on-severity", "max-scan-age", "allow", "max-age", "builder-id", "source-uri",
+          "pointer", "equals", "one-of", "exists"})
       if (args.count(flag))
         return usage_error(kName, std::string("--") + flag +
                                       " cannot be combined with --policy: the policy says which "
-                                      "keys, threshold, annotations and identity rule apply");
+                                      "keys, threshold, annotations, identity rule and gates "
+                                      "apply");
   } else if (!args.count("key")) {
     return usage_error(kName, "--key FILE or --policy FILE is required");
   }
@@ -170,6 +251,7 @@ int read_how(const cxxopts::ParseResult& args, Request& req) {
   }
   req.limits.max_layers = args["max-signature-layers"].as<std::size_t>();
   req.limits.max_payload_size = args["max-payload-size"].as<std::size_t>();
+  req.limits.max_attestation_size = args["max-predicate-size"].as<std::size_t>();
   if (req.limits.max_layers == 0)
     return usage_error(kName, "--max-signature-layers must be at least 1");
   // The environment variable is sign's: verify accepts either format unless told otherwise.
@@ -184,7 +266,8 @@ int read_how(const cxxopts::ParseResult& args, Request& req) {
 
 // The one rule --key, --threshold, --annotations and --skip-identity-check make: kOk, or the exit
 // code of the error printed.
-int rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy) {
+int rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy,
+                    std::string_view kName) {
   verify::Requirement req;
   if (args.count("annotations")) {
     auto parsed = parse_annotations(args["annotations"].as<std::vector<std::string>>());
@@ -212,6 +295,118 @@ int rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy) {
   return kOk;
 }
 
+// verify-attestation's one attestation rule, made of --type and the gate flags over the keys
+// rule_from_flags loaded (read by the policy's parser, so both say the same about bad values);
+// the signature requirement is dropped: verify-attestation checks attestations only.
+int attestation_rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy) {
+  constexpr std::string_view kName = "verify-attestation";
+  verify::Rule& rule = policy.default_rule;
+  verify::Requirement signed_by = std::move(rule.requirements.front());
+  rule.requirements.clear();
+  nlohmann::json entry = nlohmann::json::object();
+  entry["type"] = args.count("type") ? args["type"].as<std::string>() : "custom";
+  entry["threshold"] = signed_by.options.threshold;
+  auto copy = [&](const char* flag, const char* field) {
+    if (args.count(flag))
+      entry[field] = args[flag].as<std::string>();
+  };
+  copy("fail-on-severity", "failOnSeverity");
+  copy("max-scan-age", "maxScanAge");
+  copy("max-age", "maxAge");
+  copy("builder-id", "builderId");
+  copy("source-uri", "sourceUri");
+  copy("pointer", "pointer");
+  if (args.count("allow")) {
+    entry["allow"] = nlohmann::json::array();
+    for (const auto& a : args["allow"].as<std::vector<std::string>>()) {
+      const auto eq = a.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == a.size())
+        return usage_error(kName, "--allow takes ID=YYYY-MM-DD (the date after which the ID is "
+                                  "no longer excused), not '" +
+                                      a + "'");
+      entry["allow"].push_back({{"id", a.substr(0, eq)}, {"until", a.substr(eq + 1)}});
+    }
+  }
+  const bool has_pointer = args.count("pointer") > 0;
+  const int ops =
+      static_cast<int>(args.count("equals") + args.count("one-of") + args.count("exists"));
+  if (has_pointer != (ops > 0) || ops > 1)
+    return usage_error(kName, "--pointer needs exactly one of --equals JSON, --one-of JSON or "
+                              "--exists BOOL, and they need --pointer");
+  for (const char* flag : {"equals", "one-of"})
+    if (args.count(flag)) {
+      auto value = common::parse_strict_json(args[flag].as<std::string>());
+      if (!value)
+        return usage_error(kName, std::string("--") + flag +
+                                      " takes a JSON value (a string in "
+                                      "quotes, a number, true, false, null, an array): " +
+                                      value.error().message());
+      entry[flag == std::string("equals") ? "equals" : "oneOf"] = std::move(*value);
+    }
+  if (args.count("exists")) {
+    const std::string v = args["exists"].as<std::string>();
+    if (v != "true" && v != "false")
+      return usage_error(kName, "--exists takes true or false, not '" + v + "'");
+    entry["exists"] = v == "true";
+  }
+  auto parsed = verify::parse_attestation_rule(
+      entry, "flags", signed_by.keys, args["key"].as<std::vector<std::string>>(),
+      [](const std::string&) -> common::Result<keys::PublicKey> {
+        return common::make_error(common::ErrorKind::internal, "no key files from flags");
+      });
+  if (!parsed)
+    return report(parsed.error());
+  rule.attestations.push_back(std::move(*parsed));
+  signed_by.options.threshold = 1; // the rule's threshold counts; each attestation needs one key
+  rule.attestation_options = signed_by.options;
+  return kOk;
+}
+
+// verify-attestation --policy: each scope's attestation rules (those of --type when given), its
+// signature requirements dropped (reject and unsupported ones stay: they refuse whatever is
+// attested); a scope without such rules refuses its images with a usage error.
+int attestation_rules_of_policy(const cxxopts::ParseResult& args, verify::Policy& policy) {
+  if (policy.format != verify::PolicyFormat::isign)
+    return report(common::Error(common::ErrorKind::usage,
+                                "verify-attestation --policy takes an isign policy with "
+                                "\"attestations\" rules; containers-policy.json has none"));
+  std::optional<cosign::PredicateKind> only;
+  if (args.count("type")) {
+    auto kind = cosign::predicate_kind(args["type"].as<std::string>());
+    if (!kind)
+      return report(kind.error());
+    only = std::move(*kind);
+  }
+  auto narrow = [&](verify::Rule& rule) {
+    std::vector<verify::Requirement> kept;
+    for (auto& r : rule.requirements)
+      if (r.type == verify::Requirement::Type::reject ||
+          r.type == verify::Requirement::Type::unsupported)
+        kept.push_back(std::move(r));
+    rule.requirements = std::move(kept);
+    if (only) {
+      std::vector<verify::AttestationRule> matching;
+      for (auto& a : rule.attestations)
+        if (std::find(a.predicate_types.begin(), a.predicate_types.end(), only->uri) !=
+            a.predicate_types.end())
+          matching.push_back(std::move(a));
+      rule.attestations = std::move(matching);
+    }
+    if (rule.attestations.empty() && rule.requirements.empty()) {
+      verify::Requirement none;
+      none.type = verify::Requirement::Type::unsupported;
+      none.unsupported_reason = "it has no attestation rules" +
+                                (only ? " of type " + only->uri : std::string()) +
+                                " for verify-attestation to check";
+      rule.requirements.push_back(std::move(none));
+    }
+  };
+  narrow(policy.default_rule);
+  for (auto& [scope, rule] : policy.scopes)
+    narrow(rule);
+  return kOk;
+}
+
 // Everything the flags say, checked in the order the user is told about mistakes: kOk, or the
 // exit code of the error printed.
 int read_request(const cxxopts::ParseResult& args, Request& req) {
@@ -222,13 +417,18 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
   if (!parsed_refs)
     return report(parsed_refs.error());
   req.refs = std::move(*parsed_refs);
-  if (!req.use_policy)
-    return rule_from_flags(args, req.policy);
+  if (!req.use_policy) {
+    if (int code = rule_from_flags(args, req.policy, req.name); code != kOk)
+      return code;
+    return req.mode == Mode::attestations ? attestation_rule_from_flags(args, req.policy) : kOk;
+  }
   const std::string path = args["policy"].as<std::string>();
   auto loaded = verify::load_policy_file(path);
   if (!loaded)
     return report(std::move(loaded).error().context("policy '" + path + "'"));
   req.policy = std::move(*loaded);
+  if (req.mode == Mode::attestations)
+    return attestation_rules_of_policy(args, req.policy);
   return kOk;
 }
 
@@ -295,11 +495,15 @@ bool print_results(const std::string& input, const registry::Reference& ref,
            " accepts any image without verification (insecureAcceptAnything)");
       continue;
     }
-    std::cerr << "isign: verified "
-              << one_line((labelled ? target_label(r.target) + " of " : std::string()) +
-                          ref.repository.str() + "@" + r.target.digest)
-              << " (" << valid_count(r) << " valid of " << signature_count(r)
-              << " signatures: " << valid_formats(r) << ")\n";
+    const std::string label =
+        one_line((labelled ? target_label(r.target) + " of " : std::string()) +
+                 ref.repository.str() + "@" + r.target.digest);
+    if (!r.reports.empty() && signature_count(r) > 0)
+      std::cerr << "isign: verified " << label << " (" << valid_count(r) << " valid of "
+                << signature_count(r) << " signatures: " << valid_formats(r) << ")\n";
+    if (!r.attestations.empty())
+      std::cerr << "isign: verified the attestations of " << label << " ("
+                << one_line(attestation_summary(r)) << ")\n";
     for (const auto& where : unbound_bundles(r))
       warn("the bundle " + one_line(where) +
            " names no repository (cosign v3 signs the digest only): its identity was not "
@@ -315,6 +519,27 @@ bool print_results(const std::string& input, const registry::Reference& ref,
   return all_ok;
 }
 
+// cosign verify-attestation's summary on stderr and each verified envelope of the types asked
+// for on stdout, one JSON per line (--output cosign), or each one's statement (--output text).
+void print_envelopes(const std::string& input, const verify::RefOutcome& o, const Request& req) {
+  std::cerr << "\nVerification for " << one_line(input) << " --\n"
+            << "The following checks were performed on each of these attestations:\n"
+            << "  - The statements were validated (type, subject digest)\n"
+            << "  - The signatures were verified against the specified public key"
+            << (req.use_policy ? "s of the policy" : "s") << "\n"
+            << "  - The attestations' gates passed\n";
+  for (const auto& r : o.results)
+    for (const auto& rule : r.attestations)
+      for (auto i : rule.report.valid()) {
+        const auto& a = rule.report.attestations[i];
+        if (req.output == "cosign") {
+          std::cout << a.envelope << '\n';
+        } else if (auto e = cosign::parse_envelope_document(a.envelope)) {
+          std::cout << e->payload << '\n';
+        }
+      }
+}
+
 // cosign's summary of the checks on stderr and the verified payloads on stdout (--output cosign
 // or text), for a reference whose every target passed.
 void print_payloads(const std::string& input, const verify::RefOutcome& o, const Request& req) {
@@ -323,6 +548,8 @@ void print_payloads(const std::string& input, const verify::RefOutcome& o, const
     any_signed = any_signed || !r.accepted_unsigned;
   if (!any_signed)
     return;
+  if (req.mode == Mode::attestations)
+    return print_envelopes(input, o, req);
   const auto& first = o.rule->requirements.front();
   std::cerr << "\nVerification for " << one_line(input) << " --\n"
             << "The following checks were performed on each of these signatures:\n"
@@ -405,37 +632,66 @@ void write_report(const cxxopts::ParseResult& args, const Request& req,
 
 } // namespace
 
-int cmd_verify(int argc, char** argv) {
-  cxxopts::Options opts(std::string(kName),
-                        "Verify the signatures of images against public keys or a policy. An "
-                        "image passes when valid signatures from at least --threshold distinct "
-                        "keys (default 1) are found.\n"
-                        "Usage: isign verify --key cosign.pub [flags] REF...\n"
-                        "       isign verify --policy policy.json [flags] REF...");
-  add_verify_options(opts);
+namespace {
+
+int run_verify(int argc, char** argv, Mode mode) {
+  const bool att = mode == Mode::attestations;
+  const std::string name = att ? "verify-attestation" : "verify";
+  cxxopts::Options opts(
+      name,
+      att ? "Verify the attestations of images against public keys and gates, or a policy's "
+            "attestation rules. An image passes when attestations of --type by at least "
+            "--threshold distinct keys verify and pass every gate asked for.\n"
+            "Usage: isign verify-attestation --key cosign.pub --type vuln [gates] REF...\n"
+            "       isign verify-attestation --policy policy.json [--type T] REF..."
+          : "Verify the signatures of images against public keys or a policy. An image passes "
+            "when valid signatures from at least --threshold distinct keys (default 1) are "
+            "found, and the policy's attestation rules pass.\n"
+            "Usage: isign verify --key cosign.pub [flags] REF...\n"
+            "       isign verify --policy policy.json [flags] REF...");
+  add_verify_options(opts, mode);
   int exit = kOk;
   auto args = parse(opts, argc, argv, &exit);
   if (!args)
     return exit;
   Request req;
+  req.mode = mode;
+  req.name = name;
   if (int code = read_request(*args, req); code != kOk)
     return code;
   auto client = make_client(*args);
   if (!client)
     return report(client.error());
-  // Signatures are read from the stores of the formats asked for: the .sig tag, the referrers.
-  auto store = cosign::make_store(**client, req.formats);
+  // Signatures are read from the stores of the formats asked for: the .sig tag, the referrers;
+  // attestations from the .att tag and the referrers.
+  auto store = cosign::make_store(**client, att ? cosign::kBothFormats : req.formats);
   if (!store)
     return report(store.error());
-  auto outcomes = verify::verify_all(**client, **store, req.refs, req.policy, req.selection,
-                                     req.limits, kParallelImages, req.discovery);
-  note_other_format(**client, req, outcomes);
+  auto attestation_store = cosign::make_store(**client, att ? req.formats : cosign::kBothFormats,
+                                              cosign::Kind::attestation);
+  if (!attestation_store)
+    return report(attestation_store.error());
+  auto outcomes =
+      verify::verify_all(**client, **store, req.refs, req.policy, req.selection, req.limits,
+                         kParallelImages, req.discovery, attestation_store->get());
+  if (!att)
+    note_other_format(**client, req, outcomes);
   Failures failures;
   print_outcomes(req, outcomes, failures);
   write_report(*args, req, outcomes, failures);
   std::cout << std::flush;
   print_debug_stats(**client);
   return failures.first;
+}
+
+} // namespace
+
+int cmd_verify(int argc, char** argv) {
+  return run_verify(argc, argv, Mode::signatures);
+}
+
+int cmd_verify_attestation(int argc, char** argv) {
+  return run_verify(argc, argv, Mode::attestations);
 }
 
 } // namespace isign::cli

@@ -1,5 +1,7 @@
 #include "cosign/bundle.h"
 
+#include "cosign/attestation.h"
+
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
@@ -180,11 +182,11 @@ Result<std::string> make_sign_statement(std::string_view name, std::string_view 
   return out;
 }
 
-Result<Statement> parse_statement(std::string_view bytes) {
-  auto doc = common::parse_strict_json(bytes);
-  if (!doc)
-    return broken("the statement is not valid JSON: " + doc.error().message());
-  const json& j = *doc;
+namespace {
+
+// The statement rules over a parsed document. spdx_string: cosign's spdx shorthand stores the
+// document as a JSON string, accepted as a predicate of that type.
+Result<Statement> statement_of(const json& j) {
   ISIGN_TRY(known_keys(j, "the statement", {"_type", "subject", "predicateType", "predicate"}));
   Statement out;
   auto type = string_at(j, "the statement", "_type");
@@ -196,8 +198,11 @@ Result<Statement> parse_statement(std::string_view bytes) {
   auto predicate_type = string_at(j, "the statement", "predicateType");
   ISIGN_TRY(predicate_type);
   out.predicate_type = std::move(*predicate_type);
+  if (out.predicate_type.empty())
+    return broken("the statement's predicateType is empty");
   if (auto p = j.find("predicate"); p != j.end()) {
-    if (!p->is_object())
+    // cosign attest --type spdx stores the SPDX text as a string predicate.
+    if (!p->is_object() && !(p->is_string() && out.predicate_type == "https://spdx.dev/Document"))
       return broken("the statement's predicate is " + std::string(json_type_name(*p)) +
                     ", not an object");
     out.has_predicate = true;
@@ -211,6 +216,71 @@ Result<Statement> parse_statement(std::string_view bytes) {
     out.subjects.push_back(std::move(*s));
   }
   return out;
+}
+
+Result<json> statement_document(std::string_view bytes) {
+  auto doc = common::parse_strict_json(bytes);
+  if (!doc)
+    return broken("the statement is not valid JSON: " + doc.error().message());
+  return doc;
+}
+
+} // namespace
+
+Result<Statement> parse_statement(std::string_view bytes) {
+  auto doc = statement_document(bytes);
+  ISIGN_TRY(doc);
+  return statement_of(*doc);
+}
+
+Result<AttestationStatement> parse_attestation_statement(std::string_view bytes) {
+  auto doc = statement_document(bytes);
+  ISIGN_TRY(doc);
+  auto statement = statement_of(*doc);
+  ISIGN_TRY(statement);
+  AttestationStatement out{std::move(*statement), json()};
+  if (auto p = doc->find("predicate"); p != doc->end())
+    out.predicate = std::move(*p);
+  return out;
+}
+
+Result<std::string> make_attestation_statement(std::string_view name,
+                                               std::string_view manifest_digest,
+                                               std::string_view predicate_type,
+                                               std::string_view predicate_json,
+                                               const Annotations& annotations) {
+  if (!common::validate_sha256_digest(manifest_digest))
+    return make_error(ErrorKind::usage,
+                      "not a sha256 manifest digest: " + quote_for_message(manifest_digest));
+  if (name.empty() || predicate_type.empty() || predicate_json.empty())
+    return make_error(ErrorKind::usage,
+                      "an attestation statement needs a repository, a type and a predicate");
+  std::string out;
+  out.reserve(predicate_json.size() + 256 + name.size() + predicate_type.size());
+  out += "{\"_type\":\"";
+  out += kStatementTypeV01;
+  out += "\",\"subject\":[{\"name\":" + go_json_string(name) + ",\"digest\":{\"sha256\":\"" +
+         std::string(manifest_digest.substr(7)) + "\"}";
+  if (!annotations.empty()) {
+    out += ",\"annotations\":{";
+    bool first = true;
+    for (const auto& [key, value] : annotations) {
+      out += (first ? "" : ",") + go_json_string(key) + ":" + go_json_string(value);
+      first = false;
+    }
+    out += "}";
+  }
+  out += "}],\"predicateType\":" + go_json_string(predicate_type) + ",\"predicate\":";
+  out += predicate_json;
+  out += "}";
+  return out;
+}
+
+Result<Envelope> parse_envelope_document(std::string_view bytes) {
+  auto doc = common::parse_strict_json(bytes);
+  if (!doc)
+    return broken("the DSSE envelope is not valid JSON: " + doc.error().message());
+  return parse_envelope(*doc);
 }
 
 Result<Bundle> parse_bundle(std::string_view bytes) {

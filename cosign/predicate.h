@@ -89,8 +89,8 @@ struct Finding {
 
 // What a vuln predicate says.
 struct VulnFacts {
-  std::string scanner;         // "trivy", "grype", or scanner.uri when neither
-  std::string scanner_version; // scanner.version ("" when absent)
+  std::string scanner;                            // "trivy", "grype", or scanner.uri when neither
+  std::string scanner_version;                    // scanner.version ("" when absent)
   std::optional<common::TimePoint> scan_finished; // metadata.scanFinishedOn
   std::string report_format; // "trivy", "grype", "in-toto vulns v0.2" or "unknown"
   std::vector<Finding> findings;

@@ -285,7 +285,7 @@ Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject
     return std::move(found).error();
   }
   for (const auto& layer : found->layers) {
-    if (!layer.digest || !layer.size || *layer.size > kMaxPayloadSize)
+    if (!layer.digest || !layer.size || *layer.size > options.max_payload_size)
       continue;
     auto blob = client_.get_blob(subject.repository, *layer.digest, *layer.size);
     if (!blob) {
@@ -310,7 +310,8 @@ Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSig
     return make_error(ErrorKind::internal, "the referrers store of " +
                                                std::string(kind_name(kind_)) +
                                                "s keeps bundles of them only");
-  ISIGN_TRY(detail::check_attachment_size("bundle", sig.bundle.size()));
+  ISIGN_TRY(
+      detail::check_attachment_size("bundle", sig.bundle.size(), kind_, options.max_payload_size));
   registry::Descriptor image{subject.media_type, subject.digest, subject.size};
   if (image.media_type.empty() || image.size == 0) {
     auto head = client_.head_manifest(subject.repository, subject.digest);

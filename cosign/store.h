@@ -45,10 +45,14 @@ struct AttachResult {
   AttachOutcome outcome = AttachOutcome::attached;
   std::vector<std::string> notes;
   std::string where{}; // where the signature is, as a user names it ("reg/repo:sha256-<hex>.sig")
+  std::size_t replaced = 0; // entries of the signer's removed (AttachOptions::replace)
 };
 
 // Larger payloads are refused: verify's default --max-payload-size would never fetch them.
 inline constexpr std::size_t kMaxPayloadSize = 1u << 20;
+// Attestations carry SBOMs and scan reports of tens of MB: cosign reads up to 128 MiB
+// (COSIGN_MAX_ATTACHMENT_SIZE), attest and verify-attestation default to the same.
+inline constexpr std::size_t kMaxAttestationSize = 128u << 20;
 
 struct AttachOptions {
   int max_attempts = 8; // read-modify-write rounds when concurrent signers overwrite each other
@@ -56,6 +60,12 @@ struct AttachOptions {
   // key counts as already present (ECDSA signatures differ on every run, so comparing signature
   // strings alone would add a layer each time the same key signs the same payload again).
   const keys::PublicKey* signer_key = nullptr;
+  // The largest entry (legacy payload or envelope, bundle) written or read back: kMaxPayloadSize
+  // for signatures, attest's --max-predicate-size for attestations.
+  std::size_t max_payload_size = kMaxPayloadSize;
+  // Attestations only, with signer_key: the signer's earlier attestations of the new entry's
+  // predicateType are removed (cosign attest --replace), every other signer's kept byte for byte.
+  bool replace = false;
   // After a PUT whose outcome is unknown (timed out, connection lost, 5xx), the abandoned request
   // may still land later and replace what was written since. For this long after success the
   // artifact is read again (every poll_interval) and repaired if that happens.
@@ -94,8 +104,9 @@ public:
                                                     std::size_t max_size) = 0;
 
   // Adds sig to subject's signatures without losing anyone else's: a failure leaves what was
-  // stored as it was, and errors say what happened. Limit error for a payload over
-  // kMaxPayloadSize.
+  // stored as it was, and errors say what happened. Limit error for an entry over
+  // options.max_payload_size. An attestation already stored by options.signer_key with the same
+  // statement is already_present.
   virtual common::Result<AttachResult> attach(const Subject& subject, const NewSignature& sig,
                                               const AttachOptions& options = {}) = 0;
 };

@@ -33,13 +33,20 @@ bool retryable_put_failure(const common::Error& e) {
   return e.http_status() != 401 && e.http_status() != 403;
 }
 
-common::Result<void> check_attachment_size(std::string_view what, std::size_t size) {
-  if (size <= kMaxPayloadSize)
+common::Result<void> check_attachment_size(std::string_view what, std::size_t size, Kind kind,
+                                           std::size_t limit) {
+  if (size <= limit)
     return {};
+  if (kind == Kind::attestation)
+    return common::make_error(
+        ErrorKind::limit, "the attestation's " + std::string(what) + " is " + std::to_string(size) +
+                              " bytes, more than the limit of " + std::to_string(limit) +
+                              " bytes: raise --max-predicate-size (verifiers must raise "
+                              "their --max-payload-size as well)");
   return common::make_error(ErrorKind::limit,
                             "the " + std::string(what) + " is " + std::to_string(size) +
                                 " bytes, more than verifiers fetch by default (" +
-                                std::to_string(kMaxPayloadSize) +
+                                std::to_string(limit) +
                                 " bytes, verify's --max-payload-size): use fewer or shorter "
                                 "annotations");
 }

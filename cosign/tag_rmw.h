@@ -51,8 +51,10 @@ common::Result<AttachResult> read_modify_write(registry::Client& client,
 bool retryable_put_failure(const common::Error& e);
 
 // Limit error when an attachment's blob (what: "payload", "bundle") of size bytes is larger than
-// verifiers fetch by default (kMaxPayloadSize): it would be written and never read.
-common::Result<void> check_attachment_size(std::string_view what, std::size_t size);
+// limit: verifiers would not fetch it (signatures: kMaxPayloadSize, verify's default
+// --max-payload-size; attestations: attest's --max-predicate-size).
+common::Result<void> check_attachment_size(std::string_view what, std::size_t size, Kind kind,
+                                           std::size_t limit);
 
 // Waits ms (options.sleep when set, for tests) plus up to jitter_ms at random, so that concurrent
 // signers retrying do not stay in step.

@@ -1,7 +1,10 @@
 #include "cosign/store.h"
 
+#include <algorithm>
+
 #include "common/digest.h"
 #include "common/encoding.h"
+#include "cosign/attestation.h"
 #include "cosign/constants.h"
 #include "cosign/tag_rmw.h"
 
@@ -25,8 +28,8 @@ public:
   // The outcome when current already has a layer that verify would accept for our payload and
   // key: same digest and size, a signature that verifies, and the payload blob present (a layer
   // whose blob is missing is repaired by uploading it again). nullopt when there is none.
-  // An attestation's envelope carries its signature: the same envelope bytes are the same entry
-  // (the same statement signed again is a new envelope; attest's caller decides about those).
+  // An attestation's envelope carries its signature and ECDSA signs differently each time: with
+  // the signer's key, the same statement verifying under it is the same entry.
   Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) override {
     if (!options_.signer_key && sig_.kind == Kind::signature)
       return std::optional<AttachOutcome>();
@@ -35,6 +38,14 @@ public:
     ISIGN_TRY_CONTEXT(parse_existing_artifact(current.bytes), "existing " + tag_);
     auto read = read_signature_manifest(current.bytes, sig_.kind);
     ISIGN_TRY_CONTEXT(read, "existing " + tag_);
+    if (sig_.kind == Kind::attestation && options_.signer_key) {
+      auto mine = signer_entries(current, read->layers);
+      ISIGN_TRY(mine);
+      if (mine->same_statement && (!options_.replace || mine->same_type.size() == 1))
+        return std::optional(AttachOutcome::already_present);
+      if (options_.replace)
+        return std::optional<AttachOutcome>();
+    }
     const std::string digest = common::sha256_digest(sig_.payload);
     for (const auto& layer : read->layers) {
       if (!layer.is_signature() || !layer.signature || layer.digest != digest ||
@@ -56,12 +67,36 @@ public:
     return std::optional<AttachOutcome>();
   }
 
-  // The artifact to write over current (or a new one when there is none).
+  // The artifact to write over current (or a new one when there is none). --replace: a new
+  // artifact with our layer first (as cosign puts it), then every layer but the signer's earlier
+  // attestations of our predicateType, each descriptor byte for byte.
   Result<SignatureArtifact> build(const std::optional<registry::Manifest>& current) override {
+    replaced_ = 0;
     if (!current)
       return new_signature_artifact(sig_);
     auto existing = parse_existing_artifact(current->bytes);
     ISIGN_TRY_CONTEXT(existing, "existing " + tag_);
+    if (options_.replace && sig_.kind == Kind::attestation && options_.signer_key) {
+      auto read = read_signature_manifest(current->bytes, sig_.kind);
+      ISIGN_TRY_CONTEXT(read, "existing " + tag_);
+      auto mine = signer_entries(*current, read->layers);
+      ISIGN_TRY(mine);
+      if (!mine->same_type.empty()) {
+        std::vector<StoredLayer> kept;
+        for (const auto& l : read->layers)
+          if (std::find(mine->same_type.begin(), mine->same_type.end(), l.index) ==
+              mine->same_type.end())
+            kept.push_back(l);
+        SignatureArtifact fresh = new_signature_artifact(sig_);
+        auto base = parse_existing_artifact(fresh.manifest);
+        ISIGN_TRY(base);
+        auto out = extend_with_layers(*base, fresh.config, kept);
+        ISIGN_TRY(out);
+        out->blobs_to_upload.insert(out->blobs_to_upload.begin(), fresh.blobs_to_upload.front());
+        replaced_ = mine->same_type.size();
+        return out;
+      }
+    }
     auto config = client_.get_blob(repo_, existing->config.digest, 4u << 20);
     if (!config) {
       // The artifact names a config blob the registry does not have: the registry's fault, and
@@ -76,6 +111,9 @@ public:
     ISIGN_TRY_CONTEXT(extended, "existing " + tag_);
     return extended;
   }
+
+  // How many of the signer's attestations the last build removed.
+  std::size_t replaced() const { return replaced_; }
 
   Result<bool> has_ours(const registry::Manifest& m) override {
     return artifact_has_signature(m.bytes, sig_);
@@ -97,11 +135,63 @@ public:
   }
 
 private:
+  // The signer's attestations of our predicateType among layers: their indices, and whether one
+  // holds our statement. Layers annotated with another predicateType are not read (cosign writes
+  // the annotation; a layer without one is read); envelopes that do not verify under the
+  // signer's key are another signer's, whatever they claim.
+  struct SignerEntries {
+    std::vector<std::size_t> same_type;
+    bool same_statement = false;
+  };
+  Result<SignerEntries> signer_entries(const registry::Manifest& current,
+                                       const std::vector<StoredLayer>& layers) {
+    if (cached_ && cached_digest_ == current.digest && !current.digest.empty())
+      return *cached_;
+    if (!statement_) {
+      auto ours = parse_envelope_document(sig_.payload);
+      ISIGN_TRY_CONTEXT(ours, "the new attestation");
+      statement_ = std::move(ours->payload);
+    }
+    const keys::PublicKey& key = *options_.signer_key;
+    SignerEntries out;
+    for (const auto& layer : layers) {
+      if (!layer.is_signature() || !layer.digest || !layer.size ||
+          *layer.size > options_.max_payload_size)
+        continue;
+      if (!layer.predicate_type.empty() && layer.predicate_type != sig_.predicate_type)
+        continue;
+      auto blob = client_.get_blob(repo_, *layer.digest, static_cast<std::size_t>(*layer.size));
+      if (!blob) {
+        if (blob.error().kind() == ErrorKind::not_found)
+          continue; // a lost envelope: nothing of it to keep or to match
+        return std::move(blob).error().context("reading attestation " + *layer.digest);
+      }
+      auto envelope = parse_envelope_document(*blob);
+      if (!envelope)
+        continue;
+      if (!key.verify(dsse_pae(envelope->payload_type, envelope->payload), envelope->signature,
+                      keys::default_hash(key.algorithm())))
+        continue;
+      auto statement = parse_statement(envelope->payload);
+      if (!statement || statement->predicate_type != sig_.predicate_type)
+        continue;
+      out.same_type.push_back(layer.index);
+      out.same_statement = out.same_statement || envelope->payload == *statement_;
+    }
+    cached_ = out;
+    cached_digest_ = current.digest;
+    return out;
+  }
+
   registry::Client& client_;
   const registry::Repository& repo_;
   std::string tag_;
   const NewSignature& sig_;
   const AttachOptions& options_;
+  std::optional<std::string> statement_; // ours, decoded from the envelope
+  std::optional<SignerEntries> cached_;
+  std::string cached_digest_;
+  std::size_t replaced_ = 0;
 };
 
 // The .sig (or .att) tag of a repository, through one registry client.
@@ -135,14 +225,17 @@ public:
                               const AttachOptions& options) override {
     auto tag = kind_tag(kind_, subject.digest);
     ISIGN_TRY(tag);
-    ISIGN_TRY(detail::check_attachment_size("payload", sig.payload.size()));
+    ISIGN_TRY(detail::check_attachment_size(kind_ == Kind::attestation ? "envelope" : "payload",
+                                            sig.payload.size(), kind_, options.max_payload_size));
     if (sig.format != Format::legacy || sig.kind != kind_)
       return make_error(ErrorKind::internal, "the " + *tag + " tag stores legacy " +
                                                  std::string(kind_name(kind_)) + "s only");
     SigDocument doc(client_, subject.repository, *tag, sig, options);
     auto written = detail::read_modify_write(client_, subject.repository, *tag, doc, options);
-    if (written)
+    if (written) {
       written->where = subject.repository.str() + ":" + *tag;
+      written->replaced = doc.replaced();
+    }
     return written;
   }
 

@@ -34,6 +34,27 @@ Result<cosign::NewSignature> sign_bundle(const keys::PrivateKey& key,
 
 } // namespace
 
+Result<cosign::NewSignature> sign_statement(const keys::PrivateKey& key, std::string_view statement,
+                                            std::string_view predicate_type,
+                                            cosign::Format format) {
+  const std::string pae = cosign::dsse_pae(cosign::kInTotoPayloadType, statement);
+  auto der = key.sign(pae, keys::default_hash(key.algorithm()));
+  ISIGN_TRY_CONTEXT(der, "signing the statement");
+  cosign::NewSignature out;
+  out.format = format;
+  out.kind = cosign::Kind::attestation;
+  out.predicate_type = std::string(predicate_type);
+  if (format == cosign::Format::bundle) {
+    out.bundle = cosign::make_dsse_bundle(keys::public_key_hint(key.public_key()), statement, *der);
+    out.signature = common::base64_encode(*der);
+    out.payload = std::string(statement);
+  } else {
+    // The signature is inside the envelope: the .att layer's signature annotation stays empty.
+    out.payload = cosign::make_envelope(cosign::kInTotoPayloadType, statement, *der);
+  }
+  return out;
+}
+
 Result<BlobSignature> sign_blob(const keys::PrivateKey& key, std::string_view blob) {
   const keys::Hash hash = keys::default_hash(key.algorithm());
   auto der = key.sign(blob, hash);

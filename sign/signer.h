@@ -28,6 +28,15 @@ common::Result<cosign::NewSignature> sign_image(const keys::PrivateKey& key,
                                                 const cosign::Annotations& annotations = {},
                                                 cosign::Format format = cosign::Format::legacy);
 
+// An attestation as cosign attest stores it in format: statement (an in-toto statement of
+// predicate_type, see cosign/attestation.h) signed over its DSSE pre-authentication encoding
+// with the curve's hash; legacy: the envelope, an .att layer's blob; bundle: the envelope in a
+// bundle with the key's hint. The entry's kind is attestation and its predicate_type set.
+common::Result<cosign::NewSignature> sign_statement(const keys::PrivateKey& key,
+                                                    std::string_view statement,
+                                                    std::string_view predicate_type,
+                                                    cosign::Format format);
+
 // A blob signed as cosign v3's sign-blob signs it: the signature over the blob's bytes with the
 // key's hash, and the messageSignature bundle holding it with the blob's digest.
 struct BlobSignature {

@@ -21,7 +21,9 @@ const common::Error* RefOutcome::failure(bool* rejected) const {
 std::vector<RefOutcome> verify_all(registry::Client& client, cosign::SignatureStore& store,
                                    const std::vector<registry::Reference>& refs,
                                    const Policy& policy, const registry::Selection& selection,
-                                   const Limits& limits, std::size_t workers, Discovery discovery) {
+                                   const Limits& limits, std::size_t workers, Discovery discovery,
+                                   cosign::SignatureStore* attestation_store) {
+  const common::TimePoint now = common::now_seconds(); // one time for the whole batch
   // 1. Resolve every reference to its targets, concurrently over the one client (shared
   //    connections and tokens). A digest without --recursive or --platform names its one target
   //    already: its manifest is read only if verifying it fails (step 3).
@@ -62,7 +64,8 @@ std::vector<RefOutcome> verify_all(registry::Client& client, cosign::SignatureSt
   common::parallel_for(jobs.size(), workers, [&](std::size_t j) {
     auto [i, t] = jobs[j];
     auto& o = outcomes[i];
-    o.results[t] = verify_target(store, refs[i], o.targets[t], *o.rule, limits, discovery);
+    o.results[t] = verify_target(store, refs[i], o.targets[t], *o.rule, limits, discovery,
+                                 attestation_store, now);
   });
 
   // 3. A digest whose verification failed is looked up after all, for the answer resolving it

@@ -32,12 +32,14 @@ struct RefOutcome {
 
 // One outcome per reference, in order. A rule that needs no registry (rule_needs_registry) is
 // judged alone, as one empty target. References are resolved through client and their
-// signatures found in store; up to `workers` threads share both. Never fails as a whole: errors
-// land in each outcome. The outcomes point into policy, which must outlive them.
+// signatures found in store, their attestations (when the policy has attestation rules) in
+// attestation_store; up to `workers` threads share them. Never fails as a whole: errors land in
+// each outcome. The outcomes point into policy, which must outlive them.
 std::vector<RefOutcome> verify_all(registry::Client& client, cosign::SignatureStore& store,
                                    const std::vector<registry::Reference>& refs,
                                    const Policy& policy, const registry::Selection& selection,
                                    const Limits& limits, std::size_t workers,
-                                   Discovery discovery = Discovery::until_met);
+                                   Discovery discovery = Discovery::until_met,
+                                   cosign::SignatureStore* attestation_store = nullptr);
 
 } // namespace isign::verify

@@ -73,11 +73,11 @@ struct AttestationRule {
 
 // One check's outcome on one attestation.
 struct GateOutcome {
-  std::string check;  // "failOnSeverity", "maxScanAge", "maxAge", "builderId", "sourceUri",
-                      // "pointer"
+  std::string check; // "failOnSeverity", "maxScanAge", "maxAge", "builderId", "sourceUri",
+                     // "pointer"
   bool passed = false;
-  std::string field;  // where in the predicate ("scanner.result", "metadata.scanFinishedOn")
-  std::string found;  // the value found, one line ("CVE-2023-1234 CRITICAL in libssl3 3.0.9")
+  std::string field;   // where in the predicate ("scanner.result", "metadata.scanFinishedOn")
+  std::string found;   // the value found, one line ("CVE-2023-1234 CRITICAL in libssl3 3.0.9")
   std::string message; // one line for the user, when it failed: "CVE-2023-1234 CRITICAL in
                        // libssl3 3.0.9 (scanned 2026-11-30T10:00:00Z by trivy 0.57.0)"
 };
@@ -102,10 +102,9 @@ using KeyLoader = std::function<common::Result<keys::PublicKey>(const std::strin
 // "exists" (a boolean). A check that does not apply to the type (failOnSeverity on cyclonedx)
 // is refused. Usage error naming where ("<where>.failOnSeverity: ...") for anything unknown,
 // duplicate or ill-typed; key errors keep their kind.
-common::Result<AttestationRule> parse_attestation_rule(const nlohmann::json& entry,
-                                                       const std::string& where,
-                                                       const std::vector<keys::PublicKey>& scope_keys,
-                                                       const std::vector<std::string>& scope_key_files,
-                                                       const KeyLoader& load_key);
+common::Result<AttestationRule>
+parse_attestation_rule(const nlohmann::json& entry, const std::string& where,
+                       const std::vector<keys::PublicKey>& scope_keys,
+                       const std::vector<std::string>& scope_key_files, const KeyLoader& load_key);
 
 } // namespace isign::verify

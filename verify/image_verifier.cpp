@@ -1,5 +1,6 @@
 #include "verify/image_verifier.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -61,12 +62,93 @@ bool rule_needs_registry(const Rule& rule) {
       return false;
     any_signed = any_signed || r.type == Requirement::Type::signed_by;
   }
-  return any_signed;
+  return any_signed || !rule.attestations.empty();
 }
+
+namespace {
+
+// The attestation rules of rule for target: the attestations found once (the places in order,
+// stopping once every rule passes), each payload fetched once whatever the number of rules.
+void check_attestations(TargetResult& out, cosign::SignatureStore& store,
+                        const registry::Reference& named, const Rule& rule, const Limits& limits,
+                        Discovery discovery, common::TimePoint now) {
+  const cosign::Subject subject{named.repository, out.target.digest, out.target.media_type,
+                                out.target.size};
+  CachingFetcher cache(store, subject);
+  BlobFetcher fetch = [&cache](std::string_view digest, std::size_t max_size) {
+    return cache(digest, max_size);
+  };
+  VerifyOptions options;
+  if (rule.attestation_options) {
+    options = *rule.attestation_options;
+  } else {
+    for (const auto& r : rule.requirements)
+      if (r.type == Requirement::Type::signed_by) {
+        options = r.options; // the scope's identity rule applies to attestations' subjects too
+        break;
+      }
+    options.required_annotations.clear(); // a signature payload's, not a statement's
+  }
+  options.limits = limits;
+  options.limits.max_payload_size = limits.max_attestation_size;
+  auto judge = [&](const cosign::StoredSignatures& found) {
+    std::vector<AttestationRuleResult> results;
+    for (const auto& a : rule.attestations) {
+      VerifyOptions o = options;
+      o.threshold = a.threshold;
+      auto report = verify_attestations(found.layers, fetch, out.target.digest, named, a.keys, o,
+                                        a.predicate_types);
+      if (!report) {
+        AttestationRuleResult failed;
+        failed.rule = &a;
+        failed.error = std::move(report).error().context(found.where);
+        results.push_back(std::move(failed));
+        continue;
+      }
+      results.push_back(judge_attestation_rule(a, std::move(*report), now));
+    }
+    return results;
+  };
+  std::vector<AttestationRuleResult> last;
+  std::size_t last_layers = 0;
+  auto enough = [&](const cosign::StoredSignatures& so_far) {
+    last = judge(so_far);
+    last_layers = so_far.layers.size();
+    return std::all_of(last.begin(), last.end(), [](const auto& r) { return !r.error; });
+  };
+  auto found =
+      discovery == Discovery::every ? store.find(subject) : store.find_until(subject, enough);
+  if (!found) {
+    if (!out.error)
+      out.error = std::move(found).error().context("reading the attestations");
+    return;
+  }
+  if (discovery == Discovery::until_met && last_layers == found->layers.size() && !last.empty())
+    out.attestations = std::move(last);
+  else
+    out.attestations = judge(*found);
+  for (const auto& r : out.attestations)
+    if (r.error && !out.error) {
+      common::Error e = *r.error;
+      out.error = std::move(e);
+    }
+  if (out.error && !found->unread.empty() &&
+      (out.error->kind() == ErrorKind::verification || out.error->kind() == ErrorKind::limit ||
+       out.error->kind() == ErrorKind::no_signature)) {
+    const Error& unread = found->unread.front();
+    out.error = Error(unread.kind(), unread.message() + " (and " + found->where +
+                                         " did not pass: " + out.error->message() + ")");
+  }
+  for (auto& e : found->unread)
+    out.unread.push_back(e);
+}
+
+} // namespace
 
 TargetResult verify_target(cosign::SignatureStore& store, const registry::Reference& named,
                            const Target& target, const Rule& rule, const Limits& limits,
-                           Discovery discovery) {
+                           Discovery discovery, cosign::SignatureStore* attestation_store,
+                           common::TimePoint now) {
   TargetResult out;
   out.target = target;
   out.reports.resize(rule.requirements.size());
@@ -86,8 +168,16 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
     }
     any_signed = any_signed || r.type == Requirement::Type::signed_by;
   }
-  if (!any_signed) {
+  if (!rule.attestations.empty() && !attestation_store) {
+    out.error = make_error(ErrorKind::internal, "attestation rules without an attestation store");
+    return out;
+  }
+  if (!any_signed && rule.attestations.empty()) {
     out.accepted_unsigned = true;
+    return out;
+  }
+  if (!any_signed) {
+    check_attestations(out, *attestation_store, named, rule, limits, discovery, now);
     return out;
   }
 
@@ -157,6 +247,8 @@ TargetResult verify_target(cosign::SignatureStore& store, const registry::Refere
     out.error = Error(unread.kind(), unread.message() + " (and " + found->where +
                                          " did not verify: " + out.error->message() + ")");
   }
+  if (!out.error && !rule.attestations.empty())
+    check_attestations(out, *attestation_store, named, rule, limits, discovery, now);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "registry/client.h"
 #include "registry/reference.h"
 #include "registry/resolve.h"
+#include "verify/attestation.h"
 #include "verify/policy.h"
 #include "verify/verifier.h"
 
@@ -28,10 +29,13 @@ struct TargetResult {
   // Places that could not be read while others were (cosign::StoredSignatures::unread): a target
   // that passed did so without them.
   std::vector<common::Error> unread;
+  // One per attestation rule of the rule, in order (empty when the signatures already failed).
+  std::vector<AttestationRuleResult> attestations{};
 };
 
 // Whether checking rule needs the registry at all: false when a requirement rejects or cannot be
-// checked (the image fails anyway), or when every requirement accepts anything.
+// checked (the image fails anyway), or when every requirement accepts anything and there are no
+// attestation rules.
 bool rule_needs_registry(const Rule& rule);
 
 // Which stored signatures a check reads.
@@ -46,8 +50,12 @@ enum class Discovery {
 // the number of requirements.
 // Never fails as a whole: errors land in TargetResult::error with their kinds (no_signature for
 // a missing artifact, throttled, limit, verification, ...). limits override each requirement's.
+// The rule's attestation rules are then checked the same way against attestation_store's
+// attestations (a usage error when there are rules and no such store), at time now.
 TargetResult verify_target(cosign::SignatureStore& store, const registry::Reference& named,
                            const registry::Target& target, const Rule& rule, const Limits& limits,
-                           Discovery discovery = Discovery::until_met);
+                           Discovery discovery = Discovery::until_met,
+                           cosign::SignatureStore* attestation_store = nullptr,
+                           common::TimePoint now = common::now_seconds());
 
 } // namespace isign::verify

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ struct Rule {
   std::vector<Requirement> requirements;
   // What the image's attestations must show (isign policies only): each rule met as well.
   std::vector<AttestationRule> attestations{};
+  // The claims checked on attestations' statements (verify-attestation's -a and identity
+  // flags); unset: the identity rule of the scope's first signed_by requirement, no annotations.
+  std::optional<VerifyOptions> attestation_options{};
 };
 
 enum class PolicyFormat { isign, containers };

@@ -49,6 +49,8 @@ struct Limits {
   std::size_t max_layers = 100; // more stored layers (.sig layers and bundles): ErrorKind::limit
   // A larger payload layer fails without being fetched; sign refuses to write one by default.
   std::size_t max_payload_size = cosign::kMaxPayloadSize;
+  // The same for an attestation's envelope or bundle (SBOMs and scan reports run to tens of MB).
+  std::size_t max_attestation_size = cosign::kMaxAttestationSize;
 };
 
 struct VerifyOptions {
