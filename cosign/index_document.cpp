@@ -1,5 +1,7 @@
 #include "cosign/index_document.h"
 
+#include <algorithm>
+
 #include "cosign/referrer.h"
 
 namespace isign::cosign::detail {
@@ -116,7 +118,91 @@ private:
   std::string referrer_;
 };
 
+// The referrers index without some referrers (attest --replace).
+class IndexRemoval final : public TagDocument {
+public:
+  IndexRemoval(const Subject& subject, std::vector<std::string> digests)
+      : subject_(subject), digests_(std::move(digests)) {}
+
+  std::string noun() const override { return "referrers index"; }
+
+  Result<std::optional<AttachOutcome>> already_there(const registry::Manifest& current) override {
+    auto listed = positions(current);
+    ISIGN_TRY(listed);
+    if (listed->empty())
+      return std::optional(AttachOutcome::already_present);
+    return std::optional<AttachOutcome>();
+  }
+
+  Result<SignatureArtifact> build(const std::optional<registry::Manifest>& current) override {
+    SignatureArtifact out;
+    out.media_type = std::string(registry::kOciIndex);
+    if (!current) {
+      out.manifest = empty_referrers_index();
+      return out;
+    }
+    auto listed = positions(*current);
+    ISIGN_TRY(listed);
+    auto edited = remove_from_referrers_index(current->bytes, *listed);
+    ISIGN_TRY(edited);
+    out.manifest = std::move(*edited);
+    return out;
+  }
+
+  Result<bool> has_ours(const registry::Manifest& m) override {
+    auto listed = positions(m);
+    ISIGN_TRY(listed);
+    return listed->empty();
+  }
+
+  Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
+    auto entries = read_referrers_index(m.bytes);
+    ISIGN_TRY(entries);
+    std::vector<StoredLayer> out;
+    for (auto& e : *entries)
+      out.push_back(std::move(e.descriptor));
+    return out;
+  }
+
+  Result<SignatureArtifact> restore(const registry::Manifest& now,
+                                    const std::vector<StoredLayer>& missing) override {
+    std::string joined;
+    for (const auto& l : missing)
+      if (std::find(digests_.begin(), digests_.end(), l.digest.value_or("")) == digests_.end())
+        joined += (joined.empty() ? "" : ",") + l.text;
+    auto edited = edit_referrers_index(now.bytes, joined, {});
+    ISIGN_TRY(edited);
+    SignatureArtifact out;
+    out.media_type = std::string(registry::kOciIndex);
+    out.manifest = std::move(*edited);
+    return out;
+  }
+
+private:
+  Result<std::vector<std::size_t>> positions(const registry::Manifest& m) {
+    if (m.digest == subject_.digest || m.media_type != registry::kOciIndex)
+      return make_error(ErrorKind::registry,
+                        "the referrers tag holds no OCI index of referrers; refusing to rewrite it");
+    auto entries = read_referrers_index(m.bytes);
+    ISIGN_TRY(entries);
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < entries->size(); ++i)
+      if (std::find(digests_.begin(), digests_.end(), (*entries)[i].descriptor.digest.value_or("")) !=
+          digests_.end())
+        out.push_back(i);
+    return out;
+  }
+
+  const Subject& subject_;
+  std::vector<std::string> digests_;
+};
+
 } // namespace
+
+std::unique_ptr<TagDocument> make_index_removal(const Subject& subject,
+                                                std::vector<std::string> digests) {
+  return std::make_unique<IndexRemoval>(subject, std::move(digests));
+}
 
 std::unique_ptr<TagDocument> make_index_document(registry::Client& client, const Subject& subject,
                                                  std::string descriptor,

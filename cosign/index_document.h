@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cosign/tag_rmw.h"
 #include "registry/client.h"
@@ -17,5 +18,10 @@ namespace isign::cosign::detail {
 std::unique_ptr<TagDocument> make_index_document(registry::Client& client, const Subject& subject,
                                                  std::string descriptor,
                                                  std::string referrer_digest);
+
+// The document that removes the referrers `digests` from subject's referrers index (another
+// writer's entries kept byte for byte); nothing to do when none of them is listed.
+std::unique_ptr<TagDocument> make_index_removal(const Subject& subject,
+                                                std::vector<std::string> digests);
 
 } // namespace isign::cosign::detail

@@ -1,5 +1,7 @@
 #include "cosign/referrer.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/digest.h"
@@ -220,6 +222,30 @@ edit_referrers_index(std::string_view index_bytes, std::string_view descriptor,
   const std::size_t close = doc->closing(*scan->manifests);
   if (!descriptor.empty())
     edits.push_back({close, close, (scan->elements.empty() ? "" : ",") + std::string(descriptor)});
+  return detail::apply_edits(index_bytes, std::move(edits));
+}
+
+Result<std::string> remove_from_referrers_index(std::string_view index_bytes,
+                                                const std::vector<std::size_t>& positions) {
+  auto doc = JsonText::parse(index_bytes);
+  if (!doc)
+    return make_error(ErrorKind::registry,
+                      "the referrers index is not valid JSON: " + doc.error().message());
+  auto scan = scan_index(*doc);
+  if (!scan)
+    return make_error(ErrorKind::registry, "the referrers index " + scan.error().message());
+  const auto& elements = scan->elements;
+  if (elements.empty() || positions.empty())
+    return std::string(index_bytes);
+  // The elements' whole run is rewritten with those kept, each as written.
+  std::string kept;
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    if (std::find(positions.begin(), positions.end(), i) != positions.end())
+      continue;
+    kept += (kept.empty() ? "" : ",") + std::string(doc->raw(elements[i]));
+  }
+  std::vector<Edit> edits;
+  edits.push_back({elements.front().begin, elements.back().end, kept});
   return detail::apply_edits(index_bytes, std::move(edits));
 }
 

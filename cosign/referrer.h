@@ -80,4 +80,8 @@ common::Result<std::string>
 edit_referrers_index(std::string_view index_bytes, std::string_view descriptor,
                      const std::vector<std::pair<std::size_t, std::string>>& replacements);
 
+// index_bytes without the manifests elements at positions (in any order); every other byte kept.
+common::Result<std::string> remove_from_referrers_index(std::string_view index_bytes,
+                                                        const std::vector<std::size_t>& positions);
+
 } // namespace isign::cosign

@@ -73,6 +73,51 @@ ordered_json signatures_json(const TargetResult& r) {
   return sigs;
 }
 
+ordered_json gates_json(const std::vector<GateOutcome>& gates) {
+  ordered_json out = ordered_json::array();
+  for (const auto& g : gates)
+    out.push_back({{"check", g.check},
+                   {"passed", g.passed},
+                   {"field", g.field},
+                   {"found", g.found},
+                   {"message", g.passed ? ordered_json() : ordered_json(g.message)}});
+  return out;
+}
+
+// Each attestation rule: what it asked, whether it passed, and every attestation it read.
+ordered_json attestations_json(const TargetResult& r) {
+  ordered_json rules = ordered_json::array();
+  for (const auto& a : r.attestations) {
+    ordered_json j;
+    j["type"] = a.rule ? a.rule->type : std::string();
+    j["predicateTypes"] = a.rule ? a.rule->predicate_types : std::vector<std::string>();
+    j["threshold"] = a.rule ? a.rule->threshold : 1;
+    j["satisfied"] = !a.error;
+    j["error"] = a.error ? ordered_json(a.error->message()) : ordered_json();
+    ordered_json checked = ordered_json::array();
+    for (std::size_t i = 0; i < a.report.attestations.size(); ++i) {
+      const auto& at = a.report.attestations[i];
+      const auto& s = at.layer;
+      ordered_json c;
+      c["index"] = s.index;
+      c["format"] = std::string(cosign::format_name(s.format));
+      c["where"] = s.where.empty() ? ordered_json() : ordered_json(s.where);
+      c["digest"] = s.payload_digest.empty() ? ordered_json() : ordered_json(s.payload_digest);
+      c["predicateType"] = at.predicate_type.empty() ? ordered_json() : ordered_json(at.predicate_type);
+      c["status"] = at.other_type ? "other-type" : s.ok() ? "valid" : "invalid";
+      c["reason"] = s.ok() ? ordered_json() : ordered_json(failure_name(s.failure));
+      c["message"] = s.ok() ? ordered_json() : ordered_json(s.reason);
+      c["keyId"] = s.key_id.empty() ? ordered_json() : ordered_json(s.key_id);
+      c["judged"] = std::find(a.judged.begin(), a.judged.end(), i) != a.judged.end();
+      c["gates"] = gates_json(at.gates);
+      checked.push_back(std::move(c));
+    }
+    j["attestations"] = std::move(checked);
+    rules.push_back(std::move(j));
+  }
+  return rules;
+}
+
 ordered_json target_json(const TargetResult& r, const Rule& rule) {
   ordered_json t;
   t["digest"] = r.target.digest.empty() ? ordered_json() : ordered_json(r.target.digest);
@@ -90,6 +135,7 @@ ordered_json target_json(const TargetResult& r, const Rule& rule) {
   t["error"] = r.error ? ordered_json(r.error->message()) : ordered_json();
   t["requirements"] = requirements_json(r, rule);
   t["signatures"] = signatures_json(r);
+  t["attestations"] = attestations_json(r);
   return t;
 }
 

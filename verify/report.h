@@ -12,7 +12,8 @@
 namespace isign::verify {
 
 // The report's schemaVersion. Changing a name or a field's meaning needs a new version.
-inline constexpr int kReportSchemaVersion = 1;
+// 2: each manifest has "attestations" (one entry per attestation rule, every attestation read).
+inline constexpr int kReportSchemaVersion = 2;
 
 // The report's stable status name for a failure ("invalid", "rejected" when rejected_by_policy,
 // "no-signature", "not-found", ...).

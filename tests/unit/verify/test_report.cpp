@@ -41,7 +41,7 @@ TEST_CASE("report_document: a verified and an invalid image, field by field", "[
   // The signed digest verified without its manifest being read: its mediaType is null. The
   // invalid one was looked up after its check failed.
   const std::string expected = R"json({
-  "schemaVersion": 1,
+  "schemaVersion": 2,
   "exitCode": 1,
   "results": [
     {
@@ -96,7 +96,8 @@ TEST_CASE("report_document: a verified and an invalid image, field by field", "[
                 "optional": null
               }
             }
-          ]
+          ],
+          "attestations": []
         }
       ]
     },
@@ -139,7 +140,8 @@ TEST_CASE("report_document: a verified and an invalid image, field by field", "[
               "identityChecked": null,
               "payload": null
             }
-          ]
+          ],
+          "attestations": []
         }
       ]
     }
