@@ -1,5 +1,6 @@
 // isign's own policy format (README.md, "Policies"): {"version": 1, "default": RULE, "scopes":
-// {SCOPE: RULE}}, a rule being one requirement.
+// {SCOPE: RULE}}, a rule being one requirement and, for sigstoreSigned, the attestation gates
+// (verify/gates.h) its images must pass as well.
 #include <nlohmann/json.hpp>
 
 #include "common/json.h"
@@ -14,6 +15,32 @@ using nlohmann::json;
 
 namespace {
 
+// A rule's "attestations": a list of gates (verify/gates.h), each entry's keys loaded like the
+// rule's own (paths relative to the policy's directory, or PEM text) and defaulting to them.
+Result<std::vector<AttestationRule>> parse_attestations(const json& v, const std::string& where,
+                                                        const std::vector<keys::PublicKey>& keys,
+                                                        const std::vector<std::string>& key_files,
+                                                        KeyLoader& loader) {
+  if (!v.is_array())
+    return bad(where, std::string("must be a list of attestation rules, not ") + json_type_name(v));
+  const verify::KeyLoader load = [&loader](const std::string& entry) {
+    return entry.rfind("-----BEGIN", 0) == 0 ? loader.from_pem(entry, "")
+                                             : loader.from_path(entry, "");
+  };
+  // PEM text would make messages naming a rule's keys unreadable.
+  std::vector<std::string> names;
+  for (const auto& file : key_files)
+    names.push_back(file.rfind("-----BEGIN", 0) == 0 ? "an inline PEM key" : file);
+  std::vector<AttestationRule> out;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    auto rule =
+        parse_attestation_rule(v[i], where + "[" + std::to_string(i) + "]", keys, names, load);
+    ISIGN_TRY(rule);
+    out.push_back(std::move(*rule));
+  }
+  return out;
+}
+
 Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std::string& scope,
                               KeyLoader& loader) {
   if (auto ok = expect_object(v, where); !ok)
@@ -27,6 +54,10 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
     type = *t;
   }
   if (type == "reject" || type == "insecureAcceptAnything") {
+    // Gates under a rule that decides without the registry would never be checked.
+    if (v.contains("attestations"))
+      return bad(member(where, "attestations"),
+                 "only with a sigstoreSigned rule (" + type + " checks nothing in the registry)");
     auto plain = parse_plain_requirement(v, type, where);
     ISIGN_TRY(plain);
     rule.requirements.push_back(std::move(*plain));
@@ -37,8 +68,10 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
                "unknown rule type " + quote_for_message(type) +
                    " (sigstoreSigned, the default; reject; insecureAcceptAnything)");
   Requirement req;
-  if (auto ok = only_fields(
-          v, {"type", "keys", "threshold", "annotations", "identity", "requireIdentity"}, where);
+  if (auto ok = only_fields(v,
+                            {"type", "keys", "threshold", "annotations", "identity",
+                             "requireIdentity", "attestations"},
+                            where);
       !ok)
     return ok.error();
   if (v.contains("requireIdentity")) {
@@ -46,8 +79,13 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
       return bad(member(where, "requireIdentity"), "must be true or false");
     req.options.require_identity = v.at("requireIdentity").get<bool>();
   }
+  // Attestations add to the image's own signatures, they do not replace them: a scope always
+  // names the keys that sign its images, and its gates default to them.
   if (!v.contains("keys"))
-    return bad(where, "missing field \"keys\" (public key files or PEM text)");
+    return bad(where, v.contains("attestations")
+                          ? "missing field \"keys\" (public key files or PEM text: attestations "
+                            "add to the image's signatures, they do not replace them)"
+                          : "missing field \"keys\" (public key files or PEM text)");
   auto entries = get_strings(v, "keys", where);
   ISIGN_TRY(entries);
   for (std::size_t i = 0; i < entries->size(); ++i) {
@@ -86,6 +124,12 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
                                  &unsupported);
         !ok)
       return ok.error();
+  }
+  if (v.contains("attestations")) {
+    auto attestations = parse_attestations(v.at("attestations"), member(where, "attestations"),
+                                           req.keys, *entries, loader);
+    ISIGN_TRY(attestations);
+    rule.attestations = std::move(*attestations);
   }
   rule.requirements.push_back(std::move(req));
   return rule;

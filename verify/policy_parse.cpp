@@ -95,7 +95,8 @@ Result<std::string> object_type(const json& v, const std::string& where) {
 
 Result<keys::PublicKey> KeyLoader::from_pem(const std::string& pem, const std::string& where) {
   auto key = keys::PublicKey::from_pem(pem);
-  ISIGN_TRY_CONTEXT(key, where);
+  if (!key && !where.empty())
+    return std::move(key).error().context(where);
   return key;
 }
 
@@ -107,9 +108,10 @@ Result<keys::PublicKey> KeyLoader::from_path(const std::string& path, const std:
     return it->second;
   auto text = options_.read_key_file ? options_.read_key_file(full)
                                      : common::read_file(full, kMaxKeyFileSize);
-  ISIGN_TRY_CONTEXT(text, where + ": reading key '" + full + "'");
+  const std::string at = where.empty() ? "" : where + ": ";
+  ISIGN_TRY_CONTEXT(text, at + "reading key '" + full + "'");
   auto key = keys::PublicKey::from_pem(*text);
-  ISIGN_TRY_CONTEXT(key, where + ": key '" + full + "'");
+  ISIGN_TRY_CONTEXT(key, at + "key '" + full + "'");
   cache_.emplace(full, *key);
   return key;
 }

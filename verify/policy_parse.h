@@ -1,6 +1,7 @@
 // The parts the two policy languages share (policy_isign.cpp, policy_containers.cpp): strict field
 // access with error paths ("scopes.\"ghcr.io/team\".threshold"), scope normalization, key loading
-// and identity rules. Internal to verify/: only policy*.cpp include it.
+// and identity rules. Internal to verify/: only policy*.cpp and gates.cpp (a policy's
+// "attestations" entries) include it.
 #pragma once
 
 #include <cstddef>
@@ -61,9 +62,10 @@ class KeyLoader {
 public:
   explicit KeyLoader(const PolicyLoadOptions& options) : options_(options) {}
 
-  // The PEM public key text; its error in where's context.
+  // The PEM public key text; its error in where's context (none when where is "").
   common::Result<keys::PublicKey> from_pem(const std::string& pem, const std::string& where);
-  // The key file at path (relative to the options' base_dir), read once however often named.
+  // The key file at path (relative to the options' base_dir), read once however often named;
+  // its error names the file, in where's context (none when where is "").
   common::Result<keys::PublicKey> from_path(const std::string& path, const std::string& where);
 
 private:

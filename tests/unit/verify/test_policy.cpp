@@ -125,6 +125,10 @@ TEST_CASE("policy: the isign format, one rule per scope", "[policy]") {
   CHECK(reg.options.threshold == 1);
   CHECK(reg.options.identity == IdentityRule::same_repository);
   CHECK(reg.options.required_annotations.empty());
+  // No attestations asked for: no gates.
+  for (const auto& [scope, rule] : p.scopes)
+    CHECK(rule.attestations.empty());
+  CHECK(p.default_rule.attestations.empty());
 
   // The most specific scope wins.
   auto scope_of = [&](const std::string& image) { return p.rule_for(image_ref(image)).scope; };
@@ -200,7 +204,7 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
        "the top level: unknown field \"scope\" (allowed: version, default, scopes)"},
       {R"({"version": 1, "default": {"keys": ["a.pub"], "thresold": 1}})",
        "default: unknown field \"thresold\" (allowed: type, keys, threshold, annotations, "
-       "identity, requireIdentity)"},
+       "identity, requireIdentity, attestations)"},
       {R"({"version": 1, "default": )" + key +
            R"(, "scopes": {"r.example": {"keys": ["a.pub"], "identity": {"type": "matchExact", "prefix": "x"}}}})",
        "scopes.\"r.example\".identity: unknown field \"prefix\" (allowed: type)"},
@@ -289,6 +293,136 @@ TEST_CASE("policy: key files that cannot be read or are not public keys", "[poli
       R"({"version": 1, "default": {"keys": ["-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n"]}})",
       ErrorKind::key);
   CHECK_THAT(inline_bad, Catch::StartsWith("default.keys[0]: "));
+}
+
+TEST_CASE("policy: attestations, gates on a scope's attestations", "[policy]") {
+  Fixture f;
+  f.files.files["/etc/isign/keys/ci.pub"] = f.a.key.public_key_pem();
+  f.files.files["/etc/isign/keys/scanner.pub"] = f.b.key.public_key_pem();
+  // README.md's example.
+  auto p = f.ok(R"({
+    "version": 1,
+    "default": {"type": "reject"},
+    "scopes": {
+      "registry.example.com/payments": {
+        "keys": ["keys/ci.pub"],
+        "attestations": [
+          {"type": "vuln", "keys": ["keys/scanner.pub"], "failOnSeverity": "HIGH", "maxScanAge": "7d",
+           "allow": [{"id": "CVE-2023-1234", "until": "2027-01-31"}]},
+          {"type": "cyclonedx", "maxAge": "30d"},
+          {"type": "slsaprovenance1", "builderId": "https://github.com/example/builder",
+           "sourceUri": "git+https://github.com/example/"},
+          {"type": "https://example.com/review/v1", "pointer": "/approved", "equals": true}
+        ]
+      }
+    }
+  })");
+  // Each key file read once, relative to the policy, whoever names it.
+  CHECK(f.files.reads ==
+        std::vector<std::string>{"/etc/isign/keys/ci.pub", "/etc/isign/keys/scanner.pub"});
+  const auto& rule = p.rule_for(image_ref("registry.example.com/payments/api:v1"));
+  REQUIRE(rule.requirements.size() == 1);
+  CHECK(verify::key_id(rule.requirements[0].keys[0]) == verify::key_id(f.a.pub));
+  REQUIRE(rule.attestations.size() == 4);
+
+  const auto& vuln = rule.attestations[0];
+  CHECK(vuln.predicate_types ==
+        std::vector<std::string>{"https://cosign.sigstore.dev/attestation/vuln/v1"});
+  CHECK(vuln.key_files == std::vector<std::string>{"keys/scanner.pub"});
+  REQUIRE(vuln.keys.size() == 1);
+  CHECK(verify::key_id(vuln.keys[0]) == verify::key_id(f.b.pub));
+  CHECK(vuln.fail_on_severity == verify::Severity::high);
+  CHECK(vuln.max_scan_age == std::chrono::hours(24 * 7));
+  REQUIRE(vuln.allow.size() == 1);
+  CHECK(vuln.allow[0].id == "CVE-2023-1234");
+  CHECK(vuln.allow[0].until_text == "2027-01-31");
+
+  const auto& sbom = rule.attestations[1];
+  CHECK(sbom.predicate_types == std::vector<std::string>{"https://cyclonedx.org/bom"});
+  // The scope's keys when the entry names none.
+  CHECK(sbom.key_files == std::vector<std::string>{"keys/ci.pub"});
+  REQUIRE(sbom.keys.size() == 1);
+  CHECK(verify::key_id(sbom.keys[0]) == verify::key_id(f.a.pub));
+  CHECK(sbom.max_age == std::chrono::hours(24 * 30));
+
+  const auto& slsa = rule.attestations[2];
+  CHECK(slsa.predicate_types == std::vector<std::string>{"https://slsa.dev/provenance/v1"});
+  CHECK(slsa.builder_id == "https://github.com/example/builder");
+  CHECK(slsa.source_uri == "git+https://github.com/example/");
+
+  const auto& review = rule.attestations[3];
+  CHECK(review.predicate_types == std::vector<std::string>{"https://example.com/review/v1"});
+  REQUIRE(review.pointers.size() == 1);
+  CHECK(review.pointers[0].pointer == "/approved");
+  CHECK(review.pointers[0].value == nlohmann::json(true));
+
+  SECTION("the default rule may have attestations; inline PEM keys") {
+    auto d =
+        f.ok(R"({"version": 1, "default": {"keys": [)" + json_string(f.c.key.public_key_pem()) +
+             R"(], "attestations": [{"type": "sbom"}, {"type": "vuln", "keys": [)" +
+             json_string(f.b.key.public_key_pem()) + R"(]}]}})");
+    REQUIRE(d.default_rule.attestations.size() == 2);
+    CHECK(d.default_rule.attestations[0].key_files ==
+          std::vector<std::string>{"an inline PEM key"});
+    CHECK(verify::key_id(d.default_rule.attestations[0].keys[0]) == verify::key_id(f.c.pub));
+    CHECK(d.default_rule.attestations[1].key_files ==
+          std::vector<std::string>{"an inline PEM key"});
+    CHECK(verify::key_id(d.default_rule.attestations[1].keys[0]) == verify::key_id(f.b.pub));
+  }
+}
+
+TEST_CASE("policy: a bad attestations entry rejects the whole file, naming it", "[policy]") {
+  Fixture f;
+  const std::string head =
+      R"({"version": 1, "default": {"type": "reject"}, "scopes": {"r.example": )";
+  struct Case {
+    std::string rule;
+    std::string message;
+    ErrorKind kind = ErrorKind::usage;
+  };
+  const std::vector<Case> cases = {
+      {R"({"keys": ["a.pub"], "attestations": {"type": "vuln"}})",
+       "scopes.\"r.example\".attestations: must be a list of attestation rules, not an object"},
+      {R"({"attestations": [{"type": "vuln", "keys": ["a.pub"]}]})",
+       "scopes.\"r.example\": missing field \"keys\" (public key files or PEM text: attestations "
+       "add to the image's signatures, they do not replace them)"},
+      {R"({"type": "insecureAcceptAnything", "attestations": []})",
+       "scopes.\"r.example\".attestations: only with a sigstoreSigned rule "
+       "(insecureAcceptAnything checks nothing in the registry)"},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "sbom"}, {"type": "sbom", "maxAge": "1 month"}]})",
+       "scopes.\"r.example\".attestations[1].maxAge: "},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "cyclonedx", "failOnSeverity": "HIGH"}]})",
+       "scopes.\"r.example\".attestations[0].failOnSeverity: applies to vulnerability reports "
+       "(vuln, https://in-toto.io/attestation/vulns/v0.2) only, not to \"cyclonedx\""},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "vuln", "failOnSeverity": "HIGH", "allow": [{"id": "CVE-1"}]}]})",
+       "scopes.\"r.example\".attestations[0].allow[0]: missing field \"until\" (the date the "
+       "exception ends, e.g. \"2027-01-31\": every allow entry expires)"},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "vuln", "threshold": 2}]})",
+       "scopes.\"r.example\".attestations[0].threshold: 2 is more than the 1 distinct key"},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "vuln", "kyes": ["a.pub"]}]})",
+       "scopes.\"r.example\".attestations[0]: unknown field \"kyes\" (allowed: type, keys, "
+       "threshold, failOnSeverity, maxScanAge, allow, maxAge, builderId, sourceUri, pointer, "
+       "equals, oneOf, exists)"},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "vuln", "type": "sbom"}]})",
+       "not valid JSON: duplicate key \"type\""},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "x", "pointer": "/a", "exists": 1}]})",
+       "scopes.\"r.example\".attestations[0].type: unknown attestation type \"x\": "},
+      {R"({"keys": ["a.pub"], "attestations": [{"type": "vuln", "keys": ["nope.pub"]}]})",
+       "scopes.\"r.example\".attestations[0].keys[0]: reading key '/etc/isign/nope.pub': cannot "
+       "open: No such file or directory",
+       ErrorKind::io},
+  };
+  for (const auto& c : cases) {
+    auto message = f.refused(head + c.rule + "}}", c.kind);
+    if (c.message.back() == ' ')
+      CHECK_THAT(message, Catch::StartsWith(c.message));
+    else
+      CHECK(message == c.message);
+  }
+  // containers-policy.json has no attestations: the field is unknown there.
+  CHECK_THAT(f.refused(R"({"default": [{"type": "sigstoreSigned", "keyPath": "/abs/c.pub",
+                           "attestations": []}]})"),
+             Catch::Contains("unknown field \"attestations\""));
 }
 
 TEST_CASE("policy: containers-policy.json with sigstoreSigned", "[policy]") {
