@@ -28,16 +28,17 @@ void add_attest_options(cxxopts::Options& opts) {
       "type",
       "what the predicate is: custom (default), slsaprovenance, slsaprovenance02, "
       "slsaprovenance1, spdx, spdxjson, cyclonedx, link, vuln, openvex, or a predicate type URI",
-      cxxopts::value<std::string>(), "TYPE")(
-      "predicate", "the predicate file (vuln: a Trivy or Grype JSON report, or trivy --format "
-                   "cosign-vuln output)",
-      cxxopts::value<std::string>(), "FILE")(
+      cxxopts::value<std::string>(),
+      "TYPE")("predicate",
+              "the predicate file (vuln: a Trivy or Grype JSON report, or trivy --format "
+              "cosign-vuln output)",
+              cxxopts::value<std::string>(), "FILE")(
       "statement", "sign this whole in-toto statement instead (its subject must be the image)",
       cxxopts::value<std::string>(), "FILE")(
       "replace", "remove this key's earlier attestations of the same type, in both formats")(
       "a,annotations", "key=value pairs signed into the statement's subject (repeatable)",
-      cxxopts::value<std::vector<std::string>>(), "KEY=VALUE")(
-      "recursive", "for an image index, also attest every child manifest")(
+      cxxopts::value<std::vector<std::string>>(),
+      "KEY=VALUE")("recursive", "for an image index, also attest every child manifest")(
       "max-predicate-size", "refuse predicates (and attestations) larger than BYTES",
       cxxopts::value<std::size_t>()->default_value(std::to_string(cosign::kMaxAttestationSize)),
       "BYTES")("tlog-upload", "accepted for cosign compatibility; isign has no transparency log",
@@ -64,13 +65,13 @@ struct Request {
   bool replace = false;
   std::size_t max_size = cosign::kMaxAttestationSize;
   std::string predicate_type;
-  std::string predicate_json; // --predicate: made by make_predicate
-  std::string statement;      // --statement: the caller's, as it is
+  std::string predicate_json;                 // --predicate: made by make_predicate
+  std::string statement;                      // --statement: the caller's, as it is
   std::vector<std::string> statement_digests; // its subjects' sha256 digests
 };
 
 std::optional<common::TimePoint> modification_time(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
     return std::nullopt;
   return common::TimePoint(std::chrono::seconds(st.st_mtime));

@@ -27,8 +27,8 @@ std::string attach_message(const std::string& name, const cosign::AttachResult& 
                                   : std::string(cosign::kind_name(kind));
   std::string out;
   if (result.replaced > 0)
-    out += "isign: " + name + ": replaced " + std::to_string(result.replaced) + " earlier " +
-           what + (result.replaced == 1 ? "" : "s") + " of this key and type\n";
+    out += "isign: " + name + ": replaced " + std::to_string(result.replaced) + " earlier " + what +
+           (result.replaced == 1 ? "" : "s") + " of this key and type\n";
   switch (result.outcome) {
   case cosign::AttachOutcome::already_present:
     return out + "isign: " + name + " already has this " + what +
@@ -49,8 +49,8 @@ std::string attach_message(const std::string& name, const cosign::AttachResult& 
 
 } // namespace
 
-int print_signed(const std::string& input, const registry::Reference& ref,
-                 const sign::RefSigned& r, cosign::Kind kind) {
+int print_signed(const std::string& input, const registry::Reference& ref, const sign::RefSigned& r,
+                 cosign::Kind kind) {
   std::string messages;
   std::vector<const common::Error*> errors;
   if (r.error)
@@ -67,7 +67,7 @@ int print_signed(const std::string& input, const registry::Reference& ref,
     std::size_t failed = 0;
     for (const auto& a : t.attached) {
       const bool bundle = a.format == cosign::Format::bundle;
-      messages += std::string(bundle ? "Pushing bundle"
+      messages += std::string(bundle        ? "Pushing bundle"
                               : attestation ? "Pushing attestation"
                                             : "Pushing signature") +
                   " to: " + repo + "\n";
@@ -94,14 +94,13 @@ int print_rechecks(const std::vector<sign::Recheck>& rechecks, cosign::Kind kind
   for (const auto& r : rechecks) {
     if (!r.result) {
       common::Error e = r.result.error();
-      int code = report(e.context("checking the " + std::string(cosign::kind_name(kind)) +
-                                  " of '" + r.name + "' after the batch"));
+      int code = report(e.context("checking the " + std::string(cosign::kind_name(kind)) + " of '" +
+                                  r.name + "' after the batch"));
       if (first_failure == kOk)
         first_failure = code;
     } else if (r.result->outcome != cosign::AttachOutcome::already_present) {
       warn(r.name + ": a concurrent signer had replaced the " +
-           std::string(cosign::format_name(r.format)) + " " +
-           std::string(cosign::kind_name(kind)) +
+           std::string(cosign::format_name(r.format)) + " " + std::string(cosign::kind_name(kind)) +
            " written earlier in this run; it is attached again (" + r.result->where + ")");
     }
   }

@@ -181,14 +181,15 @@ public:
 private:
   Result<std::vector<std::size_t>> positions(const registry::Manifest& m) {
     if (m.digest == subject_.digest || m.media_type != registry::kOciIndex)
-      return make_error(ErrorKind::registry,
-                        "the referrers tag holds no OCI index of referrers; refusing to rewrite it");
+      return make_error(
+          ErrorKind::registry,
+          "the referrers tag holds no OCI index of referrers; refusing to rewrite it");
     auto entries = read_referrers_index(m.bytes);
     ISIGN_TRY(entries);
     std::vector<std::size_t> out;
     for (std::size_t i = 0; i < entries->size(); ++i)
-      if (std::find(digests_.begin(), digests_.end(), (*entries)[i].descriptor.digest.value_or("")) !=
-          digests_.end())
+      if (std::find(digests_.begin(), digests_.end(),
+                    (*entries)[i].descriptor.digest.value_or("")) != digests_.end())
         out.push_back(i);
     return out;
   }

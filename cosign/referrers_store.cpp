@@ -400,9 +400,10 @@ Result<AttachResult> ReferrersStore::push(const Subject& subject, const registry
   return add_to_index(subject, referrer, manifest, options);
 }
 
-Result<ReferrersStore::SignerBundles>
-ReferrersStore::signer_bundles(const Subject& subject, const Listing& listing,
-                               const NewSignature& sig, const AttachOptions& options) {
+Result<ReferrersStore::SignerBundles> ReferrersStore::signer_bundles(const Subject& subject,
+                                                                     const Listing& listing,
+                                                                     const NewSignature& sig,
+                                                                     const AttachOptions& options) {
   SignerBundles out;
   if (listing.digests.empty())
     return out;
@@ -451,7 +452,8 @@ Result<AttachResult> ReferrersStore::replace(const Subject& subject,
                                              const AttachOptions& options) {
   auto mine = signer_bundles(subject, listing, sig, options);
   ISIGN_TRY(mine);
-  AttachResult result{AttachOutcome::already_present, {},
+  AttachResult result{AttachOutcome::already_present,
+                      {},
                       "referrers of " + subject.repository.str() + "@" + subject.digest};
   if (!mine->same) {
     auto pushed = push(subject, image, listing, sig, options);
@@ -480,7 +482,8 @@ Result<AttachResult> ReferrersStore::replace(const Subject& subject,
             " failed (the registry still lists it)");
       result.notes.push_back("the replaced referrer " + r +
                              " is no longer listed, but the registry refused to delete its "
-                             "manifest (" + deleted.error().message() + ")");
+                             "manifest (" +
+                             deleted.error().message() + ")");
     }
   }
   result.replaced = old.size();

@@ -67,10 +67,10 @@ void verify_one(Attestation& a, const StoredLayer& layer, const verifier_layer::
       }))
     return;
   // What cosign verify-attestation prints: the .att layer as stored, a bundle's envelope.
-  std::string printed = layer.format == cosign::Format::legacy
-                            ? std::move(r.payload_bytes)
-                            : cosign::make_envelope(envelope->payload_type, envelope->payload,
-                                                    envelope->signature);
+  std::string printed =
+      layer.format == cosign::Format::legacy
+          ? std::move(r.payload_bytes)
+          : cosign::make_envelope(envelope->payload_type, envelope->payload, envelope->signature);
   r.payload_bytes.clear();
   auto statement = cosign::parse_attestation_statement(envelope->payload);
   if (!statement)
@@ -168,8 +168,7 @@ verify_attestations(const std::vector<StoredLayer>& layers, const BlobFetcher& f
                       std::to_string(layers.size()) +
                           " attestations are stored (.att layers and bundles), more than the "
                           "limit of " +
-                          std::to_string(options.limits.max_layers) +
-                          " (--max-signature-layers)");
+                          std::to_string(options.limits.max_layers) + " (--max-signature-layers)");
   std::vector<std::string> key_ids;
   for (const auto& k : keys)
     key_ids.push_back(key_id(k));
@@ -212,20 +211,20 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
         fetch_error = a.layer.fetch_error;
       reasons += (reasons.empty() ? "" : "; ") + attestation_name(a) + ": " + a.layer.reason;
     }
-    if (fetch_error && (fetch_error->kind() == ErrorKind::network ||
-                        fetch_error->kind() == ErrorKind::throttled ||
-                        fetch_error->kind() == ErrorKind::registry))
-      out.error = Error(fetch_error->kind(), "reading a " + name + " attestation: " +
-                                                 fetch_error->message());
+    if (fetch_error &&
+        (fetch_error->kind() == ErrorKind::network || fetch_error->kind() == ErrorKind::throttled ||
+         fetch_error->kind() == ErrorKind::registry))
+      out.error = Error(fetch_error->kind(),
+                        "reading a " + name + " attestation: " + fetch_error->message());
     else if (!reasons.empty())
-      out.error = make_error(ErrorKind::verification,
-                             "no valid " + name + " attestation: " + reasons);
+      out.error =
+          make_error(ErrorKind::verification, "no valid " + name + " attestation: " + reasons);
     else
-      out.error = make_error(
-          ErrorKind::no_signature,
-          "none of the attestations matched the predicate type " + name +
-              (out.report.found_types.empty() ? " (no attestations are stored)"
-                                              : ", found: " + join(out.report.found_types)));
+      out.error = make_error(ErrorKind::no_signature,
+                             "none of the attestations matched the predicate type " + name +
+                                 (out.report.found_types.empty()
+                                      ? " (no attestations are stored)"
+                                      : ", found: " + join(out.report.found_types)));
     return out;
   }
 

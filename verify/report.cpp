@@ -103,7 +103,8 @@ ordered_json attestations_json(const TargetResult& r) {
       c["format"] = std::string(cosign::format_name(s.format));
       c["where"] = s.where.empty() ? ordered_json() : ordered_json(s.where);
       c["digest"] = s.payload_digest.empty() ? ordered_json() : ordered_json(s.payload_digest);
-      c["predicateType"] = at.predicate_type.empty() ? ordered_json() : ordered_json(at.predicate_type);
+      c["predicateType"] =
+          at.predicate_type.empty() ? ordered_json() : ordered_json(at.predicate_type);
       c["status"] = at.other_type ? "other-type" : s.ok() ? "valid" : "invalid";
       c["reason"] = s.ok() ? ordered_json() : ordered_json(failure_name(s.failure));
       c["message"] = s.ok() ? ordered_json() : ordered_json(s.reason);

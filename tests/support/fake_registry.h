@@ -94,7 +94,13 @@ public:
         out.oci_subject = std::string(bytes.substr(d, 71));
     return out;
   }
-  Result<void> delete_manifest(const registry::Repository&, std::string_view) override {
+  // Deletes what is stored under a digest (or tag); deleted counts them.
+  int deleted = 0;
+  Result<void> delete_manifest(const registry::Repository&, std::string_view d) override {
+    std::lock_guard lock(mu);
+    if (tags.erase(std::string(d)) == 0)
+      return common::make_error(common::ErrorKind::not_found, "no manifest " + std::string(d));
+    ++deleted;
     return {};
   }
   Result<bool> blob_exists(const registry::Repository&, std::string_view d) override {
