@@ -223,6 +223,14 @@ int cmd_attest(int argc, char** argv) {
   batch.selection.recursive = req.recursive;
   batch.formats = req.formats;
   batch.workers = kParallelSigners;
+  // Each target holds its statement, envelope and bundle at once: with a predicate of tens of MB
+  // (an SBOM, a scan report), fewer targets at a time and one format at a time keep the memory a
+  // small multiple of the predicate's size.
+  const std::size_t size = std::max(req.predicate_json.size(), req.statement.size());
+  if (size > (1u << 20)) {
+    batch.workers = std::clamp<std::size_t>((256u << 20) / size, 1, kParallelSigners);
+    batch.formats_at_once = 1;
+  }
   batch.verb = "attesting";
   batch.command = "attest";
   batch.make = [&](const cosign::Subject& subject,

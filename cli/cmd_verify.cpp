@@ -358,6 +358,8 @@ int attestation_rule_from_flags(const cxxopts::ParseResult& args, verify::Policy
     return report(parsed.error());
   rule.attestations.push_back(std::move(*parsed));
   signed_by.options.threshold = 1; // the rule's threshold counts; each attestation needs one key
+  // cosign and text output print the envelopes: kept only for them (SBOMs run to tens of MB).
+  signed_by.options.keep_envelopes = args["output"].as<std::string>() != "json";
   rule.attestation_options = signed_by.options;
   return kOk;
 }
@@ -377,7 +379,19 @@ int attestation_rules_of_policy(const cxxopts::ParseResult& args, verify::Policy
       return report(kind.error());
     only = std::move(*kind);
   }
+  const bool keep_envelopes = args["output"].as<std::string>() != "json";
   auto narrow = [&](verify::Rule& rule) {
+    // The scope's identity rule applies to the statements' subjects, as under verify.
+    verify::VerifyOptions options;
+    for (const auto& r : rule.requirements)
+      if (r.type == verify::Requirement::Type::signed_by) {
+        options = r.options;
+        break;
+      }
+    options.required_annotations.clear();
+    options.threshold = 1;
+    options.keep_envelopes = keep_envelopes;
+    rule.attestation_options = options;
     std::vector<verify::Requirement> kept;
     for (auto& r : rule.requirements)
       if (r.type == verify::Requirement::Type::reject ||

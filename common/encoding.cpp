@@ -20,7 +20,12 @@ constexpr auto kReverse = make_reverse();
 
 std::string base64_encode(std::string_view bytes) {
   std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  base64_append(out, bytes);
+  return out;
+}
+
+void base64_append(std::string& out, std::string_view bytes) {
+  out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   auto at = [&](std::size_t k) {
     return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k]));
@@ -45,7 +50,6 @@ std::string base64_encode(std::string_view bytes) {
     out += kAlphabet[(n >> 6) & 63];
     out += '=';
   }
-  return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {

@@ -8,6 +8,8 @@
 namespace isign::common {
 
 // Standard base64 (RFC 4648 section 4) with padding, no line breaks.
+// base64_encode(bytes) appended to out, without a temporary copy (payloads of tens of MB).
+void base64_append(std::string& out, std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
 
 // Strict standard base64 with padding; whitespace is not allowed. nullopt on any bad input.

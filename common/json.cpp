@@ -21,7 +21,13 @@ public:
   bool number_integer(number_integer_t v) override { return add(json(v)) != nullptr; }
   bool number_unsigned(number_unsigned_t v) override { return add(json(v)) != nullptr; }
   bool number_float(number_float_t v, const string_t&) override { return add(json(v)) != nullptr; }
-  bool string(string_t& v) override { return add(json(std::move(v))) != nullptr; }
+  bool string(string_t& v) override {
+    // The lexer grows a long string by doubling: kept as it is, a payload of tens of MB would
+    // hold up to twice its size.
+    if (v.size() > (1u << 16) && v.capacity() > v.size() + v.size() / 4)
+      v.shrink_to_fit();
+    return add(json(std::move(v))) != nullptr;
+  }
   bool binary(binary_t&) override {
     error = "binary values are not JSON";
     return false;

@@ -26,6 +26,15 @@ namespace {
 
 // protojson's bytes: standard or URL-safe base64, padded or not (one alphabet per value).
 Result<std::string> proto_bytes(const json& object, std::string_view where, const char* key) {
+  auto it = object.find(key);
+  if (it != object.end() && it->is_string()) {
+    // Standard padded base64 (what cosign and isign write) is decoded in place: payloads run to
+    // tens of MB.
+    const auto& text = it->get_ref<const std::string&>();
+    if (text.size() % 4 == 0 && text.find_first_of("-_") == std::string::npos)
+      if (auto decoded = common::base64_decode(text))
+        return std::move(*decoded);
+  }
   auto text = string_at(object, where, key);
   ISIGN_TRY(text);
   std::string s = std::move(*text);
@@ -162,6 +171,13 @@ void append_subject(std::string& out, std::string_view name, std::string_view he
 }
 
 } // namespace
+
+std::string dsse_pae_head(std::string_view payload_type, std::size_t payload_size) {
+  std::string out = "DSSEv1 " + std::to_string(payload_type.size()) + " ";
+  out += payload_type;
+  out += " " + std::to_string(payload_size) + " ";
+  return out;
+}
 
 std::string dsse_pae(std::string_view payload_type, std::string_view payload) {
   std::string out = "DSSEv1 " + std::to_string(payload_type.size()) + " ";
@@ -324,9 +340,16 @@ Result<Bundle> parse_bundle(std::string_view bytes) {
 
 std::string make_envelope(std::string_view payload_type, std::string_view payload,
                           std::string_view signature_der) {
-  return "{\"payload\":\"" + common::base64_encode(payload) +
-         "\",\"payloadType\":" + go_json_string(payload_type) + ",\"signatures\":[{\"sig\":\"" +
-         common::base64_encode(signature_der) + "\"}]}";
+  // One allocation: payloads run to tens of MB.
+  const std::string tail = "\",\"payloadType\":" + go_json_string(payload_type) +
+                           ",\"signatures\":[{\"sig\":\"" + common::base64_encode(signature_der) +
+                           "\"}]}";
+  std::string out;
+  out.reserve(12 + (payload.size() + 2) / 3 * 4 + tail.size());
+  out += "{\"payload\":\"";
+  common::base64_append(out, payload);
+  out += tail;
+  return out;
 }
 
 namespace {
@@ -340,8 +363,11 @@ std::string bundle_head(std::string_view hint) {
 
 std::string make_dsse_bundle(std::string_view hint, std::string_view statement,
                              std::string_view signature_der) {
-  return bundle_head(hint) +
-         "\"dsseEnvelope\":" + make_envelope(kInTotoPayloadType, statement, signature_der) + "}";
+  std::string out = bundle_head(hint) + "\"dsseEnvelope\":";
+  out.reserve(out.size() + (statement.size() + 2) / 3 * 4 + 256);
+  out += make_envelope(kInTotoPayloadType, statement, signature_der);
+  out += "}";
+  return out;
 }
 
 std::string make_message_bundle(std::string_view hint, std::string_view algorithm,

@@ -36,6 +36,9 @@ inline constexpr std::string_view kSignPredicateType = "https://sigstore.dev/cos
 // DSSE's pre-authentication encoding: "DSSEv1 <len(type)> <type> <len(payload)> <payload>".
 // The key signs these bytes, never the bare payload.
 std::string dsse_pae(std::string_view payload_type, std::string_view payload);
+// The encoding's head, "DSSEv1 <len(type)> <type> <len(payload)> ": dsse_pae is the head then
+// the payload. Signing or verifying the two as parts spares a copy of a large payload.
+std::string dsse_pae_head(std::string_view payload_type, std::size_t payload_size);
 
 // The statement cosign v3 signs for an image, one line:
 //   {"_type":"https://in-toto.io/Statement/v1","subject":[{"name":NAME,"digest":{"sha256":HEX},

@@ -298,6 +298,15 @@ Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject
       return std::optional<AttachOutcome>();
     return std::move(found).error();
   }
+  // Our own bundle, byte for byte (a recheck after the batch): nothing to fetch or decode.
+  const std::string ours = common::sha256_digest(sig.bundle);
+  for (const auto& layer : found->layers)
+    if (layer.digest == ours && layer.size == sig.bundle.size()) {
+      auto exists = client_.blob_exists(subject.repository, ours);
+      ISIGN_TRY_CONTEXT(exists, "checking bundle " + ours);
+      if (*exists)
+        return std::optional(AttachOutcome::already_present);
+    }
   for (const auto& layer : found->layers) {
     if (!layer.digest || !layer.size || *layer.size > options.max_payload_size)
       continue;
@@ -308,11 +317,14 @@ Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject
       return std::move(blob).error().context("reading bundle " + *layer.digest);
     }
     auto bundle = parse_bundle(*blob);
+    *blob = std::string();
     if (!bundle || !bundle->envelope || bundle->envelope->payload != sig.payload)
       continue;
-    const std::string pae = dsse_pae(bundle->envelope->payload_type, bundle->envelope->payload);
+    const auto& envelope = *bundle->envelope;
+    const std::string head = dsse_pae_head(envelope.payload_type, envelope.payload.size());
     const keys::PublicKey& key = *options.signer_key;
-    if (key.verify(pae, bundle->envelope->signature, keys::default_hash(key.algorithm())))
+    if (key.verify_parts({head, envelope.payload}, envelope.signature,
+                         keys::default_hash(key.algorithm())))
       return std::optional(AttachOutcome::already_present);
   }
   return std::optional<AttachOutcome>();
@@ -426,11 +438,13 @@ Result<ReferrersStore::SignerBundles> ReferrersStore::signer_bundles(const Subje
       return std::move(blob).error().context("reading bundle " + *layer.digest);
     }
     auto bundle = parse_bundle(*blob);
+    *blob = std::string();
     if (!bundle || !bundle->envelope)
       continue;
     const auto& envelope = *bundle->envelope;
-    if (!key.verify(dsse_pae(envelope.payload_type, envelope.payload), envelope.signature,
-                    keys::default_hash(key.algorithm())))
+    const std::string head = dsse_pae_head(envelope.payload_type, envelope.payload.size());
+    if (!key.verify_parts({head, envelope.payload}, envelope.signature,
+                          keys::default_hash(key.algorithm())))
       continue;
     auto statement = parse_statement(envelope.payload);
     if (!statement || statement->predicate_type != sig.predicate_type)

@@ -92,6 +92,9 @@ struct NewSignature {
   // attestation: the statement's predicateType, annotated on the .att layer or the referrer;
   // unused for a signature (its bundle's type is cosign's sign predicate)
   std::string predicate_type{};
+  // attestation: "sha256:<hex>" of the signed statement, which tells the same attestation signed
+  // again (another ECDSA signature) without decoding the envelope; "" when unknown
+  std::string statement_digest{};
 };
 
 } // namespace isign::cosign

@@ -39,6 +39,12 @@ public:
     auto read = read_signature_manifest(current.bytes, sig_.kind);
     ISIGN_TRY_CONTEXT(read, "existing " + tag_);
     if (sig_.kind == Kind::attestation && options_.signer_key) {
+      // Our own envelope, byte for byte (a rerun's recheck): nothing to decode.
+      if (!options_.replace)
+        if (auto exact = exact_layer(read->layers)) {
+          ISIGN_TRY(*exact);
+          return std::optional(**exact);
+        }
       auto mine = signer_entries(current, read->layers);
       ISIGN_TRY(mine);
       if (mine->same_statement && (!options_.replace || mine->same_type.size() == 1))
@@ -135,6 +141,27 @@ public:
   }
 
 private:
+  // When layers hold our envelope itself (same digest and size): already_present, or repaired
+  // when its blob was lost and uploaded again. nullopt otherwise.
+  std::optional<Result<AttachOutcome>> exact_layer(const std::vector<StoredLayer>& layers) {
+    const std::string digest = common::sha256_digest(sig_.payload);
+    for (const auto& layer : layers) {
+      if (!layer.is_signature() || layer.digest != digest || layer.size != sig_.payload.size())
+        continue;
+      auto exists = client_.blob_exists(repo_, digest);
+      if (!exists)
+        return Result<AttachOutcome>(
+            std::move(exists).error().context("checking the payload blob " + digest));
+      if (*exists)
+        return Result<AttachOutcome>(AttachOutcome::already_present);
+      if (auto put = client_.put_blob(repo_, digest, sig_.payload); !put)
+        return Result<AttachOutcome>(
+            std::move(put).error().context("uploading the missing payload blob " + digest));
+      return Result<AttachOutcome>(AttachOutcome::repaired);
+    }
+    return std::nullopt;
+  }
+
   // The signer's attestations of our predicateType among layers: their indices, and whether one
   // holds our statement. Layers annotated with another predicateType are not read (cosign writes
   // the annotation; a layer without one is read); envelopes that do not verify under the
@@ -148,9 +175,13 @@ private:
     if (cached_ && cached_digest_ == current.digest && !current.digest.empty())
       return *cached_;
     if (!statement_) {
-      auto ours = parse_envelope_document(sig_.payload);
-      ISIGN_TRY_CONTEXT(ours, "the new attestation");
-      statement_ = std::move(ours->payload);
+      if (!sig_.statement_digest.empty()) {
+        statement_ = sig_.statement_digest;
+      } else {
+        auto ours = parse_envelope_document(sig_.payload);
+        ISIGN_TRY_CONTEXT(ours, "the new attestation");
+        statement_ = common::sha256_digest(ours->payload);
+      }
     }
     const keys::PublicKey& key = *options_.signer_key;
     SignerEntries out;
@@ -167,16 +198,19 @@ private:
         return std::move(blob).error().context("reading attestation " + *layer.digest);
       }
       auto envelope = parse_envelope_document(*blob);
+      *blob = std::string(); // envelopes run to tens of MB: one copy at a time
       if (!envelope)
         continue;
-      if (!key.verify(dsse_pae(envelope->payload_type, envelope->payload), envelope->signature,
-                      keys::default_hash(key.algorithm())))
+      const std::string head = dsse_pae_head(envelope->payload_type, envelope->payload.size());
+      if (!key.verify_parts({head, envelope->payload}, envelope->signature,
+                            keys::default_hash(key.algorithm())))
         continue;
       auto statement = parse_statement(envelope->payload);
       if (!statement || statement->predicate_type != sig_.predicate_type)
         continue;
       out.same_type.push_back(layer.index);
-      out.same_statement = out.same_statement || envelope->payload == *statement_;
+      out.same_statement =
+          out.same_statement || common::sha256_digest(envelope->payload) == *statement_;
     }
     cached_ = out;
     cached_digest_ = current.digest;
@@ -188,7 +222,7 @@ private:
   std::string tag_;
   const NewSignature& sig_;
   const AttachOptions& options_;
-  std::optional<std::string> statement_; // ours, decoded from the envelope
+  std::optional<std::string> statement_; // the digest of ours
   std::optional<SignerEntries> cached_;
   std::string cached_digest_;
   std::size_t replaced_ = 0;

@@ -105,6 +105,45 @@ Result<std::string> PrivateKey::sign(std::string_view data, Hash hash) const {
   return sig;
 }
 
+namespace {
+
+std::string joined(const std::vector<std::string_view>& parts) {
+  std::size_t n = 0;
+  for (auto p : parts)
+    n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (auto p : parts)
+    out += p;
+  return out;
+}
+
+} // namespace
+
+Result<std::string> PrivateKey::sign_parts(const std::vector<std::string_view>& parts,
+                                           Hash hash) const {
+  // Ed25519 signs the message itself, in one pass: no streaming interface.
+  if (impl_->algorithm == Algorithm::ed25519)
+    return sign(joined(parts), hash);
+  detail::MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx)
+    return detail::openssl_error(ErrorKind::internal, "signing: out of memory");
+  if (EVP_DigestSignInit(ctx.get(), nullptr, digest_for(impl_->algorithm, hash), nullptr,
+                         impl_->pkey.get()) != 1)
+    return detail::openssl_error(ErrorKind::key, "signing: cannot initialise the signer");
+  for (auto p : parts)
+    if (EVP_DigestSignUpdate(ctx.get(), p.data(), p.size()) != 1)
+      return detail::openssl_error(ErrorKind::key, "signing failed");
+  std::size_t len = 0;
+  if (EVP_DigestSignFinal(ctx.get(), nullptr, &len) != 1)
+    return detail::openssl_error(ErrorKind::key, "signing failed");
+  std::string sig(len, '\0');
+  if (EVP_DigestSignFinal(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len) != 1)
+    return detail::openssl_error(ErrorKind::key, "signing failed");
+  sig.resize(len);
+  return sig;
+}
+
 std::string PrivateKey::public_key_pem() const {
   return detail::pem_encode("PUBLIC KEY", public_der(impl_->pkey.get()));
 }
@@ -180,6 +219,20 @@ bool PublicKey::verify(std::string_view data, std::string_view signature, Hash h
             EVP_DigestVerify(ctx.get(), bytes(signature), signature.size(), bytes(data),
                              data.size()) == 1;
   // A bad signature queues parse errors; they must not surface in a later, unrelated call.
+  detail::drain_openssl_errors();
+  return ok;
+}
+
+bool PublicKey::verify_parts(const std::vector<std::string_view>& parts, std::string_view signature,
+                             Hash hash) const {
+  if (impl_->algorithm == Algorithm::ed25519)
+    return verify(joined(parts), signature, hash);
+  detail::MdCtx ctx(EVP_MD_CTX_new());
+  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest_for(impl_->algorithm, hash),
+                                        nullptr, impl_->pkey.get()) == 1;
+  for (auto p : parts)
+    ok = ok && EVP_DigestVerifyUpdate(ctx.get(), p.data(), p.size()) == 1;
+  ok = ok && EVP_DigestVerifyFinal(ctx.get(), bytes(signature), signature.size()) == 1;
   detail::drain_openssl_errors();
   return ok;
 }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "common/secret.h"
@@ -48,6 +49,10 @@ public:
   common::Result<std::string> sign(std::string_view data) const;
   // The same over hash(data) for ECDSA and RSA; Ed25519 ignores hash and signs data itself.
   common::Result<std::string> sign(std::string_view data, Hash hash) const;
+  // sign(data, hash) of data = the parts one after another, without joining them (a DSSE
+  // pre-authentication encoding's head and a payload of tens of MB).
+  common::Result<std::string> sign_parts(const std::vector<std::string_view>& parts,
+                                         Hash hash) const;
   // PEM "PUBLIC KEY" (SubjectPublicKeyInfo), 64-char lines, trailing newline.
   std::string public_key_pem() const;
   PublicKey public_key() const;
@@ -79,6 +84,9 @@ public:
   bool verify(std::string_view data, std::string_view signature) const;
   // The same with the signature over hash(data) (ignored for Ed25519, which verifies data itself).
   bool verify(std::string_view data, std::string_view signature, Hash hash) const;
+  // verify(data, signature, hash) of data = the parts one after another, without joining them.
+  bool verify_parts(const std::vector<std::string_view>& parts, std::string_view signature,
+                    Hash hash) const;
   std::string pem() const;
   // The DER SubjectPublicKeyInfo (the body of pem()).
   std::string der() const;

@@ -34,6 +34,10 @@ Result<std::string> RegistryClient::get_blob(const Repository& repo, std::string
   std::string bytes;
   req.body_sink = [&](std::string_view chunk) {
     hash->update(chunk);
+    // Callers bound a blob by its descriptor's size: a large one (an SBOM's envelope) gets its
+    // room at once rather than by doubling, which would hold up to twice its size.
+    if (bytes.empty() && max_size >= (1u << 20) && max_size <= (256u << 20))
+      bytes.reserve(max_size);
     bytes.append(chunk);
     return true;
   };

@@ -1,5 +1,7 @@
 #include "sign/batch.h"
 
+#include <algorithm>
+
 #include <map>
 #include <mutex>
 
@@ -63,7 +65,8 @@ TargetSigned sign_target(const Batch& b, const registry::Reference& ref, const r
   std::vector<std::optional<Result<cosign::AttachResult>>> results(out.entries.size());
   {
     std::lock_guard one_at_a_time(locks.of(out.name));
-    common::parallel_for(out.entries.size(), out.entries.size(), [&](std::size_t i) {
+    const std::size_t at_once = b.formats_at_once == 0 ? out.entries.size() : b.formats_at_once;
+    common::parallel_for(out.entries.size(), at_once, [&](std::size_t i) {
       results[i] = b.store.attach(subject, out.entries[i], b.attach);
     });
   }
@@ -122,7 +125,10 @@ std::vector<Recheck> recheck(const Batch& b, const std::vector<registry::Referen
                                 &t.entries[i], &t.name});
       }
   std::vector<std::optional<Result<cosign::AttachResult>>> again(all.size());
-  common::parallel_for(all.size(), b.workers, [&](std::size_t i) {
+  const std::size_t recheck_workers =
+      b.formats_at_once == 0 ? b.workers
+                             : std::max<std::size_t>(1, b.workers * b.formats_at_once / 2);
+  common::parallel_for(all.size(), recheck_workers, [&](std::size_t i) {
     again[i] = b.store.attach(all[i].subject, *all[i].entry, b.attach);
   });
   std::vector<Recheck> out;

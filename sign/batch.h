@@ -25,8 +25,11 @@ struct Batch {
   cosign::AttachOptions attach{};
   registry::Selection selection{};
   cosign::Formats formats = cosign::kBothFormats; // one entry per format, in this order
-  bool upload = true;           // false: make the entries (and call on_signed), attach nothing
-  std::size_t workers = 32;     // references at a time; each attaches its formats side by side
+  bool upload = true;       // false: make the entries (and call on_signed), attach nothing
+  std::size_t workers = 32; // references at a time; each attaches its formats side by side
+  // Formats attached at once per target (0: all side by side). attest attaches one at a time
+  // when its entries run to tens of MB, so that their read-backs do not overlap in memory.
+  std::size_t formats_at_once = 0;
   std::string verb = "signing"; // errors' context: "signing 'reg/app@sha256:...'"
   std::string command = "sign"; // what to run again to complete a half-written target
   // The entry of subject in format (sign: sign_image; attest: the envelope of a statement).

@@ -1,5 +1,6 @@
 #include "sign/signer.h"
 
+#include "common/digest.h"
 #include "common/encoding.h"
 #include "cosign/bundle.h"
 
@@ -37,11 +38,12 @@ Result<cosign::NewSignature> sign_bundle(const keys::PrivateKey& key,
 Result<cosign::NewSignature> sign_statement(const keys::PrivateKey& key, std::string_view statement,
                                             std::string_view predicate_type,
                                             cosign::Format format) {
-  const std::string pae = cosign::dsse_pae(cosign::kInTotoPayloadType, statement);
-  auto der = key.sign(pae, keys::default_hash(key.algorithm()));
+  const std::string head = cosign::dsse_pae_head(cosign::kInTotoPayloadType, statement.size());
+  auto der = key.sign_parts({head, statement}, keys::default_hash(key.algorithm()));
   ISIGN_TRY_CONTEXT(der, "signing the statement");
   cosign::NewSignature out;
   out.format = format;
+  out.statement_digest = common::sha256_digest(statement);
   out.kind = cosign::Kind::attestation;
   out.predicate_type = std::string(predicate_type);
   if (format == cosign::Format::bundle) {

@@ -61,17 +61,18 @@ void verify_one(Attestation& a, const StoredLayer& layer, const verifier_layer::
     return fail(r, Failure::payload_invalid,
                 std::string(layer.format == cosign::Format::bundle ? "bundle" : "envelope") +
                     " rule broken: " + envelope.error().message());
-  const std::string pae = cosign::dsse_pae(envelope->payload_type, envelope->payload);
+  // What cosign verify-attestation prints: the .att layer as stored, a bundle's envelope (made
+  // again once the bundle's bytes are gone: attestations run to tens of MB).
+  std::string printed;
+  if (layer.format == cosign::Format::legacy)
+    printed = std::move(r.payload_bytes);
+  r.payload_bytes = std::string();
+  const std::string head = cosign::dsse_pae_head(envelope->payload_type, envelope->payload.size());
   if (!verifier_layer::find_key(r, check, [&](const keys::PublicKey& k) {
-        return k.verify(pae, envelope->signature, keys::default_hash(k.algorithm()));
+        return k.verify_parts({head, envelope->payload}, envelope->signature,
+                              keys::default_hash(k.algorithm()));
       }))
     return;
-  // What cosign verify-attestation prints: the .att layer as stored, a bundle's envelope.
-  std::string printed =
-      layer.format == cosign::Format::legacy
-          ? std::move(r.payload_bytes)
-          : cosign::make_envelope(envelope->payload_type, envelope->payload, envelope->signature);
-  r.payload_bytes.clear();
   auto statement = cosign::parse_attestation_statement(envelope->payload);
   if (!statement)
     return fail(r, Failure::payload_invalid,
@@ -110,8 +111,12 @@ void verify_one(Attestation& a, const StoredLayer& layer, const verifier_layer::
   verifier_layer::check_claims(r, check, "the statement");
   if (!r.ok())
     return;
-  a.envelope = std::move(printed);
   a.predicate = std::make_shared<const nlohmann::json>(std::move(statement->predicate));
+  if (check.options.keep_envelopes)
+    a.envelope =
+        layer.format == cosign::Format::legacy
+            ? std::move(printed)
+            : cosign::make_envelope(envelope->payload_type, envelope->payload, envelope->signature);
 }
 
 std::string join(const std::set<std::string>& items) {

@@ -32,7 +32,9 @@ struct Attestation {
   // claim ("" when none).
   std::string predicate_type;
   bool other_type = false; // verified, but of a type not asked for: not counted, not an error
-  std::string envelope;    // valid ones: the DSSE envelope as cosign verify-attestation prints it
+  // valid ones, with VerifyOptions::keep_envelopes: the DSSE envelope as cosign
+  // verify-attestation prints it
+  std::string envelope;
   std::shared_ptr<const nlohmann::json> predicate; // valid ones of an asked type: for gates
   std::vector<GateOutcome> gates;                  // filled by check_attestation_rule
 };

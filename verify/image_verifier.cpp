@@ -36,7 +36,10 @@ public:
                                                  network_failure_->message());
     auto blob = store_.fetch_payload(subject_, digest, max_size);
     if (blob) {
-      cache_[key] = {blob->size(), *blob};
+      // Signature payloads are small and read by every requirement; an attestation of tens of
+      // MB is not copied (a second rule reading it fetches it again).
+      if (blob->size() <= cosign::kMaxPayloadSize)
+        cache_[key] = {blob->size(), *blob};
     } else if (blob.error().kind() != ErrorKind::limit) {
       failed_.emplace(key, blob.error());
       if (blob.error().kind() == ErrorKind::network)

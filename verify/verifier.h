@@ -71,6 +71,9 @@ struct VerifyOptions {
   bool require_identity = false;
   // Valid signatures from at least this many distinct keys (by key_id) are required; 0 counts as 1.
   std::size_t threshold = 1;
+  // Attestations: keep each valid one's DSSE envelope (Attestation::envelope) for printing, a
+  // copy of tens of MB for an SBOM; off where nothing prints them (a policy's rules, reports).
+  bool keep_envelopes = false;
   Limits limits;
 };
 

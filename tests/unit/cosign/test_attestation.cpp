@@ -33,7 +33,8 @@ cosign::NewSignature legacy(const keys::PrivateKey& key, const std::string& stat
   sig.format = cosign::Format::legacy;
   sig.kind = cosign::Kind::attestation;
   sig.predicate_type = std::string(type);
-  sig.payload = cosign::make_envelope(cosign::kInTotoPayloadType, statement, dsse_der(key, statement));
+  sig.payload =
+      cosign::make_envelope(cosign::kInTotoPayloadType, statement, dsse_der(key, statement));
   return sig;
 }
 
@@ -47,10 +48,11 @@ cosign::NewSignature bundled(const keys::PrivateKey& key, const std::string& sta
 } // namespace
 
 TEST_CASE("make_attestation_statement writes cosign attest's v0.1 statement", "[attestation]") {
-  CHECK(statement_of(kVuln, R"({"scanner":{}})") ==
-        R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":")" + kRepo.str() +
-            R"(","digest":{"sha256":")" + kHex +
-            R"("}}],"predicateType":"https://cosign.sigstore.dev/attestation/vuln/v1","predicate":{"scanner":{}}})");
+  CHECK(
+      statement_of(kVuln, R"({"scanner":{}})") ==
+      R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":")" + kRepo.str() +
+          R"(","digest":{"sha256":")" + kHex +
+          R"("}}],"predicateType":"https://cosign.sigstore.dev/attestation/vuln/v1","predicate":{"scanner":{}}})");
   auto annotated = cosign::make_attestation_statement(kRepo.str(), kImage, kSbom, "{}",
                                                       {{"team", "pay"}, {"env", "prod"}});
   REQUIRE(annotated);
@@ -72,9 +74,11 @@ TEST_CASE("parse_attestation_statement keeps the predicate and reads cosign's sp
   auto p = cosign::parse_attestation_statement(statement_of(kVuln, R"({"a":[1,2,{"b":null}]})"));
   REQUIRE(p);
   CHECK(p->predicate["a"][2].contains("b"));
-  const std::string spdx = R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":"r",)"
-                           R"("digest":{"sha256":")" + kHex +
-                           R"("}}],"predicateType":"https://spdx.dev/Document","predicate":"SPDXVersion: SPDX-2.3"})";
+  const std::string spdx =
+      R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":"r",)"
+      R"("digest":{"sha256":")" +
+      kHex +
+      R"("}}],"predicateType":"https://spdx.dev/Document","predicate":"SPDXVersion: SPDX-2.3"})";
   auto s = cosign::parse_attestation_statement(spdx);
   REQUIRE(s);
   CHECK(s->predicate == "SPDXVersion: SPDX-2.3");
@@ -92,9 +96,9 @@ TEST_CASE("parse_envelope_document reads cosign v3's and v2's .att layers, stric
           "[attestation]") {
   const std::string payload = common::base64_encode("{}");
   const std::string sig = common::base64_encode("der");
-  const std::string v3 = R"({"payload":")" + payload +
-                         R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" +
-                         sig + R"("}]})";
+  const std::string v3 =
+      R"({"payload":")" + payload +
+      R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" + sig + R"("}]})";
   const std::string v2 = R"({"payloadType":"application/vnd.in-toto+json","payload":")" + payload +
                          R"(","signatures":[{"keyid":"","sig":")" + sig + R"("}]})";
   for (const auto& text : {v3, v2}) {
@@ -105,17 +109,19 @@ TEST_CASE("parse_envelope_document reads cosign v3's and v2's .att layers, stric
   }
   const std::vector<std::pair<std::string, std::string>> bad = {
       {"not JSON", "{"},
-      {"two signatures", R"({"payload":")" + payload +
-                             R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" +
-                             sig + R"("},{"sig":")" + sig + R"("}]})"},
+      {"two signatures",
+       R"({"payload":")" + payload +
+           R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" + sig +
+           R"("},{"sig":")" + sig + R"("}]})"},
       {"no signature", R"({"payload":")" + payload +
                            R"(","payloadType":"application/vnd.in-toto+json","signatures":[]})"},
       {"other payload type", R"({"payload":")" + payload +
                                  R"(","payloadType":"text/plain","signatures":[{"sig":")" + sig +
                                  R"("}]})"},
-      {"unknown key", R"({"payload":")" + payload +
-                          R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" +
-                          sig + R"("}],"x":1})"},
+      {"unknown key",
+       R"({"payload":")" + payload +
+           R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" + sig +
+           R"("}],"x":1})"},
   };
   for (const auto& [name, text] : bad) {
     INFO(name);
@@ -151,7 +157,8 @@ TEST_CASE("tag store: the same statement by the same key is stored once; --repla
   REQUIRE(store->attach(subject, legacy(theirs, first, kVuln), their_options));
   REQUIRE(store->attach(subject, legacy(mine, statement_of(kSbom, "{}"), kSbom), options));
   // A second scan of mine: appended without --replace.
-  REQUIRE(store->attach(subject, legacy(mine, statement_of(kVuln, R"({"scan":2})"), kVuln), options));
+  REQUIRE(
+      store->attach(subject, legacy(mine, statement_of(kVuln, R"({"scan":2})"), kVuln), options));
   auto before = store->find(subject);
   REQUIRE(before);
   REQUIRE(before->layers.size() == 4);
@@ -169,8 +176,8 @@ TEST_CASE("tag store: the same statement by the same key is stored once; --repla
   CHECK(after->layers[1].text == before->layers[1].text); // theirs
   CHECK(after->layers[2].text == before->layers[2].text); // my SBOM
   // Replacing with the same statement again changes nothing.
-  auto same = store->attach(subject, legacy(mine, statement_of(kVuln, R"({"scan":3})"), kVuln),
-                            options);
+  auto same =
+      store->attach(subject, legacy(mine, statement_of(kVuln, R"({"scan":3})"), kVuln), options);
   REQUIRE(same);
   CHECK(same->outcome == cosign::AttachOutcome::already_present);
   CHECK(store->find(subject)->layers.size() == 3);
