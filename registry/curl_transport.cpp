@@ -227,8 +227,10 @@ private:
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
     // Refuses an announced Content-Length over the limit before reading the body; bodies without
-    // one are cut by on_body.
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_body));
+    // one are cut by on_body. A HEAD has no body: its Content-Length is the blob's or manifest's
+    // size (an SBOM's attestation of tens of MB), which libcurl would refuse as well.
+    if (request.method != "HEAD")
+      curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_body));
     if (request.method == "HEAD") {
       curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     } else if (request.method != "GET") {
