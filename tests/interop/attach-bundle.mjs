@@ -12,9 +12,9 @@
 // With --predicate-type, an attestation as cosign attest makes it instead: an in-toto v0.1
 // statement of the JSON in --predicate (its subject named --subject-name when given, as cosign
 // names the repository), built into a bundle by @sigstore/bundle (toDSSEBundle, bundleToJSON:
-// sigstore-js's own serialisation, with keyid, empty tlogEntries and timestamp data, unlike
-// cosign's) and annotated with that predicateType. --annotation is then refused (cosign attest
-// signs none into a v0.1 subject here).
+// sigstore-js's own serialisation, with keyid and empty timestamp data, unlike cosign's) and
+// annotated with that predicateType. --annotation is then refused (cosign attest signs none into
+// a v0.1 subject here).
 //
 // --key is an unencrypted PEM private key (PKCS#8 or SEC1): EC P-256, P-384 or P-521, signing the
 // PAE with the curve's hash as cosign v3 does (SHA-256, SHA-384, SHA-512), DER signature.
