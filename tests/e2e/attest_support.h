@@ -28,9 +28,10 @@ inline std::string att_tag_of(const std::string& digest) {
 }
 
 // Now plus offset in UTC, as strftime's format (RFC 3339 by default; "%Y-%m-%d" for a day).
-inline std::string utc_text(std::chrono::seconds offset, const char* format = "%Y-%m-%dT%H:%M:%SZ") {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() +
-                                                             offset);
+inline std::string utc_text(std::chrono::seconds offset,
+                            const char* format = "%Y-%m-%dT%H:%M:%SZ") {
+  const std::time_t t =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + offset);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[64];
@@ -59,17 +60,16 @@ inline std::string trivy_report(const std::string& created,
                      {"PkgName", f.package},
                      {"InstalledVersion", f.version},
                      {"Severity", f.severity}});
-  nlohmann::ordered_json r = {
-      {"SchemaVersion", 2},
-      {"Trivy", {{"Version", "0.58.1"}}},
-      {"CreatedAt", created},
-      {"ArtifactName", "app"},
-      {"ArtifactType", "container_image"},
-      {"Results",
-       {{{"Target", "app (debian 12.8)"},
-         {"Class", "os-pkgs"},
-         {"Type", "debian"},
-         {"Vulnerabilities", vulns}}}}};
+  nlohmann::ordered_json r = {{"SchemaVersion", 2},
+                              {"Trivy", {{"Version", "0.58.1"}}},
+                              {"CreatedAt", created},
+                              {"ArtifactName", "app"},
+                              {"ArtifactType", "container_image"},
+                              {"Results",
+                               {{{"Target", "app (debian 12.8)"},
+                                 {"Class", "os-pkgs"},
+                                 {"Type", "debian"},
+                                 {"Vulnerabilities", vulns}}}}};
   return r.dump(2);
 }
 
@@ -198,9 +198,9 @@ inline std::string push_att(const RegistryEndpoint& ep, const std::string& repo,
     push_blob(ep, repo, e);
     diff_ids.push_back(isign::common::sha256_digest(e));
     layers.push_back(R"({"mediaType":")" + std::string(kDsseLayerType) + R"(","size":)" +
-                     std::to_string(e.size()) + R"(,"digest":")" +
-                     isign::common::sha256_digest(e) + R"(","annotations":{")" + kSigAnnotation +
-                     R"(":"","predicateType":")" + predicate_type + R"("}})");
+                     std::to_string(e.size()) + R"(,"digest":")" + isign::common::sha256_digest(e) +
+                     R"(","annotations":{")" + kSigAnnotation + R"(":"","predicateType":")" +
+                     predicate_type + R"("}})");
   }
   const std::string config = cosign_config(diff_ids);
   push_blob(ep, repo, config);

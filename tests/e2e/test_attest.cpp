@@ -129,14 +129,15 @@ TEST_CASE("attest: Trivy and Grype reports in both formats verify, envelopes pri
       CHECK(contains(v.err, "Verification for"));
 
       // --format both reads and prints every one: the .att layer and the bundle's envelope.
-      auto both = verify_attestation(scene.reg, {scene.key},
-                                     {"--type", "vuln", "--format", "both", image});
+      auto both =
+          verify_attestation(scene.reg, {scene.key}, {"--type", "vuln", "--format", "both", image});
       CHECK(both.exit_code == kOk);
       CHECK(check_printed(both, name, image_digest, kVulnPredicate) == 2);
 
       // The vuln URI given in full is the same type.
-      CHECK(verify_attestation(scene.reg, {scene.key}, {"--type", kVulnPredicate, image})
-                .exit_code == kOk);
+      CHECK(
+          verify_attestation(scene.reg, {scene.key}, {"--type", kVulnPredicate, image}).exit_code ==
+          kOk);
       // The cosign-vuln predicate made of the report holds the report itself.
       std::string got = stored.statement["predicate"]["scanner"]["result"].dump();
       CHECK(got == json::parse(read_text(c.report)).dump());
@@ -192,8 +193,8 @@ TEST_CASE("attest: vuln gates: severity, the allow list, scan age", "[e2e][attes
 
   // Grype's severities and package, named the same way.
   const std::string grype_image = scene.another_image("grype");
-  REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", scene.grype, grype_image})
-              .exit_code == kOk);
+  REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", scene.grype, grype_image}).exit_code ==
+          kOk);
   auto g = gate({"--fail-on-severity", "HIGH"}, grype_image);
   CHECK(g.exit_code == kInvalid);
   for (const char* word : {"CVE-2023-1", "HIGH", "zlib", "1.2", "grype"})
@@ -261,8 +262,7 @@ TEST_CASE("attest: the same attestation twice pushes nothing, --replace keeps ot
 
   // Another key's attestation of the same type is appended.
   auto other = new_key_pair(scene.dir, "other");
-  REQUIRE(attest(reg, other, {"--type", "vuln", "--predicate", scene.trivy, ref}).exit_code ==
-          kOk);
+  REQUIRE(attest(reg, other, {"--type", "vuln", "--predicate", scene.trivy, ref}).exit_code == kOk);
   REQUIRE(att_of(reg, "app", digest).envelopes.size() == 2);
   REQUIRE(indexed_referrers(reg, "app", digest).size() == 2);
   // And another type of ours stays through --replace of vuln.
@@ -324,12 +324,12 @@ TEST_CASE("attest: --format legacy and --format bundle alone, verified by the sa
   const std::string legacy = scene.ref;
   const std::string bundle = scene.another_image("bundle");
   const std::string bundle_digest = bundle.substr(bundle.find('@') + 1);
-  REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", scene.trivy, "--format", "legacy",
-                            legacy})
-              .exit_code == kOk);
-  REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", scene.trivy, "--format", "bundle",
-                            bundle})
-              .exit_code == kOk);
+  REQUIRE(
+      attest(reg, key, {"--type", "vuln", "--predicate", scene.trivy, "--format", "legacy", legacy})
+          .exit_code == kOk);
+  REQUIRE(
+      attest(reg, key, {"--type", "vuln", "--predicate", scene.trivy, "--format", "bundle", bundle})
+          .exit_code == kOk);
   CHECK(att_of(reg, "app", scene.digest).envelopes.size() == 1);
   CHECK(indexed_referrers(reg, "app", scene.digest).empty());
   CHECK(att_of(reg, "app", bundle_digest).status == 404);
@@ -373,10 +373,11 @@ TEST_CASE("attest: a predicate that is not what its type says writes nothing",
 
   // A statement about another image is not signed for this one.
   const std::string other_hex(64, 'c');
-  write_text(scene.dir / "statement.json",
-             R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":")" + reg.url() +
-                 R"(/app","digest":{"sha256":")" + other_hex +
-                 R"("}}],"predicateType":"https://example.com/review/v1","predicate":{"approved":true}})");
+  write_text(
+      scene.dir / "statement.json",
+      R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":")" + reg.url() +
+          R"(/app","digest":{"sha256":")" + other_hex +
+          R"("}}],"predicateType":"https://example.com/review/v1","predicate":{"approved":true}})");
   auto foreign = attest(reg, key, {"--statement", scene.dir / "statement.json", ref});
   CHECK(foreign.exit_code != kOk);
   CHECK(contains(foreign.err, other_hex));
@@ -387,14 +388,15 @@ TEST_CASE("attest: a predicate that is not what its type says writes nothing",
   CHECK(verify_attestation(reg, {key}, {"--type", "vuln", ref}).exit_code == kNoSignature);
 
   // The same statement naming this image is signed as it is, and verifies as its type.
-  write_text(scene.dir / "mine.json",
-             R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":")" + reg.url() +
-                 R"(/app","digest":{"sha256":")" + hex_of(scene.digest) +
-                 R"("}}],"predicateType":"https://example.com/review/v1","predicate":{"approved":true}})");
+  write_text(
+      scene.dir / "mine.json",
+      R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[{"name":")" + reg.url() +
+          R"(/app","digest":{"sha256":")" + hex_of(scene.digest) +
+          R"("}}],"predicateType":"https://example.com/review/v1","predicate":{"approved":true}})");
   REQUIRE(attest(reg, key, {"--statement", scene.dir / "mine.json", ref}).exit_code == kOk);
-  auto review = verify_attestation(
-      reg, {key},
-      {"--type", "https://example.com/review/v1", "--pointer", "/approved", "--equals", "true", ref});
+  auto review = verify_attestation(reg, {key},
+                                   {"--type", "https://example.com/review/v1", "--pointer",
+                                    "/approved", "--equals", "true", ref});
   CHECK(review.exit_code == kOk);
   auto printed = envelopes_printed(review);
   REQUIRE(printed.size() >= 1);
@@ -410,9 +412,9 @@ TEST_CASE("attest: policies with attestation rules (verify and verify-attestatio
   AttestScene scene;
   auto& reg = scene.reg;
   auto& key = scene.key;
-  const std::string good = scene.ref;                           // signed, clean scan
-  const std::string unattested = scene.another_image("signed"); // signed only
-  const std::string vulnerable = scene.another_image("vuln");   // signed, CRITICAL finding
+  const std::string good = scene.ref;                            // signed, clean scan
+  const std::string unattested = scene.another_image("signed");  // signed only
+  const std::string vulnerable = scene.another_image("vuln");    // signed, CRITICAL finding
   const std::string unsigned_ = scene.another_image("unsigned"); // attested only
   for (const auto& image : {good, unattested, vulnerable})
     REQUIRE(sign_image(reg, key, {image}).exit_code == kOk);
@@ -433,8 +435,7 @@ TEST_CASE("attest: policies with attestation rules (verify and verify-attestatio
   })");
   auto verify_policy = [&](const std::string& command, const std::vector<std::string>& extra,
                            const std::string& image) {
-    return isign_cmd(command, with(reg.client_flags(), with({"--policy", policy}, extra)),
-                     {image});
+    return isign_cmd(command, with(reg.client_flags(), with({"--policy", policy}, extra)), {image});
   };
 
   auto ok = verify_policy("verify", {}, good);
@@ -486,8 +487,8 @@ TEST_CASE("attest: policies with attestation rules (verify and verify-attestatio
 
   write_text(scene.dir / "report.json", "");
   auto passed = verify_attestation(reg, {key},
-                                   {"--type", "vuln", "--fail-on-severity", "CRITICAL",
-                                    "--report", scene.dir / "report.json", good});
+                                   {"--type", "vuln", "--fail-on-severity", "CRITICAL", "--report",
+                                    scene.dir / "report.json", good});
   CHECK(passed.exit_code == kOk);
   CHECK(envelopes_printed(passed).size() >= 1); // --report keeps cosign's output on stdout
   auto written = json::parse(read_text(scene.dir / "report.json"), nullptr, false);
@@ -507,8 +508,8 @@ TEST_CASE("attest: a tampered .att is invalid", "[e2e][attest][adversary]") {
   const std::string other = scene.another_image("other");
   const std::string other_digest = other.substr(other.find('@') + 1);
   for (const auto& image : {ref, other})
-    REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", scene.clean, "--format", "legacy",
-                              image})
+    REQUIRE(attest(reg, key,
+                   {"--type", "vuln", "--predicate", scene.clean, "--format", "legacy", image})
                 .exit_code == kOk);
   REQUIRE(verify_attestation(reg, {key}, {"--type", "vuln", ref}).exit_code == kOk);
   const auto att = att_of(reg, "app", scene.digest);

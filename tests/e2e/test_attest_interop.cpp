@@ -59,20 +59,21 @@ TEST_CASE("interop: attestations isign writes verify with sigstore-js and node:c
   SignScene scene;
   auto& [reg, dir, key, digest, ref] = scene;
   interop_script("verify-dsse.mjs");
-  write_text(dir / "trivy.json",
-             trivy_report(utc_text(-std::chrono::hours(1)),
-                          {{"CVE-2023-1234", "CRITICAL", "libssl3", "3.0.9"}}));
-  write_text(dir / "grype.json",
-             grype_report(utc_text(-std::chrono::hours(1)), {{"CVE-2023-1", "High", "zlib", "1.2"}}));
+  write_text(dir / "trivy.json", trivy_report(utc_text(-std::chrono::hours(1)),
+                                              {{"CVE-2023-1234", "CRITICAL", "libssl3", "3.0.9"}}));
+  write_text(dir / "grype.json", grype_report(utc_text(-std::chrono::hours(1)),
+                                              {{"CVE-2023-1", "High", "zlib", "1.2"}}));
   write_text(dir / "bom.json", read_text(testdata("attestations/syft-cyclonedx-image.json")));
   write_text(dir / "prov.json", read_text(testdata("attestations/slsa-v1-delegator.json")));
   auto other = new_key_pair(dir, "other");
   REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", dir / "trivy.json", ref}).exit_code ==
           kOk);
-  REQUIRE(attest(reg, other, {"--type", "vuln", "--predicate", dir / "grype.json", ref})
-              .exit_code == kOk);
-  REQUIRE(attest(reg, key, {"--type", "cyclonedx", "--predicate", dir / "bom.json", ref})
-              .exit_code == kOk);
+  REQUIRE(
+      attest(reg, other, {"--type", "vuln", "--predicate", dir / "grype.json", ref}).exit_code ==
+      kOk);
+  REQUIRE(
+      attest(reg, key, {"--type", "cyclonedx", "--predicate", dir / "bom.json", ref}).exit_code ==
+      kOk);
   REQUIRE(attest(reg, key, {"--type", "slsaprovenance1", "--predicate", dir / "prov.json", ref})
               .exit_code == kOk);
   REQUIRE(sign_image(reg, key, {"--format", "bundle", ref}).exit_code == kOk); // not counted
@@ -110,8 +111,9 @@ TEST_CASE("interop: attestations isign writes verify with sigstore-js and node:c
       CHECK(r.out == "ok\n");
       CHECK(node_verify_dsse(dir, att.envelopes[i], key + ".pub", other_digest, type).exit_code ==
             1);
-      CHECK(node_verify_dsse(dir, att.envelopes[i], key + ".pub", digest, kSignPredicate)
-                .exit_code == 1);
+      CHECK(
+          node_verify_dsse(dir, att.envelopes[i], key + ".pub", digest, kSignPredicate).exit_code ==
+          1);
     } else {
       CHECK(node_verify_dsse(dir, att.envelopes[i], other + ".pub", digest, type).exit_code == 0);
     }
@@ -131,8 +133,8 @@ TEST_CASE("interop: an attestation bundle built by @sigstore/bundle verifies wit
                               {"--registry", "http://" + reg.url(), "--repo", "app", "--digest",
                                digest, "--media-type", image.header("content-type"), "--size",
                                std::to_string(image.body.size()), "--key", ec + ".pem",
-                               "--predicate-type", kVulnPredicate, "--predicate",
-                               dir / "vuln.json", "--subject-name", reg.url() + "/app"});
+                               "--predicate-type", kVulnPredicate, "--predicate", dir / "vuln.json",
+                               "--subject-name", reg.url() + "/app"});
   REQUIRE(attached.exit_code == 0);
   auto referrers = bundle_referrers_of(reg, "app", digest);
   REQUIRE(referrers.size() == 1);
@@ -177,17 +179,20 @@ TEST_CASE("interop: a cosign-layout .att attestation written without isign verif
   auto a = openssl_ec_key(dir, "a", "P-256");
   auto b = openssl_ec_key(dir, "b", "P-256");
   const std::string predicate = json::parse(read_text(testdata(kCosignVuln))).dump();
-  const std::string statement = statement_v01(reg.url() + "/app", digest, kVulnPredicate, predicate);
-  const std::string sig_a = isign::common::base64_encode(openssl_sign_pae(dir, a + ".pem", statement));
-  const std::string sig_b = isign::common::base64_encode(openssl_sign_pae(dir, b + ".pem", statement));
+  const std::string statement =
+      statement_v01(reg.url() + "/app", digest, kVulnPredicate, predicate);
+  const std::string sig_a =
+      isign::common::base64_encode(openssl_sign_pae(dir, a + ".pem", statement));
+  const std::string sig_b =
+      isign::common::base64_encode(openssl_sign_pae(dir, b + ".pem", statement));
   // cosign v3's envelope shape by key a, cosign v2.6's (payloadType first, empty keyid) by key b.
-  const std::string v3 = R"({"payload":")" + isign::common::base64_encode(statement) +
-                         R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" +
-                         sig_a + R"("}]})";
-  const std::string v2 =
-      R"({"payloadType":"application/vnd.in-toto+json","payload":")" +
-      isign::common::base64_encode(statement) + R"(","signatures":[{"keyid":"","sig":")" + sig_b +
+  const std::string v3 =
+      R"({"payload":")" + isign::common::base64_encode(statement) +
+      R"(","payloadType":"application/vnd.in-toto+json","signatures":[{"sig":")" + sig_a +
       R"("}]})";
+  const std::string v2 = R"({"payloadType":"application/vnd.in-toto+json","payload":")" +
+                         isign::common::base64_encode(statement) +
+                         R"(","signatures":[{"keyid":"","sig":")" + sig_b + R"("}]})";
   push_att(reg, "app", digest, {v3, v2}, kVulnPredicate);
   // The independent checker agrees before isign is asked.
   CHECK(node_verify_dsse(dir, v3, a + ".pub.pem", digest, kVulnPredicate).exit_code == 0);
@@ -197,19 +202,20 @@ TEST_CASE("interop: a cosign-layout .att attestation written without isign verif
     const char* name;
     std::string pem, envelope;
   };
-  for (const auto& [name, pem, envelope] : {Case{"v3 shape, key a", a, v3}, Case{"v2 shape, key b", b, v2}}) {
+  for (const auto& [name, pem, envelope] :
+       {Case{"v3 shape, key a", a, v3}, Case{"v2 shape, key b", b, v2}}) {
     DYNAMIC_SECTION(name) {
-      auto r = isign_cmd("verify-attestation",
-                         with(reg.client_flags(), {"--key", pem + ".pub.pem"}),
-                         {"--type", "vuln", "--format", "legacy", ref});
+      auto r =
+          isign_cmd("verify-attestation", with(reg.client_flags(), {"--key", pem + ".pub.pem"}),
+                    {"--type", "vuln", "--format", "legacy", ref});
       CHECK(r.exit_code == kOk);
       REQUIRE(envelopes_printed(r).size() == 1);
       CHECK(r.out == envelope + "\n"); // the stored bytes, as cosign prints them
     }
   }
   auto both = isign_cmd("verify-attestation",
-                        with(reg.client_flags(),
-                             {"--key", a + ".pub.pem", "--key", b + ".pub.pem", "--threshold", "2"}),
+                        with(reg.client_flags(), {"--key", a + ".pub.pem", "--key", b + ".pub.pem",
+                                                  "--threshold", "2"}),
                         {"--type", "vuln", ref});
   CHECK(both.exit_code == kOk);
   CHECK(isign_cmd("verify-attestation", with(reg.client_flags(), {"--key", a + ".pub.pem"}),
@@ -220,8 +226,8 @@ TEST_CASE("interop: a cosign-layout .att attestation written without isign verif
   // isign appends its own layer and keeps cosign's byte for byte.
   const auto before = att_of(reg, "app", digest);
   write_text(dir / "vuln.json", predicate);
-  REQUIRE(attest(reg, key, {"--type", "vuln", "--predicate", dir / "vuln.json", "--format",
-                            "legacy", ref})
+  REQUIRE(attest(reg, key,
+                 {"--type", "vuln", "--predicate", dir / "vuln.json", "--format", "legacy", ref})
               .exit_code == kOk);
   const auto after = att_of(reg, "app", digest);
   REQUIRE(after.envelopes.size() == 3);
