@@ -7,6 +7,14 @@
 //
 //   node attach-bundle.mjs --registry http://127.0.0.1:PORT --repo NAME --digest sha256:<hex>
 //        --media-type <subject manifest media type> --size N --key PRIVKEY.pem [--annotation k=v]...
+//        [--predicate-type URI --predicate FILE [--subject-name NAME]]
+//
+// With --predicate-type, an attestation as cosign attest makes it instead: an in-toto v0.1
+// statement of the JSON in --predicate (its subject named --subject-name when given, as cosign
+// names the repository), built into a bundle by @sigstore/bundle (toDSSEBundle, bundleToJSON:
+// sigstore-js's own serialisation, with keyid and empty timestamp data, unlike cosign's) and
+// annotated with that predicateType. --annotation is then refused (cosign attest signs none into
+// a v0.1 subject here).
 //
 // --key is an unencrypted PEM private key (PKCS#8 or SEC1): EC P-256, P-384 or P-521, signing the
 // PAE with the curve's hash as cosign v3 does (SHA-256, SHA-384, SHA-512), DER signature.
@@ -23,14 +31,17 @@ import crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
+import sigstoreBundle from '@sigstore/bundle';
 import sigstoreOci from '@sigstore/oci';
 import { reporter } from './cli.mjs';
 
 const { attachArtifactToImage } = sigstoreOci;
+const { toDSSEBundle, bundleToJSON, bundleFromJSON } = sigstoreBundle;
 
 const BUNDLE_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 const PREDICATE_TYPE = 'https://sigstore.dev/cosign/sign/v1';
+const STATEMENT_V01 = 'https://in-toto.io/Statement/v0.1';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 // sigstore/sigstore GetDefaultPublicKeyDetails: the hash cosign v3 signs a DSSE PAE with.
@@ -50,6 +61,9 @@ function parse() {
         size: { type: 'string' },
         key: { type: 'string' },
         annotation: { type: 'string', multiple: true, default: [] },
+        'predicate-type': { type: 'string' },
+        predicate: { type: 'string' },
+        'subject-name': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -61,6 +75,12 @@ function parse() {
     if (values[name] === undefined) usage(`--${name} is required`);
   if (!/^sha256:[0-9a-f]{64}$/.test(values.digest))
     usage(`--digest must be sha256:<64 lowercase hex>, got '${values.digest}'`);
+  if ((values['predicate-type'] === undefined) !== (values.predicate === undefined))
+    usage('--predicate-type and --predicate go together');
+  if (values['subject-name'] !== undefined && values.predicate === undefined)
+    usage('--subject-name needs --predicate-type and --predicate');
+  if (values.predicate !== undefined && values.annotation.length > 0)
+    usage('--annotation cannot be combined with --predicate');
   if (!/^[0-9]+$/.test(values.size)) usage(`--size must be a byte count, got '${values.size}'`);
   let url;
   try {
@@ -129,6 +149,27 @@ function makeBundle(privateKey, hex, annotations) {
   });
 }
 
+// cosign attest's statement (docs/formats.md section 9, v0.1), signed like makeBundle's but put
+// into a bundle by @sigstore/bundle; round-tripped through bundleFromJSON, which validates it.
+function makeAttestationBundle(privateKey, hex, predicateType, predicate, name) {
+  const curve = privateKey.asymmetricKeyDetails?.namedCurve;
+  const hash = CURVE_HASH[curve];
+  if (privateKey.asymmetricKeyType !== 'ec' || !hash) fail('the key is not EC P-256, P-384 or P-521');
+  const subject = name === undefined ? { digest: { sha256: hex } } : { name, digest: { sha256: hex } };
+  const payload = Buffer.from(JSON.stringify({ _type: STATEMENT_V01, subject: [subject], predicateType, predicate }));
+  const signature = crypto.sign(hash, pae(IN_TOTO_PAYLOAD_TYPE, payload), { key: privateKey, dsaEncoding: 'der' });
+  const spki = crypto.createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  const bundle = toDSSEBundle({
+    artifact: payload,
+    artifactType: IN_TOTO_PAYLOAD_TYPE,
+    signature,
+    keyHint: crypto.createHash('sha256').update(spki).digest('base64'),
+  });
+  const json = bundleToJSON(bundle);
+  bundleFromJSON(json);
+  return JSON.stringify(json);
+}
+
 async function getJson(url, accept) {
   const response = await fetch(url, { headers: { Accept: accept } });
   if (response.status !== 200) throw new Error(`GET ${url}: ${response.status}`);
@@ -144,7 +185,20 @@ async function main() {
     fail(`reading the private key '${args.key}': ${err.message}`);
   }
   const hex = args.digest.slice('sha256:'.length);
-  const bundle = makeBundle(privateKey, hex, args.annotations);
+  let predicateType = PREDICATE_TYPE;
+  let bundle;
+  if (args.predicate !== undefined) {
+    predicateType = args['predicate-type'];
+    let predicate;
+    try {
+      predicate = JSON.parse(readFileSync(args.predicate, 'utf8'));
+    } catch (err) {
+      fail(`reading the predicate '${args.predicate}': ${err.message}`);
+    }
+    bundle = makeAttestationBundle(privateKey, hex, predicateType, predicate, args['subject-name']);
+  } else {
+    bundle = makeBundle(privateKey, hex, args.annotations);
+  }
 
   let descriptor;
   try {
@@ -157,7 +211,7 @@ async function main() {
       // cosign writes it, instead of @sigstore/oci's milliseconds.
       annotations: {
         'dev.sigstore.bundle.content': 'dsse-envelope',
-        'dev.sigstore.bundle.predicateType': PREDICATE_TYPE,
+        'dev.sigstore.bundle.predicateType': predicateType,
         'org.opencontainers.image.created': new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       },
       credentials: undefined, // an open registry: @sigstore/oci signs in only with credentials

@@ -3,10 +3,12 @@
 // built on sigstore-js (@sigstore/bundle to parse, @sigstore/verify to check the signature).
 //
 //   node verify-bundle.mjs --bundle FILE --key PUBKEY.pem (--digest sha256:<hex> | --artifact FILE)
+//        [--predicate-type URI]
 //
 // DSSE bundles (what isign/cosign v3 attach to images) need --digest: after @sigstore/verify has
 // checked the signature over the PAE, the statement's subject[0].digest.sha256 must be that hex
-// (@sigstore/verify itself never looks inside the statement). messageSignature bundles (sign-blob)
+// (@sigstore/verify itself never looks inside the statement); with --predicate-type, the
+// statement's predicateType must be it (signatures and attestations alike). messageSignature bundles (sign-blob)
 // need --artifact: the signature is checked over the file's bytes, and the bundle's messageDigest
 // must equal the file's hash (@sigstore/verify does not compare it without a tlog entry).
 //
@@ -46,6 +48,7 @@ function parse() {
         key: { type: 'string' },
         digest: { type: 'string' },
         artifact: { type: 'string' },
+        'predicate-type': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -57,6 +60,8 @@ function parse() {
     usage('usage: verify-bundle.mjs --bundle FILE --key PUBKEY.pem (--digest sha256:<hex> | --artifact FILE)');
   if ((values.digest === undefined) === (values.artifact === undefined))
     usage('give exactly one of --digest sha256:<hex> and --artifact FILE');
+  if (values['predicate-type'] !== undefined && values.digest === undefined)
+    usage('--predicate-type needs --digest: it checks a DSSE statement');
   if (values.digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(values.digest))
     usage(`--digest must be sha256:<64 lowercase hex>, got '${values.digest}'`);
   return values;
@@ -138,6 +143,9 @@ function main() {
     const got = statement?.subject?.[0]?.digest?.sha256;
     const want = args.digest.slice('sha256:'.length);
     if (got !== want) fail(`the statement's subject[0].digest.sha256 is '${got}', expected '${want}'`);
+    const type = args['predicate-type'];
+    if (type !== undefined && statement.predicateType !== type)
+      fail(`the statement's predicateType is '${statement.predicateType}', expected '${type}'`);
   } else {
     const { algorithm, digest } = content.messageSignature.messageDigest;
     const hash = NODE_HASH[algorithm];
