@@ -354,8 +354,29 @@ int attestation_rule_from_flags(const cxxopts::ParseResult& args, verify::Policy
       [](const std::string&) -> common::Result<keys::PublicKey> {
         return common::make_error(common::ErrorKind::internal, "no key files from flags");
       });
-  if (!parsed)
-    return report(parsed.error());
+  if (!parsed) {
+    // The parser names policy fields; the user typed flags.
+    std::string message = parsed.error().message();
+    const std::pair<const char*, const char*> names[] = {
+        {"flags.failOnSeverity", "--fail-on-severity"},
+        {"flags.maxScanAge", "--max-scan-age"},
+        {"flags.allow", "--allow"},
+        {"flags.maxAge", "--max-age"},
+        {"flags.builderId", "--builder-id"},
+        {"flags.sourceUri", "--source-uri"},
+        {"flags.pointer", "--pointer"},
+        {"flags.equals", "--equals"},
+        {"flags.oneOf", "--one-of"},
+        {"flags.exists", "--exists"},
+        {"flags.threshold", "--threshold"},
+        {"flags.type", "--type"}};
+    for (const auto& [field, flag] : names)
+      if (message.rfind(field, 0) == 0) {
+        message = flag + message.substr(std::string(field).size());
+        break;
+      }
+    return report(common::Error(parsed.error().kind(), message));
+  }
   rule.attestations.push_back(std::move(*parsed));
   signed_by.options.threshold = 1; // the rule's threshold counts; each attestation needs one key
   // cosign and text output print the envelopes: kept only for them (SBOMs run to tens of MB).

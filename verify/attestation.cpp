@@ -216,9 +216,19 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
         fetch_error = a.layer.fetch_error;
       reasons += (reasons.empty() ? "" : "; ") + attestation_name(a) + ": " + a.layer.reason;
     }
-    if (fetch_error &&
-        (fetch_error->kind() == ErrorKind::network || fetch_error->kind() == ErrorKind::throttled ||
-         fetch_error->kind() == ErrorKind::registry))
+    // One too large to read may have been the valid one: a limit, as for signatures.
+    const Attestation* too_large = nullptr;
+    for (const auto& a : atts)
+      if (!a.other_type && a.layer.failure == Failure::too_large && !too_large)
+        too_large = &a;
+    if (too_large && !fetch_error)
+      out.error =
+          make_error(ErrorKind::limit,
+                     "no valid " + name + " attestation was read: " + attestation_name(*too_large) +
+                         ": " + too_large->layer.reason + " (--max-predicate-size)");
+    else if (fetch_error && (fetch_error->kind() == ErrorKind::network ||
+                             fetch_error->kind() == ErrorKind::throttled ||
+                             fetch_error->kind() == ErrorKind::registry))
       out.error = Error(fetch_error->kind(),
                         "reading a " + name + " attestation: " + fetch_error->message());
     else if (!reasons.empty())

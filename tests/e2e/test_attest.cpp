@@ -560,12 +560,10 @@ TEST_CASE("attest: a registry that is down", "[e2e][attest][faults]") {
   CHECK(v.out.empty());
 }
 
-// KNOWN DEFECT (verify/attestation.cpp judge_attestation_rule): attestations over
-// --max-predicate-size are never checked, yet the rule fails as "invalid" (1), where verify's
-// signatures over --max-payload-size fail as "limit" (11, verifier_report.cpp: "an oversized
-// payload was never checked ... refused by a limit"). [!shouldfail] until fixed: drop the tag then.
+// Attestations over --max-predicate-size are never read: a limit (11), as verify's signatures
+// over --max-payload-size, not "invalid".
 TEST_CASE("attest: attestations over --max-predicate-size are refused by a limit (11)",
-          "[e2e][attest][limits][!shouldfail]") {
+          "[e2e][attest][limits]") {
   AttestScene scene;
   REQUIRE(attest(scene.reg, scene.key, {"--type", "vuln", "--predicate", scene.clean, scene.ref})
               .exit_code == kOk);

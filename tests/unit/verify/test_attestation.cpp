@@ -42,8 +42,8 @@ std::string vuln_predicate(const std::string& severity, const std::string& when)
          R"("db":{"uri":"","version":""},"result":{"SchemaVersion":2,"Results":[{"Target":"x",)"
          R"("Vulnerabilities":[{"VulnerabilityID":"CVE-2023-1234","PkgName":"libssl3",)"
          R"("InstalledVersion":"3.0.9","Severity":")" +
-         severity + R"("}]}]}},"metadata":{"scanStartedOn":")" + when +
-         R"(","scanFinishedOn":")" + when + R"("}})";
+         severity + R"("}]}]}},"metadata":{"scanStartedOn":")" + when + R"(","scanFinishedOn":")" +
+         when + R"("}})";
 }
 
 struct Blobs {
@@ -70,16 +70,16 @@ struct Blobs {
     const std::string head = cosign::dsse_pae_head(cosign::kInTotoPayloadType, statement->size());
     auto der = key.sign(head + *statement, keys::Hash::sha256);
     REQUIRE(der);
-    std::string blob = format == cosign::Format::legacy
-                           ? cosign::make_envelope(cosign::kInTotoPayloadType, *statement, *der)
-                           : cosign::make_dsse_bundle(keys::public_key_hint(key.public_key()),
-                                                      *statement, *der);
+    std::string blob =
+        format == cosign::Format::legacy
+            ? cosign::make_envelope(cosign::kInTotoPayloadType, *statement, *der)
+            : cosign::make_dsse_bundle(keys::public_key_hint(key.public_key()), *statement, *der);
     cosign::StoredLayer l;
     l.index = layers.size();
     l.format = format;
     l.kind = cosign::Kind::attestation;
     l.media_type = format == cosign::Format::legacy ? "application/vnd.dsse.envelope.v1+json"
-                                                   : std::string(cosign::kBundleMediaType);
+                                                    : std::string(cosign::kBundleMediaType);
     l.digest = common::sha256_digest(blob);
     l.size = blob.size();
     l.predicate_type = annotated ? type : "";
@@ -97,7 +97,8 @@ struct Blobs {
   }
 };
 
-verify::AttestationRule vuln_rule(std::vector<keys::PublicKey> keys, const char* threshold = "HIGH") {
+verify::AttestationRule vuln_rule(std::vector<keys::PublicKey> keys,
+                                  const char* threshold = "HIGH") {
   verify::AttestationRule rule;
   rule.type = "vuln";
   rule.predicate_types = {kVuln};
@@ -117,7 +118,7 @@ TEST_CASE("verify_attestations: both formats verify; other types are skipped, un
   const auto key = new_key();
   b.add(key, kVuln, vuln_predicate("LOW", "2026-12-01T00:00:00Z"), cosign::Format::legacy);
   b.add(key, kVuln, vuln_predicate("LOW", "2026-12-01T00:00:00Z"), cosign::Format::bundle);
-  b.add(key, kSbom, "{}", cosign::Format::legacy);                  // annotated: unread
+  b.add(key, kSbom, "{}", cosign::Format::legacy);                      // annotated: unread
   b.add(key, kSbom, "{}", cosign::Format::bundle, /*annotated=*/false); // read, then set aside
   auto report = b.check({key.public_key()}, {kVuln});
   REQUIRE(report);
@@ -140,7 +141,8 @@ TEST_CASE("verify_attestations: both formats verify; other types are skipped, un
   CHECK_FALSE(judged.error);
 }
 
-TEST_CASE("verify_attestations: another key, another image, a signature statement", "[attestation]") {
+TEST_CASE("verify_attestations: another key, another image, a signature statement",
+          "[attestation]") {
   const auto key = new_key();
   const auto other = new_key();
   SECTION("another key: invalid, and the rule says no valid attestation (exit 1)") {
