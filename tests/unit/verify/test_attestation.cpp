@@ -111,8 +111,8 @@ const common::TimePoint kNow = *common::parse_rfc3339("2026-12-07T00:00:00Z");
 
 } // namespace
 
-TEST_CASE("verify_attestations: both formats verify; other types are skipped, unread when "
-          "their descriptor says so",
+TEST_CASE("verify_attestations: both formats verify, other types are skipped (unread when "
+          "their descriptor says so)",
           "[attestation]") {
   Blobs b;
   const auto key = new_key();
