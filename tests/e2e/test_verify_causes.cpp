@@ -102,7 +102,7 @@ TEST_CASE("verify causes: each cause has its exit code and report status",
     auto r = verify_image(flags, {c.ref});
     CHECK(r.exit_code == c.exit_code);
     auto doc = report_of(r);
-    CHECK(doc["schemaVersion"] == 1);
+    CHECK(doc["schemaVersion"] == 2);
     CHECK(doc["exitCode"] == c.exit_code);
     REQUIRE(doc["results"].size() == 1);
     const auto& res = doc["results"][0];
