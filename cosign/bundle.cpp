@@ -1,7 +1,5 @@
 #include "cosign/bundle.h"
 
-#include "cosign/attestation.h"
-
 #include <initializer_list>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +7,7 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "cosign/json_rules.h"
+#include "cosign/statement_json.h"
 
 namespace isign::cosign {
 
@@ -243,60 +242,26 @@ Result<json> statement_document(std::string_view bytes) {
 
 } // namespace
 
+namespace detail {
+
+Result<Statement> statement_rules(const json& doc) {
+  return statement_of(doc);
+}
+
+Result<Envelope> envelope_rules(const json& envelope) {
+  return parse_envelope(envelope);
+}
+
+Result<json> statement_json(std::string_view bytes) {
+  return statement_document(bytes);
+}
+
+} // namespace detail
+
 Result<Statement> parse_statement(std::string_view bytes) {
   auto doc = statement_document(bytes);
   ISIGN_TRY(doc);
   return statement_of(*doc);
-}
-
-Result<AttestationStatement> parse_attestation_statement(std::string_view bytes) {
-  auto doc = statement_document(bytes);
-  ISIGN_TRY(doc);
-  auto statement = statement_of(*doc);
-  ISIGN_TRY(statement);
-  AttestationStatement out{std::move(*statement), json()};
-  if (auto p = doc->find("predicate"); p != doc->end())
-    out.predicate = std::move(*p);
-  return out;
-}
-
-Result<std::string> make_attestation_statement(std::string_view name,
-                                               std::string_view manifest_digest,
-                                               std::string_view predicate_type,
-                                               std::string_view predicate_json,
-                                               const Annotations& annotations) {
-  if (!common::validate_sha256_digest(manifest_digest))
-    return make_error(ErrorKind::usage,
-                      "not a sha256 manifest digest: " + quote_for_message(manifest_digest));
-  if (name.empty() || predicate_type.empty() || predicate_json.empty())
-    return make_error(ErrorKind::usage,
-                      "an attestation statement needs a repository, a type and a predicate");
-  std::string out;
-  out.reserve(predicate_json.size() + 256 + name.size() + predicate_type.size());
-  out += "{\"_type\":\"";
-  out += kStatementTypeV01;
-  out += "\",\"subject\":[{\"name\":" + go_json_string(name) + ",\"digest\":{\"sha256\":\"" +
-         std::string(manifest_digest.substr(7)) + "\"}";
-  if (!annotations.empty()) {
-    out += ",\"annotations\":{";
-    bool first = true;
-    for (const auto& [key, value] : annotations) {
-      out += (first ? "" : ",") + go_json_string(key) + ":" + go_json_string(value);
-      first = false;
-    }
-    out += "}";
-  }
-  out += "}],\"predicateType\":" + go_json_string(predicate_type) + ",\"predicate\":";
-  out += predicate_json;
-  out += "}";
-  return out;
-}
-
-Result<Envelope> parse_envelope_document(std::string_view bytes) {
-  auto doc = common::parse_strict_json(bytes);
-  if (!doc)
-    return broken("the DSSE envelope is not valid JSON: " + doc.error().message());
-  return parse_envelope(*doc);
 }
 
 Result<Bundle> parse_bundle(std::string_view bytes) {

@@ -44,8 +44,11 @@ struct PredicateKind {
 // error listing the shorthands otherwise.
 common::Result<PredicateKind> predicate_kind(std::string_view type);
 
-// The predicate types of SBOMs (SPDX, CycloneDX).
+// The predicate types of SBOMs (SPDX, CycloneDX), of vulnerability reports (cosign's vuln,
+// in-toto vulns v0.2), of SLSA provenance (v0.2, v1).
 bool is_sbom_type(std::string_view predicate_type);
+bool is_vuln_type(std::string_view predicate_type);
+bool is_slsa_type(std::string_view predicate_type);
 
 // What make_predicate reads: the file's bytes, its name for messages, its modification time
 // (a report without a scan time is dated by it) and the time to write into a custom predicate.

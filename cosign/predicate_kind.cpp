@@ -71,4 +71,12 @@ bool is_sbom_type(std::string_view predicate_type) {
   return predicate_type == kSpdxPredicateType || predicate_type == kCycloneDxPredicateType;
 }
 
+bool is_vuln_type(std::string_view predicate_type) {
+  return predicate_type == kVulnPredicateType || predicate_type == kInTotoVulnsPredicateType;
+}
+
+bool is_slsa_type(std::string_view predicate_type) {
+  return predicate_type == kSlsa02PredicateType || predicate_type == kSlsa1PredicateType;
+}
+
 } // namespace isign::cosign

@@ -136,10 +136,6 @@ std::string attestation_name(const Attestation& a) {
          (a.layer.where.empty() ? a.layer.payload_digest : a.layer.where);
 }
 
-bool is_vuln_type(std::string_view type) {
-  return type == cosign::kVulnPredicateType || type == cosign::kInTotoVulnsPredicateType;
-}
-
 // A vuln attestation's scan time, for picking each key's newest (none: the oldest).
 std::optional<common::TimePoint> scan_time(const Attestation& a) {
   if (!a.predicate)
@@ -246,7 +242,7 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
   // Which attestations decide: a vuln rule judges each key's newest scan (a newer scan that
   // found a vulnerability is not outvoted by an older clean one); others any of each key's.
   const bool vuln = std::all_of(rule.predicate_types.begin(), rule.predicate_types.end(),
-                                [](const std::string& t) { return is_vuln_type(t); }) &&
+                                [](const std::string& t) { return cosign::is_vuln_type(t); }) &&
                     !rule.predicate_types.empty();
   std::map<std::string, std::vector<std::size_t>> by_key;
   for (auto i : valid)

@@ -146,25 +146,9 @@ std::vector<GateOutcome> evaluate_gates(const AttestationRule& rule,
                                         std::string_view predicate_type,
                                         const nlohmann::json& predicate, common::TimePoint now);
 
-// Loads a key named by a policy entry: a file (a path relative to the policy's directory
-// resolved by the loader) or, as the policy allows, PEM text.
-using KeyLoader = std::function<common::Result<keys::PublicKey>(const std::string& path)>;
-
-// Parses one entry of a scope's "attestations" list, strictly: "type" (required: a --type
-// shorthand, a predicate type URI, or "sbom" for SPDX and CycloneDX), "keys" (a list of key
-// files; absent: scope_keys, the scope's), "threshold" (distinct keys, at most their number),
-// "failOnSeverity" (LOW..CRITICAL), "maxScanAge" and "maxAge" (durations, "7d"), "allow"
-// ([{"id":..,"until":"2027-01-31"}], until required, only with failOnSeverity), "builderId",
-// "sourceUri", "pointer" with exactly one of "equals", "oneOf" (a non-empty array) or "exists"
-// (a boolean). A check that does not apply to the type is refused: failOnSeverity, maxScanAge
-// and allow are for vuln types, maxAge for SBOM types, builderId and sourceUri for SLSA
-// provenance. Usage error naming where ("<where>.failOnSeverity: ...") for anything unknown,
-// ill-typed or missing (no "keys" and no scope keys); duplicate fields are the JSON parser's to
-// refuse (common/json.h). A key that fails to load keeps its error's kind, in
-// "<where>.keys[i]"'s context.
-common::Result<AttestationRule>
-parse_attestation_rule(const nlohmann::json& entry, const std::string& where,
-                       const std::vector<keys::PublicKey>& scope_keys,
-                       const std::vector<std::string>& scope_key_files, const KeyLoader& load_key);
+// Whether an allow entry's ID names a finding's ID (or alias): CVE IDs are case-blind by
+// definition (scanners and people write "cve-"); GHSA and distribution IDs have case-sensitive
+// parts, so everything else compares exactly.
+bool same_id(std::string_view allowed, std::string_view id);
 
 } // namespace isign::verify

@@ -81,6 +81,29 @@ common::Result<Policy> parse_policy(std::string_view text, const PolicyLoadOptio
 // Reads and parses the policy file at path (at most 1 MiB), relative keys against its directory.
 common::Result<Policy> load_policy_file(const std::string& path);
 
+// Loads a key named by a policy entry: a file (a path relative to the policy's directory
+// resolved by the loader) or, as the policy allows, PEM text.
+using AttestationKeyLoader =
+    std::function<common::Result<keys::PublicKey>(const std::string& path)>;
+
+// Parses one entry of a scope's "attestations" list, strictly: "type" (required: a --type
+// shorthand, a predicate type URI, or "sbom" for SPDX and CycloneDX), "keys" (a list of key
+// files; absent: scope_keys, the scope's), "threshold" (distinct keys, at most their number),
+// "failOnSeverity" (LOW..CRITICAL), "maxScanAge" and "maxAge" (durations, "7d"), "allow"
+// ([{"id":..,"until":"2027-01-31"}], until required, only with failOnSeverity), "builderId",
+// "sourceUri", "pointer" with exactly one of "equals", "oneOf" (a non-empty array) or "exists"
+// (a boolean). A check that does not apply to the type is refused: failOnSeverity, maxScanAge
+// and allow are for vuln types, maxAge for SBOM types, builderId and sourceUri for SLSA
+// provenance. Usage error naming where ("<where>.failOnSeverity: ...") for anything unknown,
+// ill-typed or missing (no "keys" and no scope keys); duplicate fields are the JSON parser's to
+// refuse (common/json.h). A key that fails to load keeps its error's kind, in
+// "<where>.keys[i]"'s context.
+common::Result<AttestationRule>
+parse_attestation_rule(const nlohmann::json& entry, const std::string& where,
+                       const std::vector<keys::PublicKey>& scope_keys,
+                       const std::vector<std::string>& scope_key_files,
+                       const AttestationKeyLoader& load_key);
+
 // The scope strings an image reference is looked up under, most specific first (see rule_for),
 // without the transport default and the global default.
 std::vector<std::string> scope_candidates(const registry::Reference& ref);

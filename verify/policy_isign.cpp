@@ -23,7 +23,7 @@ Result<std::vector<AttestationRule>> parse_attestations(const json& v, const std
                                                         KeyLoader& loader) {
   if (!v.is_array())
     return bad(where, std::string("must be a list of attestation rules, not ") + json_type_name(v));
-  const verify::KeyLoader load = [&loader](const std::string& entry) {
+  const verify::AttestationKeyLoader load = [&loader](const std::string& entry) {
     return entry.rfind("-----BEGIN", 0) == 0 ? loader.from_pem(entry, "")
                                              : loader.from_path(entry, "");
   };

@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "tests/unit/verify/sig_fixture.h"
 #include "verify/gates.h"
+#include "verify/policy.h"
 
 using namespace isign;
 using common::ErrorKind;
@@ -456,7 +457,7 @@ struct Keys {
   verify::testing::Signer other = verify::testing::new_signer();
   std::vector<std::string> loaded;
 
-  verify::KeyLoader loader() {
+  verify::AttestationKeyLoader loader() {
     return [this](const std::string& name) -> common::Result<keys::PublicKey> {
       loaded.push_back(name);
       if (name == "keys/scanner.pub")
