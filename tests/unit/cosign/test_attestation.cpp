@@ -131,7 +131,7 @@ TEST_CASE("parse_envelope_document reads cosign v3's and v2's .att layers, stric
   }
 }
 
-TEST_CASE("tag store: the same statement by the same key is stored once; --replace keeps others",
+TEST_CASE("tag store: the same statement by the same key is stored once, --replace keeps others",
           "[attestation]") {
   FakeClient client;
   const auto mine = new_key();
@@ -183,7 +183,7 @@ TEST_CASE("tag store: the same statement by the same key is stored once; --repla
   CHECK(store->find(subject)->layers.size() == 3);
 }
 
-TEST_CASE("referrers store: attestation bundles stored once per statement; --replace removes "
+TEST_CASE("referrers store: attestation bundles stored once per statement, --replace removes "
           "only the signer's older ones",
           "[attestation]") {
   for (bool api : {false, true}) {

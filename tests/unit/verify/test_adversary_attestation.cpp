@@ -182,7 +182,7 @@ TEST_CASE("adversary: a statement about another image fails as a digest mismatch
   }
 }
 
-TEST_CASE("adversary: several subjects, one of them the image, pass; none of them fails",
+TEST_CASE("adversary: several subjects, one of them the image, pass, none of them fails",
           "[adversary][attestation]") {
   Registry client;
   const auto image = push_image(client, "a");
@@ -477,7 +477,7 @@ TEST_CASE("adversary: Grype reports with odd severities are read, not waved thro
   }
 }
 
-TEST_CASE("adversary: a future scan time fails maxScanAge; expired allow entries excuse nothing",
+TEST_CASE("adversary: a future scan time fails maxScanAge, expired allow entries excuse nothing",
           "[adversary][attestation][gates]") {
   const auto key = new_key();
   Registry client;
