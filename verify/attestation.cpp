@@ -174,6 +174,12 @@ std::optional<common::TimePoint> scan_time(const Attestation& a) {
 
 } // namespace
 
+bool judges_newest(const AttestationRule& rule) {
+  return !rule.predicate_types.empty() &&
+         std::all_of(rule.predicate_types.begin(), rule.predicate_types.end(),
+                     [](const std::string& t) { return is_vuln_type(t); });
+}
+
 std::vector<std::size_t> AttestationReport::valid() const {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < attestations.size(); ++i)
@@ -270,9 +276,7 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
 
   // Which attestations decide: a vuln rule judges each key's newest scan (a newer scan that
   // found a vulnerability is not outvoted by an older clean one); others any of each key's.
-  const bool vuln = std::all_of(rule.predicate_types.begin(), rule.predicate_types.end(),
-                                [](const std::string& t) { return is_vuln_type(t); }) &&
-                    !rule.predicate_types.empty();
+  const bool vuln = judges_newest(rule);
   std::map<std::string, std::vector<std::size_t>> by_key;
   for (auto i : valid)
     by_key[atts[i].layer.key_id].push_back(i);

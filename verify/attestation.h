@@ -60,6 +60,10 @@ verify_attestations(const std::vector<cosign::StoredLayer>& layers, const BlobFe
                     const std::vector<keys::PublicKey>& keys, const VerifyOptions& options,
                     const std::vector<std::string>& wanted);
 
+// Whether rule judges each key's newest scan (a vuln rule) rather than any of its attestations:
+// then an attestation read later (in another place) can turn a pass into a failure.
+bool judges_newest(const AttestationRule& rule);
+
 // The outcome of one attestation rule on one image.
 struct AttestationRuleResult {
   const AttestationRule* rule = nullptr; // owned by the policy
