@@ -39,7 +39,9 @@ TimePoint at(const std::string& rfc3339) {
 }
 
 // The time of every check (a fixed one: the scans below are dated against it).
-TimePoint now() { return at("2026-06-01T12:00:00Z"); }
+TimePoint now() {
+  return at("2026-06-01T12:00:00Z");
+}
 
 std::string statement(const std::string& digest, std::string_view type,
                       const std::string& predicate) {
@@ -86,7 +88,9 @@ json match(const std::string& id, const json& severity) {
 }
 
 const json kClean = json::array();
-json critical() { return json::array({match("CVE-2026-0001", "Critical")}); }
+json critical() {
+  return json::array({match("CVE-2026-0001", "Critical")});
+}
 
 AttestationRule rule_of(json entry, const std::vector<keys::PublicKey>& keys) {
   std::vector<std::string> files;
@@ -101,7 +105,7 @@ AttestationRule rule_of(json entry, const std::vector<keys::PublicKey>& keys) {
 }
 
 TargetResult check(Registry& client, const registry::Target& target, const AttestationRule& a,
-                   Limits limits = {}) {
+                   Limits limits = {}, Discovery discovery = Discovery::every) {
   Rule rule;
   rule.scope = "default";
   rule.attestations.push_back(a);
@@ -110,7 +114,7 @@ TargetResult check(Registry& client, const registry::Target& target, const Attes
   auto attestations = cosign::make_store(client, cosign::kBothFormats, cosign::Kind::attestation);
   REQUIRE(signatures);
   REQUIRE(attestations);
-  return verify_target(**signatures, ref_of(target.digest), target, rule, limits, Discovery::every,
+  return verify_target(**signatures, ref_of(target.digest), target, rule, limits, discovery,
                        attestations->get(), now());
 }
 
@@ -190,7 +194,8 @@ TEST_CASE("adversary: several subjects, one of them the image, pass, none of the
   const auto key = new_key();
   const auto rule = rule_of({{"type", "custom"}}, {key.public_key()});
   auto subject = [](const registry::Target& t) {
-    return json{{"name", isign::testing::kRepo.str()}, {"digest", {{"sha256", t.digest.substr(7)}}}};
+    return json{{"name", isign::testing::kRepo.str()},
+                {"digest", {{"sha256", t.digest.substr(7)}}}};
   };
   json s = {{"_type", cosign::kStatementTypeV1},
             {"subject", json::array({subject(other), subject(image)})},
@@ -226,25 +231,24 @@ TEST_CASE("adversary: hostile statements are invalid (exit 1), never a pass or a
   for (int i = 0; i < 5000; ++i)
     deep += "[";
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"unknown key",
-       R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" + subj +
-           R"(,"predicateType":)" + type + R"(,"predicate":{},"x":1})"},
+      {"unknown key", R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" + subj +
+                          R"(,"predicateType":)" + type + R"(,"predicate":{},"x":1})"},
       {"wrong _type", R"({"_type":"https://in-toto.io/Statement/v2","subject":)" + subj +
                           R"(,"predicateType":)" + type + R"(,"predicate":{}})"},
       {"empty subject", R"({"_type":"https://in-toto.io/Statement/v0.1","subject":[],)"
                         R"("predicateType":)" +
                             type + R"(,"predicate":{}})"},
-      {"absent subject",
-       R"({"_type":"https://in-toto.io/Statement/v0.1","predicateType":)" + type +
-           R"(,"predicate":{}})"},
+      {"absent subject", R"({"_type":"https://in-toto.io/Statement/v0.1","predicateType":)" + type +
+                             R"(,"predicate":{}})"},
       {"predicate not an object", R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" +
                                       subj + R"(,"predicateType":)" + type +
                                       R"(,"predicate":[1]})"},
       {"duplicate key", R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" + subj +
                             R"(,"predicateType":)" + type +
                             R"(,"predicate":{},"predicateType":"x"})"},
-      {"BOM", "\xEF\xBB\xBF" R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" + subj +
-                  R"(,"predicateType":)" + type + R"(,"predicate":{}})"},
+      {"BOM", "\xEF\xBB\xBF"
+              R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" +
+                  subj + R"(,"predicateType":)" + type + R"(,"predicate":{}})"},
       {"trailing garbage", R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" + subj +
                                R"(,"predicateType":)" + type + R"(,"predicate":{}} x)"},
       {"invalid UTF-8", R"({"_type":"https://in-toto.io/Statement/v0.1","subject":)" + subj +
@@ -390,7 +394,8 @@ TEST_CASE("adversary: a signed cosign sign statement never counts as an attestat
 TEST_CASE("adversary: the descriptor's predicateType cannot make another type count",
           "[adversary][attestation]") {
   const auto key = new_key();
-  const auto vuln_rule = rule_of({{"type", "vuln"}, {"failOnSeverity", "HIGH"}}, {key.public_key()});
+  const auto vuln_rule =
+      rule_of({{"type", "vuln"}, {"failOnSeverity", "HIGH"}}, {key.public_key()});
   for (auto format : {cosign::Format::legacy, cosign::Format::bundle}) {
     DYNAMIC_SECTION(cosign::format_name(format)) {
       Registry client;
@@ -535,6 +540,35 @@ TEST_CASE("adversary: each key's newest scan decides, whatever the stored order"
   }
 }
 
+TEST_CASE("adversary: a newer failing scan among the referrers is read though the .att passes",
+          "[adversary][attestation][gates]") {
+  // verify-attestation's default discovery stops at the first place that passes: a vuln rule
+  // must not, or an old cosign v2 scan outvotes a newer cosign v3 one.
+  const auto key = new_key();
+  const auto rule = rule_of({{"type", "vuln"}, {"failOnSeverity", "HIGH"}}, {key.public_key()});
+  Registry client;
+  const auto image = push_image(client, "a");
+  attest(client, key, image,
+         statement(image.digest, kVuln, grype_predicate("2026-05-01T00:00:00Z", kClean)), kVuln,
+         cosign::Format::legacy);
+  attest(client, key, image,
+         statement(image.digest, kVuln, grype_predicate("2026-05-30T00:00:00Z", critical())), kVuln,
+         cosign::Format::bundle);
+  for (auto discovery : {Discovery::until_met, Discovery::every}) {
+    auto r = check(client, image, rule, {}, discovery);
+    CHECK(kind_of(r) == ErrorKind::verification);
+  }
+  // Rules where any passing attestation suffices may still stop at the .att.
+  Registry client2;
+  const auto image2 = push_image(client2, "a");
+  attest(client2, key, image2, statement(image2.digest, kCustom, "{}"), kCustom,
+         cosign::Format::legacy);
+  auto r = check(client2, image2, rule_of({{"type", "custom"}}, {key.public_key()}), {},
+                 Discovery::until_met);
+  CHECK_FALSE(r.error);
+  CHECK(client2.listings == 0);
+}
+
 TEST_CASE("adversary: a key's scan whose time cannot be read is not outvoted by an older clean one",
           "[adversary][attestation][gates]") {
   const auto key = new_key();
@@ -660,8 +694,8 @@ TEST_CASE("adversary: an attestation over --max-predicate-size is a limit (exit 
   const auto key = new_key();
   Registry client;
   const auto image = push_image(client, "a");
-  attest(client, key, image, statement(image.digest, kCustom, R"({"pad":")" + std::string(4096, 'x') + "\"}"),
-         kCustom);
+  attest(client, key, image,
+         statement(image.digest, kCustom, R"({"pad":")" + std::string(4096, 'x') + "\"}"), kCustom);
   Limits limits;
   limits.max_attestation_size = 1024;
   auto r = check(client, image, rule_of({{"type", "custom"}}, {key.public_key()}), limits);
