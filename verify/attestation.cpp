@@ -136,7 +136,29 @@ std::string attestation_name(const Attestation& a) {
          (a.layer.where.empty() ? a.layer.payload_digest : a.layer.where);
 }
 
-// A vuln attestation's scan time, for picking each key's newest (none: the oldest).
+// How many failed attestations or checks a message names before "and N more": one bounded line
+// whatever the number of stored attestations.
+constexpr std::size_t kMaxReasonsListed = 10;
+
+// A fetch error that says nothing about the attestation itself (as verify_signatures judges a
+// signature's): the registry or the network let us down, a blob it lists included, or a limit
+// kept it unread; neither "none" nor "invalid" can be concluded.
+bool is_unread_error(const Error& e) {
+  switch (e.kind()) {
+  case ErrorKind::not_found:
+  case ErrorKind::network:
+  case ErrorKind::registry:
+  case ErrorKind::throttled:
+  case ErrorKind::io:
+  case ErrorKind::internal:
+  case ErrorKind::limit:
+    return true;
+  default:
+    return false;
+  }
+}
+
+// A vuln attestation's scan time, for picking each key's newest (none: unknown).
 std::optional<common::TimePoint> scan_time(const Attestation& a) {
   if (!a.predicate)
     return std::nullopt;
@@ -147,6 +169,12 @@ std::optional<common::TimePoint> scan_time(const Attestation& a) {
 }
 
 } // namespace
+
+bool judges_newest(const AttestationRule& rule) {
+  return !rule.predicate_types.empty() &&
+         std::all_of(rule.predicate_types.begin(), rule.predicate_types.end(),
+                     [](const std::string& t) { return cosign::is_vuln_type(t); });
+}
 
 std::vector<std::size_t> AttestationReport::valid() const {
   std::vector<std::size_t> out;
@@ -204,29 +232,32 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
   if (valid.empty()) {
     // Invalid attestations of the type (or ones that could not be fetched) are not "none".
     std::string reasons;
+    std::size_t failed = 0;
     std::optional<Error> fetch_error;
+    const Attestation* too_large = nullptr;
     for (const auto& a : atts) {
       if (a.other_type)
         continue;
-      if (a.layer.fetch_error && !fetch_error)
+      if (a.layer.fetch_error && !fetch_error && is_unread_error(*a.layer.fetch_error))
         fetch_error = a.layer.fetch_error;
-      reasons += (reasons.empty() ? "" : "; ") + attestation_name(a) + ": " + a.layer.reason;
-    }
-    // One too large to read may have been the valid one: a limit, as for signatures.
-    const Attestation* too_large = nullptr;
-    for (const auto& a : atts)
-      if (!a.other_type && a.layer.failure == Failure::too_large && !too_large)
+      if (a.layer.failure == Failure::too_large && !too_large)
         too_large = &a;
-    if (too_large && !fetch_error)
-      out.error =
-          make_error(ErrorKind::limit,
-                     "no valid " + name + " attestation was read: " + attestation_name(*too_large) +
-                         ": " + too_large->layer.reason + " (--max-predicate-size)");
-    else if (fetch_error && (fetch_error->kind() == ErrorKind::network ||
-                             fetch_error->kind() == ErrorKind::throttled ||
-                             fetch_error->kind() == ErrorKind::registry))
-      out.error = Error(fetch_error->kind(),
+      if (++failed <= kMaxReasonsListed)
+        reasons += (reasons.empty() ? "" : "; ") + attestation_name(a) + ": " + a.layer.reason;
+    }
+    if (failed > kMaxReasonsListed)
+      reasons += "; and " + std::to_string(failed - kMaxReasonsListed) + " more";
+    // As for signatures: a blob the registry lists but does not have is the registry's fault
+    // (exit 7), and an attestation left unread by a size limit could have been the valid one
+    // (exit 11): neither is "invalid".
+    if (fetch_error)
+      out.error = Error(fetch_error->kind() == ErrorKind::not_found ? ErrorKind::registry
+                                                                    : fetch_error->kind(),
                         "reading a " + name + " attestation: " + fetch_error->message());
+    else if (too_large)
+      out.error = make_error(ErrorKind::limit, "no valid " + name + " attestation, and " +
+                                                   attestation_name(*too_large) +
+                                                   " was not checked: " + too_large->layer.reason);
     else if (!reasons.empty())
       out.error =
           make_error(ErrorKind::verification, "no valid " + name + " attestation: " + reasons);
@@ -241,22 +272,36 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
 
   // Which attestations decide: a vuln rule judges each key's newest scan (a newer scan that
   // found a vulnerability is not outvoted by an older clean one); others any of each key's.
-  const bool vuln = std::all_of(rule.predicate_types.begin(), rule.predicate_types.end(),
-                                [](const std::string& t) { return cosign::is_vuln_type(t); }) &&
-                    !rule.predicate_types.empty();
+  const bool vuln = judges_newest(rule);
   std::map<std::string, std::vector<std::size_t>> by_key;
   for (auto i : valid)
     by_key[atts[i].layer.key_id].push_back(i);
   std::set<std::string> passing_keys;
   std::string failures;
+  std::size_t failed_checks = 0;
   for (auto& [key, indices] : by_key) {
     std::vector<std::size_t> judged = indices;
     if (vuln) {
-      auto newest = *std::max_element(indices.begin(), indices.end(), [&](auto l, auto r) {
-        return scan_time(atts[l]) < scan_time(atts[r]);
-      });
-      judged = {newest};
+      // The newest by a scan time that can be believed. A scan whose time is unknown (absent,
+      // unreadable) or more than the clock skew ahead cannot be placed: it is judged too, or an
+      // older clean scan would outvote it (and a clean scan dated years ahead would stay the
+      // newest for ever). Scans of the same newest time are all judged.
+      std::vector<std::optional<common::TimePoint>> times;
+      std::optional<common::TimePoint> newest;
+      for (auto i : indices) {
+        auto t = scan_time(atts[i]);
+        if (t && *t > now + kMaxClockSkew)
+          t.reset();
+        if (t && (!newest || *newest < *t))
+          newest = t;
+        times.push_back(t);
+      }
+      judged.clear();
+      for (std::size_t j = 0; j < indices.size(); ++j)
+        if (!times[j] || times[j] == newest)
+          judged.push_back(indices[j]);
     }
+    bool any_passed = false, all_passed = true;
     for (auto i : judged) {
       Attestation& a = atts[i];
       a.gates = evaluate_gates(rule, a.predicate_type, *a.predicate, now);
@@ -266,13 +311,19 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
         if (g.passed)
           continue;
         passed = false;
-        failures += (failures.empty() ? "" : "; ") + attestation_name(a) + ": " + g.check + ": " +
-                    g.message;
+        if (++failed_checks <= kMaxReasonsListed)
+          failures += (failures.empty() ? "" : "; ") + attestation_name(a) + ": " + g.check + ": " +
+                      g.message;
       }
-      if (passed)
-        passing_keys.insert(key);
+      any_passed = any_passed || passed;
+      all_passed = all_passed && passed;
     }
+    // A vuln rule: every scan that may be the newest must pass; others: any attestation.
+    if (vuln ? all_passed : any_passed)
+      passing_keys.insert(key);
   }
+  if (failed_checks > kMaxReasonsListed)
+    failures += "; and " + std::to_string(failed_checks - kMaxReasonsListed) + " more";
   std::sort(out.judged.begin(), out.judged.end());
   if (passing_keys.size() >= out.report.threshold)
     return out;

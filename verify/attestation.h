@@ -60,22 +60,30 @@ verify_attestations(const std::vector<cosign::StoredLayer>& layers, const BlobFe
                     const std::vector<keys::PublicKey>& keys, const VerifyOptions& options,
                     const std::vector<std::string>& wanted);
 
+// Whether rule judges each key's newest scan (a vuln rule) rather than any of its attestations:
+// then an attestation read later (in another place) can turn a pass into a failure.
+bool judges_newest(const AttestationRule& rule);
+
 // The outcome of one attestation rule on one image.
 struct AttestationRuleResult {
   const AttestationRule* rule = nullptr; // owned by the policy
   AttestationReport report;
   std::optional<common::Error> error; // why the rule refused the image; none: it passed
   // The attestations whose checks decided (valid ones of the rule's types): each key's newest
-  // scan for a vuln rule, every valid one otherwise.
+  // scans for a vuln rule (with those whose scan time is unknown or in the future), every valid
+  // one otherwise.
   std::vector<std::size_t> judged;
 };
 
 // Judges report (verify_attestations' for rule's keys and types) against rule at time now: a
 // rule passes when attestations by at least rule.threshold distinct keys pass every check
-// (vuln rules judge each key's newest scan; other rules any of its attestations). Errors:
-// no_signature when no valid attestation of the type exists ("none of the attestations matched
-// the predicate type X, found: a, b"), verification when one exists but fails a check (each
-// failing check's message, naming the image's attestation) or only invalid ones exist.
+// (vuln rules: each key's newest scan must pass, and so must its scans whose time is unknown or
+// more than kMaxClockSkew ahead, which cannot be ordered; other rules: any of its attestations).
+// Errors: no_signature when no valid attestation of the type exists ("none of the attestations
+// matched the predicate type X, found: a, b"), verification when one exists but fails a check
+// (the failing checks' messages, the first 10, naming the image's attestation) or only invalid
+// ones exist; when none is valid, a fetch that failed keeps its kind (a lost blob: registry) and
+// an attestation over the size limit makes it a limit error, as for signatures.
 AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, AttestationReport report,
                                              common::TimePoint now);
 

@@ -119,6 +119,11 @@ void check_attestations(TargetResult& out, cosign::SignatureStore& store,
     last_layers = so_far.layers.size();
     return std::all_of(last.begin(), last.end(), [](const auto& r) { return !r.error; });
   };
+  // A vuln rule judges each key's newest scan: a clean scan in the .att must not settle it while
+  // a newer failing one waits among the referrers (written by cosign v3, or attest --format
+  // bundle), so every place is read.
+  if (std::any_of(rule.attestations.begin(), rule.attestations.end(), judges_newest))
+    discovery = Discovery::every;
   auto found =
       discovery == Discovery::every ? store.find(subject) : store.find_until(subject, enough);
   if (!found) {
