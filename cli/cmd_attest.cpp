@@ -199,26 +199,19 @@ int cmd_attest(int argc, char** argv) {
   if (int code = read_request(*args, req); code != kOk)
     return code;
 
-  // The key first: a wrong password must stop us before anything touches the registry.
-  auto key = load_private_key((*args)["key"].as<std::string>(),
-                              (*args)["password-file"].as<std::string>());
-  if (!key)
-    return report(key.error());
-  const keys::PublicKey public_key = key->public_key();
-  cosign::AttachOptions attach_options;
-  attach_options.signer_key = &public_key;
+  Signer signer;
+  if (int code = open_signer(*args, signer); code != kOk)
+    return code;
+  const keys::PrivateKey& key = *signer.key;
+  registry::Client& client = *signer.client;
+  cosign::AttachOptions attach_options = signer.attach;
   attach_options.max_payload_size = req.max_size + req.max_size / 2 + 4096; // base64 and JSON
   attach_options.replace = req.replace;
-  auto client = make_client(*args, 2 * kParallelSigners);
-  if (!client)
-    return report(client.error());
-  attach_options.unknown_outcome_window = std::chrono::milliseconds(
-      std::lround(std::clamp(3000 * seconds_option(*args, "timeout").value(), 2000.0, 30000.0)));
 
-  auto store = cosign::make_store(**client, req.formats, cosign::Kind::attestation);
+  auto store = cosign::make_store(client, req.formats, cosign::Kind::attestation);
   if (!store)
     return report(store.error());
-  sign::Batch batch{**client, **store};
+  sign::Batch batch{client, **store};
   batch.attach = attach_options;
   batch.selection.recursive = req.recursive;
   batch.formats = req.formats;
@@ -237,7 +230,7 @@ int cmd_attest(int argc, char** argv) {
                    cosign::Format format) -> common::Result<cosign::NewSignature> {
     auto statement = statement_for(req, subject);
     ISIGN_TRY(statement);
-    return sign::sign_statement(*key, *statement, req.predicate_type, format);
+    return sign::sign_statement(key, *statement, req.predicate_type, format);
   };
   if (req.replace)
     std::cerr << "Replacing attestation predicate: " << req.predicate_type << "\n";
@@ -250,7 +243,7 @@ int cmd_attest(int argc, char** argv) {
       });
   if (int c = print_rechecks(done.rechecks, cosign::Kind::attestation); code == kOk)
     code = c;
-  print_debug_stats(**client);
+  print_debug_stats(client);
   return code;
 }
 

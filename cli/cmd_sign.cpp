@@ -131,35 +131,25 @@ int cmd_sign(int argc, char** argv) {
   if (int code = read_request(*args, req); code != kOk)
     return code;
 
-  // The key first: a wrong password must stop us before anything touches the registry.
-  auto key = load_private_key((*args)["key"].as<std::string>(),
-                              (*args)["password-file"].as<std::string>());
-  if (!key)
-    return report(key.error());
-  const keys::PublicKey public_key = key->public_key();
-  cosign::AttachOptions attach_options;
-  attach_options.signer_key = &public_key;
-  auto client = make_client(*args, 2 * kParallelSigners); // two formats per image at once
-  if (!client)
-    return report(client.error());
-  // A PUT given up on after --timeout (validated by make_client: 0.001 to 3600 s) may land up to
-  // about as long again later.
-  attach_options.unknown_outcome_window = std::chrono::milliseconds(
-      std::lround(std::clamp(3000 * seconds_option(*args, "timeout").value(), 2000.0, 30000.0)));
+  Signer signer;
+  if (int code = open_signer(*args, signer); code != kOk)
+    return code;
+  const keys::PrivateKey& key = *signer.key;
+  registry::Client& client = *signer.client;
 
   // Each reference is signed on its own thread (a bounded number at a time) over the one client.
   // Each format goes to its store: the .sig tag, the bundle referrers.
-  auto store = cosign::make_store(**client, req.formats);
+  auto store = cosign::make_store(client, req.formats);
   if (!store)
     return report(store.error());
-  sign::Batch batch{**client, **store};
-  batch.attach = attach_options;
+  sign::Batch batch{client, **store};
+  batch.attach = signer.attach;
   batch.selection.recursive = req.recursive;
   batch.formats = req.formats;
   batch.upload = req.upload;
   batch.workers = kParallelSigners;
   batch.make = [&](const cosign::Subject& subject, cosign::Format format) {
-    return sign::sign_image(*key, subject, req.annotations, format);
+    return sign::sign_image(key, subject, req.annotations, format);
   };
   batch.on_signed = [&](const std::vector<cosign::NewSignature>& sigs) {
     return write_outputs(req.outputs, sigs);
@@ -173,7 +163,7 @@ int cmd_sign(int argc, char** argv) {
       });
   if (int c = print_rechecks(done.rechecks, cosign::Kind::signature); code == kOk)
     code = c;
-  print_debug_stats(**client);
+  print_debug_stats(client);
   return code;
 }
 

@@ -1,8 +1,12 @@
 #include "cli/sign_output.h"
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/password.h"
+#include "cli/registry_options.h"
 
 namespace isign::cli {
 
@@ -48,6 +52,25 @@ std::string attach_message(const std::string& name, const cosign::AttachResult& 
 }
 
 } // namespace
+
+int open_signer(const cxxopts::ParseResult& args, Signer& signer) {
+  auto key =
+      load_private_key(args["key"].as<std::string>(), args["password-file"].as<std::string>());
+  if (!key)
+    return report(key.error());
+  signer.key = std::move(*key);
+  signer.public_key = signer.key->public_key();
+  signer.attach.signer_key = &*signer.public_key;
+  auto client = make_client(args, 2 * kParallelSigners); // two formats per image at once
+  if (!client)
+    return report(client.error());
+  signer.client = std::move(*client);
+  // A PUT given up on after --timeout (validated by make_client: 0.001 to 3600 s) may land up to
+  // about as long again later.
+  signer.attach.unknown_outcome_window = std::chrono::milliseconds(
+      std::lround(std::clamp(3000 * seconds_option(args, "timeout").value(), 2000.0, 30000.0)));
+  return kOk;
+}
 
 int print_signed(const std::string& input, const registry::Reference& ref, const sign::RefSigned& r,
                  cosign::Kind kind) {

@@ -45,21 +45,7 @@ public:
   bool start_array(std::size_t) override { return open(json::array()); }
   bool end_array() override { return close(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    // nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
-    // column 7: "; keep what follows the last ": " of that prefix for a shorter line.
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos)
-      what = what.substr(pos + 2);
-    // The message quotes input ("last read: ..."): keep it one short printable ASCII line.
-    constexpr std::size_t kMaxMessage = 200;
-    if (what.size() > kMaxMessage)
-      what = what.substr(0, kMaxMessage) + "...";
-    for (char& c : what) {
-      auto u = static_cast<unsigned char>(c);
-      if (u < 0x20 || u >= 0x7f)
-        c = '?';
-    }
-    error = what;
+    error = json_parse_error_message(e);
     return false;
   }
 
@@ -123,6 +109,24 @@ Result<json> parse_strict_json(std::string_view text, std::size_t max_depth) {
     return make_error(ErrorKind::verification,
                       builder.error.empty() ? std::string("not valid JSON") : builder.error);
   return std::move(builder.root);
+}
+
+std::string json_parse_error_message(const std::exception& e) {
+  // nlohmann's messages start with "[json.exception.parse_error.101] parse error at line 1,
+  // column 7: "; keep what follows the last ": " of that prefix for a shorter line.
+  std::string what = e.what();
+  if (auto pos = what.find("] "); pos != std::string::npos)
+    what = what.substr(pos + 2);
+  // The message quotes input ("last read: ..."): keep it one short printable ASCII line.
+  constexpr std::size_t kMaxMessage = 200;
+  if (what.size() > kMaxMessage)
+    what = what.substr(0, kMaxMessage) + "...";
+  for (char& c : what) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7f)
+      c = '?';
+  }
+  return what;
 }
 
 const char* json_type_name(const nlohmann::json& v) {

@@ -22,6 +22,10 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 common::Result<nlohmann::json> parse_strict_json(std::string_view text,
                                                  std::size_t max_depth = kMaxJsonDepth);
 
+// nlohmann's parse error as one short printable line: its "[json.exception...] " prefix dropped,
+// the input it quotes cut to 200 bytes, control and non-ASCII bytes as '?'. For SAX handlers.
+std::string json_parse_error_message(const std::exception& e);
+
 // What kind of JSON value v is, for messages: "an object", "an array", "a string", "a number",
 // "a boolean" or "null".
 const char* json_type_name(const nlohmann::json& v);

@@ -12,6 +12,29 @@ using common::Result;
 
 namespace {
 
+std::vector<StoredLayer> descriptors(std::vector<IndexEntry> entries) {
+  std::vector<StoredLayer> out;
+  for (auto& e : entries)
+    out.push_back(std::move(e.descriptor));
+  return out;
+}
+
+// now with the missing entries appended, but those of the referrers `except`.
+Result<SignatureArtifact> with_entries(const registry::Manifest& now,
+                                       const std::vector<StoredLayer>& missing,
+                                       const std::vector<std::string>& except) {
+  std::string joined;
+  for (const auto& l : missing)
+    if (std::find(except.begin(), except.end(), l.digest.value_or("")) == except.end())
+      joined += (joined.empty() ? "" : ",") + l.text;
+  auto edited = edit_referrers_index(now.bytes, joined, {});
+  ISIGN_TRY(edited);
+  SignatureArtifact out;
+  out.media_type = std::string(registry::kOciIndex);
+  out.manifest = std::move(*edited);
+  return out;
+}
+
 // The referrers index at the tag as a tag document: its entries are referrer descriptors.
 class IndexDocument final : public TagDocument {
 public:
@@ -80,23 +103,12 @@ public:
   Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
     auto entries = read(m);
     ISIGN_TRY(entries);
-    std::vector<StoredLayer> out;
-    for (auto& e : *entries)
-      out.push_back(std::move(e.descriptor));
-    return out;
+    return descriptors(std::move(*entries));
   }
 
   Result<SignatureArtifact> restore(const registry::Manifest& now,
                                     const std::vector<StoredLayer>& missing) override {
-    std::string joined;
-    for (const auto& l : missing)
-      joined += (joined.empty() ? "" : ",") + l.text;
-    auto edited = edit_referrers_index(now.bytes, joined, {});
-    ISIGN_TRY(edited);
-    SignatureArtifact out;
-    out.media_type = std::string(registry::kOciIndex);
-    out.manifest = std::move(*edited);
-    return out;
+    return with_entries(now, missing, {});
   }
 
 private:
@@ -158,24 +170,13 @@ public:
   Result<std::vector<StoredLayer>> entries(const registry::Manifest& m) override {
     auto entries = read_referrers_index(m.bytes);
     ISIGN_TRY(entries);
-    std::vector<StoredLayer> out;
-    for (auto& e : *entries)
-      out.push_back(std::move(e.descriptor));
-    return out;
+    return descriptors(std::move(*entries));
   }
 
+  // What a late write erased is put back, but never what this removal took out.
   Result<SignatureArtifact> restore(const registry::Manifest& now,
                                     const std::vector<StoredLayer>& missing) override {
-    std::string joined;
-    for (const auto& l : missing)
-      if (std::find(digests_.begin(), digests_.end(), l.digest.value_or("")) == digests_.end())
-        joined += (joined.empty() ? "" : ",") + l.text;
-    auto edited = edit_referrers_index(now.bytes, joined, {});
-    ISIGN_TRY(edited);
-    SignatureArtifact out;
-    out.media_type = std::string(registry::kOciIndex);
-    out.manifest = std::move(*edited);
-    return out;
+    return with_entries(now, missing, digests_);
   }
 
 private:

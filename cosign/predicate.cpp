@@ -132,18 +132,7 @@ public:
   }
   bool end_array() override { return close(); }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
-    // As common::parse_strict_json: drop nlohmann's "[json.exception...] " prefix and keep the
-    // quoted input to one short printable line.
-    std::string what = e.what();
-    if (auto pos = what.find("] "); pos != std::string::npos)
-      what = what.substr(pos + 2);
-    constexpr std::size_t kMaxMessage = 200;
-    if (what.size() > kMaxMessage)
-      what = what.substr(0, kMaxMessage) + "...";
-    for (char& c : what)
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-        c = '?';
-    facts_.error = what;
+    facts_.error = common::json_parse_error_message(e);
     return false;
   }
 

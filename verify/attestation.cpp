@@ -40,8 +40,13 @@ Result<cosign::Envelope> envelope_of(const StoredLayer& layer, const std::string
   return std::move(*bundle->envelope);
 }
 
+// Statements already read in this report, by the digest of their bytes: one statement is stored
+// in both formats (and may be signed by several keys), and its predicate, tens of MB for an SBOM,
+// is parsed and kept once.
+using Parsed = std::map<std::string, std::shared_ptr<const cosign::AttestationStatement>>;
+
 void verify_one(Attestation& a, const StoredLayer& layer, const verifier_layer::Check& check,
-                const std::vector<std::string>& wanted) {
+                const std::vector<std::string>& wanted, Parsed& parsed) {
   LayerResult& r = a.layer;
   r.index = layer.index;
   r.format = layer.format;
@@ -73,10 +78,17 @@ void verify_one(Attestation& a, const StoredLayer& layer, const verifier_layer::
                               keys::default_hash(k.algorithm()));
       }))
     return;
-  auto statement = cosign::parse_attestation_statement(envelope->payload);
-  if (!statement)
-    return fail(r, Failure::payload_invalid,
-                "statement rule broken: " + statement.error().message());
+  std::shared_ptr<const cosign::AttestationStatement> statement;
+  const std::string statement_digest = common::sha256_digest(envelope->payload);
+  if (auto seen = parsed.find(statement_digest); seen != parsed.end()) {
+    statement = seen->second;
+  } else {
+    auto read = cosign::parse_attestation_statement(envelope->payload);
+    if (!read)
+      return fail(r, Failure::payload_invalid, "statement rule broken: " + read.error().message());
+    statement = std::make_shared<const cosign::AttestationStatement>(std::move(*read));
+    parsed.emplace(statement_digest, statement);
+  }
   a.predicate_type = statement->statement.predicate_type;
   if (!is_wanted(wanted, a.predicate_type)) {
     a.other_type = true;
@@ -111,7 +123,7 @@ void verify_one(Attestation& a, const StoredLayer& layer, const verifier_layer::
   verifier_layer::check_claims(r, check, "the statement");
   if (!r.ok())
     return;
-  a.predicate = std::make_shared<const nlohmann::json>(std::move(statement->predicate));
+  a.predicate = std::shared_ptr<const nlohmann::json>(statement, &statement->predicate);
   if (check.options.keep_envelopes)
     a.envelope =
         layer.format == cosign::Format::legacy
@@ -140,22 +152,10 @@ std::string attestation_name(const Attestation& a) {
 // whatever the number of stored attestations.
 constexpr std::size_t kMaxReasonsListed = 10;
 
-// A fetch error that says nothing about the attestation itself (as verify_signatures judges a
-// signature's): the registry or the network let us down, a blob it lists included, or a limit
-// kept it unread; neither "none" nor "invalid" can be concluded.
+// A fetch error that leaves an attestation unread: the registry's or the network's (as for a
+// signature), or a limit that kept it unfetched; neither "none" nor "invalid" can be concluded.
 bool is_unread_error(const Error& e) {
-  switch (e.kind()) {
-  case ErrorKind::not_found:
-  case ErrorKind::network:
-  case ErrorKind::registry:
-  case ErrorKind::throttled:
-  case ErrorKind::io:
-  case ErrorKind::internal:
-  case ErrorKind::limit:
-    return true;
-  default:
-    return false;
-  }
+  return is_transport_error(e) || e.kind() == ErrorKind::limit;
 }
 
 // A vuln attestation's scan time, for picking each key's newest (none: unknown).
@@ -171,7 +171,8 @@ std::optional<common::TimePoint> scan_time(const Attestation& a) {
 } // namespace
 
 bool judges_newest(const AttestationRule& rule) {
-  return !rule.predicate_types.empty() &&
+  // Without a check there is nothing to judge: any valid scan settles the rule.
+  return rule.has_checks() && !rule.predicate_types.empty() &&
          std::all_of(rule.predicate_types.begin(), rule.predicate_types.end(),
                      [](const std::string& t) { return cosign::is_vuln_type(t); });
 }
@@ -205,6 +206,7 @@ verify_attestations(const std::vector<StoredLayer>& layers, const BlobFetcher& f
   AttestationReport report;
   report.wanted = wanted;
   report.threshold = options.threshold == 0 ? 1 : options.threshold;
+  Parsed parsed;
   for (const auto& layer : layers) {
     if (!layer.is_object)
       return make_error(ErrorKind::registry, "the attestation manifest layer " +
@@ -213,7 +215,7 @@ verify_attestations(const std::vector<StoredLayer>& layers, const BlobFetcher& f
     if (!layer.is_signature())
       continue; // another media type in the .att: not an attestation
     Attestation a;
-    verify_one(a, layer, check, wanted);
+    verify_one(a, layer, check, wanted, parsed);
     if (!a.predicate_type.empty() && a.predicate_type != cosign::kSignPredicateType)
       report.found_types.insert(a.predicate_type);
     report.attestations.push_back(std::move(a));

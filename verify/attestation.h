@@ -60,8 +60,9 @@ verify_attestations(const std::vector<cosign::StoredLayer>& layers, const BlobFe
                     const std::vector<keys::PublicKey>& keys, const VerifyOptions& options,
                     const std::vector<std::string>& wanted);
 
-// Whether rule judges each key's newest scan (a vuln rule) rather than any of its attestations:
-// then an attestation read later (in another place) can turn a pass into a failure.
+// Whether rule judges each key's newest scan (a vuln rule with a check) rather than any of its
+// attestations: then an attestation read later (in another place) can turn a pass into a
+// failure, so every place is read.
 bool judges_newest(const AttestationRule& rule);
 
 // The outcome of one attestation rule on one image.

@@ -135,6 +135,11 @@ struct Report {
   common::Error failure_error() const;
 };
 
+// Whether a fetch error says nothing about the signature or attestation itself: the registry or
+// the network let us down (a blob the registry lists but does not have included), so neither
+// "unsigned" nor "forged" can be concluded.
+bool is_transport_error(const common::Error& e);
+
 // "sha256:<hex>" of the key's DER SubjectPublicKeyInfo: the same key always gets the same id, so
 // several keys (and thresholds) can be counted by distinct key.
 std::string key_id(const keys::PublicKey& key);

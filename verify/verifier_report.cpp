@@ -10,13 +10,6 @@ using common::Error;
 using common::ErrorKind;
 using common::make_error;
 
-namespace {
-
-constexpr std::size_t kMaxReasonsListed = 10;
-
-// A fetch error that says nothing about the signature itself: the registry or the network let us
-// down (a payload blob the registry does not have included), so neither "unsigned" nor "forged"
-// can be concluded.
 bool is_transport_error(const Error& e) {
   switch (e.kind()) {
   case ErrorKind::not_found:
@@ -30,6 +23,10 @@ bool is_transport_error(const Error& e) {
     return false;
   }
 }
+
+namespace {
+
+constexpr std::size_t kMaxReasonsListed = 10;
 
 } // namespace
 

@@ -111,14 +111,14 @@ TEST_CASE("attest: a FIFO predicate is read once its writer comes", "[e2e][attes
   o.env = {{"COSIGN_PASSWORD", kKeyPassword}};
   o.timeout_seconds = 60;
   // A shell writes the predicate into the FIFO while attest waits for it.
-  std::vector<std::string> argv = {
-      "/bin/sh", "-c", "printf '%s' '{\"a\":1}' > '" + fifo + "' & exec \"$0\" \"$@\"",
-      ISIGN_BINARY, "attest"};
+  std::vector<std::string> argv = {"/bin/sh", "-c",
+                                   "printf '%s' '{\"a\":1}' > '" + fifo + "' & exec \"$0\" \"$@\"",
+                                   ISIGN_BINARY, "attest"};
   for (const auto& f : s.reg.client_flags())
     argv.push_back(f);
-  for (const auto& a : std::vector<std::string>{"--key", s.key + ".key", "--type",
-                                                "https://example.com/x/v1", "--predicate", fifo,
-                                                s.ref})
+  for (const auto& a :
+       std::vector<std::string>{"--key", s.key + ".key", "--type", "https://example.com/x/v1",
+                                "--predicate", fifo, s.ref})
     argv.push_back(a);
   auto r = run(argv, o);
   INFO(r.err);
