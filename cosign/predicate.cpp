@@ -797,9 +797,11 @@ common::Result<MadePredicate> make_predicate(const PredicateKind& kind, const Pr
   const std::string_view shorthand = kind.shorthand;
   if (shorthand == "custom" || (shorthand.empty() && kind.uri == kCustomPredicateType)) {
     // cosign's CosignPredicate{Data: string(file), Timestamp: UTC RFC 3339}, Go field order.
+    // cosign stamps the time of the attest; isign the file's modification time when it has one,
+    // so that attesting the same file again is the same attestation, not one more.
     MadePredicate made;
     made.json = R"({"Data":)" + go_json_string(file.bytes) + R"(,"Timestamp":")" +
-                common::format_rfc3339(file.now) + "\"}";
+                common::format_rfc3339(file.modified.value_or(file.now)) + "\"}";
     return made;
   }
 

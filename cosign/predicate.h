@@ -66,17 +66,18 @@ struct MadePredicate {
 };
 
 // The predicate cosign attest --type makes from file: custom wraps the text as
-// {"Data":..,"Timestamp":..}; spdx stores the text as a JSON string; spdxjson, cyclonedx,
-// openvex, link, slsaprovenance* and URIs take the file's JSON object; vuln takes a cosign-vuln
-// predicate (trivy --format cosign-vuln) as it is and wraps a Trivy or Grype JSON report
-// (scanner.uri/version from the report, scan times from it, else the file's modification time).
-// JSON predicates are the file's bytes without the whitespace outside strings (cosign re-encodes
-// the decoded document instead: same content, but it drops the keys its SLSA and link types do
-// not know, which isign keeps). A wrapped report's times are UTC seconds; notes say when the
-// file's modification time stood in for a missing scan time, or the scanner version is unknown.
-// Usage error, naming the type and what the file is instead, before anything is made: empty, not
-// JSON, not an object, or another kind of document (a CycloneDX BOM given as vuln, a Trivy report
-// as spdxjson). Memory: the output and a few values (no DOM of a large report is built).
+// {"Data":..,"Timestamp":..} (the file's modification time, else now: cosign writes now); spdx
+// stores the text as a JSON string; spdxjson, cyclonedx, openvex, link, slsaprovenance* and URIs
+// take the file's JSON object; vuln takes a cosign-vuln predicate (trivy --format cosign-vuln) as
+// it is and wraps a Trivy or Grype JSON report (scanner.uri/version from the report, scan times
+// from it, else the file's modification time). JSON predicates are the file's bytes without the
+// whitespace outside strings (cosign re-encodes the decoded document instead: same content, but it
+// drops the keys its SLSA and link types do not know, which isign keeps). A wrapped report's times
+// are UTC seconds; notes say when the file's modification time stood in for a missing scan time, or
+// the scanner version is unknown. Usage error, naming the type and what the file is instead, before
+// anything is made: empty, not JSON, not an object, or another kind of document (a CycloneDX BOM
+// given as vuln, a Trivy report as spdxjson). Memory: the output and a few values (no DOM of a
+// large report is built).
 common::Result<MadePredicate> make_predicate(const PredicateKind& kind, const PredicateFile& file);
 
 // What a document is, for messages: "a Trivy JSON report", "a Grype JSON report", "a cosign-vuln

@@ -57,11 +57,15 @@ TEST_CASE("custom wraps the file's text with the time, as cosign's CosignPredica
           "[predicate]") {
   auto made = make_predicate(kind("custom"), file("line \"one\"\n<b>&\xff"));
   REQUIRE(made.ok());
+  // Dated by the file's modification time: the same file attested again is the same attestation.
   CHECK(made->json ==
-        R"({"Data":"line \"one\"\n\u003cb\u003e\u0026\ufffd","Timestamp":"2026-11-30T10:00:00Z"})");
+        R"({"Data":"line \"one\"\n\u003cb\u003e\u0026\ufffd","Timestamp":"2026-11-29T08:00:00Z"})");
   CHECK(made->notes.empty());
-  // cosign attests an empty file as it is.
-  CHECK(make_predicate(kind("custom"), file(""))->json ==
+  // cosign attests an empty file as it is; a file without a modification time (a pipe) is dated
+  // now, as cosign dates every one.
+  PredicateFile piped = file("");
+  piped.modified.reset();
+  CHECK(make_predicate(kind("custom"), piped)->json ==
         R"({"Data":"","Timestamp":"2026-11-30T10:00:00Z"})");
 }
 
