@@ -304,10 +304,17 @@ AttestationRuleResult judge_attestation_rule(const AttestationRule& rule, Attest
           judged.push_back(indices[j]);
     }
     bool any_passed = false, all_passed = true;
+    // One statement stored in both formats shares its parsed predicate: judged once, said once.
+    std::map<const nlohmann::json*, std::size_t> seen;
     for (auto i : judged) {
       Attestation& a = atts[i];
-      a.gates = evaluate_gates(rule, a.predicate_type, *a.predicate, now);
       out.judged.push_back(i);
+      if (auto same = seen.find(a.predicate.get()); same != seen.end()) {
+        a.gates = atts[same->second].gates;
+        continue;
+      }
+      seen.emplace(a.predicate.get(), i);
+      a.gates = evaluate_gates(rule, a.predicate_type, *a.predicate, now);
       bool passed = true;
       for (const auto& g : a.gates) {
         if (g.passed)
