@@ -122,7 +122,9 @@ void check_attestations(TargetResult& out, cosign::SignatureStore& store,
   // A vuln rule judges each key's newest scan: a clean scan in the .att must not settle it while
   // a newer failing one waits among the referrers (written by cosign v3, or attest --format
   // bundle), so every place is read.
-  if (std::any_of(rule.attestations.begin(), rule.attestations.end(), judges_newest))
+  const bool newest =
+      std::any_of(rule.attestations.begin(), rule.attestations.end(), judges_newest);
+  if (newest)
     discovery = Discovery::every;
   auto found =
       discovery == Discovery::every ? store.find(subject) : store.find_until(subject, enough);
@@ -146,6 +148,13 @@ void check_attestations(TargetResult& out, cosign::SignatureStore& store,
     const Error& unread = found->unread.front();
     out.error = Error(unread.kind(), unread.message() + " (and " + found->where +
                                          " did not pass: " + out.error->message() + ")");
+  } else if (!out.error && newest && !found->unread.empty()) {
+    // A place that could not be read may hold the newest scan: a vuln rule cannot pass without it.
+    const Error& unread = found->unread.front();
+    out.error = Error(unread.kind(), unread.message() +
+                                         " (a vuln rule judges the newest scan, which may be "
+                                         "there: not passed on " +
+                                         found->where + " alone)");
   }
   for (auto& e : found->unread)
     out.unread.push_back(e);

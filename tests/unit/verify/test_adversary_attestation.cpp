@@ -569,6 +569,30 @@ TEST_CASE("adversary: a newer failing scan among the referrers is read though th
   CHECK(client2.listings == 0);
 }
 
+TEST_CASE("adversary: a vuln rule does not pass while the referrers could not be read",
+          "[adversary][attestation][gates]") {
+  // The newest scan may be among the referrers: a clean .att alone settles nothing.
+  const auto key = new_key();
+  const auto rule = rule_of({{"type", "vuln"}, {"failOnSeverity", "HIGH"}}, {key.public_key()});
+  Registry client;
+  const auto image = push_image(client, "a");
+  attest(client, key, image,
+         statement(image.digest, kVuln, grype_predicate("2026-05-01T00:00:00Z", kClean)), kVuln,
+         cosign::Format::legacy);
+  client.on_list = [](int) -> std::optional<common::Result<registry::Referrers>> {
+    return common::Result<registry::Referrers>(
+        common::make_error(ErrorKind::registry, "GET /v2/app/referrers/...: 500"));
+  };
+  auto r = check(client, image, rule);
+  CHECK(kind_of(r) == ErrorKind::registry);
+  REQUIRE(r.error);
+  CHECK_THAT(r.error->message(), Catch::Contains("newest scan"));
+  // A rule that any attestation settles passes on the .att, the unread place noted.
+  auto any = check(client, image, rule_of({{"type", "vuln"}}, {key.public_key()}));
+  CHECK_FALSE(any.error);
+  CHECK_FALSE(any.unread.empty());
+}
+
 TEST_CASE("adversary: a key's scan whose time cannot be read is not outvoted by an older clean one",
           "[adversary][attestation][gates]") {
   const auto key = new_key();
