@@ -13,6 +13,7 @@
 #include "cli/sign_output.h"
 #include "common/file.h"
 #include "cosign/attestation.h"
+#include "cosign/bundle.h"
 #include "cosign/predicate.h"
 #include "sign/batch.h"
 #include "sign/signer.h"
@@ -132,6 +133,16 @@ int read_predicate(const cxxopts::ParseResult& args, Request& req) {
   return kOk;
 }
 
+// An attestation of cosign's image-signature type would read as a signature, not an
+// attestation: that is sign's to write.
+int refuse_signature_type(const Request& req) {
+  if (req.predicate_type != cosign::kSignPredicateType)
+    return kOk;
+  return usage_error(kName, "the predicate type " + req.predicate_type +
+                                " is cosign's image signature, not an attestation: sign the "
+                                "image with 'isign sign'");
+}
+
 int read_request(const cxxopts::ParseResult& args, Request& req) {
   if (!args.count("key"))
     return usage_error(kName, "--key FILE is required");
@@ -162,7 +173,10 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
   req.max_size = args["max-predicate-size"].as<std::size_t>();
   if (req.max_size == 0)
     return usage_error(kName, "--max-predicate-size must be at least 1");
-  return args.count("statement") ? read_statement(args, req) : read_predicate(args, req);
+  if (int code = args.count("statement") ? read_statement(args, req) : read_predicate(args, req);
+      code != kOk)
+    return code;
+  return refuse_signature_type(req);
 }
 
 // The statement attest signs for subject: the caller's (when it names the subject's digest) or
