@@ -1,7 +1,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <cmath>
 #include <iostream>
 #include <optional>
 

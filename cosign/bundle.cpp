@@ -7,6 +7,7 @@
 #include "common/encoding.h"
 #include "common/json.h"
 #include "cosign/json_rules.h"
+#include "cosign/predicate.h"
 #include "cosign/statement_json.h"
 
 namespace isign::cosign {
@@ -217,7 +218,7 @@ Result<Statement> statement_of(const json& j) {
     return broken("the statement's predicateType is empty");
   if (auto p = j.find("predicate"); p != j.end()) {
     // cosign attest --type spdx stores the SPDX text as a string predicate.
-    if (!p->is_object() && !(p->is_string() && out.predicate_type == "https://spdx.dev/Document"))
+    if (!p->is_object() && !(p->is_string() && out.predicate_type == kSpdxPredicateType))
       return broken("the statement's predicate is " + std::string(json_type_name(*p)) +
                     ", not an object");
     out.has_predicate = true;
