@@ -279,7 +279,6 @@ common::Result<std::optional<common::TimePoint>> spdx_created(const json& doc,
   return std::optional<common::TimePoint>();
 }
 
-
 } // namespace
 
 common::Result<VulnFacts> read_vuln_predicate(std::string_view predicate_type,
@@ -447,6 +446,5 @@ common::Result<SlsaFacts> read_slsa(std::string_view predicate_type,
                 " is not SLSA provenance (" + std::string(kSlsa02PredicateType) + " or " +
                 std::string(kSlsa1PredicateType) + ")");
 }
-
 
 } // namespace isign::cosign

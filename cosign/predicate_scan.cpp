@@ -25,7 +25,6 @@ const std::set<std::string, std::less<>> kTrackedPaths = {
     "signed._type",
 };
 
-
 bool is_number(json::value_t t) {
   return t == json::value_t::number_integer || t == json::value_t::number_unsigned ||
          t == json::value_t::number_float;

@@ -17,7 +17,6 @@ namespace isign::cosign::detail {
 
 using nlohmann::json;
 
-
 // What a document is, as far as making and describing predicates goes.
 enum class Doc {
   empty,
@@ -42,8 +41,6 @@ enum class Doc {
 // The statement embeds the predicate at depth 2 and a wrapped report at depth 4; the verifier
 // parses statements with common::kMaxJsonDepth, so a file may nest only this deep.
 constexpr std::size_t kMaxFileDepth = common::kMaxJsonDepth - 3;
-
-
 
 // What one pass over a file found: whether it is strict JSON (as common::parse_strict_json
 // judges it), the root's type, each top-level key's type and the tracked values.

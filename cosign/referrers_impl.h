@@ -25,7 +25,6 @@ using common::ErrorKind;
 using common::make_error;
 using common::Result;
 
-
 // A bound on the signature referrers read for one image (each costs a request), below the
 // listing's own bound (registry::kMaxReferrers, descriptors of every artifact type).
 inline constexpr std::size_t kMaxSignatureReferrers = 1000;
@@ -56,7 +55,8 @@ struct Listing {
 // attestation when signatures are read, a signature when attestations are). Both are unsigned,
 // so they only ever make isign read less, never accept more; a descriptor without them (older
 // cosign 3.x wrote none, or the empty type) is read.
-inline bool surely_other(Kind kind, std::string_view artifact_type, std::string_view predicate_type) {
+inline bool surely_other(Kind kind, std::string_view artifact_type,
+                         std::string_view predicate_type) {
   if (!artifact_type.empty() && artifact_type != kEmptyMediaType &&
       artifact_type.rfind(kBundleMediaTypePrefix, 0) != 0)
     return true;
