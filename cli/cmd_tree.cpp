@@ -66,19 +66,18 @@ void print_text(const cosign::ImageTree& image) {
       places.push_back(place_of(e));
   for (std::size_t p = 0; p < places.size(); ++p) {
     const bool last_place = p + 1 == places.size();
-    std::string title = places[p];
-    if (title == "referrers")
-      title = "referrers (sigstore bundles and other artifacts) of " + name;
-    else
-      title = (title.size() > 4 && title.compare(title.size() - 4, 4, ".sig") == 0
-                   ? "signatures (legacy): "
-                   : "attestations (legacy): ") +
-              title;
-    std::cout << (last_place ? "└── " : "├── ") << one_line(title) << "\n";
     std::vector<const cosign::TreeEntry*> leaves;
     for (const auto& e : image.entries)
       if (place_of(e) == places[p])
         leaves.push_back(&e);
+    std::string title = places[p];
+    if (title == "referrers")
+      title = "referrers (sigstore bundles and other artifacts) of " + name;
+    else
+      title = (leaves.front()->kind == cosign::Kind::signature ? "signatures (legacy): "
+                                                               : "attestations (legacy): ") +
+              title;
+    std::cout << (last_place ? "└── " : "├── ") << one_line(title) << "\n";
     for (std::size_t i = 0; i < leaves.size(); ++i)
       std::cout << (last_place ? "    " : "│   ") << (i + 1 == leaves.size() ? "└── " : "├── ")
                 << describe(*leaves[i]) << "\n";
