@@ -61,6 +61,11 @@ Result<ReferrerRemoval> remove_referrers(registry::Client& client, const Subject
 
 namespace {
 
+// Passes over a .sig/.att at most (the first, and more while one still finds the signer's
+// layers), and the settle before each after the first (milliseconds).
+constexpr int kLegacyPasses = 3;
+constexpr long kPassSettleMs = 1000;
+
 std::string refusal_text(const Error& e) {
   return e.message();
 }
@@ -200,14 +205,28 @@ private:
       out_.places.push_back(std::move(place));
       return {};
     }
+    // Distribution has no compare-and-swap: a signer whose read came before our PUT may land a
+    // copy holding the signer's layers after our read-back. Another pass after a settle (the
+    // layers' verdicts are cached, so it costs a read) removes what such a copy put back.
     auto doc = detail::make_layer_removal(client_, subject_.repository, kind, query_);
-    auto written = detail::read_modify_write(client_, subject_.repository, m.tag, *doc, options_);
-    ISIGN_TRY_CONTEXT(written, "removing layers from " + place.where);
-    if (written->outcome == AttachOutcome::already_present)
-      return {}; // none of the signer's
-    place.removed = doc->removed();
-    place.kept = doc->kept();
-    place.notes = std::move(written->notes);
+    for (int pass = 0; pass < kLegacyPasses; ++pass) {
+      if (pass > 0)
+        detail::pause(options_, kPassSettleMs, kPassSettleMs / 4);
+      auto written = detail::read_modify_write(client_, subject_.repository, m.tag, *doc, options_);
+      ISIGN_TRY_CONTEXT(written, "removing layers from " + place.where);
+      if (written->outcome == AttachOutcome::already_present)
+        break; // none (left) of the signer's
+      if (pass > 0)
+        place.notes.push_back(std::to_string(doc->removed()) +
+                              " layer(s) a concurrent writer's older copy put back were removed "
+                              "again");
+      else
+        place.removed = doc->removed();
+      place.kept = doc->kept();
+      place.notes.insert(place.notes.end(), written->notes.begin(), written->notes.end());
+    }
+    if (place.removed == 0)
+      return {};
     if (place.kept == 0)
       ISIGN_TRY(delete_if_empty(m.tag, place));
     out_.places.push_back(std::move(place));
