@@ -48,6 +48,7 @@ public:
     q.signatures = query_.kind == Kind::signature;
     q.attestations = query_.kind == Kind::attestation;
     q.other_referrers = false;
+    q.unreadable_as_other = true;
     auto attached = list_attached(client_, subject_, q);
     ISIGN_TRY(attached);
     for (const auto& m : attached->manifests)

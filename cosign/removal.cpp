@@ -84,6 +84,7 @@ public:
     q.attestations = query_.attestations;
     // A bundle without a predicateType annotation is of unknown kind until its statement is read.
     q.other_referrers = true;
+    q.unreadable_as_other = true;
     auto attached = list_attached(client_, subject_, q);
     ISIGN_TRY(attached);
     // Referrers first: clean's first DELETE is then one whose refusal changes nothing.

@@ -26,7 +26,9 @@ public:
       : client_(client), subject_(subject), keys_(keys) {}
 
   Result<std::vector<TreeEntry>> run() {
-    auto attached = list_attached(client_, subject_);
+    AttachedQuery query;
+    query.unreadable_as_other = true;
+    auto attached = list_attached(client_, subject_, query);
     ISIGN_TRY(attached);
     bool any_bundle = false;
     for (const auto& m : attached->manifests) {

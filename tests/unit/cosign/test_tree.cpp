@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "common/digest.h"
+#include "cosign/removal.h"
 #include "cosign/tree.h"
 #include "tests/unit/cosign/signed_scene.h"
 
@@ -93,4 +97,37 @@ TEST_CASE("tree: without bundles cosign v3 reads the .sig, nothing attached is n
   CHECK((*one)[0].seen_by ==
         std::vector<std::string>{"containers/image", "cosign v2", "cosign v3", "isign"});
   CHECK((*one)[0].key_id.empty());
+}
+
+TEST_CASE("tree and revoke: another tool's referrer isign cannot read is shown, never removed",
+          "[tree][removal]") {
+  SignedScene s;
+  s.client.referrers_api = true;
+  const auto a = new_key();
+  const auto pub_a = a.public_key();
+  s.sign_all(a, "a");
+  // An index as a referrer (an OCI artifact of another tool): no image manifest, no bundle.
+  const std::string planted =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[],)"
+      R"("subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":321,)"
+      R"("digest":")" +
+      kImage + R"("}})";
+  const std::string planted_digest = common::sha256_digest(planted);
+  s.client.tags[planted_digest] = planted;
+
+  auto entries = cosign::describe_attached(s.client, s.subject, {});
+  REQUIRE(entries);
+  auto other = std::find_if(entries->begin(), entries->end(),
+                            [&](const cosign::TreeEntry& e) { return e.digest == planted_digest; });
+  REQUIRE(other != entries->end());
+  CHECK_FALSE(other->kind);
+  CHECK(other->artifact_type == registry::kOciIndex);
+  CHECK(other->seen_by.empty());
+
+  cosign::RemovalQuery q;
+  q.key = &pub_a;
+  auto removal = cosign::remove_attached(s.client, s.subject, q, s.options);
+  REQUIRE(removal);
+  CHECK(removal->removed() == 4);
+  CHECK(s.client.tags.count(planted_digest) == 1);
 }
