@@ -182,7 +182,14 @@ private:
       // Another tool's artifact isign cannot read (an index, say): what it holds is unknown.
       if (!query_.other_referrers)
         return {};
-      return std::move(r).error().context("referrer " + digest);
+      if (!query_.unreadable_as_other)
+        return std::move(r).error().context("referrer " + digest);
+      AttachedManifest a;
+      a.role = AttachedRole::referrer;
+      a.artifact_type = m->media_type;
+      a.manifest = std::move(*m);
+      out_.manifests.push_back(std::move(a));
+      return {};
     }
     if (r->subject_digest != subject_.digest)
       return {}; // a planted entry: it says nothing about this image

@@ -56,6 +56,10 @@ struct AttachedQuery {
   bool signatures = true;      // the .sig; referrers holding signatures
   bool attestations = true;    // the .att; referrers holding attestations
   bool other_referrers = true; // referrers that hold no bundle, or a bundle of unknown kind
+  // A referrer isign cannot read as an image manifest (another tool's index, say): false, the
+  // error (copy must not leave it behind); true, listed as another referrer with no blobs (tree
+  // shows it; revoke, clean and download never match it).
+  bool unreadable_as_other = false;
 };
 
 struct Attached {

@@ -1,6 +1,8 @@
-// attest --replace over referrers: the signer's older attestations of the type leave the
-// fallback index and are deleted where the registry allows.
+// attest --replace over referrers: the signer's older attestations of the type are deleted where
+// the registry allows and leave the fallback index (revoke's path, removal_impl.h).
 #include "cosign/referrers_impl.h"
+#include "cosign/removal_impl.h"
+#include "cosign/signer_match.h"
 
 namespace isign::cosign::detail {
 
@@ -17,7 +19,6 @@ Result<ReferrersStore::SignerBundles> ReferrersStore::signer_bundles(const Subje
       return out;
     return std::move(found).error();
   }
-  const keys::PublicKey& key = *options.signer_key;
   for (const auto& layer : found->layers) {
     if (!layer.predicate_type.empty() && layer.predicate_type != sig.predicate_type)
       continue;
@@ -29,29 +30,22 @@ Result<ReferrersStore::SignerBundles> ReferrersStore::signer_bundles(const Subje
         continue;
       return std::move(blob).error().context("reading bundle " + *layer.digest);
     }
-    auto bundle = parse_bundle(*blob);
+    auto entry = bundle_signed_by(*blob, *options.signer_key);
     *blob = std::string();
-    if (!bundle || !bundle->envelope)
-      continue;
-    const auto& envelope = *bundle->envelope;
-    const std::string head = dsse_pae_head(envelope.payload_type, envelope.payload.size());
-    if (!key.verify_parts({head, envelope.payload}, envelope.signature,
-                          keys::default_hash(key.algorithm())))
-      continue;
-    auto statement = parse_statement(envelope.payload);
-    if (!statement || statement->predicate_type != sig.predicate_type)
+    if (!entry || entry->predicate_type != sig.predicate_type)
       continue;
     const std::string& referrer = listing.digests[layer.index];
     out.referrers.push_back(referrer);
-    if (!out.same && envelope.payload == sig.payload)
+    if (!out.same && entry->statement_digest == common::sha256_digest(sig.payload))
       out.same = referrer;
   }
   return out;
 }
 
 // The new attestation first (or the one already there with the same statement), then the
-// signer's others of its type removed: from the fallback index, and deleted where the registry
-// allows (with a referrers API a referrer is listed until deleted). Never fewer than one.
+// signer's others of its type removed as revoke removes them (remove_referrers: deleted, then out
+// of the fallback index; with a referrers API a referrer is listed until deleted). Never fewer
+// than one.
 Result<AttachResult> ReferrersStore::replace(const Subject& subject,
                                              const registry::Descriptor& image,
                                              const Listing& listing, const NewSignature& sig,
@@ -72,25 +66,19 @@ Result<AttachResult> ReferrersStore::replace(const Subject& subject,
       old.push_back(r);
   if (old.empty())
     return result;
-  if (!listing.index_digest.empty() || !listing.api) {
-    auto tag = referrers_tag(subject.digest);
-    ISIGN_TRY(tag);
-    auto doc = detail::make_index_removal(subject, old);
-    auto removed = detail::read_modify_write(client_, subject.repository, *tag, *doc, options);
-    ISIGN_TRY_CONTEXT(removed, "removing the replaced attestations from the index " + *tag);
-  }
-  for (const auto& r : old) {
-    auto deleted = client_.delete_manifest(subject.repository, r);
-    if (!deleted && deleted.error().kind() != ErrorKind::not_found) {
-      if (listing.api)
-        return std::move(deleted).error().context(
-            "the new attestation is stored, but deleting the replaced referrer " + r +
-            " failed (the registry still lists it)");
+  auto removed = remove_referrers(
+      client_, subject, old, !listing.index_digest.empty() || !listing.api, !listing.api, options);
+  ISIGN_TRY_CONTEXT(removed, "removing the replaced attestations");
+  if (removed->refusal) {
+    if (listing.api)
+      return std::move(*removed->refusal)
+          .context("the new attestation is stored, but deleting the replaced referrer " +
+                   removed->left.front() + " failed (the registry still lists it)");
+    for (const auto& r : removed->unlisted)
       result.notes.push_back("the replaced referrer " + r +
                              " is no longer listed, but the registry refused to delete its "
                              "manifest (" +
-                             deleted.error().message() + ")");
-    }
+                             removed->refusal->message() + ")");
   }
   result.replaced = old.size();
   return result;

@@ -84,6 +84,12 @@ common::Result<SignatureArtifact> extend_with_layers(const ExistingArtifact& exi
                                                      std::string_view config_bytes,
                                                      const std::vector<StoredLayer>& layers);
 
+// A new artifact (cosign's manifest and config bytes) holding first (when given) and then kept,
+// descriptors of another version of the artifact kept byte for byte (their blobs are in the
+// repository): what attest --replace and revoke write. No layers at all: an empty-layers manifest.
+common::Result<SignatureArtifact> rebuild_signature_artifact(const std::vector<StoredLayer>& kept,
+                                                             const NewSignature* first = nullptr);
+
 // True when manifest_bytes (e.g. read back after a PUT) has a simple-signing layer for sig: same
 // payload digest and size, same signature annotation. Error when the manifest is not one that
 // parse_existing_artifact accepts.

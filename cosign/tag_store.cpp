@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "cosign/attestation.h"
 #include "cosign/constants.h"
+#include "cosign/signer_match.h"
 #include "cosign/tag_rmw.h"
 
 namespace isign::cosign {
@@ -93,12 +94,8 @@ public:
           if (std::find(mine->same_type.begin(), mine->same_type.end(), l.index) ==
               mine->same_type.end())
             kept.push_back(l);
-        SignatureArtifact fresh = new_signature_artifact(sig_);
-        auto base = parse_existing_artifact(fresh.manifest);
-        ISIGN_TRY(base);
-        auto out = extend_with_layers(*base, fresh.config, kept);
+        auto out = rebuild_signature_artifact(kept, &sig_);
         ISIGN_TRY(out);
-        out->blobs_to_upload.insert(out->blobs_to_upload.begin(), fresh.blobs_to_upload.front());
         replaced_ = mine->same_type.size();
         return out;
       }
@@ -183,34 +180,17 @@ private:
         statement_ = common::sha256_digest(ours->payload);
       }
     }
-    const keys::PublicKey& key = *options_.signer_key;
     SignerEntries out;
     for (const auto& layer : layers) {
-      if (!layer.is_signature() || !layer.digest || !layer.size ||
-          *layer.size > options_.max_payload_size)
-        continue;
       if (!layer.predicate_type.empty() && layer.predicate_type != sig_.predicate_type)
         continue;
-      auto blob = client_.get_blob(repo_, *layer.digest, static_cast<std::size_t>(*layer.size));
-      if (!blob) {
-        if (blob.error().kind() == ErrorKind::not_found)
-          continue; // a lost envelope: nothing of it to keep or to match
-        return std::move(blob).error().context("reading attestation " + *layer.digest);
-      }
-      auto envelope = parse_envelope_document(*blob);
-      *blob = std::string(); // envelopes run to tens of MB: one copy at a time
-      if (!envelope)
-        continue;
-      const std::string head = dsse_pae_head(envelope->payload_type, envelope->payload.size());
-      if (!key.verify_parts({head, envelope->payload}, envelope->signature,
-                            keys::default_hash(key.algorithm())))
-        continue;
-      auto statement = parse_statement(envelope->payload);
-      if (!statement || statement->predicate_type != sig_.predicate_type)
+      auto entry = detail::legacy_signed_by(client_, repo_, layer, sig_.kind, *options_.signer_key,
+                                            options_.max_payload_size);
+      ISIGN_TRY(entry);
+      if (!*entry || (*entry)->predicate_type != sig_.predicate_type)
         continue;
       out.same_type.push_back(layer.index);
-      out.same_statement =
-          out.same_statement || common::sha256_digest(envelope->payload) == *statement_;
+      out.same_statement = out.same_statement || (*entry)->statement_digest == *statement_;
     }
     cached_ = out;
     cached_digest_ = current.digest;

@@ -94,11 +94,25 @@ public:
         out.oci_subject = std::string(bytes.substr(d, 71));
     return out;
   }
-  // Deletes what is stored under a digest (or tag); deleted counts them.
+  // Deletes what is stored under a digest (or tag), and every tag naming those bytes, as
+  // distribution does; deleted counts the calls that found something. on_delete, when set,
+  // answers an error instead (a registry refusing DELETE).
   int deleted = 0;
+  std::function<std::optional<common::Error>(std::string_view)> on_delete;
   Result<void> delete_manifest(const registry::Repository&, std::string_view d) override {
     std::lock_guard lock(mu);
-    if (tags.erase(std::string(d)) == 0)
+    if (on_delete)
+      if (auto e = on_delete(d))
+        return *e;
+    std::size_t erased = tags.erase(std::string(d));
+    for (auto it = tags.begin(); it != tags.end();)
+      if (common::sha256_digest(it->second) == d) {
+        it = tags.erase(it);
+        ++erased;
+      } else {
+        ++it;
+      }
+    if (erased == 0)
       return common::make_error(common::ErrorKind::not_found, "no manifest " + std::string(d));
     ++deleted;
     return {};

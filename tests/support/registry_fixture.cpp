@@ -274,7 +274,7 @@ storage:
   filesystem:
     rootdirectory: "@DIR@/storage"
   delete:
-    enabled: true
+    enabled: @DELETE@
   maintenance:
     uploadpurging:
       enabled: false
@@ -305,10 +305,12 @@ http:
   storagedriver:
     enabled: false
 )";
-  std::vector<std::pair<std::string, std::string>> vars = {{"@LEVEL@", options_.log_level},
-                                                           {"@DIR@", dir_.path()},
-                                                           {"@PORT@", std::to_string(port_)},
-                                                           {"@SECRET@", random_hex(16)}};
+  std::vector<std::pair<std::string, std::string>> vars = {
+      {"@LEVEL@", options_.log_level},
+      {"@DIR@", dir_.path()},
+      {"@PORT@", std::to_string(port_)},
+      {"@DELETE@", options_.delete_enabled ? "true" : "false"},
+      {"@SECRET@", random_hex(16)}};
   if (issuer_) {
     vars.emplace_back("@REALM@", issuer_->realm());
     vars.emplace_back("@SERVICE@", issuer_->options().service);

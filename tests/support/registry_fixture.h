@@ -61,6 +61,7 @@ struct RegistryOptions {
   std::string identity_token{}; // token auth: accepted as an OAuth2 refresh token for username
   std::string log_level = "info";
   std::chrono::seconds start_timeout{10};
+  bool delete_enabled = true; // false: storage.delete.enabled off, DELETE answers 405 UNSUPPORTED
 };
 
 class RegistryFixture : public RegistryAddress {
