@@ -52,6 +52,11 @@ public:
                            std::string_view bytes) override {
     return scrub(inner_.upload_blob(repo, digest, bytes));
   }
+  Result<MountOutcome> mount_blob(const Repository& repo, std::string_view digest,
+                                  const Repository& from,
+                                  const std::function<Result<std::string>()>& fetch) override {
+    return scrub(inner_.mount_blob(repo, digest, from, fetch));
+  }
   Result<std::vector<std::string>> list_tags(const Repository& repo) override {
     return scrub(inner_.list_tags(repo));
   }
