@@ -82,6 +82,8 @@ const std::vector<Command>& commands() {
        cmd_verify_attestation},
       {"sign-blob", "sign a file (a base64 signature, a sigstore bundle)", cmd_sign_blob},
       {"verify-blob", "verify a file against a sigstore bundle or a signature", cmd_verify_blob},
+      {"copy", "copy images with their signatures and attestations to another repository",
+       cmd_copy},
       {"triangulate", "print the location of an image's signature artifact", cmd_triangulate},
       {"inspect", "show an image manifest's digest, media type and size", cmd_inspect},
       {"list-tags", "list the tags of a repository", cmd_list_tags},

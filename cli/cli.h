@@ -94,6 +94,7 @@ int cmd_verify_attestation(int argc, char** argv);
 int cmd_sign_blob(int argc, char** argv);
 int cmd_verify_blob(int argc, char** argv);
 int cmd_triangulate(int argc, char** argv);
+int cmd_copy(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_list_tags(int argc, char** argv);
 int cmd_login(int argc, char** argv);
