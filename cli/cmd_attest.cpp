@@ -7,6 +7,7 @@
 #include "cli/annotations.h"
 #include "cli/cli.h"
 #include "cli/formats.h"
+#include "cli/identity_option.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "cli/sign_output.h"
@@ -46,6 +47,10 @@ void add_attest_options(cxxopts::Options& opts) {
       "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
       "images", "image references", cxxopts::value<std::vector<std::string>>())("h,help",
                                                                                 "show this help");
+  add_identity_option(opts,
+                      "the repository the statement's subject names instead of the image's: "
+                      "where an OCI layout's image will be served from",
+                      true);
   add_format_options(opts, "which attestations to write: legacy (the .att tag, read by cosign "
                            "v2), bundle (a sigstore bundle referrer, read by cosign v3), or both "
                            "(default; env ISIGN_SIGNATURE_FORMAT)");
@@ -65,9 +70,10 @@ struct Request {
   bool replace = false;
   std::size_t max_size = cosign::kMaxAttestationSize;
   std::string predicate_type;
-  std::string predicate_json;                 // --predicate: made by make_predicate
-  std::string statement;                      // --statement: the caller's, as it is
-  std::vector<std::string> statement_digests; // its subjects' sha256 digests
+  std::string predicate_json;                   // --predicate: made by make_predicate
+  std::string statement;                        // --statement: the caller's, as it is
+  std::vector<std::string> statement_digests;   // its subjects' sha256 digests
+  std::optional<registry::Repository> identity; // --identity
 };
 
 std::optional<common::TimePoint> modification_time(const std::string& path) {
@@ -168,6 +174,13 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
     return report(formats.error());
   req.formats = *formats;
   req.recursive = args.count("recursive") > 0;
+  auto identity = read_identity(args);
+  if (!identity)
+    return report(identity.error());
+  req.identity = std::move(*identity);
+  if (req.identity && args.count("statement"))
+    return usage_error(kName, "--identity cannot be combined with --statement: the statement is "
+                              "signed as it is");
   req.replace = args.count("replace") > 0;
   req.max_size = args["max-predicate-size"].as<std::size_t>();
   if (req.max_size == 0)
@@ -182,9 +195,9 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
 // cosign's v0.1 statement over the predicate.
 common::Result<std::string> statement_for(const Request& req, const cosign::Subject& subject) {
   if (req.statement.empty())
-    return cosign::make_attestation_statement(subject.repository.str(), subject.digest,
-                                              req.predicate_type, req.predicate_json,
-                                              req.annotations);
+    return cosign::make_attestation_statement(req.identity.value_or(subject.repository).str(),
+                                              subject.digest, req.predicate_type,
+                                              req.predicate_json, req.annotations);
   if (std::find(req.statement_digests.begin(), req.statement_digests.end(), subject.digest) ==
       req.statement_digests.end())
     return common::make_error(common::ErrorKind::usage,
@@ -245,6 +258,8 @@ int cmd_attest(int argc, char** argv) {
     ISIGN_TRY(statement);
     return sign::sign_statement(key, *statement, req.predicate_type, format);
   };
+  if (req.statement.empty())
+    note_layout_identity(req.refs, req.identity, "attestation");
   if (req.replace)
     std::cerr << "Replacing attestation predicate: " << req.predicate_type << "\n";
   int code = kOk;

@@ -6,6 +6,7 @@
 #include "cli/annotations.h"
 #include "cli/cli.h"
 #include "cli/formats.h"
+#include "cli/identity_option.h"
 #include "cli/password.h"
 #include "cli/registry_options.h"
 #include "cli/sign_output.h"
@@ -40,6 +41,11 @@ void add_sign_options(cxxopts::Options& opts) {
       "y,yes", "accepted for cosign compatibility; isign never asks for confirmation")(
       "images", "image references", cxxopts::value<std::vector<std::string>>())("h,help",
                                                                                 "show this help");
+  add_identity_option(opts,
+                      "the repository the signature names (the simple-signing "
+                      "docker-reference, the bundle's subject) instead of the image's: where an "
+                      "OCI layout's image will be served from",
+                      true);
   add_format_options(opts, "which signatures to write: legacy (the .sig tag, read by cosign v2, "
                            "podman, skopeo and CRI-O), bundle (a sigstore bundle referrer, read "
                            "by cosign v3), or both (default; env ISIGN_SIGNATURE_FORMAT)");
@@ -58,6 +64,7 @@ struct Request {
   bool upload = true;
   bool recursive = false;
   cosign::Formats formats = cosign::kBothFormats;
+  std::optional<registry::Repository> identity; // --identity
 };
 
 // Checks the flags (not the key): kOk, or the exit code of the error printed.
@@ -87,6 +94,10 @@ int read_request(const cxxopts::ParseResult& args, Request& req) {
     return report(formats.error());
   req.formats = *formats;
   req.recursive = args.count("recursive") > 0;
+  auto identity = read_identity(args);
+  if (!identity)
+    return report(identity.error());
+  req.identity = std::move(*identity);
   const bool writes_outputs =
       !req.outputs.signature_file.empty() || !req.outputs.payload_file.empty();
   if (writes_outputs && (req.refs.size() > 1 || req.recursive))
@@ -148,8 +159,12 @@ int cmd_sign(int argc, char** argv) {
   batch.upload = req.upload;
   batch.workers = kParallelSigners;
   batch.make = [&](const cosign::Subject& subject, cosign::Format format) {
-    return sign::sign_image(key, subject, req.annotations, format);
+    cosign::Subject named = subject;
+    if (req.identity)
+      named.repository = *req.identity;
+    return sign::sign_image(key, named, req.annotations, format);
   };
+  note_layout_identity(req.refs, req.identity, "signature");
   batch.on_signed = [&](const std::vector<cosign::NewSignature>& sigs) {
     return write_outputs(req.outputs, sigs);
   };

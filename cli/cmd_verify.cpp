@@ -6,6 +6,7 @@
 #include "cli/annotations.h"
 #include "cli/cli.h"
 #include "cli/formats.h"
+#include "cli/identity_option.h"
 #include "cli/key_source.h"
 #include "cli/registry_options.h"
 #include "cli/verify_attestation.h"
@@ -58,13 +59,17 @@ void add_verify_options(cxxopts::Options& opts, Mode mode) {
       "accept signatures whose docker-reference names another repository (mirrors)")(
       "require-identity",
       "refuse bundles that name no repository (cosign v3 signs the digest only)")(
-      "max-signature-layers",
-      "refuse images with more stored signatures (.sig layers and bundles) than N",
-      cxxopts::value<std::size_t>()->default_value("100"),
-      "N")("max-payload-size", "do not fetch signature payloads larger than BYTES",
-           cxxopts::value<std::size_t>()->default_value("1048576"),
-           "BYTES")("images", "image references",
-                    cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
+      "identity",
+      "check the image as REPO: signatures must name REPO instead of the reference's repository "
+      "(an OCI layout signed with sign --identity REPO)",
+      cxxopts::value<std::string>(),
+      "REPO")("max-signature-layers",
+              "refuse images with more stored signatures (.sig layers and bundles) than N",
+              cxxopts::value<std::size_t>()->default_value("100"),
+              "N")("max-payload-size", "do not fetch signature payloads larger than BYTES",
+                   cxxopts::value<std::size_t>()->default_value("1048576"),
+                   "BYTES")("images", "image references",
+                            cxxopts::value<std::vector<std::string>>())("h,help", "show this help");
   if (att)
     add_gate_options(opts);
   else
@@ -107,7 +112,7 @@ int read_how(const cxxopts::ParseResult& args, Request& req) {
   req.use_policy = args.count("policy") > 0;
   if (req.use_policy) {
     for (const char* flag :
-         {"key", "threshold", "annotations", "skip-identity-check", "require-identity",
+         {"key", "threshold", "annotations", "skip-identity-check", "require-identity", "identity",
           "fail-on-severity", "max-scan-age", "allow", "max-age", "builder-id", "source-uri",
           "pointer", "equals", "one-of", "exists"})
       if (args.count(flag))
@@ -162,6 +167,10 @@ int rule_from_flags(const cxxopts::ParseResult& args, verify::Policy& policy,
   if (args.count("skip-identity-check"))
     req.options.identity = verify::IdentityRule::none;
   req.options.require_identity = args.count("require-identity") > 0;
+  auto checked_as = read_identity(args);
+  if (!checked_as)
+    return report(checked_as.error());
+  req.options.checked_as = std::move(*checked_as);
   auto keys = load_public_keys(args["key"].as<std::vector<std::string>>());
   if (!keys)
     return report(keys.error());

@@ -153,7 +153,8 @@ Result<std::optional<AttachOutcome>> ReferrersStore::already_there(const Subject
 }
 
 Result<AttachResult> ReferrersStore::attach(const Subject& subject, const NewSignature& sig,
-                                            const AttachOptions& options) {
+                                            const AttachOptions& given) {
+  const AttachOptions options = detail::for_place(given, client_, subject.repository);
   if (sig.format != Format::bundle || sig.kind != kind_)
     return make_error(ErrorKind::internal, "the referrers store of " +
                                                std::string(kind_name(kind_)) +

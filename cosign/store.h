@@ -56,6 +56,9 @@ inline constexpr std::size_t kMaxAttestationSize = 128u << 20;
 
 struct AttachOptions {
   int max_attempts = 8; // read-modify-write rounds when concurrent signers overwrite each other
+  // Refused conditional PUTs (412) after which the registry's ETags are taken as unusable and
+  // only the read-back protects concurrent signers.
+  int max_precondition_failures = 3;
   // When set, an existing layer with the same payload bytes whose signature verifies under this
   // key counts as already present (ECDSA signatures differ on every run, so comparing signature
   // strings alone would add a layer each time the same key signs the same payload again).
@@ -73,6 +76,9 @@ struct AttachOptions {
   std::chrono::milliseconds poll_interval{250};
   // Pause before the second read that confirms a 404 (a cache or replica may lag).
   std::chrono::milliseconds confirm_delay{200};
+  // The longest settle before reading back what was written (a few times the read-to-PUT time,
+  // so that a concurrent signer's write built on an older read has landed).
+  std::chrono::milliseconds max_settle{2000};
   // Waits between steps; unset: std::this_thread::sleep_for. Tests record the waits instead.
   std::function<void(std::chrono::milliseconds)> sleep;
 };

@@ -1,6 +1,8 @@
 #include "cosign/tag_rmw.h"
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -19,6 +21,9 @@ using common::make_error;
 using common::Result;
 
 namespace {
+
+// Read-modify-write rounds at least, on a consistent place (for_place).
+constexpr int kConsistentAttempts = 64;
 
 long jitter(long max_ms) {
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -49,6 +54,21 @@ common::Result<void> check_attachment_size(std::string_view what, std::size_t si
                                 std::to_string(limit) +
                                 " bytes, verify's --max-payload-size): use fewer or shorter "
                                 "annotations");
+}
+
+AttachOptions for_place(const AttachOptions& options, const registry::Client& client,
+                        const registry::Repository& repo) {
+  AttachOptions out = options;
+  if (client.consistent(repo)) {
+    out.confirm_delay = std::chrono::milliseconds(0);
+    out.max_settle = std::chrono::milliseconds(0);
+    out.unknown_outcome_window = std::chrono::milliseconds(0);
+    // Its 412 means another writer's PUT landed: the conditions stay, and since every refusal is
+    // someone's progress, a crowd of signers gets the rounds it needs.
+    out.max_precondition_failures = std::numeric_limits<int>::max();
+    out.max_attempts = std::max(out.max_attempts, kConsistentAttempts);
+  }
+  return out;
 }
 
 void pause(const AttachOptions& options, long ms, long jitter_ms) {
@@ -97,7 +117,8 @@ private:
     const bool in_list = listed && *listed; // a list that cannot be read leaves the second read
     constexpr int kRereads = 3;
     for (int i = 0; i < (in_list ? kRereads : 1); ++i) {
-      sleep_ms(options_.confirm_delay.count() * (i + 1) + jitter(50));
+      sleep_ms(options_.confirm_delay.count() * (i + 1) +
+               jitter(options_.confirm_delay.count() / 4));
       read_at_ = std::chrono::steady_clock::now();
       auto again = client_.get_manifest(repo_, tag_);
       if (again)
@@ -202,9 +223,8 @@ Result<bool> Attacher::write(const SignatureArtifact& artifact,
   // Registries that honour conditional PUTs get a compare-and-swap: If-Match with the ETag of
   // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
   // registry's ETags are not usable and only the read-back protects concurrent signers.
-  constexpr int kMaxPreconditionFailures = 3;
   registry::PutCondition condition;
-  if (precondition_failures_ < kMaxPreconditionFailures) {
+  if (precondition_failures_ < options_.max_precondition_failures) {
     if (current)
       condition.if_match = current->etag;
     else
@@ -244,7 +264,7 @@ Result<bool> Attacher::read_back(std::chrono::steady_clock::time_point started,
   auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now() - started)
                      .count();
-  sleep_ms(std::min<long>(2000, 3 * elapsed + 20 + jitter(30)));
+  sleep_ms(std::min<long>(options_.max_settle.count(), 3 * elapsed + 20 + jitter(30)));
   auto back = client_.get_manifest(repo_, tag_);
   if (!back && back.error().kind() != ErrorKind::not_found)
     return std::move(back).error().context("reading back " + tag_);

@@ -56,6 +56,14 @@ bool retryable_put_failure(const common::Error& e);
 common::Result<void> check_attachment_size(std::string_view what, std::size_t size, Kind kind,
                                            std::size_t limit);
 
+// options for attaching to repo through client: when the client says repo is consistent (an OCI
+// layout: every completed write is read at once, PUT conditions are honoured), every wait that
+// guards against a registry's lag is zero (confirm_delay, max_settle, unknown_outcome_window),
+// PUT conditions are never given up and rounds are many; otherwise options as they are. The
+// stores call it once, first thing in attach.
+AttachOptions for_place(const AttachOptions& options, const registry::Client& client,
+                        const registry::Repository& repo);
+
 // Waits ms (options.sleep when set, for tests) plus up to jitter_ms at random, so that concurrent
 // signers retrying do not stay in step.
 void pause(const AttachOptions& options, long ms, long jitter_ms);

@@ -256,7 +256,8 @@ public:
   }
 
   Result<AttachResult> attach(const Subject& subject, const NewSignature& sig,
-                              const AttachOptions& options) override {
+                              const AttachOptions& given) override {
+    const AttachOptions options = detail::for_place(given, client_, subject.repository);
     auto tag = kind_tag(kind_, subject.digest);
     ISIGN_TRY(tag);
     ISIGN_TRY(detail::check_attachment_size(kind_ == Kind::attestation ? "envelope" : "payload",

@@ -1,9 +1,13 @@
-// Client::create: the registry client (registry_client.h) behind the wrapper that masks every
-// secret sent (secret_mask.h) in every error leaving it.
+// Client::create: a router by scheme over the registry client (registry_client.h) behind the
+// wrapper that masks every secret sent (secret_mask.h) in every error leaving it, and the OCI
+// layout clients (layout.h).
 #include "registry/client.h"
 
+#include <map>
 #include <memory>
+#include <mutex>
 
+#include "registry/layout.h"
 #include "registry/registry_client.h"
 #include "registry/secret_mask.h"
 
@@ -86,6 +90,96 @@ private:
   RegistryClient inner_;
 };
 
+// The client Client::create returns: each call goes to the client of its repository's place.
+// The registry client is made on the first call naming a registry, the layout client of a
+// directory on the first call naming it; both live as long as the router.
+class RoutingClient final : public Client {
+public:
+  RoutingClient(ClientOptions options, std::unique_ptr<Transport> transport)
+      : options_(std::move(options)), transport_(std::move(transport)) {}
+
+  Result<Descriptor> head_manifest(const Repository& repo, std::string_view ref) override {
+    return route(repo).head_manifest(repo, ref);
+  }
+  Result<Manifest> get_manifest(const Repository& repo, std::string_view ref) override {
+    return route(repo).get_manifest(repo, ref);
+  }
+  using Client::put_manifest;
+  Result<std::string> put_manifest(const Repository& repo, std::string_view ref,
+                                   std::string_view bytes, std::string_view media_type,
+                                   const PutCondition& condition) override {
+    return route(repo).put_manifest(repo, ref, bytes, media_type, condition);
+  }
+  Result<PutResult> put_manifest_with_subject(const Repository& repo, std::string_view ref,
+                                              std::string_view bytes,
+                                              std::string_view media_type) override {
+    return route(repo).put_manifest_with_subject(repo, ref, bytes, media_type);
+  }
+  Result<void> delete_manifest(const Repository& repo, std::string_view digest) override {
+    return route(repo).delete_manifest(repo, digest);
+  }
+  Result<bool> blob_exists(const Repository& repo, std::string_view digest) override {
+    return route(repo).blob_exists(repo, digest);
+  }
+  Result<std::string> get_blob(const Repository& repo, std::string_view digest,
+                               std::size_t max_size) override {
+    return route(repo).get_blob(repo, digest, max_size);
+  }
+  Result<void> put_blob(const Repository& repo, std::string_view digest,
+                        std::string_view bytes) override {
+    return route(repo).put_blob(repo, digest, bytes);
+  }
+  Result<void> upload_blob(const Repository& repo, std::string_view digest,
+                           std::string_view bytes) override {
+    return route(repo).upload_blob(repo, digest, bytes);
+  }
+  Result<std::vector<std::string>> list_tags(const Repository& repo) override {
+    return route(repo).list_tags(repo);
+  }
+  Result<bool> has_tag(const Repository& repo, std::string_view tag) override {
+    return route(repo).has_tag(repo, tag);
+  }
+  Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
+                                   std::string_view artifact_type) override {
+    return route(repo).list_referrers(repo, digest, artifact_type);
+  }
+  bool consistent(const Repository& repo) const override { return repo.is_layout(); }
+  std::size_t request_count() const override {
+    std::lock_guard lock(mu_);
+    std::size_t n = registry_ ? registry_->request_count() : 0;
+    for (const auto& [dir, layout] : layouts_)
+      n += layout->request_count();
+    return n;
+  }
+  std::size_t connection_count() const override {
+    std::lock_guard lock(mu_);
+    return registry_ ? registry_->connection_count() : 0;
+  }
+
+private:
+  Client& route(const Repository& repo) {
+    std::lock_guard lock(mu_);
+    if (repo.is_layout()) {
+      auto& layout = layouts_[repo.name];
+      if (!layout)
+        layout = make_layout_client(repo.name, options_.max_manifest_size);
+      return *layout;
+    }
+    if (!registry_) {
+      if (!transport_)
+        transport_ = make_curl_transport(options_.transport);
+      registry_ = std::make_unique<ScrubbingClient>(options_, std::move(transport_));
+    }
+    return *registry_;
+  }
+
+  mutable std::mutex mu_;
+  ClientOptions options_;
+  std::unique_ptr<Transport> transport_; // until the registry client takes it
+  std::unique_ptr<Client> registry_;     // made on the first call naming a registry
+  std::map<std::string, std::unique_ptr<Client>> layouts_; // by directory
+};
+
 } // namespace
 
 Result<PutResult> Client::put_manifest_with_subject(const Repository& repo,
@@ -99,9 +193,7 @@ Result<PutResult> Client::put_manifest_with_subject(const Repository& repo,
 
 std::unique_ptr<Client> Client::create(ClientOptions options,
                                        std::unique_ptr<Transport> transport) {
-  if (!transport)
-    transport = make_curl_transport(options.transport);
-  return std::make_unique<ScrubbingClient>(std::move(options), std::move(transport));
+  return std::make_unique<RoutingClient>(std::move(options), std::move(transport));
 }
 
 } // namespace isign::registry

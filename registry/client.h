@@ -19,6 +19,9 @@ namespace isign::registry {
 // Thread-safe: several threads may call it at once (verify checks several images concurrently).
 class Client {
 public:
+  // Routes each call by its repository: an OCI layout ("oci:DIR", Repository::is_layout) to a
+  // layout client per directory (registry/layout.h), anything else to the registry client, which
+  // is made on first use (a run over layouts only never sets up curl or looks up credentials).
   // transport may be null: a curl transport is built from options.transport.
   static std::unique_ptr<Client> create(ClientOptions options,
                                         std::unique_ptr<Transport> transport = nullptr);
@@ -90,6 +93,13 @@ public:
   // errors.
   virtual common::Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
                                                    std::string_view artifact_type = {}) = 0;
+
+  // Whether reads of repo see every completed write at once and PUT conditions are honoured (an
+  // OCI layout on disk): callers then skip the waits that protect against a registry's lag.
+  virtual bool consistent(const Repository& repo) const {
+    (void)repo;
+    return false;
+  }
 
   // For benchmarks: the HTTP requests sent so far, token requests and retries included.
   virtual std::size_t request_count() const = 0;

@@ -50,6 +50,9 @@ struct Manifest {
 struct PutCondition {
   std::string if_match;           // sent as If-Match: the ETag of the manifest the new one replaces
   bool if_none_match_any = false; // If-None-Match: *, the tag must not exist yet
+  // Annotations for the manifest's entry in an OCI layout's index.json (cosign's `kind`);
+  // registries ignore it.
+  std::map<std::string, std::string> index_annotations{};
 };
 
 // A manifest as a HEAD names it: its media type ("" when the registry gave a generic one), its

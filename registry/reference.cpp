@@ -1,5 +1,7 @@
 #include "registry/reference.h"
 
+#include "registry/reference_rules.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
@@ -31,9 +33,9 @@ bool is_upper(char c) {
   return c >= 'A' && c <= 'Z';
 }
 
-// The input as it goes into a message: control bytes shown as '?', long input cut, so a hostile
-// or binary argument cannot break the one-line error.
-std::string quoted(std::string_view text) {
+} // namespace
+
+std::string detail::quoted(std::string_view text) {
   constexpr std::size_t kMaxShown = 300;
   std::string out = "'";
   for (std::size_t i = 0; i < text.size() && i < kMaxShown; ++i) {
@@ -45,7 +47,7 @@ std::string quoted(std::string_view text) {
   return out + "'";
 }
 
-std::string shown_char(char c) {
+std::string detail::shown_char(char c) {
   auto u = static_cast<unsigned char>(c);
   if (u < 0x20 || u >= 0x7f) {
     static constexpr char kHex[] = "0123456789abcdef";
@@ -53,6 +55,11 @@ std::string shown_char(char c) {
   }
   return std::string("'") + c + "'";
 }
+
+namespace {
+
+using detail::quoted;
+using detail::shown_char;
 
 // Why component fails docker's path-component grammar
 // [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*, or "" when it matches.
@@ -159,7 +166,9 @@ std::string host_problem(std::string_view host) {
   return "";
 }
 
-std::string tag_problem(std::string_view tag) {
+} // namespace
+
+std::string detail::tag_problem(std::string_view tag) {
   if (tag.empty())
     return "':' must be followed by a tag";
   if (tag.size() > kMaxTagLength)
@@ -173,9 +182,7 @@ std::string tag_problem(std::string_view tag) {
   return "";
 }
 
-// Only sha256 is accepted: cosign's signature tags and every registry we target use it, and a
-// digest we cannot recompute could not be checked against the bytes received.
-std::string digest_problem(std::string_view digest) {
+std::string detail::digest_problem(std::string_view digest) {
   if (digest.empty())
     return "'@' must be followed by a digest (sha256:<64 hex characters>)";
   auto colon = digest.find(':');
@@ -196,6 +203,11 @@ std::string digest_problem(std::string_view digest) {
     return "sha256 digest must have 64 hex characters, not " + std::to_string(hex.size());
   return "";
 }
+
+namespace {
+
+using detail::digest_problem;
+using detail::tag_problem;
 
 std::string_view without_scheme(std::string_view text) {
   for (std::string_view scheme : {"http://", "https://"})
@@ -327,6 +339,9 @@ Result<Reference> parse_reference(std::string_view text, std::string_view what) 
     return make_error(ErrorKind::usage,
                       "invalid " + std::string(what) + " " + quoted(text) + ": " + problem);
   };
+  // "oci:" is a scheme, not a registry host "oci" with a port: as in containers/image.
+  if (text.substr(0, kLayoutScheme.size()) == kLayoutScheme)
+    return detail::parse_layout_reference(text, what);
   bool has_credentials = false;
   if (auto problem = whole_text_problem(text, &has_credentials); !problem.empty()) {
     if (has_credentials) // never quoted: the text holds a password
@@ -392,6 +407,8 @@ std::string Repository::api_host() const {
 // One difference we keep on purpose: go-containerregistry treats a bare "localhost/x" as the
 // Docker Hub repository "localhost/x", docker (and we) treat "localhost" as a registry.
 std::string Repository::str() const {
+  if (is_layout())
+    return registry + name;
   if (registry == kDockerHub)
     return std::string(kDockerHubPrinted) + "/" + name;
   return registry + "/" + name;

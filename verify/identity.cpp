@@ -21,9 +21,23 @@ std::string_view identity_rule_name(IdentityRule rule) {
   return "unknown";
 }
 
+namespace {
+
+// A signature's docker-reference, parsed. An OCI layout's ("oci:DIR") only when DIR is absolute,
+// as sign writes it: a relative one would be read against the verifier's working directory.
+common::Result<registry::Reference> signed_reference(std::string_view docker_reference) {
+  auto ref = registry::Reference::parse(docker_reference);
+  if (ref && ref->repository.is_layout() &&
+      docker_reference.substr(registry::kLayoutScheme.size(), 1) != "/")
+    return common::make_error(common::ErrorKind::verification, "a relative layout directory");
+  return ref;
+}
+
+} // namespace
+
 bool reference_matches(std::string_view docker_reference, const registry::Repository& repo,
                        std::string_view image_digest) {
-  auto ref = registry::Reference::parse(docker_reference);
+  auto ref = signed_reference(docker_reference);
   if (!ref)
     return false;
   if (!(ref->repository == repo))
@@ -63,13 +77,16 @@ bool remap_prefix_matches(std::string_view name, std::string_view prefix) {
   return name.size() == prefix.size() || name[prefix.size()] == '/';
 }
 
-bool identity_matches(std::string_view docker_reference, const registry::Reference& named,
+bool identity_matches(std::string_view docker_reference, const registry::Reference& as_named,
                       std::string_view image_digest, const VerifyOptions& options) {
   if (options.identity == IdentityRule::none)
     return true;
+  registry::Reference named = as_named;
+  if (options.checked_as)
+    named.repository = *options.checked_as;
   if (options.identity == IdentityRule::same_repository)
     return reference_matches(docker_reference, named.repository, image_digest);
-  auto sig = registry::Reference::parse(docker_reference);
+  auto sig = signed_reference(docker_reference);
   if (!sig)
     return false;
   registry::Reference intended = with_default_tag(named);

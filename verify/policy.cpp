@@ -124,7 +124,11 @@ std::string requirement_type_name(const Requirement& requirement) {
 }
 
 std::vector<std::string> scope_candidates(const registry::Reference& ref) {
-  const std::string name = ref.repository.registry + "/" + ref.repository.name;
+  // A layout's "oci:/abs/dir" and its parent directories: no scope of a policy names one (a scope
+  // starts with a registry host), so a layout takes the default rule.
+  const std::string name = ref.repository.is_layout()
+                               ? ref.repository.str()
+                               : ref.repository.registry + "/" + ref.repository.name;
   std::vector<std::string> out;
   if (!ref.tag.empty() && !ref.digest.empty())
     out.push_back(name + ":" + ref.tag + "@" + ref.digest);

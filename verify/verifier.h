@@ -66,6 +66,10 @@ struct VerifyOptions {
   // repo_digest_or_exact, which never accepts cosign's tag-less docker-reference; isign policies
   // use same_repository.
   IdentityRule remap_then = IdentityRule::repo_digest_or_exact;
+  // --identity REPO: the repository the image is checked as; every identity rule compares the
+  // docker-reference against it instead of the named reference's repository (an OCI layout
+  // signed for the registry it will be served from).
+  std::optional<registry::Repository> checked_as;
   // A bundle whose statement names no repository (cosign v3 writes none: its signature binds a
   // digest only) fails when set; otherwise it passes with LayerResult::identity_unbound.
   bool require_identity = false;
@@ -173,7 +177,8 @@ bool reference_matches(std::string_view docker_reference, const registry::Reposi
                        std::string_view image_digest);
 
 // Any identity rule: does docker_reference satisfy options.identity for the image named `named`
-// whose manifest digest is image_digest?
+// (its repository taken as options.checked_as when that is set) whose manifest digest is
+// image_digest?
 bool identity_matches(std::string_view docker_reference, const registry::Reference& named,
                       std::string_view image_digest, const VerifyOptions& options);
 

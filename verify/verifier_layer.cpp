@@ -112,7 +112,8 @@ void check_claims(LayerResult& r, const Check& check, const std::string& what) {
     if (options.identity == IdentityRule::same_repository)
       return fail(r, Failure::identity_mismatch,
                   what + " names " + quote_for_message(p.docker_reference) +
-                      ", not the repository '" + named.repository.str() + "'");
+                      ", not the repository '" +
+                      options.checked_as.value_or(named.repository).str() + "'");
     std::string rule(identity_rule_name(options.identity));
     if (options.identity == IdentityRule::remap)
       rule += " " + options.remap_prefix + " -> " + options.remap_signed_prefix;

@@ -2,6 +2,7 @@
 // we could think of, each with an error that quotes the input and names the problem.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -328,4 +329,74 @@ TEST_CASE("parse_registry_host accepts what docker login accepts") {
     CHECK(host.error().message().rfind("invalid registry '" + input + "': ", 0) == 0);
     CHECK(host.error().message().find(problem) != std::string::npos);
   }
+}
+
+TEST_CASE("oci:DIR references name an OCI layout directory, made absolute and normal") {
+  const std::string cwd = std::filesystem::current_path().lexically_normal().string();
+  struct Layout {
+    std::string input, dir, tag, digest, printed;
+  };
+  const std::vector<Layout> cases = {
+      {"oci:/srv/app", "/srv/app", "", "", "oci:/srv/app:latest"},
+      {"oci:/srv/app/", "/srv/app", "", "", "oci:/srv/app:latest"},
+      {"oci:/srv/./x/../app:v1", "/srv/app", "v1", "", "oci:/srv/app:v1"},
+      {"oci:/srv/app@" + kDigest, "/srv/app", "", kDigest, "oci:/srv/app@" + kDigest},
+      {"oci:/srv/app:v1@" + kDigest, "/srv/app", "v1", kDigest, "oci:/srv/app:v1@" + kDigest},
+      {"oci:/srv/App_Dir v2:V1.0", "/srv/App_Dir v2", "V1.0", "", "oci:/srv/App_Dir v2:V1.0"},
+      {"oci:/", "/", "", "", "oci:/:latest"},
+      {"oci:rel/dir:t", cwd + "/rel/dir", "t", "", "oci:" + cwd + "/rel/dir:t"},
+      {"oci:.", cwd, "", "", "oci:" + cwd + ":latest"},
+      // "oci" with a port would be a registry host; as in containers/image, it is the scheme.
+      {"oci:5000/app", cwd + "/5000/app", "", "", "oci:" + cwd + "/5000/app:latest"},
+  };
+  for (const auto& c : cases) {
+    INFO("input: " << c.input);
+    auto ref = Reference::parse(c.input);
+    REQUIRE(ref.ok());
+    CHECK(ref->repository.is_layout());
+    CHECK(ref->repository.registry == registry::kLayoutScheme);
+    CHECK(ref->repository.name == c.dir);
+    CHECK(ref->tag == c.tag);
+    CHECK(ref->digest == c.digest);
+    CHECK(ref->identifier() == (!c.digest.empty() ? c.digest : c.tag.empty() ? "latest" : c.tag));
+    CHECK(ref->str() == c.printed);
+    CHECK(ref->repository.str() == "oci:" + c.dir);
+    auto again = Reference::parse(ref->str());
+    REQUIRE(again.ok());
+    CHECK(again->repository == ref->repository);
+    auto repo = Repository::parse(ref->repository.str());
+    REQUIRE(repo.ok());
+    CHECK(*repo == ref->repository);
+  }
+  CHECK_FALSE(Reference::parse("ghcr.io/app")->repository.is_layout());
+}
+
+TEST_CASE("malformed oci: references are usage errors saying what to write") {
+  const std::vector<Invalid> cases = {
+      {"oci:", "the layout directory is missing: write oci:DIR"},
+      {"oci::v1", "the layout directory is missing"},
+      {"oci:@" + kDigest, "the layout directory is missing"},
+      {"oci:/srv/app:", "':' must be followed by a tag"},
+      {"oci:/srv/app:v1:v2", "':' is not allowed in a tag"},
+      {"oci:/srv/app:.v1", "tag must start with a letter, digit or '_'"},
+      {"oci:/srv/app:" + std::string(129, 't'), "tag is 129 characters long"},
+      {"oci:/srv/app@", "'@' must be followed by a digest"},
+      {"oci:/srv/app@sha256:abc", "sha256 digest must have 64 hex characters, not 3"},
+      {"oci:/srv/app@sha512:" + kHex, "unsupported digest algorithm 'sha512'"},
+      {"oci:/srv/a\tb", "byte 0x09 is not allowed in a layout directory"},
+  };
+  for (const auto& c : cases) {
+    INFO("input: " << c.input);
+    auto ref = Reference::parse(c.input);
+    REQUIRE_FALSE(ref.ok());
+    CHECK(ref.error().kind() == ErrorKind::usage);
+    const std::string& msg = ref.error().message();
+    CHECK(msg.rfind("invalid reference '", 0) == 0);
+    CHECK(msg.find(c.problem) != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
+  }
+  auto repo = Repository::parse("oci:/srv/app:v1");
+  REQUIRE_FALSE(repo.ok());
+  CHECK(repo.error().message() ==
+        "invalid repository 'oci:/srv/app:v1': a repository takes no tag or digest");
 }

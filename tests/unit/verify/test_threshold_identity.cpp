@@ -224,3 +224,35 @@ TEST_CASE("identity: a layer that fails the rule says which rule", "[identity]")
   CHECK(run(manifest({layer(payload, a.sign_b64(payload))}), blobs, {a.pub}, o, kRepo + ":v1")
             .verified());
 }
+
+TEST_CASE("identity: an OCI layout is checked as itself or as --identity's repository",
+          "[identity]") {
+  struct Case {
+    std::string signed_ref;
+    std::optional<std::string> checked_as;
+    IdentityRule rule;
+    bool want;
+  };
+  const std::string layout = "oci:/srv/layout";
+  const std::vector<Case> cases = {
+      {layout, std::nullopt, IdentityRule::same_repository, true},
+      {layout + "/", std::nullopt, IdentityRule::same_repository, true},
+      {"oci:/srv/other", std::nullopt, IdentityRule::same_repository, false},
+      {kRepo, std::nullopt, IdentityRule::same_repository, false},
+      {kRepo, kRepo, IdentityRule::same_repository, true},
+      {layout, kRepo, IdentityRule::same_repository, false},
+      {kRepo + ":v1", kRepo, IdentityRule::exact, true},
+      {kRepo + ":v2", kRepo, IdentityRule::exact, false},
+      {"registry.example/team/other", kRepo, IdentityRule::same_repository, false},
+      // A relative layout directory would be read against the verifier's working directory.
+      {"oci:srv/layout", std::nullopt, IdentityRule::same_repository, false},
+  };
+  for (const auto& c : cases) {
+    INFO(c.signed_ref << " as " << c.checked_as.value_or("-"));
+    verify::VerifyOptions o;
+    o.identity = c.rule;
+    if (c.checked_as)
+      o.checked_as = *registry::Repository::parse(*c.checked_as);
+    CHECK(verify::identity_matches(c.signed_ref, image_ref(layout + ":v1"), kImage, o) == c.want);
+  }
+}
