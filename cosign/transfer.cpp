@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cosign/attached.h"
+#include "cosign/constants.h"
 #include "cosign/index_document.h"
 #include "cosign/referrer.h"
 #include "cosign/signature_manifest.h"
@@ -149,7 +150,18 @@ private:
     return {};
   }
 
+  // In an OCI layout, the .sig and .att entries carry cosign save's kind.
+  AttachOptions attach_options(const AttachedManifest& a) const {
+    AttachOptions out = options_.attach;
+    if (repo().is_layout())
+      out.index_annotations = {
+          {std::string(kLayoutKindAnnotation),
+           std::string(*a.kind == Kind::signature ? kLayoutKindSigs : kLayoutKindAtts)}};
+    return out;
+  }
+
   Result<void> legacy(const AttachedManifest& a) {
+    const AttachOptions attach = attach_options(a);
     auto current = dst_.get_manifest(repo(), a.tag);
     if (!current && current.error().kind() != ErrorKind::not_found)
       return std::move(current).error().context("reading the destination's " + a.tag);
@@ -159,7 +171,10 @@ private:
     }
     if (current && options_.force) {
       ISIGN_TRY(blobs(a, false));
-      auto put = dst_.put_manifest(repo(), a.tag, a.manifest.bytes, a.manifest.media_type);
+      registry::PutCondition condition;
+      condition.index_annotations = attach.index_annotations;
+      auto put =
+          dst_.put_manifest(repo(), a.tag, a.manifest.bytes, a.manifest.media_type, condition);
       ISIGN_TRY_CONTEXT(put, "replacing the destination's " + a.tag);
       ++out_.copy.manifests_copied;
       ++out_.tags_replaced;
@@ -170,7 +185,7 @@ private:
     // A merge names the source's layers, not its config: the destination's config is extended.
     ISIGN_TRY(blobs(a, static_cast<bool>(current)));
     MergeDocument doc(dst_, repo(), a, std::move(read->layers));
-    auto written = detail::read_modify_write(dst_, repo(), a.tag, doc, options_.attach);
+    auto written = detail::read_modify_write(dst_, repo(), a.tag, doc, attach);
     ISIGN_TRY(written);
     switch (written->outcome) {
     case AttachOutcome::created:
@@ -280,13 +295,31 @@ Result<TransferCounts> copy_attached(registry::Client& src, const Subject& from,
   return Transfer(src, from, dst, to, options).run();
 }
 
+bool is_attachment_tag(std::string_view tag) {
+  constexpr std::string_view kPrefix = "sha256-";
+  if (tag.substr(0, kPrefix.size()) != kPrefix || tag.size() < kPrefix.size() + 64)
+    return false;
+  for (char c : tag.substr(kPrefix.size(), 64))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
+  return tag.size() == kPrefix.size() + 64 || tag[kPrefix.size() + 64] == '.';
+}
+
 Result<SignedImageCopy> copy_signed_image(registry::Client& src, const registry::Repository& from,
                                           std::string_view digest, registry::Client& dst,
                                           const registry::Repository& to, std::string_view tag,
                                           const registry::CopyOptions& copy,
                                           const TransferOptions& options) {
   SignedImageCopy out;
-  auto image = registry::copy_image(src, from, digest, dst, to, tag, copy);
+  registry::CopyOptions image_options = copy;
+  if (to.is_layout() && !image_options.tag_annotations)
+    image_options.tag_annotations = [](const registry::Manifest& m) {
+      return std::map<std::string, std::string>{
+          {std::string(kLayoutKindAnnotation),
+           std::string(registry::is_index_type(m.media_type) ? kLayoutKindImageIndex
+                                                             : kLayoutKindImage)}};
+    };
+  auto image = registry::copy_image(src, from, digest, dst, to, tag, image_options);
   ISIGN_TRY(image);
   out.image = std::move(*image);
   std::vector<std::string> subjects{out.image.digest};

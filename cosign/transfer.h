@@ -62,4 +62,8 @@ copy_signed_image(registry::Client& src, const registry::Repository& from, std::
                   registry::Client& dst, const registry::Repository& to, std::string_view tag,
                   const registry::CopyOptions& copy, const TransferOptions& options);
 
+// Whether tag is one cosign keeps beside an image rather than an image's own: "sha256-<64 hex>"
+// (the referrers index) or that with a suffix (".sig", ".att", ".sbom"). What load skips.
+bool is_attachment_tag(std::string_view tag);
+
 } // namespace isign::cosign

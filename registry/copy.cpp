@@ -210,7 +210,10 @@ Result<ImageCopy> copy_image(Client& src, const Repository& from, std::string_vi
     if (!current || current->digest != m->digest) {
       if (!current && current.error().kind() != ErrorKind::not_found)
         return std::move(current).error().context("reading " + to.str() + ":" + std::string(tag));
-      auto put = dst.put_manifest(to, tag, m->bytes, m->media_type);
+      PutCondition condition;
+      if (options.tag_annotations)
+        condition.index_annotations = options.tag_annotations(*m);
+      auto put = dst.put_manifest(to, tag, m->bytes, m->media_type, condition);
       ISIGN_TRY_CONTEXT(put, "tagging " + to.str() + ":" + std::string(tag));
     }
   }

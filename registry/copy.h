@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +37,9 @@ struct CopyOptions {
   std::optional<Platform> platform;
   // A blob larger than this is a limit error. Each blob is held in memory while it is copied.
   std::size_t max_blob_size = std::size_t{1} << 30;
+  // When set: the annotations of the tag's entry in a layout's index.json (PutCondition), given
+  // the manifest the tag names.
+  std::function<std::map<std::string, std::string>(const Manifest&)> tag_annotations;
 };
 
 // What copy_image copied.
