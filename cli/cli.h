@@ -95,6 +95,8 @@ int cmd_sign_blob(int argc, char** argv);
 int cmd_verify_blob(int argc, char** argv);
 int cmd_triangulate(int argc, char** argv);
 int cmd_copy(int argc, char** argv);
+int cmd_save(int argc, char** argv);
+int cmd_load(int argc, char** argv);
 int cmd_inspect(int argc, char** argv);
 int cmd_list_tags(int argc, char** argv);
 int cmd_login(int argc, char** argv);

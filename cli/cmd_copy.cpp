@@ -49,26 +49,6 @@ private:
   std::size_t images_ = 0, blobs_ = 0, mounted_ = 0;
 };
 
-std::string summary(const CopyPair& pair, const cosign::SignedImageCopy& c) {
-  const auto& i = c.image.counts;
-  const auto& a = c.attached;
-  std::ostringstream out;
-  out << "copied " << pair.src_text << " -> " << pair.dst.repository.str() << "@" << c.image.digest
-      << ": " << i.manifests_copied << " manifests written, " << i.manifests_present
-      << " present; blobs " << i.blobs_uploaded << " uploaded, " << i.blobs_mounted << " mounted, "
-      << i.blobs_present << " present; attached " << a.copy.manifests_copied << " written, "
-      << a.copy.manifests_present << " present";
-  if (a.tags_merged)
-    out << ", " << a.tags_merged << " merged";
-  if (a.tags_replaced)
-    out << ", " << a.tags_replaced << " replaced";
-  if (a.index_entries)
-    out << ", " << a.index_entries << " listed in the referrers index";
-  out << " (blobs " << a.copy.blobs_uploaded << " uploaded, " << a.copy.blobs_mounted
-      << " mounted, " << a.copy.blobs_present << " present)";
-  return one_line(out.str());
-}
-
 // Copies one pair: resolves its source, checks its destination, copies. Warnings to stderr.
 common::Result<cosign::SignedImageCopy> copy_pair(registry::Client& client, CopyPair& pair,
                                                   const registry::CopyOptions& copy,
@@ -181,7 +161,8 @@ int cmd_copy(int argc, char** argv) {
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     auto& r = *results[i];
     if (r) {
-      std::cout << summary(pairs[i], *r) << '\n';
+      std::cout << copy_summary("copied", pairs[i].src_text, pairs[i].dst.repository.str(), *r)
+                << '\n';
       continue;
     }
     ++failed;

@@ -1,5 +1,7 @@
 #include "cli/copy_pairs.h"
 
+#include "cli/cli.h"
+
 #include <algorithm>
 #include <sstream>
 
@@ -74,6 +76,27 @@ Result<void> parse_only(std::string_view list, cosign::TransferOptions& options)
     start = comma + 1;
   }
   return {};
+}
+
+std::string copy_summary(std::string_view verb, std::string_view src, std::string_view dst,
+                         const cosign::SignedImageCopy& c) {
+  const auto& i = c.image.counts;
+  const auto& a = c.attached;
+  std::ostringstream out;
+  out << verb << " " << src << " -> " << dst << "@" << c.image.digest << ": " << i.manifests_copied
+      << " manifests written, " << i.manifests_present << " present; blobs " << i.blobs_uploaded
+      << " uploaded, " << i.blobs_mounted << " mounted, " << i.blobs_present
+      << " present; attached " << a.copy.manifests_copied << " written, "
+      << a.copy.manifests_present << " present";
+  if (a.tags_merged)
+    out << ", " << a.tags_merged << " merged";
+  if (a.tags_replaced)
+    out << ", " << a.tags_replaced << " replaced";
+  if (a.index_entries)
+    out << ", " << a.index_entries << " listed in the referrers index";
+  out << " (blobs " << a.copy.blobs_uploaded << " uploaded, " << a.copy.blobs_mounted
+      << " mounted, " << a.copy.blobs_present << " present)";
+  return one_line(out.str());
 }
 
 } // namespace isign::cli

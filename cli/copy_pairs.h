@@ -33,4 +33,8 @@ common::Result<std::vector<CopyPair>> parse_copy_pairs(std::string_view text,
 // naming an unknown item.
 common::Result<void> parse_only(std::string_view list, cosign::TransferOptions& options);
 
+// One line saying what a copy did: "<verb> SRC -> DST@digest: N manifests written, ...".
+std::string copy_summary(std::string_view verb, std::string_view src, std::string_view dst,
+                         const cosign::SignedImageCopy& c);
+
 } // namespace isign::cli
