@@ -20,6 +20,13 @@ inline constexpr std::string_view kOciConfigMediaType = "application/vnd.oci.ima
 inline constexpr std::string_view kDsseEnvelopeMediaType = "application/vnd.dsse.envelope.v1+json";
 // The .att layer annotation naming the statement's predicateType.
 inline constexpr std::string_view kLayerPredicateTypeAnnotation = "predicateType";
+// The index.json annotation cosign save writes on each entry of an OCI layout, and its values:
+// the image (a manifest, an index), its .sig and its .att (cosign's pkg/oci/layout).
+inline constexpr std::string_view kLayoutKindAnnotation = "kind";
+inline constexpr std::string_view kLayoutKindImage = "dev.cosignproject.cosign/image";
+inline constexpr std::string_view kLayoutKindImageIndex = "dev.cosignproject.cosign/imageIndex";
+inline constexpr std::string_view kLayoutKindSigs = "dev.cosignproject.cosign/sigs";
+inline constexpr std::string_view kLayoutKindAtts = "dev.cosignproject.cosign/atts";
 // critical.type of a simple-signing payload.
 inline constexpr std::string_view kSignatureType = "cosign container image signature";
 

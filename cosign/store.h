@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -81,6 +82,9 @@ struct AttachOptions {
   std::chrono::milliseconds max_settle{2000};
   // Waits between steps; unset: std::this_thread::sleep_for. Tests record the waits instead.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Annotations of the document's entry when the place is an OCI layout (its index.json), e.g.
+  // cosign's kind; registries ignore them.
+  std::map<std::string, std::string> index_annotations{};
 };
 
 class SignatureStore {

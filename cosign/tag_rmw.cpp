@@ -224,6 +224,7 @@ Result<bool> Attacher::write(const SignatureArtifact& artifact,
   // the artifact read, If-None-Match: * when there was none. After a few refusals (412) the
   // registry's ETags are not usable and only the read-back protects concurrent signers.
   registry::PutCondition condition;
+  condition.index_annotations = options_.index_annotations;
   if (precondition_failures_ < options_.max_precondition_failures) {
     if (current)
       condition.if_match = current->etag;
@@ -374,6 +375,7 @@ Result<void> Attacher::restore(const registry::Manifest& now,
   for (const auto& blob : extended->blobs_to_upload)
     ISIGN_TRY(client_.put_blob(repo_, blob.digest, blob.bytes));
   registry::PutCondition condition;
+  condition.index_annotations = options_.index_annotations;
   condition.if_match = now.etag;
   auto put = client_.put_manifest(repo_, tag_, extended->manifest, extended->media_type, condition);
   ISIGN_TRY(put);

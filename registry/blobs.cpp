@@ -73,7 +73,37 @@ Result<void> RegistryClient::upload_blob(const Repository& repo, std::string_vie
   ISIGN_TRY(started);
   if (started->status != 202)
     return answer_error(start, *started);
-  std::string location = started->header("location");
+  return finish_upload(repo, start, *started, digest, bytes);
+}
+
+Result<MountOutcome> RegistryClient::mount_blob(const Repository& repo, std::string_view digest,
+                                                const Repository& from,
+                                                const std::function<Result<std::string>()>& fetch) {
+  if (!is_sha256_digest(digest))
+    return make_error(ErrorKind::registry, "invalid blob digest '" + std::string(digest) + "'");
+  if (from.registry != repo.registry || from.name == repo.name)
+    return MountOutcome::unsupported;
+  HttpRequest start =
+      make_request("POST", base(repo) + "/blobs/uploads/?mount=" + url_encode(digest) +
+                               "&from=" + url_encode(from.name));
+  auto started = send(start, repo, Access::push, false);
+  ISIGN_TRY(started);
+  if (started->status == 201)
+    return MountOutcome::mounted;
+  // distribution-spec "Mounting a blob from another repository": a registry that cannot mount
+  // (no such blob there, no pull access to it, no mount support) MAY start an upload instead.
+  if (started->status != 202)
+    return answer_error(start, *started);
+  auto bytes = fetch();
+  ISIGN_TRY(bytes);
+  ISIGN_TRY(finish_upload(repo, start, *started, digest, *bytes));
+  return MountOutcome::uploaded;
+}
+
+Result<void> RegistryClient::finish_upload(const Repository& repo, const HttpRequest& start,
+                                           const HttpResponse& started, std::string_view digest,
+                                           std::string_view bytes) {
+  std::string location = started.header("location");
   if (location.empty())
     return make_error(ErrorKind::registry,
                       "POST " + url_path(start.url) + ": no Location header in the answer");

@@ -56,6 +56,11 @@ public:
                            std::string_view bytes) override {
     return scrub(inner_.upload_blob(repo, digest, bytes));
   }
+  Result<MountOutcome> mount_blob(const Repository& repo, std::string_view digest,
+                                  const Repository& from,
+                                  const std::function<Result<std::string>()>& fetch) override {
+    return scrub(inner_.mount_blob(repo, digest, from, fetch));
+  }
   Result<std::vector<std::string>> list_tags(const Repository& repo) override {
     return scrub(inner_.list_tags(repo));
   }
@@ -137,6 +142,14 @@ public:
   Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
                                    std::string_view artifact_type) override {
     return route(repo).list_referrers(repo, digest, artifact_type);
+  }
+  // A mount needs both repositories on one registry: never a layout.
+  Result<MountOutcome> mount_blob(const Repository& repo, std::string_view digest,
+                                  const Repository& from,
+                                  const std::function<Result<std::string>()>& fetch) override {
+    if (repo.is_layout() || from.is_layout())
+      return MountOutcome::unsupported;
+    return route(repo).mount_blob(repo, digest, from, fetch);
   }
   bool consistent(const Repository& repo) const override { return repo.is_layout(); }
   std::size_t request_count() const override {

@@ -1,6 +1,7 @@
 // OCI distribution client: manifests, blobs and tags, with auth, retries and limits.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,6 +65,17 @@ public:
   virtual common::Result<void> upload_blob(const Repository& repo, std::string_view digest,
                                            std::string_view bytes) {
     return put_blob(repo, digest, bytes);
+  }
+  // POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<from.name>: a blob of another repository
+  // of the same registry host linked into repo without its bytes crossing the network (mounted).
+  // When the registry starts an upload instead (202), the bytes fetch returns are sent through it
+  // (uploaded). unsupported when nothing was asked: another host, or (the default) a client
+  // without mounts; the caller then uploads.
+  virtual common::Result<MountOutcome>
+  mount_blob(const Repository& repo, std::string_view digest, const Repository& from,
+             const std::function<common::Result<std::string>()>& fetch) {
+    (void)repo, (void)digest, (void)from, (void)fetch;
+    return MountOutcome::unsupported;
   }
 
   // Every tag, following Link: rel="next" pages (bounded in pages and tags).

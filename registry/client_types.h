@@ -72,6 +72,14 @@ struct PutResult {
   std::string oci_subject;
 };
 
+// What a cross-repository blob mount did (Client::mount_blob).
+enum class MountOutcome {
+  mounted,    // the registry linked the blob from the other repository: no bytes sent
+  uploaded,   // it started an upload instead (no mount support, no access to the source): the
+              // bytes were sent through it
+  unsupported // nothing was asked (another host, or a client without mounts): upload it
+};
+
 // One descriptor of a referrers list (an OCI index's manifests[] entry), as the registry gave it.
 struct ReferrerDescriptor {
   std::string media_type;

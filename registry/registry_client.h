@@ -75,6 +75,9 @@ public:
                                 std::string_view bytes);
   common::Result<void> upload_blob(const Repository& repo, std::string_view digest,
                                    std::string_view bytes);
+  common::Result<MountOutcome>
+  mount_blob(const Repository& repo, std::string_view digest, const Repository& from,
+             const std::function<common::Result<std::string>()>& fetch);
   common::Result<std::vector<std::string>> list_tags(const Repository& repo);
   common::Result<bool> has_tag(const Repository& repo, std::string_view tag);
   common::Result<Referrers> list_referrers(const Repository& repo, std::string_view digest,
@@ -91,6 +94,10 @@ private:
   common::Result<PutResult> put(const Repository& repo, std::string_view ref,
                                 std::string_view bytes, std::string_view media_type,
                                 const PutCondition& condition);
+  // The PUT ?digest= that ends the upload start (a POST) began with its answer started.
+  common::Result<void> finish_upload(const Repository& repo, const HttpRequest& start,
+                                     const HttpResponse& started, std::string_view digest,
+                                     std::string_view bytes);
   common::Result<PageSeen> read_referrers_page(const HttpRequest& req, const HttpResponse& resp,
                                                std::size_t page, std::string_view artifact_type,
                                                Referrers& out);

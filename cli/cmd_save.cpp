@@ -1,0 +1,140 @@
+// isign save and isign load: an image with everything attached to it to an OCI layout on disk,
+// and every image of a layout with what is attached to it to a registry. Both are copies
+// (cosign/transfer.h) between a registry and the layout client.
+#include <iostream>
+
+#include "cli/cli.h"
+#include "cli/copy_pairs.h"
+#include "cli/registry_options.h"
+#include "cosign/transfer.h"
+
+namespace isign::cli {
+
+namespace {
+
+void add_layout_options(cxxopts::Options& opts) {
+  opts.add_options()("dir", "the OCI layout directory", cxxopts::value<std::string>(), "DIR")(
+      "only", "what to carry besides the image: sig, att, bundle (comma-separated)",
+      cxxopts::value<std::string>(), "LIST")(
+      "image", "image reference", cxxopts::value<std::string>())("h,help", "show this help");
+  add_registry_options(opts);
+}
+
+// The layout at --dir as a repository, and --only: kOk or the exit code of the error printed.
+int read_layout_flags(std::string_view name, const cxxopts::ParseResult& args,
+                      registry::Repository& layout, cosign::TransferOptions& options) {
+  if (!args.count("dir"))
+    return usage_error(name, "--dir DIR is required");
+  if (!args.count("image"))
+    return usage_error(name, "no image reference given");
+  auto parsed = registry::Reference::parse("oci:" + args["dir"].as<std::string>());
+  if (!parsed)
+    return report(std::move(parsed).error().context("--dir"));
+  if (!parsed->tag.empty() || parsed->by_digest())
+    return usage_error(name, "--dir takes a directory (without ':')");
+  layout = parsed->repository;
+  if (args.count("only"))
+    if (auto only = parse_only(args["only"].as<std::string>(), options); !only)
+      return usage_error(name, only.error().message());
+  return kOk;
+}
+
+} // namespace
+
+int cmd_save(int argc, char** argv) {
+  constexpr std::string_view kName = "save";
+  cxxopts::Options opts(std::string(kName),
+                        "Save an image (every platform) with its signatures and attestations in "
+                        "both formats to an OCI layout directory, as cosign save does: the image "
+                        "tagged with REF's tag (else its digest's hex), its .sig/.att entries and "
+                        "referrers beside it. Entries already in DIR are kept.\n"
+                        "Usage: isign save --dir DIR REF");
+  add_layout_options(opts);
+  int exit = kOk;
+  auto args = parse(opts, {"image", "REF"}, argc, argv, &exit);
+  if (!args)
+    return exit;
+  registry::Repository layout;
+  cosign::TransferOptions options;
+  if (int code = read_layout_flags(kName, *args, layout, options); code != kOk)
+    return code;
+  const std::string input = (*args)["image"].as<std::string>();
+  auto ref = registry::Reference::parse(input);
+  if (!ref)
+    return report(ref.error());
+  auto client = make_client(*args);
+  if (!client)
+    return report(client.error());
+  auto head = (*client)->head_manifest(ref->repository, ref->identifier());
+  if (!head)
+    return report(std::move(head).error().context("resolving '" + input + "'"));
+  if (!ref->by_digest())
+    warn("'" + input + "' names the image by tag: saved the digest it points to now, " +
+         head->digest);
+  const std::string tag = !ref->tag.empty() ? ref->tag : head->digest.substr(7);
+  auto done = cosign::copy_signed_image(**client, ref->repository, head->digest, **client, layout,
+                                        tag, {}, options);
+  if (!done)
+    return report(std::move(done).error().context("saving '" + input + "' to " + layout.str()));
+  std::cout << copy_summary("saved", input, layout.str() + ":" + tag, *done) << '\n';
+  print_debug_stats(**client);
+  return kOk;
+}
+
+int cmd_load(int argc, char** argv) {
+  constexpr std::string_view kName = "load";
+  cxxopts::Options opts(std::string(kName),
+                        "Push every image of an OCI layout directory (each entry tagged with "
+                        "org.opencontainers.image.ref.name but the .sig/.att and referrers "
+                        "tags), with what is attached to it, to REF's repository: tagged REF's "
+                        "tag when it has one, else its own.\n"
+                        "Usage: isign load --dir DIR REF");
+  add_layout_options(opts);
+  int exit = kOk;
+  auto args = parse(opts, {"image", "REF"}, argc, argv, &exit);
+  if (!args)
+    return exit;
+  registry::Repository layout;
+  cosign::TransferOptions options;
+  if (int code = read_layout_flags(kName, *args, layout, options); code != kOk)
+    return code;
+  const std::string input = (*args)["image"].as<std::string>();
+  auto ref = registry::Reference::parse(input);
+  if (!ref)
+    return report(ref.error());
+  if (ref->by_digest())
+    return usage_error(kName, "REF is a repository, with a tag or none: not a digest");
+  auto client = make_client(*args);
+  if (!client)
+    return report(client.error());
+  auto tags = (*client)->list_tags(layout);
+  if (!tags)
+    return report(std::move(tags).error().context("reading " + layout.str()));
+  int code = kOk;
+  std::size_t loaded = 0;
+  for (const auto& tag : *tags) {
+    if (cosign::is_attachment_tag(tag))
+      continue;
+    const std::string what = layout.str() + ":" + tag;
+    auto m = (*client)->head_manifest(layout, tag);
+    common::Result<cosign::SignedImageCopy> done =
+        m ? cosign::copy_signed_image(**client, layout, m->digest, **client, ref->repository,
+                                      ref->tag.empty() ? tag : ref->tag, {}, options)
+          : common::Result<cosign::SignedImageCopy>(std::move(m).error());
+    if (!done) {
+      int c = report(std::move(done).error().context("loading " + what));
+      if (code == kOk)
+        code = c;
+      continue;
+    }
+    ++loaded;
+    std::cout << copy_summary("loaded", what, ref->repository.str(), *done) << '\n';
+  }
+  if (loaded == 0 && code == kOk)
+    return report(common::make_error(common::ErrorKind::not_found,
+                                     layout.str() + " holds no tagged image to load"));
+  print_debug_stats(**client);
+  return code;
+}
+
+} // namespace isign::cli
