@@ -178,6 +178,14 @@ public:
         *at = std::move(entry);
         entries.erase(std::remove_if(at + 1, entries.end(), tagged), entries.end());
       }
+      // The tag now lists the manifest: an untagged entry of it (its put by digest, made first
+      // as a copy makes it) would list one image twice.
+      entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                   [&](const nlohmann::json& e) {
+                                     return detail::entry_ref_name(e).empty() &&
+                                            detail::entry_string(e, "digest") == digest;
+                                   }),
+                    entries.end());
     }
     ISIGN_TRY_CONTEXT(write_index(index), "PUT " + name(ref));
     return digest;

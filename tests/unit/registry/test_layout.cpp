@@ -107,6 +107,18 @@ TEST_CASE("layout: a manifest put by digest is an untagged entry listing what or
   CHECK(wrong.error().message().find("DIGEST_INVALID") != std::string::npos);
 }
 
+TEST_CASE("layout: a manifest put by digest, then tagged, is listed once, by its tag") {
+  Layout l;
+  const std::string digest = common::sha256_digest(kManifest);
+  REQUIRE(l.client->put_manifest(l.repo, digest, kManifest, kOci));
+  REQUIRE(l.client->put_manifest(l.repo, "v1", kManifest, kOci));
+  const std::string index = l.index();
+  CHECK(index.find(digest) == index.rfind(digest));
+  CHECK(index.find(R"("org.opencontainers.image.ref.name":"v1")") != std::string::npos);
+  REQUIRE(l.client->put_manifest(l.repo, digest, kManifest, kOci)); // listed already, by its tag
+  CHECK(l.index() == index);
+}
+
 TEST_CASE("layout: If-Match and If-None-Match are honoured exactly (412)") {
   Layout l;
   const std::string second = kManifest + " ";
