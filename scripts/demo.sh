@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The isign demo: installs what is needed, builds, starts a local registry, pushes a small image,
 # generates keys, signs by digest, triangulates, verifies, then shows tampering being caught, and
-# attests a scanner's report and gates on it.
+# attests a scanner's report and gates on it; last, shows what is attached (tree) and saves it all to
+# an OCI layout verified offline.
 # Offline; no Docker engine; the registry is Debian's docker-registry on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -77,5 +78,12 @@ printf '$ %s\n' "$ISIGN verify-attestation ${FLAGS[*]} --key cosign.pub --type v
 echo "(no finding at HIGH or above: passed; stdout held the verified envelope)"
 expect_fail "$ISIGN" verify-attestation "${FLAGS[@]}" --key cosign.pub --type vuln \
   --fail-on-severity MEDIUM "$REGISTRY/demo/app@$DIGEST"
+
+step "What is attached to the image, and carrying it all to an air-gapped disk"
+run "$ISIGN" tree "${FLAGS[@]}" --key cosign.pub "$REGISTRY/demo/app@$DIGEST"
+run "$ISIGN" save "${FLAGS[@]}" --dir airgap "$REGISTRY/demo/app@$DIGEST"
+# The layout's signatures name the registry's repository: verify checks the layout as that one.
+run "$ISIGN" verify --key cosign.pub --identity "$REGISTRY/demo/app" --output text \
+  "oci:airgap@$DIGEST"
 
 step "Done: stopping the registry"
