@@ -3,18 +3,15 @@
 #include <algorithm>
 #include <set>
 
-#include <nlohmann/json.hpp>
-
-#include "common/json.h"
 #include "cosign/bundle.h"
 #include "cosign/referrer.h"
+#include "registry/copy.h"
 
 namespace isign::cosign {
 
 using common::ErrorKind;
 using common::make_error;
 using common::Result;
-using nlohmann::json;
 
 std::string_view attached_role_name(AttachedRole role) {
   switch (role) {
@@ -32,53 +29,6 @@ std::string AttachedManifest::where(const registry::Repository& repo) const {
   if (role == AttachedRole::referrer)
     return repo.str() + "@" + manifest.digest;
   return repo.str() + ":" + tag;
-}
-
-namespace {
-
-Result<registry::Descriptor> blob_descriptor(const json& d, const std::string& where) {
-  if (!d.is_object())
-    return make_error(ErrorKind::registry, where + " is not an object");
-  auto digest = d.find("digest");
-  auto size = d.find("size");
-  if (digest == d.end() || !digest->is_string())
-    return make_error(ErrorKind::registry, where + " has no string digest");
-  if (size == d.end() || !size->is_number_unsigned())
-    return make_error(ErrorKind::registry, where + " has no size");
-  registry::Descriptor out;
-  out.digest = digest->get<std::string>();
-  out.size = size->get<std::size_t>();
-  if (auto mt = d.find("mediaType"); mt != d.end() && mt->is_string())
-    out.media_type = mt->get<std::string>();
-  return out;
-}
-
-} // namespace
-
-Result<std::vector<registry::Descriptor>> manifest_blobs(std::string_view manifest_bytes) {
-  auto doc = common::parse_strict_json(manifest_bytes);
-  if (!doc)
-    return make_error(ErrorKind::registry,
-                      "the manifest is not valid JSON: " + doc.error().message());
-  const json& j = *doc;
-  if (!j.is_object())
-    return make_error(ErrorKind::registry, "the manifest is not a JSON object");
-  std::vector<registry::Descriptor> out;
-  auto config = j.find("config");
-  if (config == j.end())
-    return make_error(ErrorKind::registry, "the manifest has no config: it is no image manifest");
-  auto c = blob_descriptor(*config, "the manifest's config");
-  ISIGN_TRY(c);
-  out.push_back(std::move(*c));
-  auto layers = j.find("layers");
-  if (layers == j.end() || !layers->is_array())
-    return make_error(ErrorKind::registry, "the manifest has no layers array");
-  for (std::size_t i = 0; i < layers->size(); ++i) {
-    auto l = blob_descriptor((*layers)[i], "the manifest's layer " + std::to_string(i));
-    ISIGN_TRY(l);
-    out.push_back(std::move(*l));
-  }
-  return out;
 }
 
 namespace {
@@ -112,7 +62,7 @@ private:
         return {};
       return std::move(m).error().context("reading " + repo().str() + ":" + *tag);
     }
-    auto blobs = manifest_blobs(m->bytes);
+    auto blobs = registry::named_blobs(*m);
     ISIGN_TRY_CONTEXT(blobs, repo().str() + ":" + *tag);
     AttachedManifest a;
     a.role = AttachedRole::legacy_tag;
@@ -205,7 +155,7 @@ private:
     }
     if (!wanted(a))
       return {};
-    auto blobs = manifest_blobs(m->bytes);
+    auto blobs = registry::named_blobs(*m);
     ISIGN_TRY_CONTEXT(blobs, "referrer " + digest);
     a.blobs = std::move(*blobs);
     a.manifest = std::move(*m);

@@ -76,7 +76,4 @@ struct Attached {
 common::Result<Attached> list_attached(registry::Client& client, const Subject& subject,
                                        const AttachedQuery& query = {});
 
-// The blobs a manifest names: config then layers (registry error when it is no image manifest).
-common::Result<std::vector<registry::Descriptor>> manifest_blobs(std::string_view manifest_bytes);
-
 } // namespace isign::cosign
