@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
@@ -214,7 +215,9 @@ public:
   Result<bool> blob_exists(const Repository& repo, std::string_view digest) override {
     ISIGN_TRY(begin(repo));
     ISIGN_TRY(valid_digest(digest));
-    return common::path_exists(blob_path(digest));
+    // A planted directory, FIFO, device or dangling link is no blob: it is to be (re)written.
+    struct stat st {};
+    return ::stat(blob_path(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);
   }
 
   Result<std::string> get_blob(const Repository& repo, std::string_view digest,
@@ -358,6 +361,14 @@ Result<void> LayoutClient::write_blob(std::string_view digest, std::string_view 
     auto there = common::read_file(path, bytes.size() + 1);
     if (there && *there == bytes)
       return {};
+  }
+  // write_file_atomic writes into a special file rather than replace it: a blob planted as a
+  // symlink to /dev/null, a FIFO or a device would swallow the bytes, so it is removed first.
+  if (struct stat st{}; ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return make_error(ErrorKind::io, path + " is a directory, not a blob: the layout is corrupt");
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return make_error(ErrorKind::io, "cannot replace '" + path + "': " + std::strerror(errno));
   }
   return common::write_file_atomic(path, bytes, 0644, common::Overwrite::yes);
 }
