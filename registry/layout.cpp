@@ -179,6 +179,11 @@ public:
         *at = std::move(entry);
         entries.erase(std::remove_if(at + 1, entries.end(), tagged), entries.end());
       }
+      // An untagged entry of this manifest (a copy writes by digest, then tags) is subsumed by
+      // the tagged one: listed twice, tools that pick the layout's only image find two.
+      std::erase_if(entries, [&](const nlohmann::json& e) {
+        return detail::entry_string(e, "digest") == digest && detail::entry_ref_name(e).empty();
+      });
     }
     ISIGN_TRY_CONTEXT(write_index(index), "PUT " + name(ref));
     return digest;

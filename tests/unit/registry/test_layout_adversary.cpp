@@ -33,7 +33,9 @@ struct Layout {
   std::string dir = tmp / "app";
   Repository repo{"oci:", dir};
   std::unique_ptr<Client> client = registry::make_layout_client(dir);
-  std::string blob(const std::string& digest) const { return dir + "/blobs/sha256/" + digest.substr(7); }
+  std::string blob(const std::string& digest) const {
+    return dir + "/blobs/sha256/" + digest.substr(7);
+  }
 };
 
 } // namespace
@@ -96,7 +98,8 @@ TEST_CASE("layout adversary: a destination blob that is a directory or a danglin
 TEST_CASE("layout adversary: digests that leave the layout are refused, nothing read or written") {
   Layout l;
   REQUIRE(l.client->put_manifest(l.repo, "seed", kManifest, kOci));
-  for (const std::string& bad : std::vector<std::string>{"sha256:../../../../etc/passwd", "sha256:/etc/passwd",
+  for (const std::string& bad :
+       std::vector<std::string>{"sha256:../../../../etc/passwd", "sha256:/etc/passwd",
                                 "sha256:" + std::string(62, 'a') + "/.."}) {
     CAPTURE(bad);
     CHECK_FALSE(l.client->get_blob(l.repo, bad, 1 << 20));
@@ -169,4 +172,18 @@ TEST_CASE("layout adversary: a DIR that is a file, or read-only, fails and is le
   CHECK(read(l.dir + "/index.json") == before);
   ::chmod(l.dir.c_str(), 0755);
   ::chmod((l.dir + "/blobs/sha256").c_str(), 0755);
+}
+
+TEST_CASE("layout adversary: a manifest put by digest, then tagged, is listed once") {
+  Layout l;
+  const std::string digest = common::sha256_digest(kManifest);
+  REQUIRE(l.client->put_manifest(l.repo, digest, kManifest, kOci));
+  REQUIRE(l.client->put_manifest(l.repo, "v1", kManifest, kOci));
+  REQUIRE(l.client->put_manifest(l.repo, digest, kManifest, kOci)); // still once
+  const std::string index = read(l.dir + "/index.json");
+  std::size_t n = 0;
+  for (auto at = index.find(digest); at != std::string::npos; at = index.find(digest, at + 1))
+    ++n;
+  CHECK(n == 1);
+  CHECK(*l.client->list_tags(l.repo) == std::vector<std::string>{"v1"});
 }
