@@ -19,9 +19,9 @@ const std::string kBody = R"({"schemaVersion":2})";
 } // namespace
 
 TEST_CASE("manifest refs that are neither tag nor digest make no request", "[client]") {
-  for (const std::string& bad : std::vector<std::string>
-       {"../../victim/manifests/v1", "v1/../../x", "v1?x=y", "a b", "v1#f", "", ".hidden",
-        "sha256:../../etc", "docker.io/library/alpine:latest"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "../../victim/manifests/v1", "v1/../../x", "v1?x=y", "a b", "v1#f", "", ".hidden",
+           "sha256:../../etc", "docker.io/library/alpine:latest"}) {
     CAPTURE(bad);
     Harness h;
     auto put = h.client->put_manifest(kRepo, bad, kBody, std::string(kOciManifest));
