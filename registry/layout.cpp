@@ -327,6 +327,9 @@ private:
 };
 
 Result<std::optional<LayoutIndex>> LayoutClient::read_index() const {
+  // A file named as the layout would otherwise read as a layout without that tag.
+  if (struct stat st{}; ::stat(dir_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+    return make_error(ErrorKind::io, dir_ + " is not a directory: not an OCI layout");
   const std::string layout_file = file("oci-layout"), index_file = file("index.json");
   const bool has_layout_file = common::path_exists(layout_file);
   if (!common::path_exists(index_file)) // no layout yet, or one without an image yet

@@ -159,6 +159,10 @@ TEST_CASE("layout adversary: a DIR that is a file, or read-only, fails and is le
   Repository repo{"oci:", file};
   CHECK_FALSE(c->put_manifest(repo, "v1", kManifest, kOci));
   CHECK(read(file) == "not a layout");
+  auto got = c->get_manifest(repo, "v1");
+  REQUIRE_FALSE(got);
+  CHECK(got.error().kind() != ErrorKind::not_found);
+  CHECK(got.error().message().find("not a directory") != std::string::npos);
 
   if (::geteuid() == 0)
     return; // root writes anywhere
