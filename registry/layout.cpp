@@ -14,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
 
@@ -178,14 +179,11 @@ public:
         *at = std::move(entry);
         entries.erase(std::remove_if(at + 1, entries.end(), tagged), entries.end());
       }
-      // The tag now lists the manifest: an untagged entry of it (its put by digest, made first
-      // as a copy makes it) would list one image twice.
-      entries.erase(std::remove_if(entries.begin(), entries.end(),
-                                   [&](const nlohmann::json& e) {
-                                     return detail::entry_ref_name(e).empty() &&
-                                            detail::entry_string(e, "digest") == digest;
-                                   }),
-                    entries.end());
+      // An untagged entry of this manifest (a copy writes by digest, then tags) is subsumed by
+      // the tagged one: listed twice, tools that pick the layout's only image find two.
+      std::erase_if(entries, [&](const nlohmann::json& e) {
+        return detail::entry_string(e, "digest") == digest && detail::entry_ref_name(e).empty();
+      });
     }
     ISIGN_TRY_CONTEXT(write_index(index), "PUT " + name(ref));
     return digest;
@@ -222,7 +220,9 @@ public:
   Result<bool> blob_exists(const Repository& repo, std::string_view digest) override {
     ISIGN_TRY(begin(repo));
     ISIGN_TRY(valid_digest(digest));
-    return common::path_exists(blob_path(digest));
+    // A planted directory, FIFO, device or dangling link is no blob: it is to be (re)written.
+    struct stat st {};
+    return ::stat(blob_path(digest).c_str(), &st) == 0 && S_ISREG(st.st_mode);
   }
 
   Result<std::string> get_blob(const Repository& repo, std::string_view digest,
@@ -327,6 +327,9 @@ private:
 };
 
 Result<std::optional<LayoutIndex>> LayoutClient::read_index() const {
+  // A file named as the layout would otherwise read as a layout without that tag.
+  if (struct stat st{}; ::stat(dir_.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+    return make_error(ErrorKind::io, dir_ + " is not a directory: not an OCI layout");
   const std::string layout_file = file("oci-layout"), index_file = file("index.json");
   const bool has_layout_file = common::path_exists(layout_file);
   if (!common::path_exists(index_file)) // no layout yet, or one without an image yet
@@ -366,6 +369,14 @@ Result<void> LayoutClient::write_blob(std::string_view digest, std::string_view 
     auto there = common::read_file(path, bytes.size() + 1);
     if (there && *there == bytes)
       return {};
+  }
+  // write_file_atomic writes into a special file rather than replace it: a blob planted as a
+  // symlink to /dev/null, a FIFO or a device would swallow the bytes, so it is removed first.
+  if (struct stat st{}; ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return make_error(ErrorKind::io, path + " is a directory, not a blob: the layout is corrupt");
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+      return make_error(ErrorKind::io, "cannot replace '" + path + "': " + std::strerror(errno));
   }
   return common::write_file_atomic(path, bytes, 0644, common::Overwrite::yes);
 }

@@ -3,6 +3,7 @@
 
 #include "common/digest.h"
 #include "registry/media_types.h"
+#include "registry/reference_rules.h"
 #include "registry/url.h"
 
 namespace isign::registry::detail {
@@ -17,9 +18,21 @@ const std::string kManifestAccept = std::string(kOciManifest) + ", " + std::stri
                                     ", " + std::string(kDockerManifest) + ", " +
                                     std::string(kDockerManifestList);
 
+// ref goes into the URL path: anything but a tag or a digest ("../../other/manifests/v1", a
+// layout's ref.name pushed by load) would address another repository once dot segments resolve.
+Result<void> check_ref(const Repository& repo, std::string_view ref) {
+  const std::string problem =
+      ref.find(':') != std::string_view::npos ? digest_problem(ref) : tag_problem(ref);
+  if (problem.empty())
+    return {};
+  return make_error(ErrorKind::usage,
+                    "invalid reference " + quoted(ref) + " in " + repo.str() + ": " + problem);
+}
+
 } // namespace
 
 Result<Descriptor> RegistryClient::head_manifest(const Repository& repo, std::string_view ref) {
+  ISIGN_TRY(check_ref(repo, ref));
   HttpRequest req = make_request("HEAD", manifest_url(repo, ref));
   req.headers.emplace_back("Accept", kManifestAccept);
   auto resp = send(req, repo, Access::pull, true);
@@ -48,6 +61,7 @@ Result<Descriptor> RegistryClient::head_manifest(const Repository& repo, std::st
 }
 
 Result<Manifest> RegistryClient::get_manifest(const Repository& repo, std::string_view ref) {
+  ISIGN_TRY(check_ref(repo, ref));
   HttpRequest req = make_request("GET", manifest_url(repo, ref));
   req.headers.emplace_back("Accept", kManifestAccept);
   req.max_body = options_.max_manifest_size;
@@ -87,6 +101,7 @@ Result<std::string> RegistryClient::put_manifest(const Repository& repo, std::st
 Result<PutResult> RegistryClient::put(const Repository& repo, std::string_view ref,
                                       std::string_view bytes, std::string_view media_type,
                                       const PutCondition& condition) {
+  ISIGN_TRY(check_ref(repo, ref));
   HttpRequest req = make_request("PUT", manifest_url(repo, ref));
   req.headers.emplace_back("Content-Type", std::string(media_type));
   if (!condition.if_match.empty())
@@ -108,6 +123,7 @@ Result<PutResult> RegistryClient::put(const Repository& repo, std::string_view r
 }
 
 Result<void> RegistryClient::delete_manifest(const Repository& repo, std::string_view digest) {
+  ISIGN_TRY(check_ref(repo, digest));
   HttpRequest req = make_request("DELETE", manifest_url(repo, digest));
   auto resp = send(req, repo, Access::push, false);
   ISIGN_TRY(resp);
