@@ -63,6 +63,12 @@ common::Result<cosign::SignedImageCopy> copy_pair(registry::Client& client, Copy
   else if (head->digest != pair.src.digest)
     return common::make_error(common::ErrorKind::registry,
                               "'" + pair.src_text + "' resolved to " + head->digest);
+  // A copy keeps digests: a destination digest that is not the source's is refused before
+  // anything is written (with --platform the copy is the child, checked after).
+  if (!pair.dst.digest.empty() && !copy.platform && pair.dst.digest != head->digest)
+    return common::make_error(common::ErrorKind::usage, "the destination names " + pair.dst.digest +
+                                                            " but the source is " + head->digest +
+                                                            " (a copy keeps digests)");
   auto done = cosign::copy_signed_image(client, pair.src.repository, head->digest, client,
                                         pair.dst.repository, pair.dst_tag, copy, options);
   ISIGN_TRY(done);
