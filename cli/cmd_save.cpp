@@ -1,6 +1,7 @@
 // isign save and isign load: an image with everything attached to it to an OCI layout on disk,
 // and every image of a layout with what is attached to it to a registry. Both are copies
 // (cosign/transfer.h) between a registry and the layout client.
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -127,6 +128,14 @@ int cmd_load(int argc, char** argv) {
   auto tags = run->client->list_tags(run->layout);
   if (!tags)
     return report(std::move(tags).error().context("reading " + run->layout.str()));
+  const auto images = std::count_if(tags->begin(), tags->end(), [](const std::string& tag) {
+    return !cosign::is_attachment_tag(tag);
+  });
+  // One tag for several images would name only the last one loaded.
+  if (!run->ref.tag.empty() && images > 1)
+    return usage_error(kName, run->layout.str() + " holds " + std::to_string(images) +
+                                  " images: give REF without a tag (each keeps its own) to load "
+                                  "them all");
   int code = kOk;
   std::size_t loaded = 0;
   for (const auto& tag : *tags) {

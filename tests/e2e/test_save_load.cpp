@@ -104,4 +104,10 @@ TEST_CASE("save: into a layout skopeo wrote, skopeo's entry stays", "[e2e][save]
   auto v2 = skopeo({"inspect", "oci:" + layout + ":v2"}, reg.dir());
   CHECK(v2.exit_code == 0);
   CHECK(contains(v2.out, second));
+  // Two images under one tag would name only the last loaded: refused before anything is pushed.
+  auto one_tag = isign_http("load", {"--dir", layout, reg.ref("both:prod")});
+  CHECK(one_tag.exit_code == kUsage);
+  CHECK(contains(one_tag.err, "holds 2 images"));
+  auto tags = isign_http("list-tags", {reg.ref("both")});
+  CHECK(tags.exit_code != kOk);
 }
