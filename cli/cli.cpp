@@ -98,6 +98,8 @@ const std::vector<Command>& commands() {
       {"list-tags", "list the tags of a repository", cmd_list_tags},
       {"login", "store registry credentials in the docker config", cmd_login},
       {"logout", "remove registry credentials from the docker config", cmd_logout},
+      {"serve", "run the Kubernetes admission webhook (validate, and pin tags to digests)",
+       cmd_serve},
       {"version", "print the version", cmd_version},
   };
   return table;

@@ -105,6 +105,7 @@ int cmd_inspect(int argc, char** argv);
 int cmd_list_tags(int argc, char** argv);
 int cmd_login(int argc, char** argv);
 int cmd_logout(int argc, char** argv);
+int cmd_serve(int argc, char** argv);
 int cmd_version(int argc, char** argv);
 
 } // namespace isign::cli

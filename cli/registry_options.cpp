@@ -40,7 +40,7 @@ void print_debug_stats(const registry::Client& client) {
     std::cerr << "peak-rss-kib: " << *kib << "\n";
 }
 
-void add_registry_options(cxxopts::Options& opts) {
+void add_registry_options(cxxopts::Options& opts, bool run_deadline) {
   opts.add_options("registry")(
       "allow-insecure-registry",
       "skip TLS certificate verification (testing only: anyone on the path can impersonate the "
@@ -55,11 +55,13 @@ void add_registry_options(cxxopts::Options& opts) {
       cxxopts::value<std::string>(),
       "PASSWORD")("registry-token", "a bearer token sent as is", cxxopts::value<std::string>(),
                   "TOKEN")("timeout", "timeout of each registry request, in seconds",
-                           cxxopts::value<std::string>()->default_value("120"), "SECONDS")(
-      "deadline",
-      "give up on the registry this many seconds after the start, however many requests are "
-      "still to make or stalled (0: no deadline)",
-      cxxopts::value<std::string>()->default_value("600"), "SECONDS");
+                           cxxopts::value<std::string>()->default_value("120"), "SECONDS");
+  if (run_deadline)
+    opts.add_options("registry")(
+        "deadline",
+        "give up on the registry this many seconds after the start, however many requests are "
+        "still to make or stalled (0: no deadline)",
+        cxxopts::value<std::string>()->default_value("600"), "SECONDS");
 }
 
 common::Result<double> seconds_option(const cxxopts::ParseResult& args, const char* name) {
@@ -76,8 +78,8 @@ common::Result<double> seconds_option(const cxxopts::ParseResult& args, const ch
   return value;
 }
 
-common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args,
-                                                              std::size_t threads) {
+common::Result<registry::ClientOptions> client_options(const cxxopts::ParseResult& args,
+                                                       std::size_t threads, bool run_deadline) {
   registry::ClientOptions options;
   options.transport.max_connections = static_cast<long>(std::max<std::size_t>(threads, 8)) + 2;
   auto str = [&](const char* name) {
@@ -106,6 +108,8 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   options.transport.timeout = std::chrono::milliseconds(std::llround(timeout * 1000));
   options.transport.connect_timeout =
       std::min(options.transport.connect_timeout, options.transport.timeout);
+  if (!run_deadline)
+    return options;
   auto deadline_value = seconds_option(args, "deadline");
   ISIGN_TRY(deadline_value);
   const double deadline = *deadline_value;
@@ -115,7 +119,14 @@ common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::Par
   if (deadline > 0)
     options.deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(std::llround(deadline * 1000));
-  return registry::Client::create(std::move(options));
+  return options;
+}
+
+common::Result<std::unique_ptr<registry::Client>> make_client(const cxxopts::ParseResult& args,
+                                                              std::size_t threads) {
+  auto options = client_options(args, threads, true);
+  ISIGN_TRY(options);
+  return registry::Client::create(std::move(*options));
 }
 
 common::Result<std::vector<registry::Reference>>

@@ -15,8 +15,13 @@ namespace isign::cli {
 
 // --allow-insecure-registry, --allow-http-registry, --registry-cacert, --registry-client-cert,
 // --registry-client-key, --registry-username, --registry-password, --registry-token, --timeout,
-// --deadline.
-void add_registry_options(cxxopts::Options& opts);
+// --deadline (unless run_deadline is false: a server bounds each request instead).
+void add_registry_options(cxxopts::Options& opts, bool run_deadline = true);
+
+// The client options the parsed flags say; with run_deadline, --deadline's instant as the
+// deadline of everything the client will do. Usage error as make_client's.
+common::Result<registry::ClientOptions> client_options(const cxxopts::ParseResult& args,
+                                                       std::size_t threads, bool run_deadline);
 
 // A client configured from the parsed flags. Usage error for inconsistent flags (a username
 // without a password, a client certificate without its key, a bad timeout).

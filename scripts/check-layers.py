@@ -10,14 +10,15 @@ Rule "layers": a `#include "folder/..."` may name only the file's own folder or 
     cosign   -> common, keys, registry
     sign     -> common, keys, registry, cosign
     verify   -> common, keys, registry, cosign
+    server   -> common, keys, registry, cosign, verify
     cli      -> every library
     tests/, bench/ -> anything
 So keys and registry never include each other, sign and verify never include each other, and no
 library includes cli/ (or tests/). A quoted include must start with its folder ("keys/keys.h"),
 so a relative path cannot slip past the rule.
 
-Rule "cosign-format": only cosign/ knows cosign's formats. In common keys registry sign verify cli,
-the code (comments stripped; tests/, bench/, testdata/ and docs are not checked) may not contain
+Rule "cosign-format": only cosign/ knows cosign's formats. In common keys registry sign verify
+server cli, the code (comments stripped; tests/, bench/, testdata/ and docs are not checked) may not contain
     application/vnd.dev.cosign   dev.cosignproject.cosign   cosign container image signature
     .sig"   ".sig   .att"   ".att   (a string literal building the sha256-<hex>.sig/.att tag)
     application/vnd.dev.sigstore.bundle   dev.sigstore.bundle.   sigstore.dev/cosign/sign
@@ -41,11 +42,12 @@ FLOORS = {
     "cosign": {"common", "keys", "registry"},
     "sign": {"common", "keys", "registry", "cosign"},
     "verify": {"common", "keys", "registry", "cosign"},
-    "cli": {"common", "keys", "registry", "cosign", "sign", "verify"},
+    "server": {"common", "keys", "registry", "cosign", "verify"},
+    "cli": {"common", "keys", "registry", "cosign", "sign", "verify", "server"},
 }
 ANYTHING = {"tests", "bench"}
 FOLDERS = set(FLOORS) | ANYTHING | {"testdata"}
-FORMAT_FOLDERS = {"common", "keys", "registry", "sign", "verify", "cli"}
+FORMAT_FOLDERS = {"common", "keys", "registry", "sign", "verify", "server", "cli"}
 FORMAT = re.compile(r'application/vnd\.dev\.cosign|dev\.cosignproject\.cosign|'
                     r'cosign container image signature|"\.sig|\.sig"|"\.att|\.att"|'
                     r'application/vnd\.dev\.sigstore\.bundle|dev\.sigstore\.bundle\.|'

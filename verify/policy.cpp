@@ -1,5 +1,6 @@
 #include "verify/policy.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/file.h"
@@ -187,6 +188,19 @@ Result<Policy> load_policy_file(const std::string& path) {
   auto slash = path.rfind('/');
   options.base_dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   return parse_policy(*text, options);
+}
+
+bool AdmissionExemptions::exempts_namespace(std::string_view ns) const {
+  return std::find(namespaces.begin(), namespaces.end(), ns) != namespaces.end();
+}
+
+bool AdmissionExemptions::exempts_image(const registry::Reference& ref) const {
+  if (images.empty())
+    return false;
+  for (const auto& candidate : scope_candidates(ref))
+    if (std::find(images.begin(), images.end(), candidate) != images.end())
+      return true;
+  return false;
 }
 
 } // namespace isign::verify

@@ -52,10 +52,22 @@ struct Rule {
 
 enum class PolicyFormat { isign, containers };
 
+// What the admission webhook (isign serve) admits without checking: an isign policy's
+// "admission" block. The CLI's commands ignore it.
+struct AdmissionExemptions {
+  std::vector<std::string> namespaces; // Kubernetes namespaces, exact names
+  std::vector<std::string> images;     // scopes, normalized and matched as the policy's scopes
+
+  bool exempts_namespace(std::string_view ns) const;
+  // Whether any scope_candidates(ref) entry is an exempt image scope.
+  bool exempts_image(const registry::Reference& ref) const;
+};
+
 struct Policy {
   PolicyFormat format = PolicyFormat::isign;
   Rule default_rule;
   std::map<std::string, Rule> scopes; // by normalized scope
+  AdmissionExemptions admission{};
 
   // The rule of the most specific scope that matches ref, else the default: an exact reference
   // ("host/repo:tag", "host/repo@digest"), then the repository, then each parent namespace up to

@@ -135,10 +135,46 @@ Result<Rule> parse_isign_rule(const json& v, const std::string& where, const std
   return rule;
 }
 
+// "admission": {"exemptNamespaces": [...], "exemptImages": [...]}: what isign serve lets through
+// unchecked. Image exemptions are scopes, written and matched as the policy's own.
+Result<AdmissionExemptions> parse_admission(const json& v) {
+  const std::string where = "admission";
+  if (auto ok = expect_object(v, where); !ok)
+    return ok.error();
+  if (auto ok = only_fields(v, {"exemptNamespaces", "exemptImages"}, where); !ok)
+    return ok.error();
+  AdmissionExemptions exemptions;
+  if (v.contains("exemptNamespaces")) {
+    auto names = get_strings(v, "exemptNamespaces", where);
+    ISIGN_TRY(names);
+    for (const auto& name : *names) {
+      // A Kubernetes namespace is a DNS label: lowercase letters, digits and '-', at most 63.
+      const bool label =
+          name.size() <= 63 &&
+          name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") == std::string::npos &&
+          name.front() != '-' && name.back() != '-';
+      if (!label)
+        return bad(member(where, "exemptNamespaces"),
+                   "\"" + name.substr(0, 64) + "\" is not a namespace name (a DNS label)");
+    }
+    exemptions.namespaces = std::move(*names);
+  }
+  if (v.contains("exemptImages")) {
+    auto images = get_strings(v, "exemptImages", where);
+    ISIGN_TRY(images);
+    for (const auto& image : *images) {
+      auto normalized = normalize_scope(image, member(where, "exemptImages"));
+      ISIGN_TRY(normalized);
+      exemptions.images.push_back(std::move(*normalized));
+    }
+  }
+  return exemptions;
+}
+
 } // namespace
 
 Result<Policy> parse_isign(const json& doc, KeyLoader& loader) {
-  if (auto ok = only_fields(doc, {"version", "default", "scopes"}, ""); !ok)
+  if (auto ok = only_fields(doc, {"version", "default", "scopes", "admission"}, ""); !ok)
     return ok.error();
   if (!doc.contains("version"))
     return bad("", "missing field \"version\" (an isign policy starts with \"version\": 1; a "
@@ -153,6 +189,11 @@ Result<Policy> parse_isign(const json& doc, KeyLoader& loader) {
   auto def = parse_isign_rule(doc.at("default"), "default", "default", loader);
   ISIGN_TRY(def);
   policy.default_rule = std::move(*def);
+  if (doc.contains("admission")) {
+    auto admission = parse_admission(doc.at("admission"));
+    ISIGN_TRY(admission);
+    policy.admission = std::move(*admission);
+  }
   if (doc.contains("scopes")) {
     const json& scopes = doc.at("scopes");
     if (auto ok = expect_object(scopes, "scopes"); !ok)
