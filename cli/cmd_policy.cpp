@@ -1,7 +1,6 @@
+#include <filesystem>
 #include <iostream>
 #include <system_error>
-
-#include <filesystem>
 
 #include "cli/cli.h"
 #include "common/file.h"
@@ -65,11 +64,11 @@ int containers(int argc, char** argv) {
   if (auto w =
           common::write_file_atomic(yaml, files->registries_yaml, 0644, common::Overwrite::yes);
       !w)
-    return report(std::move(w).error().context("writing '" + yaml + "'"));
+    return report(std::move(w).error().context("writing the registries.d file"));
   const std::string json = out + "/policy.json";
   if (auto w = common::write_file_atomic(json, files->policy_json, 0644, common::Overwrite::yes);
       !w)
-    return report(std::move(w).error().context("writing '" + json + "'"));
+    return report(std::move(w).error().context("writing the containers policy"));
   std::cout << "wrote " << one_line(json) << "\nwrote " << one_line(yaml) << "\n" << std::flush;
   if (!std::cout)
     return report(common::make_error(common::ErrorKind::io, "cannot write to stdout"));

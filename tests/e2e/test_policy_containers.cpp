@@ -110,4 +110,8 @@ TEST_CASE("policy containers: warnings, refusals and usage", "[e2e][policy]") {
   CHECK(run_isign({"policy", "containers", "--policy", gated}).exit_code == cli::kUsage);
   auto missing = write_containers(dir / "absent.json", out);
   CHECK(missing.exit_code == cli::kIo);
+  // DIR that is a file: an io error, naming it.
+  auto onto_file = write_containers(gated, out + "/policy.json");
+  CHECK(onto_file.exit_code == cli::kIo);
+  CHECK(contains(onto_file.err, out + "/policy.json"));
 }

@@ -341,3 +341,15 @@ TEST_CASE("containers writer: the written policy.json reads back as the same rul
   REQUIRE(twice);
   CHECK(twice->policy_json == again->policy_json);
 }
+
+TEST_CASE("containers writer: a policy of its default alone", "[policy][containers]") {
+  Fixture f;
+  auto out = f.written(R"({"version": 1, "default": {"type": "insecureAcceptAnything"}})");
+  CHECK(out.policy_json == "{\n  \"default\": [\n    {\n      \"type\": "
+                           "\"insecureAcceptAnything\"\n    }\n  ]\n}\n");
+  // Nothing signed: a file of comments, which containers/image reads as no configuration.
+  CHECK(out.registries_yaml ==
+        "# Written by isign policy containers: containers/image reads the sigstore signatures "
+        "(.sig)\n# of the scopes policy.json checks them in.\n");
+  CHECK(out.warnings.empty());
+}
