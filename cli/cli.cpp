@@ -94,6 +94,8 @@ const std::vector<Command>& commands() {
        cmd_download},
       {"revoke", "remove one signer's signatures and attestations (by its public key)", cmd_revoke},
       {"clean", "remove all signatures and/or attestations of an image", cmd_clean},
+      {"policy", "write a policy as /etc/containers files for podman, skopeo and CRI-O",
+       cmd_policy},
       {"inspect", "show an image manifest's digest, media type and size", cmd_inspect},
       {"list-tags", "list the tags of a repository", cmd_list_tags},
       {"login", "store registry credentials in the docker config", cmd_login},

@@ -98,6 +98,7 @@ int cmd_tree(int argc, char** argv);
 int cmd_download(int argc, char** argv);
 int cmd_revoke(int argc, char** argv);
 int cmd_clean(int argc, char** argv);
+int cmd_policy(int argc, char** argv);
 int cmd_copy(int argc, char** argv);
 int cmd_save(int argc, char** argv);
 int cmd_load(int argc, char** argv);
