@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -175,4 +176,61 @@ TEST_CASE("a token request honours the view's deadline", "[deadline]") {
   REQUIRE(timeouts.size() == 3);
   for (auto t : timeouts)
     CHECK((t > milliseconds(0) && t <= std::chrono::seconds(10)));
+}
+
+namespace {
+
+// A bearer-protected registry whose token service answers only once released.
+class SlowTokenService : public Transport {
+public:
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool released = false;
+  bool token_asked = false;
+  common::Result<HttpResponse> perform(HttpRequest& r) override {
+    std::unique_lock lock(mutex);
+    if (r.url.rfind("https://auth.example/", 0) == 0) {
+      token_asked = true;
+      cv.notify_all();
+      cv.wait(lock, [this] { return released; });
+      return resp(200, R"({"token":"T"})");
+    }
+    for (const auto& [k, v] : r.headers)
+      if (k == "Authorization" && v == "Bearer T")
+        return found();
+    return resp(401, "", {{"www-authenticate", R"(Bearer realm="https://auth.example/t")"}});
+  }
+};
+
+} // namespace
+
+TEST_CASE("a view does not wait past its deadline for another call's first request or token",
+          "[deadline]") {
+  auto transport = std::make_unique<SlowTokenService>();
+  SlowTokenService* service = transport.get();
+  ClientOptions o;
+  o.credential_lookup = [](std::string_view) {
+    return common::Result<std::optional<Credentials>>(std::optional<Credentials>());
+  };
+  auto client = Client::create(std::move(o), std::move(transport));
+  // The first request of the scope, without a deadline, stalls in its token request.
+  std::thread first([&client] { CHECK(client->head_manifest(kRepo, "v1")); });
+  {
+    std::unique_lock lock(service->mutex);
+    service->cv.wait(lock, [service] { return service->token_asked; });
+  }
+  auto view = with_deadline(*client, Clock::now() + milliseconds(200));
+  const auto start = Clock::now();
+  auto m = view->head_manifest(kRepo, "v1");
+  const auto waited = Clock::now() - start;
+  {
+    std::lock_guard lock(service->mutex);
+    service->released = true;
+  }
+  service->cv.notify_all();
+  first.join();
+  REQUIRE_FALSE(m);
+  CHECK(m.error().kind() == ErrorKind::network);
+  CHECK_THAT(m.error().message(), Catch::Contains("the request's deadline passed"));
+  CHECK(waited < std::chrono::seconds(5));
 }
