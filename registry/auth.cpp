@@ -43,14 +43,24 @@ Result<void> check_realm(const std::string& realm, bool allow_http, bool with_cr
   return {};
 }
 
-// The token of a token service's 200 answer: "token", else OAuth2's "access_token".
-std::optional<std::string> token_in(const HttpResponse& resp) {
+// The token of a token service's 200 answer: "token", else OAuth2's "access_token"; and its
+// "expires_in" in seconds, kMinTokenLife when absent or less (the spec's default and floor; docker
+// does the same), at most kMaxTokenLife. "issued_at" is not read: it is the service's wall clock,
+// and the life counted from when the request was sent never ends later than the token's.
+std::optional<std::pair<std::string, std::chrono::seconds>> token_in(const HttpResponse& resp) {
   auto doc = detail::parse_json(resp.body);
   if (doc.is_discarded() || !doc.is_object())
     return std::nullopt;
+  std::chrono::seconds life = kMinTokenLife;
+  if (doc.contains("expires_in") && doc["expires_in"].is_number()) {
+    const double stated = doc["expires_in"].get<double>();
+    const auto max = static_cast<double>(std::chrono::seconds(kMaxTokenLife).count());
+    if (stated > static_cast<double>(life.count()))
+      life = std::chrono::seconds(static_cast<long long>(std::min(stated, max)));
+  }
   for (const char* field : {"token", "access_token"})
     if (doc.contains(field) && doc[field].is_string() && !doc[field].get<std::string>().empty())
-      return doc[field].get<std::string>();
+      return std::pair{doc[field].get<std::string>(), life};
   return std::nullopt;
 }
 
@@ -60,25 +70,45 @@ Authenticator::Authenticator(const ClientOptions& options, std::shared_ptr<Secre
                              SendRaw send)
     : given_(options.credentials), allow_http_(options.allow_http),
       use_credential_store_(options.use_credential_store), lookup_(options.credential_lookup),
-      secrets_(std::move(secrets)), send_(std::move(send)) {}
+      secrets_(std::move(secrets)), send_(std::move(send)),
+      now_(options.now ? options.now : [] { return Clock::now(); }), deadline_(options.deadline) {}
 
 std::string Authenticator::cached_authorization(const Repository& repo, Access access) {
   if (!given_.registry_token.empty())
     return "Bearer " + given_.registry_token;
+  const auto now = now_();
   std::lock_guard lock(mu_);
   // A registry token stored for the registry (config.json "registrytoken") is used as is.
   if (auto it = stored_credentials_.find(repo.registry);
-      it != stored_credentials_.end() && it->second && !it->second->registry_token.empty())
-    return "Bearer " + it->second->registry_token;
-  if (auto it = authorizations_.find(cache_key(repo, access)); it != authorizations_.end())
-    return it->second;
+      it != stored_credentials_.end() && now < it->second.expires && it->second.credentials &&
+      !it->second.credentials->registry_token.empty())
+    return "Bearer " + it->second.credentials->registry_token;
+  if (const std::string* a = usable(cache_key(repo, access), now))
+    return *a;
   // A push token also allows pulls.
   if (access == Access::pull)
-    if (auto it = authorizations_.find(cache_key(repo, Access::push)); it != authorizations_.end())
-      return it->second;
-  if (auto it = authorizations_.find(repo.registry + "|basic"); it != authorizations_.end())
-    return it->second;
+    if (const std::string* a = usable(cache_key(repo, Access::push), now))
+      return *a;
+  if (const std::string* a = usable(repo.registry + "|basic", now))
+    return *a;
   return "";
+}
+
+const std::string* Authenticator::usable(const std::string& key, Clock::time_point now) {
+  auto it = authorizations_.find(key);
+  if (it == authorizations_.end())
+    return nullptr;
+  if (now < it->second.expires)
+    return &it->second.authorization;
+  authorizations_.erase(it);
+  return nullptr;
+}
+
+void Authenticator::remember(const std::string& key, std::string authorization,
+                             Clock::time_point expires) {
+  const auto now = now_();
+  std::erase_if(authorizations_, [now](const auto& entry) { return entry.second.expires <= now; });
+  authorizations_[key] = Cached{std::move(authorization), expires};
 }
 
 Result<std::string> Authenticator::authorize(const Repository& repo, Access access,
@@ -110,7 +140,7 @@ Result<std::string> Authenticator::authorize(const Repository& repo, Access acce
                           repo.registry + "' or pass --registry-username/--registry-password");
   std::string header = basic_header(**creds);
   std::lock_guard lock(mu_);
-  authorizations_[repo.registry + "|basic"] = header;
+  remember(repo.registry + "|basic", header, now_() + kCredentialTtl);
   return header;
 }
 
@@ -119,14 +149,35 @@ Result<std::optional<Credentials>> Authenticator::credentials_for(const std::str
     return std::optional<Credentials>(given_);
   if (!use_credential_store_)
     return std::optional<Credentials>();
-  std::lock_guard lock(mu_);
-  if (auto it = stored_credentials_.find(registry); it != stored_credentials_.end())
-    return it->second;
+  auto remembered = [this, &registry]() -> std::optional<std::optional<Credentials>> {
+    const auto now = now_();
+    std::lock_guard lock(mu_);
+    auto it = stored_credentials_.find(registry);
+    if (it == stored_credentials_.end())
+      return std::nullopt;
+    if (now < it->second.expires)
+      return it->second.credentials;
+    stored_credentials_.erase(it);
+    return std::nullopt;
+  };
+  if (auto known = remembered())
+    return *known;
+  // One lookup per registry at a time (a helper is a process), outside mu_ so that requests
+  // with cached authorizations go on meanwhile.
+  KeyedLock looking(*this, lookup_mutexes_, registry, effective_deadline(deadline_));
+  if (!looking.owns())
+    return deadline_error(effective_deadline(deadline_), "reading credentials for " + registry);
+  if (auto known = remembered())
+    return *known;
   auto found = lookup_ ? lookup_(registry) : find_credentials(registry);
   ISIGN_TRY_CONTEXT(found, "reading credentials for " + registry);
-  stored_credentials_[registry] = *found;
   if (*found)
     secrets_->add_credentials(**found);
+  const auto now = now_();
+  std::lock_guard lock(mu_);
+  std::erase_if(stored_credentials_,
+                [now](const auto& entry) { return entry.second.expires <= now; });
+  stored_credentials_[registry] = Stored{*found, now + kCredentialTtl};
   return *found;
 }
 
@@ -136,24 +187,30 @@ Result<std::string> Authenticator::bearer_authorization(const Challenge& bearer,
                                                         const std::string& rejected) {
   // One fetch per scope at a time: threads that hit the same 401 together (verify checks
   // images concurrently) wait for the first one's token instead of each fetching their own.
+  // A thread whose deadline passes while it waits goes on alone: its token request then fails
+  // at once, naming the deadline.
   const std::string key = cache_key(repo, access);
-  std::unique_lock fetching(keyed_mutex(fetch_mutexes_, key));
+  KeyedLock fetching(*this, fetch_mutexes_, key, effective_deadline(deadline_));
   {
+    const auto now = now_();
     std::lock_guard lock(mu_);
-    if (auto it = authorizations_.find(key); it != authorizations_.end() && it->second != rejected)
-      return it->second;
+    if (const std::string* a = usable(key, now); a && *a != rejected)
+      return *a;
   }
+  const auto sent = now_();
   auto token = fetch_token(bearer, repo, access, creds);
   ISIGN_TRY(token);
-  std::string header = "Bearer " + *token;
+  std::string header = "Bearer " + token->value;
+  // Counted from when the request was sent, and given up a tenth early, so that a token is not
+  // sent in its last seconds, to expire on the way or while a request streams.
   std::lock_guard lock(mu_);
-  authorizations_[key] = header;
+  remember(key, header, sent + token->life - token->life / 10);
   return header;
 }
 
-Result<std::string> Authenticator::fetch_token(const Challenge& c, const Repository& repo,
-                                               Access access,
-                                               const std::optional<Credentials>& creds) {
+Result<Authenticator::Token> Authenticator::fetch_token(const Challenge& c, const Repository& repo,
+                                                        Access access,
+                                                        const std::optional<Credentials>& creds) {
   const std::string realm = c.param("realm");
   ISIGN_TRY(check_realm(realm, allow_http_, creds.has_value()));
   const std::string service = c.param("service");
@@ -174,8 +231,8 @@ Result<std::string> Authenticator::fetch_token(const Challenge& c, const Reposit
   if (!token)
     return make_error(ErrorKind::registry,
                       "the token service at " + url_path(realm) + " answered without a token");
-  secrets_->add(*token);
-  return *token;
+  secrets_->add(token->first);
+  return Token{std::move(token->first), token->second};
 }
 
 // The token request, left in req: GET with Basic credentials (docker's token protocol), and the
@@ -205,38 +262,57 @@ Result<HttpResponse> Authenticator::request_token(const std::string& realm,
   return send_(req, false);
 }
 
-std::mutex& Authenticator::keyed_mutex(std::map<std::string, std::unique_ptr<std::mutex>>& mutexes,
-                                       const std::string& key) {
-  std::lock_guard lock(mu_);
-  auto& m = mutexes[key];
-  if (!m)
-    m = std::make_unique<std::mutex>();
-  return *m;
+Authenticator::KeyedLock::KeyedLock(Authenticator& auth, KeyedMutexes& mutexes, std::string key,
+                                    const Deadline& deadline)
+    : auth_(auth), mutexes_(mutexes), key_(std::move(key)) {
+  {
+    std::lock_guard lock(auth_.mu_);
+    auto& entry = mutexes_[key_];
+    if (!entry)
+      entry = std::make_unique<KeyedMutex>();
+    ++entry->users;
+    entry_ = entry.get();
+  }
+  lock_ = lock_until(entry_->mutex, deadline);
+}
+
+Authenticator::KeyedLock::~KeyedLock() {
+  if (lock_.owns_lock())
+    lock_.unlock();
+  std::lock_guard lock(auth_.mu_);
+  if (--entry_->users == 0)
+    mutexes_.erase(key_);
 }
 
 bool Authenticator::probed(const std::string& key) {
+  const auto now = now_();
   std::lock_guard lock(mu_);
-  return probed_.count(key) > 0;
+  auto it = probed_.find(key);
+  return it != probed_.end() && now < it->second;
 }
 
+// Once kCredentialTtl has passed, a scope's next request goes alone again: the entry leaves the
+// map, and the token or credentials the first one brought may have expired with it.
 Authenticator::FirstRequest::FirstRequest(Authenticator& auth, const Repository& repo,
                                           Access access)
     : auth_(auth), key_(cache_key(repo, access)) {
   if (auth_.probed(key_))
     return;
-  lock_ = std::unique_lock(auth_.keyed_mutex(auth_.probe_mutexes_, key_));
-  if (auth_.probed(key_))
-    lock_.unlock();
+  lock_.emplace(auth_, auth_.probe_mutexes_, key_, effective_deadline(auth_.deadline_));
+  if (!lock_->owns() || auth_.probed(key_))
+    lock_.reset();
 }
 
 Authenticator::FirstRequest::~FirstRequest() {
-  if (!lock_.owns_lock())
+  if (!lock_)
     return;
   {
+    const auto now = auth_.now_();
     std::lock_guard lock(auth_.mu_);
-    auth_.probed_.insert(key_);
+    std::erase_if(auth_.probed_, [now](const auto& entry) { return entry.second <= now; });
+    auth_.probed_[key_] = now + kCredentialTtl;
   }
-  lock_.unlock();
+  lock_.reset();
 }
 
 } // namespace isign::registry::detail

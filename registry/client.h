@@ -15,8 +15,8 @@
 
 namespace isign::registry {
 
-// One Client serves a whole run: it reuses connections and caches tokens per registry and scope.
-// Thread-safe: several threads may call it at once (verify checks several images concurrently).
+// One Client serves a run, or a server's requests (each its own deadline: deadline.h): it reuses
+// connections and caches tokens for their life. Thread-safe: several threads may call it at once.
 class Client {
 public:
   // Routes each call by its repository: an OCI layout ("oci:DIR", Repository::is_layout) to a

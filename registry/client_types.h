@@ -34,6 +34,9 @@ struct ClientOptions {
   // When set, no request starts after this instant and none runs past it (--deadline): a run
   // ends in bounded time however many requests stall. Requests then fail as network errors.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // The clock by which cached tokens and credentials age (auth.h); unset: steady_clock::now.
+  // For tests, which move it on instead of sleeping. Deadlines always run on the real clock.
+  std::function<std::chrono::steady_clock::time_point()> now;
 };
 
 // A manifest as received: its exact bytes, its media type and its digest (sha256 of the bytes).

@@ -1,5 +1,5 @@
 // The core of the registry client: construction, URLs, the paging of lists, and sending with auth,
-// bounded retries of idempotent requests, backoff and the overall deadline.
+// bounded retries of idempotent requests, backoff, and the overall and per-call deadlines.
 #include "registry/registry_client.h"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/digest.h"
+#include "registry/call_deadline.h"
 #include "registry/url.h"
 
 namespace isign::registry::detail {
@@ -178,15 +179,11 @@ Result<HttpResponse> RegistryClient::send_raw(HttpRequest& req, bool idempotent,
                                               const std::function<void()>& restart) {
   const int attempts = idempotent ? 1 + std::max(0, options_.max_retries) : 1;
   for (int attempt = 1;; ++attempt) {
-    if (options_.deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          *options_.deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0)
-        return make_error(ErrorKind::network,
-                          req.method + " " + url_path(req.url) +
-                              ": the overall deadline passed before the request could be sent "
-                              "(--deadline sets it)");
-      req.timeout = left;
+    const Deadline deadline = effective_deadline(options_.deadline);
+    if (auto left = deadline.left()) {
+      if (left->count() <= 0)
+        return deadline_error(deadline, req.method + " " + url_path(req.url));
+      req.timeout = *left;
     }
     ++requests_;
     if (restart)
@@ -218,14 +215,10 @@ Result<HttpResponse> RegistryClient::send_raw(HttpRequest& req, bool idempotent,
   }
 }
 
-// Never past the overall deadline: the next attempt then fails at once, naming it.
+// Never past the overall or the call's deadline: the next attempt then fails at once, naming it.
 void RegistryClient::wait_before_retry(long wait_ms) const {
-  if (options_.deadline)
-    wait_ms = std::min<long>(
-        wait_ms, std::max<long>(
-                     0, static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              *options_.deadline - std::chrono::steady_clock::now())
-                                              .count())));
+  if (auto left = effective_deadline(options_.deadline).left())
+    wait_ms = std::min<long>(wait_ms, static_cast<long>(left->count()));
   if (options_.sleep)
     options_.sleep(std::chrono::milliseconds(wait_ms));
   else
