@@ -6,6 +6,7 @@
 
 #include "common/json.h"
 #include "cosign/store.h"
+#include "registry/deadline.h"
 #include "registry/reference.h"
 #include "registry/resolve.h"
 #include "verify/batch.h"
@@ -112,12 +113,13 @@ Verdicts::VerifyBatch Reviewer::verifier(const std::shared_ptr<const Snapshot>& 
     const auto start = Clock::now();
     // A background refresh starts after its review's deadline: it gets a review's time.
     const auto until = deadline > start ? deadline : start + options_.deadline;
-    (void)until;
     std::vector<registry::Reference> refs;
     refs.reserve(keys.size());
     for (const auto& key : keys)
       refs.push_back(plan->refs.at(key));
-    registry::Client& client = *snapshot->client;
+    // The shared client's connections and tokens, under this verification's own deadline.
+    auto view = registry::with_deadline(*snapshot->client, until);
+    registry::Client& client = *view;
     auto store = cosign::make_store(client, cosign::kBothFormats);
     auto attestations = cosign::make_store(client, cosign::kBothFormats, cosign::Kind::attestation);
     std::vector<Verdict> verdicts;
