@@ -201,7 +201,13 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
   };
   const std::vector<Case> cases = {
       {R"({"version": 1, "default": )" + key + R"(, "scope": {}})",
-       "the top level: unknown field \"scope\" (allowed: version, default, scopes)"},
+       "the top level: unknown field \"scope\" (allowed: version, default, scopes, admission)"},
+      {R"({"version": 1, "default": )" + key + R"(, "admission": {"exemptNamespace": []}})",
+       "admission: unknown field \"exemptNamespace\" (allowed: exemptNamespaces, exemptImages)"},
+      {R"({"version": 1, "default": )" + key + R"(, "admission": {"exemptNamespaces": ["Kube_System"]}})",
+       "admission.exemptNamespaces: \"Kube_System\" is not a namespace name (a DNS label)"},
+      {R"({"version": 1, "default": )" + key + R"(, "admission": []})",
+       "admission: must be an object, not an array"},
       {R"({"version": 1, "default": {"keys": ["a.pub"], "thresold": 1}})",
        "default: unknown field \"thresold\" (allowed: type, keys, threshold, annotations, "
        "identity, requireIdentity, attestations)"},
@@ -542,4 +548,26 @@ TEST_CASE("policy: a NUL byte in the policy text is refused", "[policy]") {
       f.parse(std::string(R"({"version": 1, "default": {"keys": ["a.pub"]}})") + '\0' + "ignored");
   REQUIRE_FALSE(p);
   CHECK_THAT(p.error().message(), Catch::Contains("NUL"));
+}
+
+TEST_CASE("policy: the admission block exempts namespaces by name and images by scope",
+          "[policy]") {
+  Fixture f;
+  auto policy = f.parse(R"({"version": 1, "default": {"type": "reject"},
+    "admission": {"exemptNamespaces": ["kube-system"],
+                  "exemptImages": ["registry.k8s.io", "docker.io/library/busybox", "*.corp.example"]}})");
+  REQUIRE(policy);
+  const auto& a = policy->admission;
+  CHECK(a.exempts_namespace("kube-system"));
+  CHECK_FALSE(a.exempts_namespace("kube"));
+  auto exempt = [&](const std::string& image) {
+    auto ref = isign::registry::Reference::parse(image);
+    REQUIRE(ref);
+    return a.exempts_image(*ref);
+  };
+  CHECK(exempt("registry.k8s.io/pause:3.9"));
+  CHECK(exempt("busybox"));
+  CHECK(exempt("mirror.corp.example/app:v1"));
+  CHECK_FALSE(exempt("busybox2"));
+  CHECK_FALSE(exempt("registry.k8s.io.evil.example/pause:3.9"));
 }
