@@ -112,12 +112,17 @@ Verdicts::VerifyBatch Reviewer::verifier(const std::shared_ptr<const Snapshot>& 
     const auto start = Clock::now();
     // A background refresh starts after its review's deadline: it gets a review's time.
     const auto until = deadline > start ? deadline : start + options_.deadline;
-    (void)until;
     std::vector<registry::Reference> refs;
     refs.reserve(keys.size());
     for (const auto& key : keys)
       refs.push_back(plan->refs.at(key));
-    registry::Client& client = *snapshot->client;
+    // The client's deadline is fixed when it is made: one per batch, so that no request of this
+    // verification runs past this review's deadline (it then fails as a network error: transient,
+    // never cached). Credentials are looked up afresh, as a reload would.
+    registry::ClientOptions client_options = options_.client;
+    client_options.deadline = until;
+    const auto batch_client = registry::Client::create(std::move(client_options));
+    registry::Client& client = *batch_client;
     auto store = cosign::make_store(client, cosign::kBothFormats);
     auto attestations = cosign::make_store(client, cosign::kBothFormats, cosign::Kind::attestation);
     std::vector<Verdict> verdicts;

@@ -25,7 +25,7 @@ struct Snapshot {
   verify::Policy policy;
   // sha256 of the policy's text and of every key file it loaded: part of every cache key.
   std::string generation;
-  std::shared_ptr<registry::Client> client;
+  std::shared_ptr<registry::Client> client; // what the policy was loaded over
 };
 
 struct ReviewOptions {
@@ -38,6 +38,10 @@ struct ReviewOptions {
   bool fail_open = false;
   std::size_t workers = 8; // images of one batch verified at once
   verify::Limits limits{};
+  // Each batch is verified through a client made from these with its review's deadline set: a
+  // registry that stalls (accepts, never answers) then costs a review its deadline, not the
+  // per-request timeout times the retries, and a stop waits no longer than that either.
+  registry::ClientOptions client{};
 };
 
 // What one image of the review came to.

@@ -79,6 +79,14 @@ HttpAnswer text(int status, std::string body) {
   return {status, "text/plain; charset=utf-8", std::move(body)};
 }
 
+// The review options with the registry client's: each verification makes its client from them
+// with its review's deadline.
+ReviewOptions review_options(const ServeOptions& options) {
+  ReviewOptions review = options.review;
+  review.client = options.client;
+  return review;
+}
+
 const char* verdict_name(const ImageResult& r) {
   if (r.exempt)
     return "exempt";
@@ -96,7 +104,7 @@ public:
   ServiceImpl(ServeOptions options, LogSink log)
       : options_(std::move(options)), log_(std::move(log)), pool_(options_.review_threads),
         verdicts_(options_.cache, [this](std::function<void()> fn) { pool_.post(std::move(fn)); }),
-        reviewer_(options_.review, verdicts_, metrics_) {}
+        reviewer_(review_options(options_), verdicts_, metrics_) {}
 
   ~ServiceImpl() override { shutdown(); }
 

