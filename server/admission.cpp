@@ -87,6 +87,28 @@ common::Result<void> collect_images(const json& object, const std::vector<std::s
       out.push_back({at + "/image", std::move(label), image->get<std::string>()});
     }
   }
+  // An image volume (ImageVolume, Kubernetes 1.31+) is pulled by the kubelet like a container's
+  // image and mounted into containers that can run what it holds: checked as one.
+  const json* volumes = member(*spec, "volumes");
+  if (!volumes || volumes->is_null())
+    return {};
+  if (!volumes->is_array())
+    return bad(pointer + "/volumes is not a list");
+  for (std::size_t i = 0; i < volumes->size(); ++i) {
+    const std::string at = pointer + "/volumes/" + std::to_string(i);
+    const json* source = member((*volumes)[i], "image");
+    if (!source || source->is_null())
+      continue;
+    const json* reference = member(*source, "reference");
+    if (!reference || reference->is_null())
+      continue; // the API server's to refuse
+    if (!reference->is_string())
+      return bad(at + "/image/reference is not a string");
+    std::string label = "volumes[" + std::to_string(i) + "]";
+    if (std::string name = string_member((*volumes)[i], "name"); !name.empty())
+      label += " " + common::quote_for_message(name.substr(0, 64));
+    out.push_back({at + "/image/reference", std::move(label), reference->get<std::string>()});
+  }
   return {};
 }
 

@@ -173,3 +173,25 @@ TEST_CASE("serve adversary: SIGTERM during a stalled verification exits within t
   if (answer.status == 200)
     CHECK(json::parse(answer.body)["response"]["allowed"] == false);
 }
+
+TEST_CASE("serve adversary: an image volume is verified and pinned like a container's image",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags());
+  // A signed container that mounts an unsigned image (ImageVolume) and can run what it holds.
+  json r = pod_review({s.reg.ref("app@" + s.app)});
+  r["request"]["object"]["spec"]["volumes"] =
+      json::array({{{"name", "tools"},
+                    {"image", {{"reference", s.reg.ref("app:v2")}, {"pullPolicy", "Always"}}}}});
+  auto refused = answer_of(hook.post("/validate", r.dump()));
+  CHECK(refused["allowed"] == false);
+  CHECK_THAT(refused["status"]["message"].get<std::string>(), Catch::Contains("volumes[0]"));
+  // A signed one by tag: admitted, and pinned where the kubelet reads it.
+  r["request"]["object"]["spec"]["volumes"][0]["image"]["reference"] = s.reg.ref("app:v1");
+  auto ok = answer_of(hook.post("/mutate", r.dump()));
+  REQUIRE(ok["allowed"] == true);
+  auto patch = json::parse(*isign::common::base64_decode(ok["patch"].get<std::string>()));
+  REQUIRE(patch.size() == 1);
+  CHECK(patch[0]["path"] == "/spec/volumes/0/image/reference");
+  CHECK(patch[0]["value"] == s.reg.ref("app:v1@" + s.app));
+}
