@@ -1,6 +1,7 @@
 #include "server/admission.h"
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -169,11 +170,15 @@ common::Result<AdmissionRequest> parse_admission_review(std::string_view body) {
   if (r.operation == "UPDATE")
     if (const json* old = member(*request, "oldObject"); old && old->is_object()) {
       std::vector<ImageSite> before;
-      if (collect_images(*old, path, before))
+      if (collect_images(*old, path, before)) {
+        // By pointer: tens of thousands of images on both sides must not cost their product.
+        std::unordered_map<std::string, std::string> old_images;
+        for (auto& b : before)
+          old_images.emplace(std::move(b.pointer), std::move(b.image));
         for (auto& site : r.images)
-          for (const auto& b : before)
-            if (b.pointer == site.pointer && b.image == site.image)
-              site.unchanged = true;
+          if (auto it = old_images.find(site.pointer); it != old_images.end())
+            site.unchanged = it->second == site.image;
+      }
     }
   return r;
 }

@@ -54,7 +54,9 @@ struct Reviewer::Plan {
   std::vector<bool> decided;       // images[i] needs no verdict (exempt, or not an image)
   std::vector<std::size_t> key_of; // images[i]'s index in keys, when not decided
   std::vector<std::string> keys;   // distinct cache keys, in first-seen order
-  std::map<std::string, registry::Reference> refs; // by key
+  // By key: the reference and the key's index in keys. A map, not a search of keys: a review
+  // may name tens of thousands of images, and plan() runs on an I/O thread.
+  std::map<std::string, std::pair<registry::Reference, std::size_t>> refs;
 };
 
 Reviewer::Reviewer(ReviewOptions options, Verdicts& verdicts, Metrics& metrics)
@@ -97,10 +99,10 @@ Reviewer::Plan Reviewer::plan(const AdmissionRequest& request, const Snapshot& s
       continue;
     }
     std::string key = snapshot.generation + " " + ref->str();
-    if (p.refs.emplace(key, *ref).second)
+    auto [at, added] = p.refs.try_emplace(key, *ref, p.keys.size());
+    if (added)
       p.keys.push_back(key);
-    p.key_of[i] = static_cast<std::size_t>(
-        std::find(p.keys.begin(), p.keys.end(), key) - p.keys.begin());
+    p.key_of[i] = at->second.second;
   }
   return p;
 }
@@ -115,7 +117,7 @@ Verdicts::VerifyBatch Reviewer::verifier(const std::shared_ptr<const Snapshot>& 
     std::vector<registry::Reference> refs;
     refs.reserve(keys.size());
     for (const auto& key : keys)
-      refs.push_back(plan->refs.at(key));
+      refs.push_back(plan->refs.at(key).first);
     // The client's deadline is fixed when it is made: one per batch, so that no request of this
     // verification runs past this review's deadline (it then fails as a network error: transient,
     // never cached). Credentials are looked up afresh, as a reload would.

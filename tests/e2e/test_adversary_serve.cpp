@@ -195,3 +195,51 @@ TEST_CASE("serve adversary: an image volume is verified and pinned like a contai
   CHECK(patch[0]["path"] == "/spec/volumes/0/image/reference");
   CHECK(patch[0]["value"] == s.reg.ref("app:v1@" + s.app));
 }
+
+TEST_CASE("serve adversary: a review naming tens of thousands of images does not stall the I/O "
+          "threads",
+          "[e2e][serve]") {
+  TempDir dir;
+  make_serving_certificate(dir);
+  RefusingPort down;
+  write_text(dir / "policy.json", R"({"version": 1, "default": {"type": "reject"}})");
+  Webhook hook(dir, dir / "policy.json", {"--review-deadline", "3"});
+  // Anyone who reaches the webhook's port can send this; the API server's own limit on an
+  // object (about 1.5 MiB) is no protection, the body limit (4 MiB) is the only one.
+  std::vector<std::string> images;
+  // Of one length: telling them apart costs a full comparison.
+  for (int i = 0; i < 40000; ++i)
+    images.push_back(down.address() + "/a" + std::to_string(100000 + i) + ":v1");
+  const std::string create = pod_review(images).dump();
+  REQUIRE(create.size() < (4u << 20));
+  // An UPDATE with as many on both sides: each image is compared with the old one at its place.
+  images.resize(28000);
+  json u = pod_review(images);
+  u["request"]["operation"] = "UPDATE";
+  u["request"]["oldObject"] = u["request"]["object"];
+  const std::string update = u.dump();
+  REQUIRE(update.size() < (4u << 20));
+  std::vector<HttpsResult> answers(2);
+  std::vector<std::thread> senders;
+  std::vector<double> took(2);
+  const auto sent = steady_clock::now();
+  senders.emplace_back([&] {
+    answers[0] = hook.post("/validate", create);
+    took[0] = seconds_since(sent);
+  });
+  senders.emplace_back([&] {
+    answers[1] = hook.post("/validate", update);
+    took[1] = seconds_since(sent);
+  });
+  std::this_thread::sleep_for(milliseconds(500));
+  const auto start = steady_clock::now();
+  CHECK(hook.get("/healthz").status == 200);
+  CHECK(seconds_since(start) < 1.0);
+  for (auto& t : senders)
+    t.join();
+  // Within the deadline and a little: the work per image is not multiplied by their number.
+  CHECK(took[0] < 6.0);
+  CHECK(took[1] < 6.0);
+  CHECK(answer_of(answers[0])["allowed"] == false);
+  CHECK(answer_of(answers[1])["allowed"] == true); // nothing new runs
+}
