@@ -92,6 +92,15 @@ Reviewer::Plan Reviewer::plan(const AdmissionRequest& request, const Snapshot& s
       p.decided[i] = true;
       continue;
     }
+    // A host name is matched against the policy's scopes as written, but a node resolves it in
+    // any case: "REG.example.com/app" would take the default rule, not reg.example.com's.
+    if (const auto& host = ref->repository.registry;
+        std::any_of(host.begin(), host.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      r.verdict = refused("the registry host " + common::quote_for_message(host) +
+                          " has upper-case letters; write it in lower case, as the policy does");
+      p.decided[i] = true;
+      continue;
+    }
     if (exemptions.exempts_image(*ref)) {
       r.exempt = r.admitted = true;
       r.verdict.allowed = true;

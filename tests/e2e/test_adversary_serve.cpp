@@ -243,3 +243,27 @@ TEST_CASE("serve adversary: a review naming tens of thousands of images does not
   CHECK(answer_of(answers[0])["allowed"] == false);
   CHECK(answer_of(answers[1])["allowed"] == true); // nothing new runs
 }
+
+TEST_CASE("serve adversary: a registry host in upper case does not escape its scope",
+          "[e2e][serve]") {
+  // containers-policy.json's common shape: accept by default, require signatures for one
+  // registry. A node pulls "LOCALHOST:PORT/app" from localhost:PORT (DNS ignores case).
+  TempDir dir;
+  RegistryFixture reg;
+  const std::string key = new_key_pair(dir, "a");
+  push_random_image(reg, "app", "v2");
+  make_serving_certificate(dir);
+  const std::string host = "localhost:" + reg.url().substr(reg.url().rfind(':') + 1);
+  write_text(dir / "policy.json", json{{"version", 1},
+                                       {"default", {{"type", "insecureAcceptAnything"}}},
+                                       {"scopes", {{host, {{"keys", {key + ".pub"}}}}}}}
+                                      .dump());
+  Webhook hook(dir, dir / "policy.json", {"--allow-http-registry", "--review-deadline", "4"});
+  CHECK(answer_of(hook.post("/validate", pod_review({host + "/app:v2"}).dump()))["allowed"] ==
+        false);
+  for (const char* spelled : {"LOCALHOST:", "LocalHost:"}) {
+    INFO(spelled);
+    const std::string image = std::string(spelled) + host.substr(host.find(':') + 1) + "/app:v2";
+    CHECK(answer_of(hook.post("/validate", pod_review({image}).dump()))["allowed"] == false);
+  }
+}
