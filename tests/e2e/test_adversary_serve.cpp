@@ -174,6 +174,210 @@ TEST_CASE("serve adversary: SIGTERM during a stalled verification exits within t
     CHECK(json::parse(answer.body)["response"]["allowed"] == false);
 }
 
+TEST_CASE("serve adversary: a tag that is signed does not carry a digest that is not",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags());
+  // The node pulls the digest: app:v1 is signed, the digest named after it is not.
+  const std::string mixed = s.reg.ref("app:v1@" + s.unsigned_in_app);
+  for (const char* endpoint : {"/validate", "/mutate"}) {
+    INFO(endpoint);
+    auto r = answer_of(hook.post(endpoint, pod_review({mixed}).dump()));
+    CHECK(r["allowed"] == false);
+    CHECK_FALSE(r.contains("patch"));
+  }
+  // And the other way round: an unsigned tag naming a signed digest is the signed image.
+  auto ok = answer_of(hook.post("/mutate", pod_review({s.reg.ref("app:v2@" + s.app)}).dump()));
+  CHECK(ok["allowed"] == true);
+  CHECK_FALSE(ok.contains("patch"));
+  // One refused image among admitted ones: refused whole, and no patch for the others.
+  auto two = answer_of(
+      hook.post("/mutate", pod_review({s.reg.ref("app:v1"), s.reg.ref("app:v2")}).dump()));
+  CHECK(two["allowed"] == false);
+  CHECK_FALSE(two.contains("patch"));
+  CHECK_FALSE(two.contains("patchType"));
+}
+
+TEST_CASE("serve adversary: the patch pins exactly the digest verified, under escapes and odd "
+          "spellings",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags());
+  // "\u002f" is "/": the image the node sees is the one verified.
+  std::string escaped = pod_review({s.reg.ref("app:v1")}).dump();
+  const std::string plain = s.reg.ref("app:v1");
+  const std::string esc = s.reg.url() + "\\u002fapp:v1";
+  escaped.replace(escaped.find(plain), plain.size(), esc);
+  auto r = answer_of(hook.post("/mutate", escaped));
+  REQUIRE(r["allowed"] == true);
+  auto patch = json::parse(*isign::common::base64_decode(r["patch"].get<std::string>()));
+  REQUIRE(patch.size() == 1);
+  CHECK(patch[0]["path"] == "/spec/containers/0/image");
+  CHECK(patch[0]["value"] == s.reg.ref("app:v1@" + s.app));
+  // Spellings a node would not pull as this image are refused, not normalised into a pass.
+  for (const std::string& odd :
+       {" " + s.reg.ref("app:v1"), s.reg.ref("app:v1") + " ", s.reg.ref("APP:v1"),
+        s.reg.ref("app:v1\n"), std::string("oci:") + s.dir.path() + ":v1", std::string()}) {
+    INFO(odd);
+    auto a = answer_of(hook.post("/mutate", pod_review({odd}).dump()));
+    CHECK(a["allowed"] == false);
+    CHECK_FALSE(a.contains("patch"));
+  }
+}
+
+TEST_CASE("serve adversary: namespace exemption follows request.namespace, not the object's",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags());
+  json spoof = pod_review({s.reg.ref("app:v2")});
+  spoof["request"]["object"]["metadata"]["namespace"] = "isign-system";
+  CHECK(answer_of(hook.post("/validate", spoof.dump()))["allowed"] == false);
+  json no_ns = pod_review({s.reg.ref("app:v2")}, "");
+  CHECK(answer_of(hook.post("/validate", no_ns.dump()))["allowed"] == false);
+  json exempt = pod_review({s.reg.ref("app:v2")}, "isign-system");
+  CHECK(answer_of(hook.post("/validate", exempt.dump()))["allowed"] == true);
+  // A kind the webhook does not know under a group it does not expect checks nothing; the Pod
+  // kind under "apps" is not a Pod, but requestKind lying about it changes nothing either.
+  json lying = pod_review({s.reg.ref("app:v2")});
+  lying["request"]["requestKind"] = {{"group", "apps"}, {"version", "v1"}, {"kind", "Deployment"}};
+  CHECK(answer_of(hook.post("/validate", lying.dump()))["allowed"] == false);
+}
+
+TEST_CASE("serve adversary: UPDATE is checked where images moved, not trusted by value",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags());
+  // The old object ran the unsigned image in containers[1]; the new one moves it to
+  // containers[0]: a new container at that place, so checked.
+  json u = pod_review({s.reg.ref("app:v2"), s.reg.ref("app:v1")});
+  u["request"]["operation"] = "UPDATE";
+  u["request"]["oldObject"] = u["request"]["object"];
+  u["request"]["oldObject"]["spec"]["containers"] =
+      json::array({{{"name", "c0"}, {"image", s.reg.ref("app:v1")}},
+                   {{"name", "c1"}, {"image", s.reg.ref("app:v2")}}});
+  auto r = answer_of(hook.post("/validate", u.dump()));
+  CHECK(r["allowed"] == false);
+  CHECK_THAT(r["status"]["message"].get<std::string>(), Catch::Contains("containers[0]"));
+}
+
+TEST_CASE("serve adversary: a key file changed alone, or a ConfigMap-style symlink swap, "
+          "changes the verdicts",
+          "[e2e][serve]") {
+  Direct s;
+  namespace fs = std::filesystem;
+  // As the kubelet mounts a ConfigMap: policy.json -> ..data/policy.json, ..data -> a
+  // timestamped directory, swapped by renaming a new symlink over ..data.
+  const fs::path mount = s.dir / "mount";
+  fs::create_directories(mount / "..v1");
+  write_text(mount / "..v1" / "policy.json", policy_text(s.reg.url(), "key.pub"));
+  fs::copy_file(s.key + ".pub", mount / "..v1" / "key.pub");
+  fs::create_directory_symlink("..v1", mount / "..data");
+  fs::create_symlink("..data/policy.json", mount / "policy.json");
+  fs::create_symlink("..data/key.pub", mount / "key.pub");
+  Webhook hook(s.dir, mount / "policy.json", s.flags({"--reload-interval", "0.1"}));
+  const std::string review = pod_review({s.reg.ref("app@" + s.app)}).dump();
+  REQUIRE(answer_of(hook.post("/validate", review))["allowed"] == true);
+
+  // The same policy text, another key behind the same name.
+  fs::create_directories(mount / "..v2");
+  write_text(mount / "..v2" / "policy.json", policy_text(s.reg.url(), "key.pub"));
+  fs::copy_file(s.other_key + ".pub", mount / "..v2" / "key.pub");
+  fs::create_directory_symlink("..v2", mount / "..data_tmp");
+  fs::rename(mount / "..data_tmp", mount / "..data");
+  fs::remove_all(mount / "..v1");
+  bool refused = false;
+  for (int i = 0; i < 40 && !refused; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    refused = answer_of(hook.post("/validate", review))["allowed"] == false;
+  }
+  CHECK(refused);
+  CHECK_THAT(hook.log(), Catch::Contains("\"what\":\"policy\""));
+}
+
+TEST_CASE("serve adversary: a certificate swapped for one that does not match its key is "
+          "refused and the old pair kept",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags({"--reload-interval", "0.1"}));
+  make_serving_certificate(s.dir, "new-");
+  // The new certificate with the old key.
+  write_text(s.dir / "tls.crt", read_text(s.dir / "new-tls.crt"));
+  std::this_thread::sleep_for(milliseconds(600));
+  CHECK(hook.get("/healthz").status == 200); // still the old pair, trusted by the old CA
+  CHECK_THAT(hook.log(), Catch::Contains("\"event\":\"reload refused\""));
+  // Then the matching key: the new pair is served.
+  write_text(s.dir / "tls.key", read_text(s.dir / "new-tls.key"));
+  bool switched = false;
+  for (int i = 0; i < 30 && !switched; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    switched =
+        https_request(hook.url("/healthz"), s.dir / "new-ca.crt", nullptr, "", 2000).status == 200;
+  }
+  CHECK(switched);
+}
+
+TEST_CASE("serve adversary: hostile bodies are 4xx and never crash the server", "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags());
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  CHECK(hook.post("/validate", deep).status == 400);
+  const std::string deep_obj = [] {
+    std::string x;
+    for (int i = 0; i < 10000; ++i)
+      x += "{\"a\":";
+    x += "1";
+    x += std::string(10000, '}');
+    return x;
+  }();
+  CHECK(hook.post("/validate", deep_obj).status == 400);
+  std::string bad_utf8 = pod_review({s.reg.ref("app:v1")}).dump();
+  bad_utf8.replace(bad_utf8.find("\"p\""), 3, "\"\xff\xfe\"");
+  CHECK(hook.post("/validate", bad_utf8).status == 400);
+  // At the limit: read (and refused as JSON); one byte over: 413.
+  CHECK(hook.post("/validate", std::string(4u << 20, ' ')).status == 400);
+  CHECK(hook.post("/validate", std::string((4u << 20) + 1, ' ')).status == 413);
+  // Containers where a list, an object or a string is expected.
+  for (const char* spec : {R"({"containers": {"0": {"image": "x"}}})", R"({"containers": "x"})",
+                           R"({"containers": [{"image": ["x"]}]})",
+                           R"({"containers": [{"image": 1}]})", R"({"containers": [null]})"}) {
+    INFO(spec);
+    json r = pod_review({});
+    r["request"]["object"]["spec"] = json::parse(spec);
+    CHECK(hook.post("/validate", r.dump()).status == 400);
+  }
+  CHECK(hook.get("/healthz").status == 200);
+}
+
+TEST_CASE("serve adversary: hundreds of idle connections do not stop reviews", "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json", s.flags({"--client-timeout", "5"}));
+  std::vector<int> fds;
+  for (int i = 0; i < 300; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(hook.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0)
+      fds.push_back(fd);
+    else
+      ::close(fd);
+  }
+  CHECK(fds.size() == 300);
+  // Plain HTTP to the TLS port on some of them.
+  for (std::size_t i = 0; i < 20; ++i) {
+    const char* req = "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
+    (void)::send(fds[i], req, std::strlen(req), MSG_NOSIGNAL);
+  }
+  const auto start = steady_clock::now();
+  auto r = answer_of(hook.post("/validate", pod_review({s.reg.ref("app:v1")}).dump()));
+  CHECK(r["allowed"] == true);
+  CHECK(seconds_since(start) < 3.0);
+  for (int fd : fds)
+    ::close(fd);
+  CHECK(hook.get("/healthz").status == 200);
+}
+
 TEST_CASE("serve adversary: an image volume is verified and pinned like a container's image",
           "[e2e][serve]") {
   Direct s;
