@@ -511,3 +511,25 @@ TEST_CASE("serve adversary: pipelined requests are answered in order; framing tr
   CHECK(big.rfind("HTTP/1.1 431", 0) == 0);
   CHECK(hook.get("/healthz").status == 200);
 }
+
+TEST_CASE("serve adversary: a revoked signature is noticed within the cache's ttl; with no "
+          "negative ttl a new signature is noticed at once",
+          "[e2e][serve]") {
+  Direct s;
+  Webhook hook(s.dir, s.dir / "policy.json",
+               s.flags({"--cache-ttl", "2", "--negative-cache-ttl", "0"}));
+  const std::string review = pod_review({s.reg.ref("app@" + s.app)}).dump();
+  REQUIRE(answer_of(hook.post("/validate", review))["allowed"] == true);
+  const auto revoked = isign_cmd("revoke", with(s.reg.client_flags(), {"--key", s.key + ".pub"}),
+                                 {s.reg.ref("app@" + s.app)});
+  INFO(revoked.err);
+  REQUIRE(revoked.exit_code == 0);
+  const auto start = steady_clock::now();
+  bool refused = false;
+  while (!refused && seconds_since(start) < 5)
+    refused = answer_of(hook.post("/validate", review))["allowed"] == false;
+  CHECK(refused);
+  CHECK(seconds_since(start) < 3.0); // the ttl, and a refresh's time
+  REQUIRE(sign_image(s.reg, s.key, {s.reg.ref("app@" + s.app)}).exit_code == 0);
+  CHECK(answer_of(hook.post("/validate", review))["allowed"] == true);
+}
