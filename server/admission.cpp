@@ -1,6 +1,7 @@
 #include "server/admission.h"
 
 #include <nlohmann/json.hpp>
+#include <unordered_map>
 
 #include "common/encoding.h"
 #include "common/json.h"
@@ -87,6 +88,28 @@ common::Result<void> collect_images(const json& object, const std::vector<std::s
       out.push_back({at + "/image", std::move(label), image->get<std::string>()});
     }
   }
+  // An image volume (ImageVolume, Kubernetes 1.31+) is pulled by the kubelet like a container's
+  // image and mounted into containers that can run what it holds: checked as one.
+  const json* volumes = member(*spec, "volumes");
+  if (!volumes || volumes->is_null())
+    return {};
+  if (!volumes->is_array())
+    return bad(pointer + "/volumes is not a list");
+  for (std::size_t i = 0; i < volumes->size(); ++i) {
+    const std::string at = pointer + "/volumes/" + std::to_string(i);
+    const json* source = member((*volumes)[i], "image");
+    if (!source || source->is_null())
+      continue;
+    const json* reference = member(*source, "reference");
+    if (!reference || reference->is_null())
+      continue; // the API server's to refuse
+    if (!reference->is_string())
+      return bad(at + "/image/reference is not a string");
+    std::string label = "volumes[" + std::to_string(i) + "]";
+    if (std::string name = string_member((*volumes)[i], "name"); !name.empty())
+      label += " " + common::quote_for_message(name.substr(0, 64));
+    out.push_back({at + "/image/reference", std::move(label), reference->get<std::string>()});
+  }
   return {};
 }
 
@@ -147,11 +170,15 @@ common::Result<AdmissionRequest> parse_admission_review(std::string_view body) {
   if (r.operation == "UPDATE")
     if (const json* old = member(*request, "oldObject"); old && old->is_object()) {
       std::vector<ImageSite> before;
-      if (collect_images(*old, path, before))
+      if (collect_images(*old, path, before)) {
+        // By pointer: tens of thousands of images on both sides must not cost their product.
+        std::unordered_map<std::string, std::string> old_images;
+        for (auto& b : before)
+          old_images.emplace(std::move(b.pointer), std::move(b.image));
         for (auto& site : r.images)
-          for (const auto& b : before)
-            if (b.pointer == site.pointer && b.image == site.image)
-              site.unchanged = true;
+          if (auto it = old_images.find(site.pointer); it != old_images.end())
+            site.unchanged = it->second == site.image;
+      }
     }
   return r;
 }

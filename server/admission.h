@@ -12,7 +12,8 @@
 
 namespace isign::server {
 
-// One image of the reviewed object: where it is (an RFC 6901 pointer, the JSON Patch path) and
+// One image of the reviewed object (a container's, or an image volume's: "/spec/volumes/1/image/
+// reference"): where it is (an RFC 6901 pointer, the JSON Patch path) and
 // what it says.
 struct ImageSite {
   std::string pointer;   // "/spec/template/spec/containers/0/image"

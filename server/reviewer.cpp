@@ -55,7 +55,9 @@ struct Reviewer::Plan {
   std::vector<bool> decided;       // images[i] needs no verdict (exempt, or not an image)
   std::vector<std::size_t> key_of; // images[i]'s index in keys, when not decided
   std::vector<std::string> keys;   // distinct cache keys, in first-seen order
-  std::map<std::string, registry::Reference> refs; // by key
+  // By key: the reference and the key's index in keys. A map, not a search of keys: a review
+  // may name tens of thousands of images, and plan() runs on an I/O thread.
+  std::map<std::string, std::pair<registry::Reference, std::size_t>> refs;
 };
 
 Reviewer::Reviewer(ReviewOptions options, Verdicts& verdicts, Metrics& metrics)
@@ -91,6 +93,15 @@ Reviewer::Plan Reviewer::plan(const AdmissionRequest& request, const Snapshot& s
       p.decided[i] = true;
       continue;
     }
+    // A host name is matched against the policy's scopes as written, but a node resolves it in
+    // any case: "REG.example.com/app" would take the default rule, not reg.example.com's.
+    if (const auto& host = ref->repository.registry;
+        std::any_of(host.begin(), host.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      r.verdict = refused("the registry host " + common::quote_for_message(host) +
+                          " has upper-case letters; write it in lower case, as the policy does");
+      p.decided[i] = true;
+      continue;
+    }
     if (exemptions.exempts_image(*ref)) {
       r.exempt = r.admitted = true;
       r.verdict.allowed = true;
@@ -98,10 +109,10 @@ Reviewer::Plan Reviewer::plan(const AdmissionRequest& request, const Snapshot& s
       continue;
     }
     std::string key = snapshot.generation + " " + ref->str();
-    if (p.refs.emplace(key, *ref).second)
+    auto [at, added] = p.refs.try_emplace(key, *ref, p.keys.size());
+    if (added)
       p.keys.push_back(key);
-    p.key_of[i] = static_cast<std::size_t>(
-        std::find(p.keys.begin(), p.keys.end(), key) - p.keys.begin());
+    p.key_of[i] = at->second.second;
   }
   return p;
 }
@@ -116,8 +127,9 @@ Verdicts::VerifyBatch Reviewer::verifier(const std::shared_ptr<const Snapshot>& 
     std::vector<registry::Reference> refs;
     refs.reserve(keys.size());
     for (const auto& key : keys)
-      refs.push_back(plan->refs.at(key));
-    // The shared client's connections and tokens, under this verification's own deadline.
+      refs.push_back(plan->refs.at(key).first);
+    // The shared client's connections and tokens, under this verification's own deadline: no
+    // request runs past it (it then fails as a network error: transient, never cached).
     auto view = registry::with_deadline(*snapshot->client, until);
     registry::Client& client = *view;
     auto store = cosign::make_store(client, cosign::kBothFormats);

@@ -25,6 +25,8 @@ struct Snapshot {
   verify::Policy policy;
   // sha256 of the policy's text and of every key file it loaded: part of every cache key.
   std::string generation;
+  // Shared by every review (connections, tokens); each verification uses it through a view
+  // with its own deadline (registry::with_deadline). Replaced when the credentials change.
   std::shared_ptr<registry::Client> client;
 };
 

@@ -41,18 +41,31 @@ void Verdicts::store(const std::string& key, const Verdict& v, Clock::time_point
     return;
   }
   entries_[key] = Entry{v, t};
+}
+
+void Verdicts::trim(Clock::time_point t) {
   if (entries_.size() <= options_.max_entries)
     return;
   for (auto it = entries_.begin(); it != entries_.end();) {
     const auto ttl = it->second.verdict.allowed ? options_.ttl : options_.negative_ttl;
     it = t - it->second.at >= ttl ? entries_.erase(it) : std::next(it);
   }
-  while (entries_.size() > options_.max_entries) {
-    auto oldest = std::min_element(entries_.begin(), entries_.end(), [](auto& a, auto& b) {
-      return a.second.at < b.second.at;
-    });
-    entries_.erase(oldest);
-  }
+  if (entries_.size() <= options_.max_entries)
+    return;
+  std::vector<std::pair<Clock::time_point, const std::string*>> by_age;
+  by_age.reserve(entries_.size());
+  for (const auto& [key, entry] : entries_)
+    by_age.emplace_back(entry.at, &key);
+  const std::size_t drop = entries_.size() - options_.max_entries;
+  std::nth_element(by_age.begin(), by_age.begin() + static_cast<std::ptrdiff_t>(drop - 1),
+                   by_age.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> victims;
+  victims.reserve(drop);
+  for (std::size_t i = 0; i < drop; ++i)
+    victims.push_back(*by_age[i].second);
+  for (const auto& key : victims)
+    entries_.erase(key);
 }
 
 std::vector<Verdict> Verdicts::lead(const std::vector<std::string>& keys,
@@ -79,6 +92,7 @@ std::vector<Verdict> Verdicts::lead(const std::vector<std::string>& keys,
         flights_.erase(it);
       }
     }
+    trim(t);
   }
   landed_.notify_all();
   return verdicts;

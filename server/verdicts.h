@@ -87,6 +87,9 @@ private:
   // Runs verify for keys this thread leads and publishes the verdicts.
   std::vector<Verdict> lead(const std::vector<std::string>& keys, const VerifyBatch& verify);
   void store(const std::string& key, const Verdict& v, Clock::time_point t);
+  // Under mu_, once per batch stored: past max_entries, drops what expired, then the oldest. A
+  // pass costs the whole map: once per batch, never once per entry of a batch of thousands.
+  void trim(Clock::time_point t);
 
   VerdictCacheOptions options_;
   Spawn spawn_;
