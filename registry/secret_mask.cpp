@@ -7,7 +7,7 @@
 
 namespace isign::registry::detail {
 
-void SecretMask::add(std::string_view secret) {
+void SecretMask::add(std::string_view secret, bool lasting) {
   // Shorter strings are too likely to occur in ordinary text to be masked usefully.
   constexpr std::size_t kMinLength = 4;
   std::string s(secret);
@@ -18,6 +18,14 @@ void SecretMask::add(std::string_view secret) {
   std::lock_guard lock(mu_);
   if (std::find(secrets_.begin(), secrets_.end(), s) != secrets_.end())
     return;
+  // A server's client fetches a new token per scope each token life: forget the oldest, which
+  // no request carries any more, rather than grow for ever.
+  if (!lasting)
+    added_.push_back(s);
+  if (added_.size() > kMaxSecrets) {
+    secrets_.erase(std::find(secrets_.begin(), secrets_.end(), added_.front()));
+    added_.pop_front();
+  }
   secrets_.push_back(std::move(s));
   std::stable_sort(secrets_.begin(), secrets_.end(),
                    [](const auto& a, const auto& b) { return a.size() > b.size(); });
@@ -25,16 +33,16 @@ void SecretMask::add(std::string_view secret) {
 
 void SecretMask::add_credentials(const Credentials& c) {
   for (const std::string& secret : {c.password, c.registry_token}) {
-    add(secret);
+    add(secret, true);
     std::string form = url_encode(secret);
-    add(form);
+    add(form, true);
     for (auto pos = form.find("%20"); pos != std::string::npos; pos = form.find("%20", pos))
       form.replace(pos, 3, "+");
-    add(form);
-    add(common::base64_encode(secret));
+    add(form, true);
+    add(common::base64_encode(secret), true);
   }
   if (!c.username.empty())
-    add(common::base64_encode(c.username + ":" + c.password));
+    add(common::base64_encode(c.username + ":" + c.password), true);
 }
 
 std::string SecretMask::mask(std::string text) const {

@@ -76,6 +76,7 @@ private:
   void on_handshake(beast::error_code ec);
   void read_header();
   void on_header(beast::error_code ec, std::size_t);
+  void read_failed(beast::error_code ec);
   void on_body(beast::error_code ec, std::size_t);
   void answer(HttpAnswer a, bool close);
   void on_write(bool close, beast::error_code ec, std::size_t);
@@ -227,7 +228,9 @@ void Session::read_header() {
                           beast::bind_front_handler(&Session::on_header, shared_from_this()));
 }
 
-void Session::on_header(beast::error_code ec, std::size_t) {
+// A read that failed: answered when the client is owed a reason (a limit, a malformed request),
+// else the connection is closed (it went away, or was too slow: nothing waits for the answer).
+void Session::read_failed(beast::error_code ec) {
   if (ec == http::error::body_limit)
     return answer({413, "text/plain", "request body too large\n"}, true);
   if (ec == http::error::header_limit)
@@ -235,8 +238,12 @@ void Session::on_header(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
       ec == net::error::operation_aborted || ec == ssl::error::stream_truncated)
     return shut_down();
+  answer({400, "text/plain", "malformed HTTP request\n"}, true);
+}
+
+void Session::on_header(beast::error_code ec, std::size_t) {
   if (ec)
-    return answer({400, "text/plain", "malformed HTTP request\n"}, true);
+    return read_failed(ec);
   // The body gets its own window: a header in time does not buy a slow body more.
   beast::get_lowest_layer(stream_).expires_after(server_.options().read_timeout);
   http::async_read(stream_, buffer_, *parser_,
@@ -244,12 +251,8 @@ void Session::on_header(beast::error_code ec, std::size_t) {
 }
 
 void Session::on_body(beast::error_code ec, std::size_t) {
-  if (ec == http::error::body_limit)
-    return answer({413, "text/plain", "request body too large\n"}, true);
-  if (ec == beast::error::timeout || ec == net::error::operation_aborted)
-    return shut_down();
   if (ec)
-    return answer({400, "text/plain", "malformed HTTP request\n"}, true);
+    return read_failed(ec);
   auto req = parser_->release();
   keep_alive_ = req.keep_alive();
   HttpRequest request;

@@ -204,7 +204,8 @@ TEST_CASE("policy: anything unknown or out of place rejects the whole file", "[p
        "the top level: unknown field \"scope\" (allowed: version, default, scopes, admission)"},
       {R"({"version": 1, "default": )" + key + R"(, "admission": {"exemptNamespace": []}})",
        "admission: unknown field \"exemptNamespace\" (allowed: exemptNamespaces, exemptImages)"},
-      {R"({"version": 1, "default": )" + key + R"(, "admission": {"exemptNamespaces": ["Kube_System"]}})",
+      {R"({"version": 1, "default": )" + key +
+           R"(, "admission": {"exemptNamespaces": ["Kube_System"]}})",
        "admission.exemptNamespaces: \"Kube_System\" is not a namespace name (a DNS label)"},
       {R"({"version": 1, "default": )" + key + R"(, "admission": []})",
        "admission: must be an object, not an array"},
