@@ -6,6 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   build-essential cmake pkg-config git ccache
   libssl-dev libcurl4-openssl-dev nlohmann-json3-dev libcxxopts-dev catch2 libsodium-dev
+  libboost-dev # isign serve: Boost.Beast and Asio (header-only), HTTP/1.1 and TLS
   docker-registry apache2-utils openssl ca-certificates curl skopeo
   clang libclang-rt-14-dev llvm # scripts/fuzz.sh: clang 14, libFuzzer + sanitizer runtimes, symbolizer
   clang-format-14 # scripts/check-format.sh (.ci/run's checks)
