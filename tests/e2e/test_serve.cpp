@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/encoding.h"
+#include "tests/e2e/docker_config.h"
 #include "tests/e2e/serve_support.h"
 #include "tests/e2e/sign_verify_support.h"
 
@@ -299,4 +300,30 @@ TEST_CASE("serve: SIGTERM answers the reviews in flight, then exits 0", "[e2e][s
   // a connection, never dropped mid-request.
   CHECK(answered > 0);
   CHECK_THAT(hook.log(), Catch::Contains("\"unanswered\":0"));
+}
+
+TEST_CASE("serve: registry credentials in a mounted docker config are read again when they "
+          "change",
+          "[e2e][serve]") {
+  Signed s;
+  // No credentials at first: the registry refuses them all.
+  const std::string config = write_docker_config(s.dir, json{{"auths", json::object()}});
+  ::setenv("DOCKER_CONFIG", config.c_str(), 1);
+  ::unsetenv("REGISTRY_AUTH_FILE");
+  Webhook hook(s.dir, s.dir / "policy.json",
+               {"--registry-cacert", s.reg.ca_path(), "--reload-interval", "0.1",
+                "--negative-cache-ttl", "0"});
+  ::unsetenv("DOCKER_CONFIG");
+  const std::string review = s.review("deployment.json");
+  auto before = response_of(hook.post("/validate", review));
+  CHECK(before["allowed"] == false);
+  const std::string auth = isign::common::base64_encode(s.reg.username() + ":" + s.reg.password());
+  write_docker_config(s.dir, json{{"auths", {{s.reg.url(), {{"auth", auth}}}}}});
+  bool admitted = false;
+  for (int i = 0; i < 50 && !admitted; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    admitted = response_of(hook.post("/validate", review))["allowed"] == true;
+  }
+  CHECK(admitted);
+  CHECK_THAT(hook.log(), Catch::Contains("\"what\":\"registry credentials\""));
 }
