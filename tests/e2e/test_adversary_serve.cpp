@@ -121,7 +121,7 @@ TEST_CASE("serve adversary: a registry that stalls gets a denial within the revi
   CHECK(again["allowed"] == true);
 }
 
-TEST_CASE("serve adversary: 500s and truncated answers are denials that are not cached; a 401 "
+TEST_CASE("serve adversary: 500s and truncated answers are denials that are not cached, a 401 "
           "is no outage for --fail-open",
           "[e2e][serve]") {
   Proxied p;
@@ -472,7 +472,7 @@ TEST_CASE("serve adversary: a registry host in upper case does not escape its sc
   }
 }
 
-TEST_CASE("serve adversary: pipelined requests are answered in order; framing tricks and huge "
+TEST_CASE("serve adversary: pipelined requests are answered in order, framing tricks and huge "
           "headers are refused",
           "[e2e][serve]") {
   Direct s;
@@ -512,7 +512,7 @@ TEST_CASE("serve adversary: pipelined requests are answered in order; framing tr
   CHECK(hook.get("/healthz").status == 200);
 }
 
-TEST_CASE("serve adversary: a revoked signature is noticed within the cache's ttl; with no "
+TEST_CASE("serve adversary: a revoked signature is noticed within the cache's ttl, with no "
           "negative ttl a new signature is noticed at once",
           "[e2e][serve]") {
   Direct s;

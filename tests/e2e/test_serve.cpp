@@ -146,7 +146,7 @@ TEST_CASE("serve: /mutate pins each tag to the digest verified, with a JSON Patc
              Catch::Contains(to + "@" + s.bundled));
 }
 
-TEST_CASE("serve: the wrong key refuses; exempt namespaces and images pass unchecked",
+TEST_CASE("serve: the wrong key refuses, exempt namespaces and images pass unchecked",
           "[e2e][serve]") {
   Signed s;
   write_text(s.dir / "policy.json", policy_for(s.reg, s.other_key + ".pub"));
@@ -223,7 +223,7 @@ TEST_CASE("serve: malformed, oversized and misdirected requests get a 4xx, and t
   CHECK(hook.get("/healthz").status == 200);
 }
 
-TEST_CASE("serve: a changed policy is used at once under load; one that does not parse is "
+TEST_CASE("serve: a changed policy is used at once under load, one that does not parse is "
           "refused and the old kept",
           "[e2e][serve]") {
   Signed s;

@@ -76,7 +76,7 @@ TEST_CASE("verdicts: past refresh_after a hit re-checks in the background, and t
   CHECK(after[0].verdict.reason == "no signatures found");
 }
 
-TEST_CASE("verdicts: a refusal is served for negative_ttl only; an outage is never cached") {
+TEST_CASE("verdicts: a refusal is served for negative_ttl only, an outage is never cached") {
   Fixture f;
   f.next = Verdict{false, false, "", "unsigned"};
   f.get({"a"});
