@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
@@ -285,7 +286,20 @@ TEST_CASE("serve: SIGTERM answers the reviews in flight, then exits 0", "[e2e][s
   std::vector<std::thread> clients;
   for (std::size_t i = 0; i < reviews.size(); ++i)
     clients.emplace_back([&, i] { answers[i] = hook.post("/validate", reviews[i]); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  // SIGTERM once the server has read a review (one in flight, or answered already): slow
+  // builds (the sanitizers) must not send it before any review arrived.
+  auto reached = [&] {
+    const std::string m = hook.get("/metrics").body;
+    auto value = [&](const std::string& line) {
+      long total = 0;
+      for (auto pos = m.find(line); pos != std::string::npos; pos = m.find(line, pos + 1))
+        total += std::atol(m.c_str() + m.find(' ', pos) + 1);
+      return total;
+    };
+    return value("\nisign_reviews_in_flight ") + value("\nisign_reviews_total{") > 0;
+  };
+  for (int i = 0; i < 1000 && !reached(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const int code = hook.stop();
   for (auto& t : clients)
     t.join();
@@ -296,8 +310,8 @@ TEST_CASE("serve: SIGTERM answers the reviews in flight, then exits 0", "[e2e][s
       ++answered;
       CHECK(json::parse(a.body)["response"]["allowed"] == true);
     }
-  // Every review that reached the server before SIGTERM was answered; later ones were refused
-  // a connection, never dropped mid-request.
+  // Every review that reached the server before SIGTERM was answered (at least the one seen);
+  // later ones were refused a connection, never dropped mid-request.
   CHECK(answered > 0);
   CHECK_THAT(hook.log(), Catch::Contains("\"unanswered\":0"));
 }
