@@ -154,9 +154,11 @@ std::vector<Verdicts::Answer> Verdicts::get(const std::vector<std::string>& keys
       answers[mine_at[j]] = {std::move(verdicts[j]), false};
   }
   std::unique_lock lock(mu_);
-  for (auto& [i, flight] : joined) {
-    if (landed_.wait_until(lock, deadline, [&] { return flight->done; }))
-      answers[i] = {flight->verdict, false};
+  for (auto& join : joined) {
+    const std::size_t i = join.first;
+    const Flight& flight = *join.second; // not a structured binding: clang 14 cannot capture one
+    if (landed_.wait_until(lock, deadline, [&] { return flight.done; }))
+      answers[i] = {flight.verdict, false};
     else
       answers[i] = {Verdict{false, true, "",
                             "its verification, started by another review, had not finished "
