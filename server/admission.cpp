@@ -146,7 +146,6 @@ common::Result<AdmissionRequest> parse_admission_review(std::string_view body) {
   }
   r.namespace_name = string_member(*request, "namespace");
   r.operation = string_member(*request, "operation");
-  r.sub_resource = string_member(*request, "subResource");
   if (const json* dry = member(*request, "dryRun"); dry && dry->is_boolean())
     r.dry_run = dry->get<bool>();
   const json* object = member(*request, "object");

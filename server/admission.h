@@ -32,7 +32,6 @@ struct AdmissionRequest {
   std::string namespace_name;
   std::string name;      // the object's name (metadata.name, or generateName, or request.name)
   std::string operation; // CREATE, UPDATE, DELETE, CONNECT
-  std::string sub_resource;
   bool dry_run = false;
   bool checked_kind = false;       // a kind whose images isign knows where to find
   std::vector<ImageSite> images;   // in document order; empty for other kinds and operations

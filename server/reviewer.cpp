@@ -161,7 +161,7 @@ std::optional<ReviewResult> Reviewer::try_cached(const AdmissionRequest& request
   auto answers = verdicts_.cached(p->keys, verifier(snapshot, p, Clock::time_point{}));
   if (!answers)
     return std::nullopt;
-  return finish(request, mutate, *p, *answers);
+  return finish(mutate, *p, *answers);
 }
 
 ReviewResult Reviewer::review(const AdmissionRequest& request, bool mutate,
@@ -174,13 +174,13 @@ ReviewResult Reviewer::review(const AdmissionRequest& request, bool mutate,
         p->keys.size(), {Verdict{false, true, "", "the server was too busy to verify it within "
                                                   "the review's deadline"},
                          false});
-    return finish(request, mutate, *p, late);
+    return finish(mutate, *p, late);
   }
   auto answers = verdicts_.get(p->keys, verifier(snapshot, p, deadline), deadline);
-  return finish(request, mutate, *p, answers);
+  return finish(mutate, *p, answers);
 }
 
-ReviewResult Reviewer::finish(const AdmissionRequest& request, bool mutate, const Plan& p,
+ReviewResult Reviewer::finish(bool mutate, const Plan& p,
                               const std::vector<Verdicts::Answer>& answers) {
   ReviewResult result;
   result.namespace_exempt = p.namespace_exempt;
@@ -234,7 +234,6 @@ ReviewResult Reviewer::finish(const AdmissionRequest& request, bool mutate, cons
       message = message.substr(0, kMaxMessage - 3) + "...";
     result.answer.message = std::move(message);
   }
-  (void)request;
   return result;
 }
 

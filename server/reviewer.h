@@ -70,15 +70,13 @@ public:
                       const std::shared_ptr<const Snapshot>& snapshot,
                       Clock::time_point deadline);
 
-  const ReviewOptions& options() const { return options_; }
-
 private:
   struct Plan;
   Plan plan(const AdmissionRequest& request, const Snapshot& snapshot) const;
   Verdicts::VerifyBatch verifier(const std::shared_ptr<const Snapshot>& snapshot,
                                  std::shared_ptr<const Plan> plan,
                                  Clock::time_point deadline);
-  ReviewResult finish(const AdmissionRequest& request, bool mutate, const Plan& plan,
+  ReviewResult finish(bool mutate, const Plan& plan,
                       const std::vector<Verdicts::Answer>& answers);
 
   ReviewOptions options_;
